@@ -1,0 +1,119 @@
+package world
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+)
+
+// Version is the encoding version written as the first byte of every
+// command. A replica that meets another version records the entry as
+// rejected instead of guessing at its meaning.
+const Version = 1
+
+// commandSize is the size of an encoded version 1 command:
+// version, kind, proposer, seq, from, to.
+const commandSize = 1 + 1 + 8 + 8 + 1 + 1
+
+// Kind says what a command does.
+type Kind uint8
+
+const (
+	// KindAttack: player From attacks player To's city.
+	KindAttack Kind = 1
+	// KindNewGame: every city is rebuilt at full health.
+	KindNewGame Kind = 2
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindAttack:
+		return "attack"
+	case KindNewGame:
+		return "new game"
+	}
+	return fmt.Sprintf("kind(%d)", uint8(k))
+}
+
+// ID names a command uniquely: the proposer that made it and its sequence
+// number there, counted from 1. A proposal retried after a timeout keeps its ID, so the
+// world applies it at most once.
+type ID struct {
+	Proposer uint64
+	Seq      uint64
+}
+
+func (id ID) String() string { return fmt.Sprintf("%x/%d", id.Proposer, id.Seq) }
+
+// Command is one entry of the game's log.
+type Command struct {
+	ID   ID
+	Kind Kind
+	From int // attacking player, 1-based
+	To   int // attacked player, 1-based
+}
+
+// Attack returns the command for player from attacking player to.
+func Attack(id ID, from, to int) Command {
+	return Command{ID: id, Kind: KindAttack, From: from, To: to}
+}
+
+// NewGame returns the command that rebuilds every city.
+func NewGame(id ID) Command { return Command{ID: id, Kind: KindNewGame} }
+
+// Encode returns the command's wire form. Player numbers outside 0..255
+// cannot be encoded and are clamped to 0, which Apply rejects.
+func (c Command) Encode() []byte {
+	b := make([]byte, commandSize)
+	b[0] = Version
+	b[1] = byte(c.Kind)
+	binary.BigEndian.PutUint64(b[2:], c.ID.Proposer)
+	binary.BigEndian.PutUint64(b[10:], c.ID.Seq)
+	b[18] = playerByte(c.From)
+	b[19] = playerByte(c.To)
+	return b
+}
+
+func playerByte(p int) byte {
+	if p < 0 || p > 255 {
+		return 0
+	}
+	return byte(p)
+}
+
+// Errors returned by Decode.
+var (
+	ErrEmpty          = errors.New("empty entry")
+	ErrVersion        = errors.New("unknown command version")
+	ErrMalformed      = errors.New("malformed command")
+	ErrUnknownCommand = errors.New("unknown command kind")
+)
+
+// Decode parses an encoded command. It never panics, whatever the input.
+func Decode(b []byte) (Command, error) {
+	if len(b) == 0 {
+		return Command{}, ErrEmpty
+	}
+	if b[0] != Version {
+		return Command{}, fmt.Errorf("%w %d", ErrVersion, b[0])
+	}
+	if len(b) != commandSize {
+		return Command{}, fmt.Errorf("%w: %d bytes, want %d", ErrMalformed, len(b), commandSize)
+	}
+	c := Command{
+		Kind: Kind(b[1]),
+		ID: ID{
+			Proposer: binary.BigEndian.Uint64(b[2:]),
+			Seq:      binary.BigEndian.Uint64(b[10:]),
+		},
+		From: int(b[18]),
+		To:   int(b[19]),
+	}
+	if c.ID.Seq == 0 {
+		return Command{}, fmt.Errorf("%w: sequence 0", ErrMalformed)
+	}
+	if c.Kind != KindAttack && c.Kind != KindNewGame {
+		return Command{}, fmt.Errorf("%w %d", ErrUnknownCommand, b[1])
+	}
+	return c, nil
+}

@@ -1,0 +1,195 @@
+package world
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Rules of the game, as in the original Raftian.
+const (
+	StartHP = 100
+	Damage  = 30
+)
+
+// RecentSize is how many applied or rejected commands a World remembers
+// for display.
+const RecentSize = 16
+
+// MaxPlayers is the most players a World can hold: player numbers are
+// encoded in one byte and the UI lays out at most this many panes.
+const MaxPlayers = 9
+
+// Reason says why a command was rejected; ReasonNone means it was applied.
+type Reason uint8
+
+const (
+	ReasonNone Reason = iota
+	ReasonUndecodable
+	ReasonUnknownVersion
+	ReasonUnknownKind
+	ReasonNoSuchPlayer
+	ReasonSelfAttack
+	ReasonAttackerDestroyed
+	ReasonTargetDestroyed
+	ReasonDuplicate
+	reasonCount // keep last: bounds check for snapshots
+)
+
+var reasonText = [...]string{
+	ReasonNone:              "",
+	ReasonUndecodable:       "entry does not decode",
+	ReasonUnknownVersion:    "unknown command version",
+	ReasonUnknownKind:       "unknown command kind",
+	ReasonNoSuchPlayer:      "no such player",
+	ReasonSelfAttack:        "a player cannot attack itself",
+	ReasonAttackerDestroyed: "attacker already destroyed",
+	ReasonTargetDestroyed:   "target already destroyed",
+	ReasonDuplicate:         "duplicate, already applied",
+}
+
+func (r Reason) String() string {
+	if r < reasonCount {
+		return reasonText[r]
+	}
+	return fmt.Sprintf("reason(%d)", uint8(r))
+}
+
+// Result is what applying one log entry did.
+type Result struct {
+	Index    uint64 // log index of the entry
+	ID       ID     // zero when the entry did not decode
+	Kind     Kind   // zero when the entry did not decode
+	From, To int
+	Reason   Reason // ReasonNone when applied
+	HP       int    // the target's HP after an attack
+}
+
+// Applied reports whether the command changed the world.
+func (r Result) Applied() bool { return r.Reason == ReasonNone }
+
+// World is the whole game state: the HP of every player's city, which
+// commands were already applied, and the last few results. It is a pure
+// state machine: the same entries in the same order give the same World on
+// every replica. It is not safe for concurrent use.
+type World struct {
+	hp         []int
+	applied    uint64 // log index of the last entry given to Apply
+	proposers  []proposer
+	recent     [RecentSize]Result
+	recentNext int // next slot to write in recent
+	recentLen  int
+}
+
+// New returns a world of n players, every city at full health.
+// n must be between 1 and MaxPlayers.
+func New(n int) *World {
+	if n < 1 || n > MaxPlayers {
+		panic(fmt.Sprintf("world.New(%d): players must be 1..%d", n, MaxPlayers))
+	}
+	w := &World{hp: make([]int, n)}
+	for i := range w.hp {
+		w.hp[i] = StartHP
+	}
+	return w
+}
+
+// Players returns the number of players.
+func (w *World) Players() int { return len(w.hp) }
+
+// HP returns the health of player p's city (p is 1-based).
+func (w *World) HP(p int) int { return w.hp[p-1] }
+
+// Alive reports whether player p's city still stands.
+func (w *World) Alive(p int) bool { return w.hp[p-1] > 0 }
+
+// AppliedIndex returns the log index of the last entry applied.
+func (w *World) AppliedIndex() uint64 { return w.applied }
+
+// Recent returns the last results, oldest first.
+func (w *World) Recent() []Result {
+	out := make([]Result, 0, w.recentLen)
+	start := w.recentNext - w.recentLen
+	for i := 0; i < w.recentLen; i++ {
+		out = append(out, w.recent[(start+i+RecentSize)%RecentSize])
+	}
+	return out
+}
+
+// Apply applies the log entry at index and returns what it did. It never
+// panics: an entry that does not decode, or breaks a rule, is recorded as
+// rejected with its reason and changes nothing else.
+func (w *World) Apply(index uint64, entry []byte) Result {
+	w.applied = index
+	r := w.apply(index, entry)
+	w.remember(r)
+	return r
+}
+
+func (w *World) apply(index uint64, entry []byte) Result {
+	c, err := Decode(entry)
+	switch {
+	case err == nil:
+	case errors.Is(err, ErrVersion):
+		return Result{Index: index, Reason: ReasonUnknownVersion}
+	case errors.Is(err, ErrUnknownCommand):
+		return Result{Index: index, Reason: ReasonUnknownKind}
+	default:
+		return Result{Index: index, Reason: ReasonUndecodable}
+	}
+	r := Result{Index: index, ID: c.ID, Kind: c.Kind, From: c.From, To: c.To}
+	if w.seen(c.ID) {
+		r.Reason = ReasonDuplicate
+		return r
+	}
+	switch c.Kind {
+	case KindAttack:
+		r.Reason = w.attack(c.From, c.To)
+		r.HP = w.hpOrZero(c.To)
+	case KindNewGame:
+		for i := range w.hp {
+			w.hp[i] = StartHP
+		}
+	}
+	// A rejected command is still marked seen: a retry must be rejected
+	// the same way, and must not succeed later once the rule allows it.
+	w.markSeen(c.ID, index)
+	return r
+}
+
+func (w *World) attack(from, to int) Reason {
+	n := len(w.hp)
+	switch {
+	case from < 1 || from > n || to < 1 || to > n:
+		return ReasonNoSuchPlayer
+	case from == to:
+		return ReasonSelfAttack
+	case !w.Alive(from):
+		return ReasonAttackerDestroyed
+	case !w.Alive(to):
+		return ReasonTargetDestroyed
+	}
+	w.hp[to-1] = max(w.hp[to-1]-Damage, 0)
+	return ReasonNone
+}
+
+func (w *World) hpOrZero(p int) int {
+	if p < 1 || p > len(w.hp) {
+		return 0
+	}
+	return w.hp[p-1]
+}
+
+func (w *World) remember(r Result) {
+	w.recent[w.recentNext] = r
+	w.recentNext = (w.recentNext + 1) % RecentSize
+	w.recentLen = min(w.recentLen+1, RecentSize)
+}
+
+// Clone returns an independent copy, for readers that must not hold the
+// replica's lock while they look.
+func (w *World) Clone() *World {
+	c := *w
+	c.hp = append([]int(nil), w.hp...)
+	c.proposers = append([]proposer(nil), w.proposers...)
+	return &c
+}
