@@ -1,0 +1,301 @@
+package node
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/lni/dragonboat/v4"
+	dbconfig "github.com/lni/dragonboat/v4/config"
+	"github.com/lni/dragonboat/v4/raftio"
+	sm "github.com/lni/dragonboat/v4/statemachine"
+	"github.com/lni/vfs"
+
+	"github.com/raftian/raftian/config"
+)
+
+// shardID is the one Raft group: the game.
+const shardID = 1
+
+// deploymentID keeps other dragonboat programs' traffic out.
+const deploymentID = 0x5261667469616e // "Raftian"
+
+// Options are the settings of a Cluster beyond the configuration file.
+type Options struct {
+	// Events, when not nil, receives every event as a JSON line.
+	Events io.Writer
+	// ProposalTimeout bounds how long a proposal may take, retries
+	// included. Zero means DefaultProposalTimeout.
+	ProposalTimeout time.Duration
+}
+
+// DefaultProposalTimeout is long enough to ride out one election.
+const DefaultProposalTimeout = 3 * time.Second
+
+// Cluster is the game's replicas, all in this process.
+type Cluster struct {
+	cfg      config.Config
+	opts     Options
+	net      *network
+	events   *Events
+	replicas []*replica // replicas[i] is replica i; [0] unused
+	unlock   func()     // releases the data directory
+
+	client *Client // proposals made through Cluster.Propose
+
+	ctx       context.Context // cancelled by Close: stops proposals
+	cancel    context.CancelFunc
+	proposals sync.WaitGroup
+
+	closeOnce sync.Once
+}
+
+type replica struct {
+	id   int
+	addr string
+	dir  string
+	fs   dbconfig.IFS // memory storage only: kept across restarts
+
+	op sync.Mutex   // serialises crash and restart
+	mu sync.RWMutex // guards nh and sm; never held across a slow call
+	nh *dragonboat.NodeHost
+	sm *stateMachine // the current (or, when down, the last) world
+}
+
+// Start opens the data directory and starts every replica. The returned
+// error says what the user can do about it: see PortInUseError,
+// DataDirLockedError and DataDirError.
+func Start(cfg config.Config, opts Options) (*Cluster, error) {
+	installLogger()
+	if opts.ProposalTimeout == 0 {
+		opts.ProposalTimeout = DefaultProposalTimeout
+	}
+	c := &Cluster{cfg: cfg, opts: opts, unlock: func() {}}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	addrs := make([]string, len(cfg.Players))
+	for i, p := range cfg.Players {
+		addrs[i] = p.Address
+	}
+	c.net = newNetwork(addrs)
+	c.events = newEvents(time.Now(), opts.Events)
+	c.client = c.NewClient()
+
+	if cfg.Storage == config.StorageDisk {
+		unlock, err := lockDataDir(cfg.DataDir)
+		if err != nil {
+			c.events.close()
+			return nil, err
+		}
+		c.unlock = unlock
+	}
+	c.replicas = make([]*replica, len(addrs)+1)
+	for i, a := range addrs {
+		r := &replica{id: i + 1, addr: a}
+		if cfg.Storage == config.StorageMemory {
+			r.fs = vfs.NewMem()
+			r.dir = fmt.Sprintf("/replica-%d", i+1)
+		} else {
+			r.dir = filepath.Join(cfg.DataDir, fmt.Sprintf("replica-%d", i+1))
+		}
+		c.replicas[i+1] = r
+	}
+	for _, r := range c.replicas[1:] {
+		if err := c.open(r); err != nil {
+			c.Close()
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// Size returns the number of replicas.
+func (c *Cluster) Size() int { return len(c.replicas) - 1 }
+
+// Config returns the configuration the cluster runs with.
+func (c *Cluster) Config() config.Config { return c.cfg }
+
+// Events returns the cluster's event log.
+func (c *Cluster) Events() *Events { return c.events }
+
+// Tap returns the ring of recent Raft messages.
+func (c *Cluster) Tap() *Tap { return c.net.tap }
+
+// ElectionTimeout is the configured minimum election timeout.
+func (c *Cluster) ElectionTimeout() time.Duration {
+	return time.Duration(c.cfg.Raft.ElectionRTT*c.cfg.Raft.RTTMillisecond) * time.Millisecond
+}
+
+// open starts replica r's NodeHost and joins it to the shard: with the full
+// member list the first time, from its own data on every later start.
+func (c *Cluster) open(r *replica) error {
+	nh, err := dragonboat.NewNodeHost(c.nodeHostConfig(r))
+	if err != nil {
+		return c.explain(r, err)
+	}
+	members := map[uint64]dragonboat.Target{}
+	if !nh.HasNodeInfo(shardID, uint64(r.id)) {
+		for _, o := range c.replicas[1:] {
+			members[uint64(o.id)] = o.addr
+		}
+	}
+	s := newStateMachine(len(c.replicas) - 1)
+	create := func(uint64, uint64) sm.IStateMachine { return s }
+	if err := nh.StartReplica(members, false, create, c.replicaConfig(r)); err != nil {
+		nh.Close()
+		return c.explain(r, err)
+	}
+	r.mu.Lock()
+	r.nh, r.sm = nh, s
+	r.mu.Unlock()
+	return nil
+}
+
+func (c *Cluster) nodeHostConfig(r *replica) dbconfig.NodeHostConfig {
+	logdb := dbconfig.GetTinyMemLogDBConfig()
+	logdb.Shards = 1
+	nhc := dbconfig.NodeHostConfig{
+		DeploymentID:        deploymentID,
+		NodeHostDir:         r.dir,
+		RTTMillisecond:      uint64(c.cfg.Raft.RTTMillisecond),
+		RaftAddress:         r.addr,
+		RaftEventListener:   &leaderListener{c: c, id: r.id},
+		SystemEventListener: &systemListener{c: c},
+		Expert: dbconfig.ExpertConfig{
+			TransportFactory: &transportFactory{net: c.net},
+			LogDB:            logdb,
+			// One shard of each engine stage: 5 NodeHosts would otherwise
+			// run over a thousand goroutines.
+			Engine: dbconfig.EngineConfig{ExecShards: 1, CommitShards: 1,
+				ApplyShards: 1, SnapshotShards: 1, CloseShards: 1},
+		},
+	}
+	if r.fs != nil {
+		nhc.Expert.FS = r.fs
+	}
+	return nhc
+}
+
+func (c *Cluster) replicaConfig(r *replica) dbconfig.Config {
+	rc := c.cfg.Raft
+	return dbconfig.Config{
+		ReplicaID:          uint64(r.id),
+		ShardID:            shardID,
+		ElectionRTT:        uint64(rc.ElectionRTT),
+		HeartbeatRTT:       uint64(rc.HeartbeatRTT),
+		CheckQuorum:        rc.CheckQuorum,
+		PreVote:            rc.PreVote,
+		SnapshotEntries:    uint64(rc.SnapshotEntries),
+		CompactionOverhead: uint64(rc.CompactionOverhead),
+	}
+}
+
+// DataDirError says a replica's data could not be opened.
+type DataDirError struct {
+	Replica int
+	Dir     string
+	Err     error
+}
+
+func (e *DataDirError) Error() string {
+	return fmt.Sprintf("replica %d cannot open its data in %s: %v\n"+
+		"The data directory may be damaged, or made by another configuration "+
+		"(other ports or players). Start with --fresh to wipe it and begin a new game, "+
+		"or use --data DIR to keep it and start elsewhere.", e.Replica, e.Dir, e.Err)
+}
+
+func (e *DataDirError) Unwrap() error { return e.Err }
+
+func (c *Cluster) explain(r *replica, err error) error {
+	var port *PortInUseError
+	if errors.As(err, &port) {
+		return port
+	}
+	return &DataDirError{Replica: r.id, Dir: r.dir, Err: err}
+}
+
+// Close stops every replica and waits for everything the cluster started.
+// Proposals still in flight fail with "shutting down". Close may be called
+// more than once.
+func (c *Cluster) Close() {
+	c.closeOnce.Do(func() {
+		c.cancel()
+		c.proposals.Wait()
+		var wg sync.WaitGroup
+		for _, r := range c.replicas[1:] {
+			if r == nil {
+				continue
+			}
+			r.op.Lock()
+			r.mu.Lock()
+			nh := r.nh
+			r.nh = nil
+			r.mu.Unlock()
+			if nh != nil {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					nh.Close()
+				}()
+			}
+			r.op.Unlock()
+		}
+		wg.Wait()
+		c.events.close()
+		c.unlock()
+	})
+}
+
+func (c *Cluster) replica(i int) (*replica, error) {
+	if i < 1 || i >= len(c.replicas) {
+		return nil, fmt.Errorf("no replica %d: replicas are 1 to %d", i, len(c.replicas)-1)
+	}
+	return c.replicas[i], nil
+}
+
+func (c *Cluster) nodeHost(i int) *dragonboat.NodeHost {
+	r := c.replicas[i]
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.nh
+}
+
+// newProposerID returns a random proposer id, so that sequence numbers of
+// this run never collide with those of an earlier run on the same data.
+func newProposerID() uint64 {
+	var b [8]byte
+	rand.Read(b[:])
+	return binary.BigEndian.Uint64(b[:]) | 1
+}
+
+// DataDirLockedError says another running raftian holds the data directory.
+type DataDirLockedError struct{ Dir string }
+
+func (e *DataDirLockedError) Error() string {
+	return fmt.Sprintf("data directory %s is in use by another running raftian: "+
+		"quit that one first, or start this one with --data DIR (or --storage memory)", e.Dir)
+}
+
+func lockDataDir(dir string) (func(), error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	return lockFile(filepath.Join(dir, "raftian.lock"), dir)
+}
+
+// leaderListener turns dragonboat's leader updates into events.
+type leaderListener struct {
+	c  *Cluster
+	id int
+}
+
+func (l *leaderListener) LeaderUpdated(info raftio.LeaderInfo) {
+	leader := int(info.LeaderID)
+	l.c.events.emit(Event{Type: EvLeader, Node: l.id, Term: info.Term, Leader: &leader})
+}

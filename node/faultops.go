@@ -1,0 +1,131 @@
+package node
+
+import (
+	"fmt"
+	"time"
+)
+
+// Crash stops replica i abruptly, as if its process died: its NodeHost is
+// closed and its port goes dark. Its data stays for Restart.
+func (c *Cluster) Crash(i int) error {
+	r, err := c.replica(i)
+	if err != nil {
+		return err
+	}
+	r.op.Lock()
+	defer r.op.Unlock()
+	r.mu.Lock()
+	nh := r.nh
+	r.nh = nil
+	r.mu.Unlock()
+	if nh == nil {
+		return fmt.Errorf("replica %d is already down", i)
+	}
+	nh.Close()
+	c.net.clues.forget(i)
+	c.events.emit(Event{Type: EvCrash, Node: i})
+	return nil
+}
+
+// Restart starts a crashed replica again from its own data; it catches up
+// from the leader (by log or by snapshot).
+func (c *Cluster) Restart(i int) error {
+	r, err := c.replica(i)
+	if err != nil {
+		return err
+	}
+	r.op.Lock()
+	defer r.op.Unlock()
+	if c.ctx.Err() != nil {
+		return fmt.Errorf("cluster is shutting down")
+	}
+	r.mu.RLock()
+	up := r.nh != nil
+	r.mu.RUnlock()
+	if up {
+		return fmt.Errorf("replica %d is already up", i)
+	}
+	c.net.clues.forget(i)
+	if err := c.open(r); err != nil {
+		return err
+	}
+	c.events.emit(Event{Type: EvRestart, Node: i})
+	return nil
+}
+
+// Isolate cuts every link to and from replica i.
+func (c *Cluster) Isolate(i int) error {
+	if _, err := c.replica(i); err != nil {
+		return err
+	}
+	c.net.faults.setIsolated(i, true)
+	c.events.emit(Event{Type: EvIsolate, Node: i})
+	return nil
+}
+
+// Rejoin undoes Isolate for replica i; a partition, if any, still holds.
+func (c *Cluster) Rejoin(i int) error {
+	if _, err := c.replica(i); err != nil {
+		return err
+	}
+	c.net.faults.setIsolated(i, false)
+	c.events.emit(Event{Type: EvRejoin, Node: i})
+	return nil
+}
+
+// Partition splits the replicas into groups that cannot reach each other.
+// Replicas named in no group end up together in one more group.
+func (c *Cluster) Partition(groups [][]int) error {
+	seen := map[int]bool{}
+	for _, g := range groups {
+		for _, r := range g {
+			if _, err := c.replica(r); err != nil {
+				return err
+			}
+			if seen[r] {
+				return fmt.Errorf("replica %d is in two groups", r)
+			}
+			seen[r] = true
+		}
+	}
+	var rest []int
+	for i := 1; i <= c.Size(); i++ {
+		if !seen[i] {
+			rest = append(rest, i)
+		}
+	}
+	if len(rest) > 0 {
+		groups = append(groups, rest)
+	}
+	c.net.faults.partition(groups)
+	c.events.emit(Event{Type: EvPartition, Groups: groups})
+	return nil
+}
+
+// SetLink makes the one-way link from replica a to replica b lose a
+// fraction drop of its messages and delay the rest by delay. Zero values
+// restore a perfect link.
+func (c *Cluster) SetLink(a, b int, drop float64, delay time.Duration) error {
+	for _, i := range []int{a, b} {
+		if _, err := c.replica(i); err != nil {
+			return err
+		}
+	}
+	if a == b {
+		return fmt.Errorf("a link joins two different replicas")
+	}
+	if drop < 0 || drop > 1 || delay < 0 || delay > time.Minute {
+		return fmt.Errorf("drop must be 0..1 and delay 0..1m")
+	}
+	c.net.faults.setLink(a, b, Link{Drop: drop, Delay: delay})
+	c.events.emit(Event{Type: EvLink, From: a, To: b, Drop: drop,
+		DelayMs: float64(delay) / float64(time.Millisecond)})
+	return nil
+}
+
+// Heal ends every isolation and partition and restores every link.
+// Crashed replicas stay down: Restart brings them back.
+func (c *Cluster) Heal() {
+	c.net.faults.heal()
+	c.events.emit(Event{Type: EvHeal})
+}

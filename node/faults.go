@@ -1,0 +1,128 @@
+package node
+
+import (
+	"math/rand/v2"
+	"sync"
+	"time"
+)
+
+// faults is the fault layer shared by every transport of a cluster. A
+// link from a to b is cut when either end is isolated or the two are in
+// different partition groups; links can also lose or delay messages.
+// Replica numbers are 1-based.
+type faults struct {
+	mu       sync.RWMutex
+	n        int
+	isolated []bool
+	group    []int // partition group of each replica; all 0 when healed
+	links    map[[2]int]Link
+	rng      *rand.Rand
+}
+
+// Link describes a lossy or slow one-way link.
+type Link struct {
+	Drop  float64       // probability that a message is lost, 0..1
+	Delay time.Duration // added to every message
+}
+
+func newFaults(n int) *faults {
+	return &faults{
+		n:        n,
+		isolated: make([]bool, n+1),
+		group:    make([]int, n+1),
+		links:    map[[2]int]Link{},
+		rng:      rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1)),
+	}
+}
+
+// cut reports whether the link from a to b is cut.
+func (f *faults) cut(a, b int) bool {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return f.cutLocked(a, b)
+}
+
+func (f *faults) cutLocked(a, b int) bool {
+	if a < 1 || b < 1 || a > f.n || b > f.n {
+		return true
+	}
+	return f.isolated[a] || f.isolated[b] || f.group[a] != f.group[b]
+}
+
+// verdict decides the fate of one message batch from a to b: whether it
+// is delivered and after what delay.
+func (f *faults) verdict(a, b int) (deliver bool, delay time.Duration) {
+	f.mu.Lock() // the random source is not safe for concurrent use
+	defer f.mu.Unlock()
+	if f.cutLocked(a, b) {
+		return false, 0
+	}
+	l, ok := f.links[[2]int{a, b}]
+	if !ok {
+		return true, 0
+	}
+	if l.Drop > 0 && f.rng.Float64() < l.Drop {
+		return false, 0
+	}
+	return true, l.Delay
+}
+
+func (f *faults) setIsolated(i int, on bool) {
+	f.mu.Lock()
+	f.isolated[i] = on
+	f.mu.Unlock()
+}
+
+func (f *faults) partition(groups [][]int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	// Replicas named in no group form a group of their own together.
+	for i := range f.group {
+		f.group[i] = 0
+	}
+	for g, members := range groups {
+		for _, r := range members {
+			f.group[r] = g + 1
+		}
+	}
+}
+
+func (f *faults) setLink(a, b int, l Link) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if l == (Link{}) {
+		delete(f.links, [2]int{a, b})
+		return
+	}
+	f.links[[2]int{a, b}] = l
+}
+
+func (f *faults) heal() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := range f.group {
+		f.group[i], f.isolated[i] = 0, false
+	}
+	clear(f.links)
+}
+
+// snapshot returns a copy of the isolation flags and partition groups.
+func (f *faults) snapshot() (isolated []bool, group []int) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return append([]bool(nil), f.isolated...), append([]int(nil), f.group...)
+}
+
+// reachable returns the replicas that a can talk to in both directions,
+// itself included.
+func (f *faults) reachable(a int) []int {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	out := []int{a}
+	for b := 1; b <= f.n; b++ {
+		if b != a && !f.cutLocked(a, b) && !f.cutLocked(b, a) {
+			out = append(out, b)
+		}
+	}
+	return out
+}

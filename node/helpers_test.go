@@ -1,0 +1,122 @@
+package node
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/raftian/raftian/config"
+)
+
+// testConfig returns the built-in configuration with free loopback ports,
+// a temporary data directory and fast Raft timing.
+func testConfig(t *testing.T, storage string) config.Config {
+	t.Helper()
+	base, err := os.ReadFile("../config.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Parse(base, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Storage = storage
+	cfg.DataDir = t.TempDir()
+	cfg.Raft.RTTMillisecond = 10
+	cfg.Raft.SnapshotEntries = 200
+	cfg.Raft.CompactionOverhead = 50
+	for i := range cfg.Players {
+		cfg.Players[i].Address = freeAddr(t)
+	}
+	return cfg
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// startCluster starts a cluster and closes it when the test ends, then
+// checks that no goroutine it started is left behind.
+func startCluster(t *testing.T, cfg config.Config, opts Options) *Cluster {
+	t.Helper()
+	before := runtime.NumGoroutine()
+	c, err := Start(cfg, opts)
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	t.Cleanup(func() {
+		c.Close()
+		checkNoLeftovers(t, before)
+	})
+	return c
+}
+
+// checkNoLeftovers waits for the goroutine count to fall back to what it
+// was before the cluster started and fails with the leftovers if it does not.
+func checkNoLeftovers(t *testing.T, before int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			n := runtime.Stack(buf, true)
+			t.Errorf("%d goroutines left after Close (had %d before):\n%s",
+				runtime.NumGoroutine(), before, leftovers(string(buf[:n])))
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func leftovers(stacks string) string {
+	var keep []string
+	for _, g := range strings.Split(stacks, "\n\n") {
+		if strings.Contains(g, "testing.") || strings.Contains(g, "runtime.goexit()") && strings.Contains(g, "signal") {
+			continue
+		}
+		keep = append(keep, g)
+	}
+	return strings.Join(keep, "\n\n")
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func waitLeader(t *testing.T, c *Cluster) int {
+	t.Helper()
+	var leader int
+	waitFor(t, 20*time.Second, "an agreed leader", func() bool {
+		l, ok := c.LeaderAgreed()
+		leader = l
+		return ok
+	})
+	return leader
+}
+
+func describe(c *Cluster) string {
+	var b strings.Builder
+	for _, s := range c.Status() {
+		fmt.Fprintf(&b, "\n  %d up=%v role=%v term=%d leader=%d commit=%d applied=%d last=%d hash=%s",
+			s.ID, s.Up, s.Role, s.Term, s.Leader, s.Commit, s.Applied, s.LastIndex, s.World.Hash())
+	}
+	return b.String()
+}

@@ -1,0 +1,35 @@
+package node
+
+import "github.com/lni/dragonboat/v4/raftio"
+
+// systemListener turns dragonboat's snapshot notifications into events;
+// the rest of its system events are not shown.
+type systemListener struct{ c *Cluster }
+
+func (l *systemListener) snapshot(dir string, info raftio.SnapshotInfo) {
+	ev := Event{Type: EvSnapshot, Dir: dir, From: int(info.From), To: int(info.ReplicaID), Index: info.Index}
+	if dir == "sent" {
+		ev.Node = int(info.From)
+	} else {
+		ev.Node = int(info.ReplicaID)
+	}
+	l.c.events.emit(ev)
+}
+
+func (l *systemListener) SendSnapshotCompleted(i raftio.SnapshotInfo) { l.snapshot("sent", i) }
+func (l *systemListener) SnapshotReceived(i raftio.SnapshotInfo)      { l.snapshot("received", i) }
+
+func (l *systemListener) NodeHostShuttingDown()                       {}
+func (l *systemListener) NodeUnloaded(raftio.NodeInfo)                {}
+func (l *systemListener) NodeDeleted(raftio.NodeInfo)                 {}
+func (l *systemListener) NodeReady(raftio.NodeInfo)                   {}
+func (l *systemListener) MembershipChanged(raftio.NodeInfo)           {}
+func (l *systemListener) ConnectionEstablished(raftio.ConnectionInfo) {}
+func (l *systemListener) ConnectionFailed(raftio.ConnectionInfo)      {}
+func (l *systemListener) SendSnapshotStarted(raftio.SnapshotInfo)     {}
+func (l *systemListener) SendSnapshotAborted(raftio.SnapshotInfo)     {}
+func (l *systemListener) SnapshotRecovered(raftio.SnapshotInfo)       {}
+func (l *systemListener) SnapshotCreated(raftio.SnapshotInfo)         {}
+func (l *systemListener) SnapshotCompacted(raftio.SnapshotInfo)       {}
+func (l *systemListener) LogCompacted(raftio.EntryInfo)               {}
+func (l *systemListener) LogDBCompacted(raftio.EntryInfo)             {}

@@ -1,0 +1,199 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"time"
+
+	"github.com/lni/dragonboat/v4"
+
+	"github.com/raftian/raftian/world"
+)
+
+// Client proposes commands under one proposer id. Each command gets the
+// next sequence number, which the world uses to apply it exactly once. A
+// client should keep at most world.WindowSize proposals in flight.
+type Client struct {
+	c        *Cluster
+	proposer uint64
+	seq      atomic.Uint64
+}
+
+// NewClient returns a client with a fresh, random proposer id.
+func (c *Cluster) NewClient() *Client {
+	return &Client{c: c, proposer: newProposerID()}
+}
+
+// Outcome is how a proposal ended.
+type Outcome struct {
+	Command world.Command
+	Via     int  // replica it was proposed through
+	OK      bool // committed and applied; see Reason for what the world did
+	// Reason is what the world did with a committed command: ReasonNone
+	// when it took effect, otherwise why the rules refused it.
+	Reason world.Reason
+	HP     int    // the target's HP after a committed attack
+	Err    string // why the proposal failed, when !OK
+	Took   time.Duration
+}
+
+// Ticket is a proposal in flight. Done is closed when its Outcome is known.
+type Ticket struct {
+	done    chan struct{}
+	outcome Outcome
+}
+
+// Done returns a channel closed when the outcome is known.
+func (t *Ticket) Done() <-chan struct{} { return t.done }
+
+// Outcome returns the outcome; call it after Done is closed.
+func (t *Ticket) Outcome() Outcome {
+	<-t.done
+	return t.outcome
+}
+
+// Wait blocks until the outcome is known.
+func (t *Ticket) Wait() Outcome { return t.Outcome() }
+
+// Reasons a proposal fails.
+const (
+	FailTimeout  = "timeout"
+	FailNoLeader = "no leader"
+	FailDown     = "replica down"
+	FailClosing  = "shutting down"
+)
+
+// Attack proposes that player from attacks player to, through replica via.
+func (cl *Client) Attack(via, from, to int) *Ticket {
+	return cl.Propose(via, world.Attack(cl.nextID(), from, to))
+}
+
+// NewGame proposes that every city is rebuilt, through replica via.
+func (cl *Client) NewGame(via int) *Ticket {
+	return cl.Propose(via, world.NewGame(cl.nextID()))
+}
+
+func (cl *Client) nextID() world.ID {
+	return world.ID{Proposer: cl.proposer, Seq: cl.seq.Add(1)}
+}
+
+// Propose proposes cmd through replica via. It returns at once; the ticket
+// says later whether the command committed. A command whose proposal
+// failed may still commit later (a timeout is not a no); it is then applied
+// at most once.
+func (cl *Client) Propose(via int, cmd world.Command) *Ticket {
+	c := cl.c
+	t := &Ticket{done: make(chan struct{}), outcome: Outcome{Command: cmd, Via: via}}
+	if _, err := c.replica(via); err != nil {
+		t.finish(c, time.Now(), err.Error())
+		return t
+	}
+	c.proposals.Add(1)
+	if c.ctx.Err() != nil { // closing: Close may already be waiting
+		c.proposals.Done()
+		t.finish(c, time.Now(), FailClosing)
+		return t
+	}
+	go func() {
+		defer c.proposals.Done()
+		t.run(c, via, cmd.Encode())
+	}()
+	return t
+}
+
+// Propose proposes cmd through replica via with the cluster's own client.
+func (c *Cluster) Propose(via int, cmd world.Command) *Ticket {
+	return c.client.Propose(via, cmd)
+}
+
+// Attack proposes an attack through replica via with the cluster's client.
+func (c *Cluster) Attack(via, from, to int) *Ticket { return c.client.Attack(via, from, to) }
+
+// ProposeRaw proposes bytes that may not be a valid command at all; the
+// world must record them as rejected. It exists to show that garbage in
+// the log is harmless.
+func (c *Cluster) ProposeRaw(via int, data []byte) error {
+	nh := c.nodeHost(via)
+	if nh == nil {
+		return errors.New(FailDown)
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, c.opts.ProposalTimeout)
+	defer cancel()
+	_, err := nh.SyncPropose(ctx, nh.GetNoOPSession(shardID), data)
+	return err
+}
+
+// retryPause is the wait before retrying a proposal the shard was not
+// ready for (no leader yet, or busy).
+const retryPause = 20 * time.Millisecond
+
+func (t *Ticket) run(c *Cluster, via int, data []byte) {
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(c.ctx, c.opts.ProposalTimeout)
+	defer cancel()
+	for {
+		nh := c.nodeHost(via)
+		if nh == nil {
+			t.finish(c, start, FailDown)
+			return
+		}
+		res, err := nh.SyncPropose(ctx, nh.GetNoOPSession(shardID), data)
+		if err == nil {
+			t.outcome.OK = true
+			t.outcome.Reason, t.outcome.HP = decodeResult(res.Value)
+			t.finish(c, start, "")
+			return
+		}
+		reason := failReason(err)
+		if reason == "" { // not ready yet: a leader may be about to appear
+			select {
+			case <-ctx.Done():
+				reason = FailNoLeader
+			case <-time.After(retryPause):
+				continue
+			}
+		}
+		if c.ctx.Err() != nil {
+			reason = FailClosing
+		}
+		t.finish(c, start, reason)
+		return
+	}
+}
+
+// failReason maps dragonboat's errors to words for the user; "" means the
+// proposal may be retried.
+func failReason(err error) string {
+	switch {
+	case errors.Is(err, dragonboat.ErrShardNotReady), errors.Is(err, dragonboat.ErrSystemBusy):
+		return ""
+	case errors.Is(err, dragonboat.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
+		return FailTimeout
+	case errors.Is(err, dragonboat.ErrClosed), errors.Is(err, dragonboat.ErrShardClosed),
+		errors.Is(err, dragonboat.ErrShardNotFound):
+		return FailDown
+	case errors.Is(err, dragonboat.ErrCanceled), errors.Is(err, context.Canceled):
+		return FailClosing
+	}
+	return err.Error()
+}
+
+func (t *Ticket) finish(c *Cluster, start time.Time, failure string) {
+	t.outcome.Took = time.Since(start)
+	t.outcome.Err = failure
+	cmd := t.outcome.Command
+	ev := Event{ID: cmd.ID.String(), From: cmd.From, To: cmd.To, Via: t.outcome.Via}
+	if t.outcome.OK {
+		ev.Type = EvCommit
+		ev.LatencyMs = float64(t.outcome.Took.Microseconds()) / 1000
+		ev.Result = "applied"
+		if t.outcome.Reason != world.ReasonNone {
+			ev.Result = t.outcome.Reason.String()
+		}
+	} else {
+		ev.Type, ev.Reason = EvFail, failure
+	}
+	c.events.emit(ev)
+	close(t.done)
+}

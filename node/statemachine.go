@@ -1,0 +1,58 @@
+package node
+
+import (
+	"io"
+	"sync"
+
+	sm "github.com/lni/dragonboat/v4/statemachine"
+
+	"github.com/raftian/raftian/world"
+)
+
+// stateMachine is one replica's copy of the world, as dragonboat drives it.
+// Readers (status, UI) take a clone under the read lock, so they never
+// hold up Raft for longer than a copy of a few hundred bytes.
+type stateMachine struct {
+	mu sync.RWMutex
+	w  *world.World
+}
+
+func newStateMachine(players int) *stateMachine {
+	return &stateMachine{w: world.New(players)}
+}
+
+// Update applies one committed entry. The result goes back to the
+// proposer: its reason code, and the target's HP after an attack.
+func (s *stateMachine) Update(e sm.Entry) (sm.Result, error) {
+	s.mu.Lock()
+	r := s.w.Apply(e.Index, e.Cmd)
+	s.mu.Unlock()
+	return sm.Result{Value: encodeResult(r)}, nil
+}
+
+func encodeResult(r world.Result) uint64 { return uint64(r.Reason) | uint64(r.HP)<<8 }
+
+func decodeResult(v uint64) (world.Reason, int) { return world.Reason(v & 0xff), int(v >> 8) }
+
+// Lookup returns a clone of the world; the query is ignored.
+func (s *stateMachine) Lookup(any) (any, error) { return s.view(), nil }
+
+func (s *stateMachine) view() *world.World {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.w.Clone()
+}
+
+func (s *stateMachine) SaveSnapshot(w io.Writer, _ sm.ISnapshotFileCollection, _ <-chan struct{}) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.w.Save(w)
+}
+
+func (s *stateMachine) RecoverFromSnapshot(r io.Reader, _ []sm.SnapshotFile, _ <-chan struct{}) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Restore(r)
+}
+
+func (s *stateMachine) Close() error { return nil }

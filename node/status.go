@@ -1,0 +1,179 @@
+package node
+
+import (
+	"time"
+
+	"github.com/raftian/raftian/world"
+)
+
+// Role is what a replica is doing in Raft, as far as it can be seen.
+type Role int
+
+const (
+	RoleDown Role = iota
+	RoleFollower
+	RolePreCandidate
+	RoleCandidate
+	RoleLeader
+)
+
+func (r Role) String() string {
+	return [...]string{"down", "follower", "pre-candidate", "candidate", "leader"}[r]
+}
+
+// ReplicaStatus is one replica's own view of things. Two replicas may
+// disagree: that is the point.
+type ReplicaStatus struct {
+	ID        int
+	Up        bool
+	Isolated  bool
+	Group     int // partition group; all equal when there is no partition
+	Role      Role
+	Term      uint64
+	Leader    int // the leader this replica believes in; 0 if none
+	Commit    uint64 // as seen on the wire: see clues.go
+	Applied   uint64 // last game command applied to its world
+	LastIndex uint64 // last entry in its log
+	// World is the replica's own copy of the game (the last one it had, if
+	// it is down). It is a clone: the reader may keep it.
+	World *world.World
+	// LastContact is when it last heard from a leader; zero if never.
+	LastContact time.Time
+}
+
+// Status returns every replica's status, index 0 for replica 1. It never
+// waits on Raft: it reads dragonboat's cached values and the replicas'
+// worlds under their own short locks.
+func (c *Cluster) Status() []ReplicaStatus {
+	isolated, group := c.net.faults.snapshot()
+	now := time.Now()
+	out := make([]ReplicaStatus, 0, c.Size())
+	for _, r := range c.replicas[1:] {
+		r.mu.RLock()
+		nh, s := r.nh, r.sm
+		r.mu.RUnlock()
+		st := ReplicaStatus{ID: r.id, Up: nh != nil, Isolated: isolated[r.id], Group: group[r.id]}
+		if s != nil {
+			st.World = s.view()
+			st.Applied = st.World.AppliedIndex()
+		}
+		camp, contact, commit := c.net.clues.get(r.id)
+		st.LastContact = contact
+		if nh != nil {
+			leader, term, valid, err := nh.GetLeaderID(shardID)
+			if err != nil {
+				st.Up = false // closed under our feet
+			}
+			st.Leader, st.Term = int(leader), term
+			if lr, err := nh.GetLogReader(shardID); err == nil {
+				state, _ := lr.NodeState() // as loaded at start: not kept current
+				_, st.LastIndex = lr.GetRange()
+				st.Term = max(st.Term, state.Term)
+				commit = max(commit, state.Commit)
+			}
+			// What was applied was committed; nothing past the log is.
+			st.Commit = min(max(commit, st.Applied), max(st.LastIndex, st.Applied))
+			st.Role = deriveRole(r.id, st.Up, st.Leader, valid, camp, contact, now, c.ElectionTimeout())
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// deriveRole works out a replica's role from what dragonboat reports (the
+// leader it knows) and what the transport saw it send (vote requests).
+func deriveRole(id int, up bool, leader int, valid bool, camp campaign, contact, now time.Time, electionTimeout time.Duration) Role {
+	switch {
+	case !up:
+		return RoleDown
+	case valid && leader == id:
+		return RoleLeader
+	case !valid && campaigning(camp, contact, now, electionTimeout):
+		if camp.preVote {
+			return RolePreCandidate
+		}
+		return RoleCandidate
+	}
+	return RoleFollower
+}
+
+// campaigning: it asked for votes lately and has not heard from a leader
+// since. A campaign lasts at most two election timeouts before the next.
+func campaigning(camp campaign, contact, now time.Time, electionTimeout time.Duration) bool {
+	return !camp.at.IsZero() && camp.at.After(contact) && now.Sub(camp.at) < 2*electionTimeout
+}
+
+// Leader returns the replica that leads in the highest term, or 0.
+func (c *Cluster) Leader() int {
+	best, term := 0, uint64(0)
+	for _, s := range c.Status() {
+		if s.Role == RoleLeader && s.Term >= term {
+			best, term = s.ID, s.Term
+		}
+	}
+	return best
+}
+
+// LeaderAgreed returns the leader that every up replica able to reach a
+// majority agrees on, if there is one: it is up, they can all reach it, and
+// it says it leads. Replicas cut off from a majority may believe what they
+// like.
+func (c *Cluster) LeaderAgreed() (int, bool) {
+	st := c.Status()
+	majority := c.Size()/2 + 1
+	agreed := 0
+	for _, s := range st {
+		if !s.Up {
+			continue
+		}
+		reach := c.net.faults.reachable(s.ID)
+		live := 0
+		for _, r := range reach {
+			if st[r-1].Up {
+				live++
+			}
+		}
+		if live < majority {
+			continue
+		}
+		if s.Leader == 0 || (agreed != 0 && s.Leader != agreed) {
+			return 0, false
+		}
+		if !contains(reach, s.Leader) {
+			return 0, false
+		}
+		agreed = s.Leader
+	}
+	if agreed == 0 || st[agreed-1].Role != RoleLeader {
+		return 0, false
+	}
+	return agreed, true
+}
+
+// Converged reports whether every up replica has applied the same entries
+// and holds the same world.
+func (c *Cluster) Converged() bool {
+	var ref *ReplicaStatus
+	for _, s := range c.Status() {
+		if !s.Up {
+			continue
+		}
+		if ref == nil {
+			ref = &s
+			continue
+		}
+		if s.Applied != ref.Applied || s.World.Hash() != ref.World.Hash() {
+			return false
+		}
+	}
+	return ref != nil
+}
+
+func contains(xs []int, x int) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
