@@ -139,6 +139,11 @@ func (c *Cluster) open(r *replica) error {
 	if err != nil {
 		return c.explain(r, err)
 	}
+	if nh == nil {
+		// NewNodeHost recovers from some panics while opening damaged data
+		// and then returns neither a NodeHost nor an error.
+		return c.explain(r, errors.New("its storage failed to open"))
+	}
 	members := map[uint64]dragonboat.Target{}
 	if !nh.HasNodeInfo(shardID, uint64(r.id)) {
 		for _, o := range c.replicas[1:] {

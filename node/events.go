@@ -15,20 +15,20 @@ type Event struct {
 	TMs  int64  `json:"t_ms"` // milliseconds since the cluster started
 	Type string `json:"type"`
 	// Which fields are set depends on Type.
-	Node      int     `json:"node,omitempty"`    // the replica it happened to
-	Term      uint64  `json:"term,omitempty"`    // leader
-	Leader    *int    `json:"leader,omitempty"`  // leader: 0 = none known
-	Groups    [][]int `json:"groups,omitempty"`  // partition
-	ID        string  `json:"id,omitempty"`      // commit, fail
-	From      int     `json:"from,omitempty"`    // commit, fail: attacker; snapshot: sender
-	To        int     `json:"to,omitempty"`      // commit, fail: target; snapshot: receiver
-	Via       int     `json:"via,omitempty"`     // commit, fail: replica it was proposed through
+	Node      int     `json:"node,omitempty"`   // the replica it happened to
+	Term      uint64  `json:"term,omitempty"`   // leader
+	Leader    *int    `json:"leader,omitempty"` // leader: 0 = none known
+	Groups    [][]int `json:"groups,omitempty"` // partition
+	ID        string  `json:"id,omitempty"`     // commit, fail
+	From      int     `json:"from,omitempty"`   // commit, fail: attacker; snapshot: sender
+	To        int     `json:"to,omitempty"`     // commit, fail: target; snapshot: receiver
+	Via       int     `json:"via,omitempty"`    // commit, fail: replica it was proposed through
 	LatencyMs float64 `json:"latency_ms,omitempty"`
-	Result    string  `json:"result,omitempty"`  // commit: what the world did with it
-	Reason    string  `json:"reason,omitempty"`  // fail
-	Index     uint64  `json:"index,omitempty"`   // snapshot, commit
-	Dir       string  `json:"dir,omitempty"`     // snapshot: "sent" or "received"
-	Drop      float64 `json:"drop,omitempty"`    // link
+	Result    string  `json:"result,omitempty"`   // commit: what the world did with it
+	Reason    string  `json:"reason,omitempty"`   // fail
+	Index     uint64  `json:"index,omitempty"`    // snapshot, commit
+	Dir       string  `json:"dir,omitempty"`      // snapshot: "sent" or "received"
+	Drop      float64 `json:"drop,omitempty"`     // link
 	DelayMs   float64 `json:"delay_ms,omitempty"` // link
 }
 

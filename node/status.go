@@ -30,7 +30,7 @@ type ReplicaStatus struct {
 	Group     int // partition group; all equal when there is no partition
 	Role      Role
 	Term      uint64
-	Leader    int // the leader this replica believes in; 0 if none
+	Leader    int    // the leader this replica believes in; 0 if none
 	Commit    uint64 // as seen on the wire: see clues.go
 	Applied   uint64 // last game command applied to its world
 	LastIndex uint64 // last entry in its log

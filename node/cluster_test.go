@@ -1,0 +1,256 @@
+package node
+
+import (
+	"testing"
+	"time"
+
+	"github.com/raftian/raftian/world"
+)
+
+// The tests below follow the Raft paper's properties with the real
+// replicas on loopback: §5.2 leader election, §5.3 log replication, §5.4
+// safety, §7 log compaction.
+
+// leadersByTerm collects, from the leader events so far, which replicas
+// were reported as leader in each term.
+func leadersByTerm(c *Cluster) map[uint64]map[int]bool {
+	evs, _, _ := c.Events().Since(0, nil)
+	out := map[uint64]map[int]bool{}
+	for _, e := range evs {
+		if e.Type == EvLeader && e.Leader != nil && *e.Leader != 0 {
+			if out[e.Term] == nil {
+				out[e.Term] = map[int]bool{}
+			}
+			out[e.Term][*e.Leader] = true
+		}
+	}
+	return out
+}
+
+func checkOneLeaderPerTerm(t *testing.T, c *Cluster) {
+	t.Helper()
+	for term, leaders := range leadersByTerm(c) {
+		if len(leaders) > 1 {
+			t.Errorf("term %d had %d leaders: %v", term, len(leaders), leaders)
+		}
+	}
+}
+
+// attackAll proposes an attack through every live replica in turn and
+// waits for each; it fails the test if any does not commit.
+func mustCommit(t *testing.T, tk *Ticket) Outcome {
+	t.Helper()
+	o := tk.Wait()
+	if !o.OK {
+		t.Fatalf("attack %d→%d via %d failed: %s", o.Command.From, o.Command.To, o.Via, o.Err)
+	}
+	return o
+}
+
+func hpEverywhere(t *testing.T, c *Cluster, player, want int) {
+	t.Helper()
+	waitFor(t, 20*time.Second, "every live replica to show the attack", func() bool {
+		for _, s := range c.Status() {
+			if s.Up && s.World.HP(player) != want {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// §5.2: at most one leader per term, and all replicas agree on it.
+func TestElectionOneLeaderAllAgree(t *testing.T) {
+	c := startCluster(t, testConfig(t, "memory"), Options{})
+	leader := waitLeader(t, c)
+	st := c.Status()
+	for _, s := range st {
+		if s.Leader != leader || s.Term != st[leader-1].Term {
+			t.Errorf("replica %d believes leader %d in term %d; the leader is %d in term %d",
+				s.ID, s.Leader, s.Term, leader, st[leader-1].Term)
+		}
+		want := RoleFollower
+		if s.ID == leader {
+			want = RoleLeader
+		}
+		if s.Role != want {
+			t.Errorf("replica %d role %v, want %v", s.ID, s.Role, want)
+		}
+	}
+	checkOneLeaderPerTerm(t, c)
+}
+
+// §5.2, §5.3: a crashed leader is replaced in a higher term, and attacks
+// through every live replica commit and reach every live replica.
+func TestLeaderCrashElectsNewLeaderAndCommits(t *testing.T) {
+	c := startCluster(t, testConfig(t, "memory"), Options{})
+	old := waitLeader(t, c)
+	oldTerm := c.Status()[old-1].Term
+	if err := c.Crash(old); err != nil {
+		t.Fatal(err)
+	}
+	leader := waitLeader(t, c)
+	if leader == old {
+		t.Fatalf("crashed replica %d still leads", old)
+	}
+	if term := c.Status()[leader-1].Term; term <= oldTerm {
+		t.Fatalf("new leader's term %d is not above the old term %d", term, oldTerm)
+	}
+	target := old // the crashed player's city can still be attacked
+	hp := world.StartHP
+	for via := 1; via <= c.Size(); via++ {
+		if via == old || hp <= 0 {
+			continue
+		}
+		o := mustCommit(t, c.Attack(via, via, target))
+		hp = max(hp-world.Damage, 0)
+		if o.Reason != world.ReasonNone || o.HP != hp {
+			t.Fatalf("attack via %d: reason %v hp %d, want applied with hp %d", via, o.Reason, o.HP, hp)
+		}
+	}
+	hpEverywhere(t, c, target, hp)
+	checkOneLeaderPerTerm(t, c)
+}
+
+// §5.3: an isolated replica cannot commit; the others can; after healing
+// it converges.
+func TestIsolatedReplicaCannotCommitAndCatchesUp(t *testing.T) {
+	cfg := testConfig(t, "memory")
+	c := startCluster(t, cfg, Options{ProposalTimeout: time.Second})
+	leader := waitLeader(t, c)
+	lone := leader%c.Size() + 1 // a follower
+	if err := c.Isolate(lone); err != nil {
+		t.Fatal(err)
+	}
+	// The isolated player attacks a city nobody else touches.
+	untouched := lone%c.Size() + 1
+	if untouched == leader {
+		untouched = untouched%c.Size() + 1
+	}
+	failed := c.Attack(lone, lone, untouched)
+	hp := world.StartHP
+	for via := 1; via <= c.Size(); via++ {
+		if via == lone || via == untouched || hp <= 0 {
+			continue
+		}
+		mustCommit(t, c.Attack(via, via, lone))
+		hp = max(hp-world.Damage, 0)
+	}
+	if o := failed.Wait(); o.OK {
+		t.Fatalf("attack through the isolated replica committed: %+v", o)
+	} else {
+		t.Logf("isolated attack failed as it should: %s", o.Err)
+	}
+	if got := c.Status()[lone-1].World.HP(lone); got != world.StartHP {
+		t.Fatalf("isolated replica learned of attacks while cut off: HP %d", got)
+	}
+	c.Heal()
+	waitFor(t, 20*time.Second, "convergence after heal", c.Converged)
+	hpEverywhere(t, c, lone, hp)
+	hpEverywhere(t, c, untouched, world.StartHP)
+	checkOneLeaderPerTerm(t, c)
+}
+
+// §5.4: with the leader in a minority, only the majority commits; the
+// minority's unreplicated entry is dropped on heal; all converge.
+func TestPartitionOnlyMajorityCommits(t *testing.T) {
+	c := startCluster(t, testConfig(t, "memory"), Options{ProposalTimeout: time.Second})
+	leader := waitLeader(t, c)
+	other := leader%c.Size() + 1
+	minority := []int{leader, other}
+	var majority []int
+	for i := 1; i <= c.Size(); i++ {
+		if i != leader && i != other {
+			majority = append(majority, i)
+		}
+	}
+	if err := c.Partition([][]int{minority, majority}); err != nil {
+		t.Fatal(err)
+	}
+	lost := c.Attack(leader, leader, other) // to the old leader: never commits
+	newLeader := 0
+	waitFor(t, 20*time.Second, "a leader in the majority", func() bool {
+		l, ok := c.LeaderAgreed()
+		newLeader = l
+		return ok && contains(majority, l)
+	})
+	o := mustCommit(t, c.Attack(majority[0], majority[0], majority[1]))
+	if o.HP != world.StartHP-world.Damage {
+		t.Fatalf("majority attack: hp %d", o.HP)
+	}
+	if o := c.Attack(other, other, majority[1]).Wait(); o.OK {
+		t.Fatalf("minority attack through %d committed", other)
+	}
+	if o := lost.Wait(); o.OK {
+		t.Fatalf("old leader's attack committed in the minority")
+	}
+	c.Heal()
+	waitFor(t, 20*time.Second, "convergence after heal", c.Converged)
+	for _, s := range c.Status() {
+		if s.World.HP(other) != world.StartHP {
+			t.Errorf("replica %d applied the minority's attack: HP(%d) = %d", s.ID, other, s.World.HP(other))
+		}
+		if s.World.HP(majority[1]) != world.StartHP-world.Damage {
+			t.Errorf("replica %d: HP(%d) = %d, want one hit", s.ID, majority[1], s.World.HP(majority[1]))
+		}
+	}
+	t.Logf("new leader %d", newLeader)
+	checkOneLeaderPerTerm(t, c)
+}
+
+// §7: a follower that missed more than the compacted log catches up by
+// snapshot.
+func TestRestartedFollowerCatchesUpBySnapshot(t *testing.T) {
+	cfg := testConfig(t, "memory")
+	c := startCluster(t, cfg, Options{})
+	leader := waitLeader(t, c)
+	down := leader%c.Size() + 1
+	if err := c.Crash(down); err != nil {
+		t.Fatal(err)
+	}
+	// New games keep the cities alive, so every entry changes the world.
+	cl := c.NewClient()
+	n := cfg.Raft.SnapshotEntries*2 + cfg.Raft.CompactionOverhead
+	for i := 0; i < n; i++ {
+		mustCommit(t, cl.NewGame(leader))
+	}
+	_, seq, _ := c.Events().Since(0, nil)
+	if err := c.Restart(down); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 30*time.Second, "convergence after restart", c.Converged)
+	waitFor(t, 10*time.Second, "a snapshot received by the restarted replica", func() bool {
+		evs, _, _ := c.Events().Since(seq, nil)
+		for _, e := range evs {
+			if e.Type == EvSnapshot && e.Dir == "received" && e.To == down {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// Garbage in a log entry is recorded as rejected on every replica and
+// changes nothing else.
+func TestUndecodableEntryChangesNothing(t *testing.T) {
+	c := startCluster(t, testConfig(t, "memory"), Options{})
+	leader := waitLeader(t, c)
+	for _, data := range [][]byte{{0xff, 0, 1}, []byte("not an attack")} {
+		if err := c.ProposeRaw(leader, data); err != nil {
+			t.Fatalf("propose garbage: %v", err)
+		}
+	}
+	waitFor(t, 10*time.Second, "convergence", c.Converged)
+	for _, s := range c.Status() {
+		for p := 1; p <= c.Size(); p++ {
+			if s.World.HP(p) != world.StartHP {
+				t.Fatalf("replica %d: HP(%d) = %d after garbage", s.ID, p, s.World.HP(p))
+			}
+		}
+		rec := s.World.Recent()
+		if len(rec) < 2 || rec[len(rec)-1].Applied() || rec[len(rec)-2].Applied() {
+			t.Fatalf("replica %d did not record the garbage as rejected: %+v", s.ID, rec)
+		}
+	}
+	mustCommit(t, c.Attack(leader%c.Size()+1, 1, 2))
+}

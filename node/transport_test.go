@@ -1,0 +1,152 @@
+package node
+
+import (
+	"bytes"
+	"encoding/binary"
+	"io"
+	"net"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/lni/dragonboat/v4/raftio"
+	pb "github.com/lni/dragonboat/v4/raftpb"
+)
+
+func TestFrameRoundTrip(t *testing.T) {
+	payload := []byte("hello raft")
+	var stream []byte
+	stream = appendFrame(stream, frameBatch, payload)
+	stream = appendFrame(stream, frameChunk, nil)
+	r := bytes.NewReader(stream)
+	kind, got, err := readFrame(r, nil)
+	if err != nil || kind != frameBatch || !bytes.Equal(got, payload) {
+		t.Fatalf("first frame: kind %d payload %q err %v", kind, got, err)
+	}
+	kind, got, err = readFrame(r, nil)
+	if err != nil || kind != frameChunk || len(got) != 0 {
+		t.Fatalf("second frame: kind %d payload %q err %v", kind, got, err)
+	}
+	if _, _, err := readFrame(r, nil); err != io.EOF {
+		t.Fatalf("after the last frame: %v, want EOF", err)
+	}
+}
+
+func TestFrameRejectsDamage(t *testing.T) {
+	good := appendFrame(nil, frameBatch, []byte("payload"))
+	flip := append([]byte{}, good...)
+	flip[len(flip)-1] ^= 1
+	kind := append([]byte{}, good...)
+	kind[3] = 9
+	for name, b := range map[string][]byte{
+		"magic":     append([]byte("XYZ"), good[3:]...),
+		"kind":      kind,
+		"crc":       flip,
+		"truncated": good[:len(good)-2],
+	} {
+		if _, _, err := readFrame(bytes.NewReader(b), nil); err == nil {
+			t.Errorf("%s: damaged frame accepted", name)
+		}
+	}
+}
+
+// A peer that claims a huge frame and sends a few bytes must not make the
+// reader allocate what it claimed.
+func TestFrameLengthIsNotTrusted(t *testing.T) {
+	h := appendFrame(nil, frameBatch, nil)[:frameHeaderSize]
+	binary.BigEndian.PutUint32(h[4:], maxFrameSize)
+	stream := append(h, "only a few bytes"...)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, _, err := readFrame(bytes.NewReader(stream), nil)
+	runtime.ReadMemStats(&after)
+	if err == nil {
+		t.Fatal("short frame accepted")
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 4*readStep {
+		t.Fatalf("reader allocated %d bytes for a frame that sent 16", grew)
+	}
+	binary.BigEndian.PutUint32(h[4:], maxFrameSize+1)
+	if _, _, err := readFrame(bytes.NewReader(h), nil); err == nil {
+		t.Fatal("over-long frame accepted")
+	}
+}
+
+func FuzzReadFrame(f *testing.F) {
+	f.Add(appendFrame(nil, frameBatch, []byte("x")))
+	f.Add(appendFrame(nil, frameChunk, nil))
+	f.Add([]byte("RFT"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r := bytes.NewReader(data)
+		for {
+			kind, payload, err := readFrame(r, nil)
+			if err != nil {
+				return
+			}
+			if kind != frameBatch && kind != frameChunk {
+				t.Fatalf("accepted kind %d", kind)
+			}
+			// Whatever passes the framing must be safe to decode.
+			var b pb.MessageBatch
+			unmarshal(b.Unmarshal, payload)
+			var ch pb.Chunk
+			unmarshal(ch.Unmarshal, payload)
+		}
+	})
+}
+
+// Hostile bytes on a Raft port: the replica stays up and the cluster keeps
+// committing; a well-formed batch from another deployment or for another
+// shard changes nothing.
+func TestGarbageOnRaftPortIsHarmless(t *testing.T) {
+	c := startCluster(t, testConfig(t, "memory"), Options{})
+	leader := waitLeader(t, c)
+	victim := leader%c.Size() + 1
+	addr := c.Config().Players[victim-1].Address
+	peer := c.Config().Players[leader-1].Address
+
+	send := func(data []byte) {
+		conn, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			t.Fatalf("dial %s: %v", addr, err)
+		}
+		conn.Write(data)
+		conn.Close()
+	}
+	forged := func(deployment, shard uint64) []byte {
+		b := pb.MessageBatch{
+			DeploymentId:  deployment,
+			SourceAddress: peer,
+			BinVer:        raftio.TransportBinVersion,
+			Requests: []pb.Message{{Type: pb.Heartbeat, ShardID: shard,
+				From: uint64(leader), To: uint64(victim), Term: 1000, Commit: 1000}},
+		}
+		data, err := b.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return appendFrame(nil, frameBatch, data)
+	}
+	huge := appendFrame(nil, frameBatch, nil)[:frameHeaderSize]
+	binary.BigEndian.PutUint32(huge[4:], 0xffffffff)
+
+	send([]byte("GET / HTTP/1.1\r\nHost: raftian\r\n\r\n"))
+	send(bytes.Repeat([]byte{0xff}, 4096))
+	send(appendFrame(nil, frameBatch, []byte("not protobuf at all"))[:20])
+	send(huge)
+	send(appendFrame(nil, frameBatch, []byte{0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f}))
+	send(forged(deploymentID+1, shardID))
+	send(forged(deploymentID, shardID+76))
+
+	mustCommit(t, c.Attack(victim, victim, leader))
+	waitFor(t, 10*time.Second, "convergence", c.Converged)
+	for _, s := range c.Status() {
+		if !s.Up {
+			t.Errorf("replica %d went down", s.ID)
+		}
+		if s.Term >= 1000 {
+			t.Errorf("replica %d took the forged term: %d", s.ID, s.Term)
+		}
+	}
+}
