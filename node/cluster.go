@@ -291,7 +291,7 @@ func lockDataDir(dir string) (func(), error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	return lockFile(filepath.Join(dir, "raftian.lock"), dir)
+	return lockFile(filepath.Join(dir, lockName), dir)
 }
 
 // leaderListener turns dragonboat's leader updates into events.

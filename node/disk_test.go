@@ -66,8 +66,8 @@ func TestDataDirHeldByAnotherRunIsReported(t *testing.T) {
 	startCluster(t, cfg, Options{})
 	second := cfg
 	second.Players = append(second.Players[:0:0], cfg.Players...)
-	for i := range second.Players {
-		second.Players[i].Address = freeAddr(t)
+	for i, addr := range freeAddrs(t, len(second.Players)) {
+		second.Players[i].Address = addr
 	}
 	c, err := Start(second, Options{})
 	if err == nil {

@@ -29,20 +29,26 @@ func testConfig(t *testing.T, storage string) config.Config {
 	cfg.Raft.RTTMillisecond = 10
 	cfg.Raft.SnapshotEntries = 200
 	cfg.Raft.CompactionOverhead = 50
-	for i := range cfg.Players {
-		cfg.Players[i].Address = freeAddr(t)
+	for i, addr := range freeAddrs(t, len(cfg.Players)) {
+		cfg.Players[i].Address = addr
 	}
 	return cfg
 }
 
-func freeAddr(t *testing.T) string {
+// freeAddrs returns n distinct free loopback addresses. All n listeners
+// are held until the end, so the kernel cannot hand out one port twice.
+func freeAddrs(t *testing.T, n int) []string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	var out []string
+	for i := 0; i < n; i++ {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		out = append(out, ln.Addr().String())
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	return out
 }
 
 // startCluster starts a cluster and closes it when the test ends, then

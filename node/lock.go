@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"syscall"
 )
 
@@ -28,4 +29,45 @@ func lockFile(path, dir string) (func(), error) {
 		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 		f.Close()
 	}, nil
+}
+
+// WipeDataDir deletes a data directory's contents, for --fresh. It refuses
+// when another raftian holds the directory, and when the directory holds
+// anything that does not look like raftian's, so that a mistyped --data
+// cannot wipe a home directory.
+func WipeDataDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("--fresh: %w", err)
+	}
+	for _, e := range entries {
+		if !isOurs(e.Name()) {
+			return fmt.Errorf("--fresh: refusing to wipe %s: it holds %q, which raftian did not write", dir, e.Name())
+		}
+	}
+	unlock, err := lockDataDir(dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	for _, e := range entries {
+		if e.Name() == lockName {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			return fmt.Errorf("--fresh: %w", err)
+		}
+	}
+	return nil
+}
+
+const lockName = "raftian.lock"
+
+func isOurs(name string) bool {
+	var n int
+	_, err := fmt.Sscanf(name, "replica-%d", &n)
+	return name == lockName || err == nil
 }

@@ -110,6 +110,9 @@ func (c *Cluster) Propose(via int, cmd world.Command) *Ticket {
 // Attack proposes an attack through replica via with the cluster's client.
 func (c *Cluster) Attack(via, from, to int) *Ticket { return c.client.Attack(via, from, to) }
 
+// NewGame proposes a new game through replica via with the cluster's client.
+func (c *Cluster) NewGame(via int) *Ticket { return c.client.NewGame(via) }
+
 // ProposeRaw proposes bytes that may not be a valid command at all; the
 // world must record them as rejected. It exists to show that garbage in
 // the log is harmless.

@@ -1,0 +1,231 @@
+package console
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Command is one parsed line of the headless language.
+type Command struct {
+	Name string // "status", "attack", "crash", ...
+	JSON bool   // status json
+
+	// Replica numbers, 1-based. For attack: From, To and Via; for crash,
+	// restart, isolate, rejoin: N (0 with Leader set for "crash leader");
+	// for link: From, To.
+	N, From, To, Via int
+	Leader           bool
+
+	Groups  [][]int       // partition
+	Drop    float64       // link
+	Delay   time.Duration // link; also sleep and wait timeouts
+	Until   string        // wait: "leader" or "converged"
+	Timeout time.Duration // wait
+}
+
+// DefaultWait is how long "wait" waits when no timeout is given.
+const DefaultWait = 10 * time.Second
+
+// Help is the text of the help command.
+const Help = `commands (one a line; # starts a comment):
+  status                   a table of every replica's own view
+  status json              the same as one line of JSON
+  attack FROM TO [via N]   player FROM attacks player TO (through replica FROM, or N)
+  newgame                  rebuild every city
+  crash N|leader           stop a replica abruptly
+  restart N                start a crashed replica from its data
+  isolate N                cut every link of a replica
+  rejoin N                 undo isolate
+  partition 1,2|3,4,5      split the replicas into groups
+  link A B [drop P] [delay D]  make the link A→B lossy (P in 0..1) or slow (e.g. 50ms)
+  heal                     end isolations, partitions and link faults
+  wait leader [TIMEOUT]    until the replicas that can reach a majority agree on a leader
+  wait converged [TIMEOUT] until every up replica has applied the same entries
+  sleep DURATION           e.g. 500ms, 2s
+  help                     this text
+  quit                     stop every replica and exit`
+
+// Parse parses one line. A blank line or a comment gives a Command with an
+// empty Name. n is the number of replicas, for range checks.
+func Parse(line string, n int) (Command, error) {
+	if i := strings.IndexByte(line, '#'); i >= 0 {
+		line = line[:i]
+	}
+	f := strings.Fields(strings.ToLower(line))
+	if len(f) == 0 {
+		return Command{}, nil
+	}
+	c := Command{Name: f[0]}
+	args := f[1:]
+	var err error
+	switch c.Name {
+	case "help", "quit", "exit", "heal", "newgame":
+		if c.Name == "exit" {
+			c.Name = "quit"
+		}
+		err = noArgs(args)
+	case "status":
+		switch {
+		case len(args) == 0:
+		case len(args) == 1 && args[0] == "json":
+			c.JSON = true
+		default:
+			err = errors.New("usage: status [json]")
+		}
+	case "attack":
+		err = c.parseAttack(args, n)
+	case "crash":
+		if len(args) == 1 && args[0] == "leader" {
+			c.Leader = true
+			break
+		}
+		c.N, err = oneReplica(args, n, "crash N|leader")
+	case "restart", "isolate", "rejoin":
+		c.N, err = oneReplica(args, n, c.Name+" N")
+	case "partition":
+		c.Groups, err = parseGroups(args, n)
+	case "link":
+		err = c.parseLink(args, n)
+	case "wait":
+		err = c.parseWait(args)
+	case "sleep":
+		if len(args) != 1 {
+			err = errors.New("usage: sleep DURATION (e.g. 500ms)")
+			break
+		}
+		c.Delay, err = duration(args[0])
+	default:
+		return Command{}, fmt.Errorf("unknown command %q (try help)", c.Name)
+	}
+	if err != nil {
+		return Command{}, err
+	}
+	return c, nil
+}
+
+func noArgs(args []string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("unexpected %q", strings.Join(args, " "))
+	}
+	return nil
+}
+
+func replicaNum(s string, n int) (int, error) {
+	v, err := strconv.Atoi(s)
+	if err != nil || v < 1 || v > n {
+		return 0, fmt.Errorf("%q is not a replica: use 1 to %d", s, n)
+	}
+	return v, nil
+}
+
+func oneReplica(args []string, n int, usage string) (int, error) {
+	if len(args) != 1 {
+		return 0, errors.New("usage: " + usage)
+	}
+	return replicaNum(args[0], n)
+}
+
+func (c *Command) parseAttack(args []string, n int) error {
+	const usage = "usage: attack FROM TO [via N]"
+	if len(args) != 2 && !(len(args) == 4 && args[2] == "via") {
+		return errors.New(usage)
+	}
+	var err error
+	if c.From, err = replicaNum(args[0], n); err != nil {
+		return err
+	}
+	if c.To, err = replicaNum(args[1], n); err != nil {
+		return err
+	}
+	c.Via = c.From
+	if len(args) == 4 {
+		c.Via, err = replicaNum(args[3], n)
+	}
+	return err
+}
+
+// parseGroups reads "1,2|3,4,5" (spaces allowed around separators).
+func parseGroups(args []string, n int) ([][]int, error) {
+	spec := strings.Join(args, "")
+	if spec == "" {
+		return nil, errors.New("usage: partition 1,2|3,4,5")
+	}
+	seen := map[int]bool{}
+	var groups [][]int
+	for _, g := range strings.Split(spec, "|") {
+		var group []int
+		for _, s := range strings.Split(g, ",") {
+			r, err := replicaNum(s, n)
+			if err != nil {
+				return nil, err
+			}
+			if seen[r] {
+				return nil, fmt.Errorf("replica %d is in two groups", r)
+			}
+			seen[r] = true
+			group = append(group, r)
+		}
+		groups = append(groups, group)
+	}
+	if len(groups) < 2 {
+		return nil, errors.New("a partition needs at least two groups: 1,2|3,4,5")
+	}
+	return groups, nil
+}
+
+func (c *Command) parseLink(args []string, n int) error {
+	const usage = "usage: link A B [drop P] [delay D]"
+	if len(args) < 2 || len(args)%2 != 0 {
+		return errors.New(usage)
+	}
+	var err error
+	if c.From, err = replicaNum(args[0], n); err != nil {
+		return err
+	}
+	if c.To, err = replicaNum(args[1], n); err != nil {
+		return err
+	}
+	if c.From == c.To {
+		return errors.New("a link joins two different replicas")
+	}
+	for i := 2; i < len(args); i += 2 {
+		switch args[i] {
+		case "drop":
+			c.Drop, err = strconv.ParseFloat(args[i+1], 64)
+			if err != nil || !(c.Drop >= 0 && c.Drop <= 1) {
+				return fmt.Errorf("drop %q must be a fraction 0..1", args[i+1])
+			}
+		case "delay":
+			if c.Delay, err = duration(args[i+1]); err != nil {
+				return err
+			}
+		default:
+			return errors.New(usage)
+		}
+	}
+	return nil
+}
+
+func (c *Command) parseWait(args []string) error {
+	if len(args) < 1 || len(args) > 2 || (args[0] != "leader" && args[0] != "converged") {
+		return errors.New("usage: wait leader|converged [TIMEOUT]")
+	}
+	c.Until, c.Timeout = args[0], DefaultWait
+	if len(args) == 2 {
+		var err error
+		c.Timeout, err = duration(args[1])
+		return err
+	}
+	return nil
+}
+
+func duration(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 || d > time.Hour {
+		return 0, fmt.Errorf("%q is not a duration like 500ms or 2s (at most 1h)", s)
+	}
+	return d, nil
+}

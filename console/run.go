@@ -1,0 +1,227 @@
+package console
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/raftian/raftian/node"
+	"github.com/raftian/raftian/world"
+)
+
+// Run reads commands from in, one a line, runs them on c and answers each
+// on out. It returns at "quit" or at the end of the input; closing the
+// cluster is the caller's job.
+func Run(c *node.Cluster, in io.Reader, out io.Writer) error {
+	s := &session{c: c, out: out, names: playerNames(c)}
+	sc := bufio.NewScanner(in)
+	for sc.Scan() {
+		cmd, err := Parse(sc.Text(), c.Size())
+		if err != nil {
+			fmt.Fprintf(out, "error: %v\n", err)
+			continue
+		}
+		if cmd.Name == "" {
+			continue
+		}
+		if cmd.Name == "quit" {
+			fmt.Fprintln(out, "bye")
+			return nil
+		}
+		s.run(cmd)
+	}
+	return sc.Err()
+}
+
+type session struct {
+	c     *node.Cluster
+	out   io.Writer
+	names []string
+}
+
+func playerNames(c *node.Cluster) []string {
+	names := []string{""}
+	for _, p := range c.Config().Players {
+		names = append(names, p.Name)
+	}
+	return names
+}
+
+func (s *session) say(format string, args ...any) {
+	fmt.Fprintf(s.out, format+"\n", args...)
+}
+
+func (s *session) check(err error, okFormat string, args ...any) {
+	if err != nil {
+		s.say("error: %v", err)
+		return
+	}
+	s.say(okFormat, args...)
+}
+
+func (s *session) run(cmd Command) {
+	c := s.c
+	switch cmd.Name {
+	case "help":
+		s.say("%s", Help)
+	case "status":
+		if cmd.JSON {
+			s.statusJSON()
+		} else {
+			s.statusTable()
+		}
+	case "attack":
+		s.attack(c.Attack(cmd.Via, cmd.From, cmd.To).Wait())
+	case "newgame":
+		via := max(c.Leader(), 1)
+		o := c.NewGame(via).Wait()
+		if !o.OK {
+			s.say("failed: new game via %d: %s", via, o.Err)
+			return
+		}
+		s.say("committed: new game, every city rebuilt")
+	case "crash":
+		n := cmd.N
+		if cmd.Leader {
+			if n = c.Leader(); n == 0 {
+				s.say("error: no replica is leader right now")
+				return
+			}
+		}
+		s.check(c.Crash(n), "crashed replica %d", n)
+	case "restart":
+		s.check(c.Restart(cmd.N), "restarted replica %d", cmd.N)
+	case "isolate":
+		s.check(c.Isolate(cmd.N), "isolated replica %d", cmd.N)
+	case "rejoin":
+		s.check(c.Rejoin(cmd.N), "replica %d rejoined", cmd.N)
+	case "partition":
+		s.check(c.Partition(cmd.Groups), "partitioned %s", groupsText(cmd.Groups))
+	case "link":
+		s.check(c.SetLink(cmd.From, cmd.To, cmd.Drop, cmd.Delay),
+			"link %d→%d: drop %.2f, delay %v", cmd.From, cmd.To, cmd.Drop, cmd.Delay)
+	case "heal":
+		c.Heal()
+		s.say("healed")
+	case "wait":
+		s.wait(cmd)
+	case "sleep":
+		time.Sleep(cmd.Delay)
+		s.say("slept %v", cmd.Delay)
+	}
+}
+
+func (s *session) attack(o node.Outcome) {
+	cmd := o.Command
+	who := fmt.Sprintf("%s (%d) → %s (%d) via %d", s.names[cmd.From], cmd.From, s.names[cmd.To], cmd.To, o.Via)
+	switch {
+	case !o.OK:
+		s.say("failed: %s: %s after %v", who, o.Err, o.Took.Round(time.Millisecond))
+	case o.Reason != world.ReasonNone:
+		s.say("rejected: %s: %s", who, o.Reason)
+	default:
+		s.say("committed: %s: HP %d, in %.1f ms", who, o.HP, float64(o.Took.Microseconds())/1000)
+	}
+}
+
+func (s *session) wait(cmd Command) {
+	start := time.Now()
+	deadline := start.Add(cmd.Timeout)
+	for {
+		switch cmd.Until {
+		case "leader":
+			if l, ok := s.c.LeaderAgreed(); ok {
+				s.say("leader %d in term %d after %v", l, s.c.Status()[l-1].Term, since(start))
+				return
+			}
+		case "converged":
+			if s.c.Converged() {
+				s.say("converged after %v", since(start))
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			s.say("timeout: no %s after %v", map[string]string{
+				"leader": "agreed leader", "converged": "convergence"}[cmd.Until], cmd.Timeout)
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func since(t time.Time) time.Duration { return time.Since(t).Round(time.Millisecond) }
+
+func groupsText(groups [][]int) string {
+	parts := make([]string, len(groups))
+	for i, g := range groups {
+		parts[i] = strings.Trim(strings.Join(strings.Fields(fmt.Sprint(g)), ","), "[]")
+	}
+	return strings.Join(parts, " | ")
+}
+
+func (s *session) statusTable() {
+	w := tabwriter.NewWriter(s.out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "replica\tplayer\trole\tterm\tleader\tcommit\tapplied\tlast\thp\tworld")
+	for _, st := range s.c.Status() {
+		role := st.Role.String()
+		if st.Isolated {
+			role += " (isolated)"
+		}
+		hp := make([]string, 0, s.c.Size())
+		for p := 1; p <= s.c.Size(); p++ {
+			hp = append(hp, fmt.Sprint(st.World.HP(p)))
+		}
+		if !st.Up { // its world is the one it had when it went down
+			fmt.Fprintf(w, "%d\t%s\t%s\t-\t-\t-\t%d\t-\t%s\t%s\n", st.ID, s.names[st.ID], role,
+				st.Applied, strings.Join(hp, " "), st.World.Hash())
+			continue
+		}
+		fmt.Fprintf(w, "%d\t%s\t%s\t%d\t%s\t%d\t%d\t%d\t%s\t%s\n", st.ID, s.names[st.ID], role,
+			st.Term, leaderText(st.Leader), st.Commit, st.Applied, st.LastIndex,
+			strings.Join(hp, " "), st.World.Hash())
+	}
+	w.Flush()
+}
+
+func leaderText(l int) string {
+	if l == 0 {
+		return "-"
+	}
+	return fmt.Sprint(l)
+}
+
+// replicaJSON is one replica in "status json".
+type replicaJSON struct {
+	ID        int    `json:"id"`
+	Up        bool   `json:"up"`
+	Isolated  bool   `json:"isolated"`
+	Role      string `json:"role"`
+	Term      uint64 `json:"term"`
+	Leader    int    `json:"leader"`
+	Commit    uint64 `json:"commit"`
+	Applied   uint64 `json:"applied"`
+	LastIndex uint64 `json:"last_index"`
+	HP        []int  `json:"hp"`
+	WorldHash string `json:"world_hash"`
+}
+
+func (s *session) statusJSON() {
+	var out struct {
+		Replicas []replicaJSON `json:"replicas"`
+	}
+	for _, st := range s.c.Status() {
+		r := replicaJSON{ID: st.ID, Up: st.Up, Isolated: st.Isolated, Role: st.Role.String(),
+			Term: st.Term, Leader: st.Leader, Commit: st.Commit, Applied: st.Applied,
+			LastIndex: st.LastIndex, WorldHash: st.World.Hash()}
+		for p := 1; p <= s.c.Size(); p++ {
+			r.HP = append(r.HP, st.World.HP(p))
+		}
+		out.Replicas = append(out.Replicas, r)
+	}
+	b, _ := json.Marshal(out)
+	s.say("%s", b)
+}

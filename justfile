@@ -1,0 +1,48 @@
+# Raftian's tasks. `just run` opens the window; `just test` runs every test.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+# raylib needs cgo and, on Linux, the X11 backend (see ../shared/NOTES.md).
+export CGO_ENABLED := "1"
+export GOFLAGS := "-tags=x11"
+
+# Debian packages raylib's C code compiles against.
+build_packages := "gcc libc6-dev libgl-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxkbcommon-dev"
+# Debian packages for window tests and screenshots.
+test_packages := "xvfb xauth xdotool fonts-dejavu-core imagemagick"
+
+# Build and open the window: five replicas elect a leader.
+run *ARGS: build
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
+        echo "no display here: starting headless instead (type help; Ctrl-D quits)" >&2
+        exec ./raftian --headless {{ARGS}}
+    fi
+    exec ./raftian {{ARGS}}
+
+# Run the cluster without a window, driven by commands on standard input.
+headless *ARGS: build
+    ./raftian --headless {{ARGS}}
+
+# Build the raftian binary.
+build: setup
+    go build -o raftian .
+
+# go vet and every test, with the race detector.
+test: setup test-setup
+    go vet ./...
+    go test -race -count=1 -timeout 15m ./...
+
+# Install what building needs (when root or with password-less sudo).
+setup:
+    scripts/need-go
+    scripts/need-packages {{build_packages}}
+
+# Install what the tests need on top of the build.
+test-setup:
+    scripts/need-packages {{test_packages}}
+
+# Remove the binary and the default data directory.
+clean:
+    rm -rf raftian raftian-data

@@ -1,0 +1,144 @@
+// Command raftian runs five real Raft replicas of a tiny strategy game in
+// one process and shows every replica's own copy of the world, so a class
+// can watch leaders fall, elections happen and logs catch up.
+//
+// main.go only wires the parts together: config → node.Cluster → the
+// window (ui) or the headless console.
+package main
+
+import (
+	_ "embed"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/raftian/raftian/config"
+	"github.com/raftian/raftian/console"
+	"github.com/raftian/raftian/node"
+	"github.com/raftian/raftian/ui"
+)
+
+//go:embed config.toml
+var builtinConfig []byte
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run is the whole program; it returns the exit status. Every error a
+// user can cause is printed as one plain message, never as a stack trace.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	flags := flag.NewFlagSet("raftian", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	configFile := flags.String("config", "", "configuration `file` (default: the built-in config.toml)")
+	storage := flags.String("storage", "", "`disk` or memory (overrides the config)")
+	dataDir := flags.String("data", "", "data `directory` (overrides the config)")
+	fresh := flags.Bool("fresh", false, "wipe the data directory first: start a new game")
+	eventsFile := flags.String("events", "", "write every event as a JSON line to `file`")
+	headless := flags.Bool("headless", false, "no window: read commands from standard input (try help)")
+	if err := flags.Parse(args); err != nil {
+		return 2
+	}
+	if flags.NArg() > 0 {
+		fmt.Fprintf(stderr, "raftian: unexpected argument %q (see raftian -h)\n", flags.Arg(0))
+		return 2
+	}
+	fail := func(err error) int {
+		fmt.Fprintf(stderr, "raftian: %v\n", err)
+		return 1
+	}
+
+	cfg, err := loadConfig(*configFile, *storage, *dataDir)
+	if err != nil {
+		return fail(err)
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	slog.SetDefault(logger) // also quiets the standard log package that storage uses
+	node.SetLogger(logger)
+
+	if *fresh && cfg.Storage == config.StorageDisk {
+		if err := node.WipeDataDir(cfg.DataDir); err != nil {
+			return fail(err)
+		}
+	}
+	opts := node.Options{}
+	if *eventsFile != "" {
+		f, err := os.Create(*eventsFile)
+		if err != nil {
+			return fail(fmt.Errorf("events file: %w", err))
+		}
+		defer f.Close()
+		opts.Events = f
+	}
+
+	var win *ui.Window
+	if !*headless {
+		// Open the window before the replicas start, so that a missing
+		// display is reported at once.
+		if win, err = ui.Open(cfg); err != nil {
+			return fail(err)
+		}
+		defer win.Close()
+	}
+	cluster, err := node.Start(cfg, opts)
+	if err != nil {
+		return fail(err)
+	}
+	defer cluster.Close()
+
+	if win != nil {
+		win.Run(cluster)
+		return 0
+	}
+	fmt.Fprintf(stderr, "raftian: %d replicas, %s storage; type help for commands\n", cluster.Size(), cfg.Storage)
+	return runHeadless(cluster, stdin, stdout, stderr)
+}
+
+// runHeadless runs the console until quit, end of input or a signal.
+func runHeadless(c *node.Cluster, stdin io.Reader, stdout, stderr io.Writer) int {
+	done := make(chan error, 1)
+	go func() { done <- console.Run(c, stdin, stdout) }()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	select {
+	case err := <-done:
+		if err != nil {
+			fmt.Fprintf(stderr, "raftian: reading commands: %v\n", err)
+			return 1
+		}
+	case <-sig:
+	}
+	return 0
+}
+
+func loadConfig(file, storage, dataDir string) (config.Config, error) {
+	var override []byte
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return config.Config{}, fmt.Errorf("cannot read the configuration: %w", err)
+		}
+		override = b
+	}
+	cfg, err := config.Parse(builtinConfig, override, file)
+	if err != nil {
+		return config.Config{}, err
+	}
+	switch storage {
+	case "":
+	case config.StorageDisk, config.StorageMemory:
+		cfg.Storage = storage
+	default:
+		return config.Config{}, errors.New(`--storage must be "disk" or "memory"`)
+	}
+	if dataDir != "" {
+		cfg.DataDir = dataDir
+	}
+	return cfg, nil
+}
