@@ -173,10 +173,13 @@ wait converged 20s
 status
 status json
 `
-	code, out, stderr := runRaftian(t, script, "--headless", "--storage", "memory", "--config", testConfigFile(t, ""))
+	events := filepath.Join(t.TempDir(), "events.jsonl")
+	code, out, stderr := runRaftian(t, script, "--headless", "--storage", "memory",
+		"--config", testConfigFile(t, ""), "--events", events)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
+	checkEventsFile(t, events, "leader", "commit", "crash", "partition", "heal")
 	for _, want := range []string{
 		"leader ", "committed: P1 (1) → P2 (2) via 1: HP 70", "committed: P3 (3) → P2 (2) via 4: HP 40",
 		"rejected: P2 (2) → P2 (2) via 2: a player cannot attack itself",
@@ -246,5 +249,35 @@ func TestFreshRefusesForeignDirectory(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(data, "thesis.tex")); err != nil {
 		t.Fatal("--fresh deleted a file it did not write")
+	}
+}
+
+// checkEventsFile checks that every line is a JSON object with t_ms and
+// type, and that each wanted type occurs.
+func checkEventsFile(t *testing.T, path string, want ...string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for i, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var ev map[string]any
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("events line %d is not JSON: %q", i+1, line)
+		}
+		if _, ok := ev["t_ms"].(float64); !ok {
+			t.Fatalf("events line %d has no t_ms: %q", i+1, line)
+		}
+		typ, _ := ev["type"].(string)
+		seen[typ] = true
+		if typ == "commit" && (ev["id"] == nil || ev["latency_ms"] == nil) {
+			t.Errorf("commit event without id or latency: %q", line)
+		}
+	}
+	for _, w := range want {
+		if !seen[w] {
+			t.Errorf("no %q event in %s", w, path)
+		}
 	}
 }

@@ -254,3 +254,49 @@ func TestUndecodableEntryChangesNothing(t *testing.T) {
 	}
 	mustCommit(t, c.Attack(leader%c.Size()+1, 1, 2))
 }
+
+// A slow link delays commits: with every link out of the leader delayed,
+// no attack through it can commit faster than the delay.
+func TestSlowLinksDelayCommits(t *testing.T) {
+	c := startCluster(t, testConfig(t, "memory"), Options{})
+	leader := waitLeader(t, c)
+	const delay = 80 * time.Millisecond
+	for i := 1; i <= c.Size(); i++ {
+		if i != leader {
+			if err := c.SetLink(leader, i, 0, delay); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	o := mustCommit(t, c.Attack(leader, leader, leader%c.Size()+1))
+	if o.Took < delay {
+		t.Fatalf("attack committed in %v through links delayed by %v", o.Took, delay)
+	}
+	c.Heal()
+	o = mustCommit(t, c.Attack(leader, leader, leader%c.Size()+1))
+	t.Logf("after heal: %v", o.Took)
+}
+
+// A link that drops everything in both directions is as good as a cut:
+// the two replicas never talk, but the cluster goes on.
+func TestLossyLinksDropMessages(t *testing.T) {
+	c := startCluster(t, testConfig(t, "memory"), Options{})
+	leader := waitLeader(t, c)
+	follower := leader%c.Size() + 1
+	c.SetLink(leader, follower, 1, 0)
+	c.SetLink(follower, leader, 1, 0)
+	_, seq := c.Tap().Since(0, nil)
+	mustCommit(t, c.Attack(leader, leader, follower))
+	waitFor(t, 10*time.Second, "a dropped message in the tap", func() bool {
+		msgs, _ := c.Tap().Since(seq, nil)
+		for _, m := range msgs {
+			if m.From == leader && m.To == follower && m.Dropped {
+				return true
+			}
+			if m.From == leader && m.To == follower && !m.Dropped {
+				t.Fatalf("message %v crossed a link that drops everything", m.Kind())
+			}
+		}
+		return false
+	})
+}

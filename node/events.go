@@ -73,7 +73,7 @@ func newEvents(start time.Time, out io.Writer) *Events {
 		e.out = bufio.NewWriter(out)
 		e.wake = make(chan struct{}, 1)
 		e.done = make(chan struct{})
-		go e.write()
+		go e.write(e.wake)
 	}
 	return e
 }
@@ -112,11 +112,11 @@ func (e *Events) Since(seq uint64, out []Event) ([]Event, uint64, <-chan struct{
 	return out, e.next - 1, e.changed
 }
 
-func (e *Events) write() {
+func (e *Events) write(wake <-chan struct{}) {
 	defer close(e.done)
 	enc := json.NewEncoder(e.out)
 	for {
-		_, open := <-e.wake
+		_, open := <-wake
 		e.mu.Lock()
 		batch := e.pending
 		e.pending = nil
