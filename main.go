@@ -91,21 +91,22 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	defer cluster.Close()
 
-	if win != nil {
-		win.Run(cluster)
-		return 0
-	}
-	fmt.Fprintf(stderr, "raftian: %d replicas, %s storage; type help for commands\n", cluster.Size(), cfg.Storage)
-	return runHeadless(cluster, stdin, stdout, stderr)
-}
-
-// runHeadless runs the console until quit, end of input or a signal.
-func runHeadless(c *node.Cluster, stdin io.Reader, stdout, stderr io.Writer) int {
-	done := make(chan error, 1)
-	go func() { done <- console.Run(c, stdin, stdout) }()
+	// Ctrl-C or a kill quits as cleanly as Esc or "quit".
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sig)
+	if win != nil {
+		win.Run(cluster, sig)
+		return 0
+	}
+	fmt.Fprintf(stderr, "raftian: %d replicas, %s storage; type help for commands\n", cluster.Size(), cfg.Storage)
+	return runHeadless(cluster, stdin, stdout, stderr, sig)
+}
+
+// runHeadless runs the console until quit, end of input or a signal.
+func runHeadless(c *node.Cluster, stdin io.Reader, stdout, stderr io.Writer, sig <-chan os.Signal) int {
+	done := make(chan error, 1)
+	go func() { done <- console.Run(c, stdin, stdout) }()
 	select {
 	case err := <-done:
 		if err != nil {

@@ -18,7 +18,8 @@ func testConfigFile(t *testing.T, extra string) string {
 	var b strings.Builder
 	b.WriteString("[raft]\nrtt_ms = 10\n")
 	for i, addr := range freeAddrs(t, 5) {
-		fmt.Fprintf(&b, "[[player]]\nname = \"P%d\"\ncolor = \"#112233\"\naddress = %q\n", i+1, addr)
+		c := testColours[i]
+		fmt.Fprintf(&b, "[[player]]\nname = \"P%d\"\ncolor = \"#%02x%02x%02x\"\naddress = %q\n", i+1, c[0], c[1], c[2], addr)
 	}
 	b.WriteString(extra)
 	path := filepath.Join(t.TempDir(), "raftian.toml")
@@ -30,6 +31,9 @@ func testConfigFile(t *testing.T, extra string) string {
 
 // freeAddrs returns n distinct free loopback addresses. All n listeners
 // are held until the end, so the kernel cannot hand out one port twice.
+// testColours are the players' colours in testConfigFile.
+var testColours = [][3]uint8{{230, 25, 75}, {60, 180, 75}, {67, 99, 216}, {245, 130, 49}, {145, 30, 180}}
+
 func freeAddrs(t *testing.T, n int) []string {
 	t.Helper()
 	var out []string

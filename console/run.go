@@ -121,6 +121,8 @@ func (s *session) attack(o node.Outcome) {
 	switch {
 	case !o.OK:
 		s.say("failed: %s: %s after %v", who, o.Err, o.Took.Round(time.Millisecond))
+	case o.Reason == world.ReasonDuplicate:
+		s.say("committed: %s: by an earlier attempt (retried, applied once)", who)
 	case o.Reason != world.ReasonNone:
 		s.say("rejected: %s: %s", who, o.Reason)
 	default:

@@ -300,3 +300,55 @@ func TestLossyLinksDropMessages(t *testing.T) {
 		return false
 	})
 }
+
+// The log tail shows each replica's own entries: after a commit, the same
+// attack at the same index everywhere.
+func TestLogTailShowsOwnEntries(t *testing.T) {
+	c := startCluster(t, testConfig(t, "memory"), Options{})
+	leader := waitLeader(t, c)
+	o := mustCommit(t, c.Attack(leader, 2, 4))
+	waitFor(t, 10*time.Second, "convergence", c.Converged)
+	for i := 1; i <= c.Size(); i++ {
+		tail := c.LogTail(i, 8)
+		if len(tail) == 0 || len(tail) > 8 {
+			t.Fatalf("replica %d: tail of %d entries", i, len(tail))
+		}
+		last := tail[len(tail)-1]
+		if last.Kind != "attack" || last.From != 2 || last.To != 4 {
+			t.Fatalf("replica %d: last entry %+v, want the attack 2→4 (%v)", i, last, o.Command)
+		}
+		noop := false
+		for _, e := range tail {
+			noop = noop || e.Kind == "no-op"
+		}
+		if !noop {
+			t.Errorf("replica %d: no leader no-op in %+v", i, tail)
+		}
+	}
+	c.Crash(leader)
+	if c.LogTail(leader, 8) != nil {
+		t.Error("a crashed replica has a log tail")
+	}
+}
+
+// A proposal forwarded to a leader that is then cut off is lost on the
+// wire; the ticket retries it (same command id) through the new leader,
+// and the world applies it exactly once.
+func TestProposalLostWithTheLeaderIsRetriedOnce(t *testing.T) {
+	c := startCluster(t, testConfig(t, "memory"), Options{ProposalTimeout: 3 * time.Second})
+	leader := waitLeader(t, c)
+	follower := leader%c.Size() + 1
+	target := follower%c.Size() + 1
+	if target == leader {
+		target = target%c.Size() + 1
+	}
+	c.Isolate(leader) // the follower still believes in it for a while
+	o := c.Attack(follower, follower, target).Wait()
+	if !o.OK {
+		t.Fatalf("attack through %d failed after the leader was cut off: %s (took %v)", follower, o.Err, o.Took)
+	}
+	c.Heal()
+	waitFor(t, 20*time.Second, "convergence", c.Converged)
+	hpEverywhere(t, c, target, world.StartHP-world.Damage)
+	t.Logf("committed in %v", o.Took)
+}

@@ -141,7 +141,13 @@ func (t *Ticket) run(c *Cluster, via int, data []byte) {
 			t.finish(c, start, FailDown)
 			return
 		}
-		res, err := nh.SyncPropose(ctx, nh.GetNoOPSession(shardID), data)
+		// A proposal forwarded to a leader that then crashes is simply
+		// lost, and dragonboat waits out the whole deadline. So each
+		// attempt gets a shorter one and is retried with the same command
+		// id: the world applies it at most once, whichever attempt commits.
+		attempt, cancelAttempt := context.WithTimeout(ctx, c.attemptTimeout())
+		res, err := nh.SyncPropose(attempt, nh.GetNoOPSession(shardID), data)
+		cancelAttempt()
 		if err == nil {
 			t.outcome.OK = true
 			t.outcome.Reason, t.outcome.HP = decodeResult(res.Value)
@@ -149,12 +155,15 @@ func (t *Ticket) run(c *Cluster, via int, data []byte) {
 			return
 		}
 		reason := failReason(err)
-		if reason == "" { // not ready yet: a leader may be about to appear
-			select {
+		if reason == "" || (reason == FailTimeout && ctx.Err() == nil) {
+			select { // not ready, or this attempt timed out: try again
 			case <-ctx.Done():
-				reason = FailNoLeader
 			case <-time.After(retryPause):
 				continue
+			}
+			reason = FailTimeout
+			if failReason(err) == "" {
+				reason = FailNoLeader
 			}
 		}
 		if c.ctx.Err() != nil {
@@ -163,6 +172,12 @@ func (t *Ticket) run(c *Cluster, via int, data []byte) {
 		t.finish(c, start, reason)
 		return
 	}
+}
+
+// attemptTimeout bounds one try of a proposal: long enough for an election
+// and a commit, short enough to retry soon after a leader is lost.
+func (c *Cluster) attemptTimeout() time.Duration {
+	return min(max(3*c.ElectionTimeout(), 300*time.Millisecond), c.opts.ProposalTimeout)
 }
 
 // failReason maps dragonboat's errors to words for the user; "" means the

@@ -23,7 +23,7 @@ type fonts struct {
 func loadFonts() fonts {
 	for _, p := range fontPaths {
 		if _, err := os.Stat(p); err == nil {
-			f := rl.LoadFontEx(p, 48, nil)
+			f := rl.LoadFontEx(p, 48, codepoints())
 			if f.Texture.ID != 0 {
 				rl.SetTextureFilter(f.Texture, rl.FilterBilinear)
 				return fonts{font: f, loaded: true}
@@ -45,4 +45,14 @@ func (f fonts) text(s string, x, y, size float32, c rl.Color) {
 
 func (f fonts) measure(s string, size float32) float32 {
 	return rl.MeasureTextEx(f.font, s, size, 0).X
+}
+
+// codepoints are the characters the UI draws: printable ASCII and a few
+// symbols (raylib loads only ASCII unless told).
+func codepoints() []rune {
+	var cs []rune
+	for r := rune(32); r < 127; r++ {
+		cs = append(cs, r)
+	}
+	return append(cs, []rune("→—–·…×")...)
 }

@@ -2,7 +2,11 @@ package ui
 
 import (
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"os"
+	"strings"
+	"time"
 
 	rl "github.com/gen2brain/raylib-go/raylib"
 
@@ -15,10 +19,52 @@ var ErrNoDisplay = errors.New("no display: the window cannot open here " +
 	"(DISPLAY is unset or unreachable). Run with --headless to use the " +
 	"cluster without a window, or start an X server (e.g. xvfb-run -a raftian)")
 
-// Window is the open game window.
+// Window is the open game window and everything it remembers between
+// frames. Only the frame loop's goroutine touches it.
 type Window struct {
-	cfg   config.Config
-	fonts fonts
+	cfg    config.Config
+	fonts  fonts
+	opened time.Time
+
+	c        *node.Cluster
+	n        int
+	poll     *poller
+	work     *worker
+	feedback chan string // results of the worker's jobs, for the banner
+
+	selected int
+	auto     bool
+	showMsgs bool
+	showHelp bool
+	preset   int // index of the next partition preset
+
+	snap     *snapshot
+	timeline *Timeline
+	msgs     *MessageView
+	tapSeq   uint64
+	evSeq    uint64
+	notes    []note   // each pane's message line
+	seen     []uint64 // per pane: last world result described
+	pending  []pending
+	banner   note
+	nextAuto []time.Time // per player: its next auto-play attack
+	nextGame time.Time   // earliest next auto-play new game
+	rng      *rand.Rand
+	stats    frameStats
+	frameAt  time.Time
+}
+
+// note is a line of text that fades after a while.
+type note struct {
+	text  string
+	at    time.Time
+	alarm bool // a failure: drawn in red
+}
+
+// pending is an attack in flight, drawn as a ghost arrow in its pane.
+type pending struct {
+	from, to int
+	ticket   *node.Ticket
 }
 
 // Open opens the window. raylib must run on the main thread: call Open and
@@ -28,16 +74,15 @@ func Open(cfg config.Config) (*Window, error) {
 		return nil, ErrNoDisplay
 	}
 	rl.SetTraceLogLevel(rl.LogError)
-	rl.SetConfigFlags(rl.FlagWindowResizable | rl.FlagMsaa4xHint | rl.FlagVsyncHint)
+	rl.SetConfigFlags(rl.FlagWindowResizable | rl.FlagVsyncHint)
 	rl.InitWindow(int32(cfg.Window.Width), int32(cfg.Window.Height), "Raftian")
 	if !rl.IsWindowReady() {
 		// Nothing else may touch raylib now: drawing would crash.
 		return nil, ErrNoDisplay
 	}
-	rl.SetExitKey(0) // Esc is handled by the input code
-	w := &Window{cfg: cfg}
-	w.fonts = loadFonts()
-	return w, nil
+	rl.SetExitKey(0) // Esc is an intent like any other
+	rl.SetTargetFPS(60)
+	return &Window{cfg: cfg, fonts: loadFonts(), opened: time.Now()}, nil
 }
 
 // Close closes the window.
@@ -46,19 +91,164 @@ func (w *Window) Close() {
 	rl.CloseWindow()
 }
 
-// Run draws frames until the window is closed.
-func (w *Window) Run(c *node.Cluster) {
+// Run draws frames until the window is closed, Esc is pressed or stop
+// receives. The cluster stays the caller's to close.
+func (w *Window) Run(c *node.Cluster, stop <-chan os.Signal) {
+	w.start(c)
+	defer w.work.close()
+	defer w.poll.close()
 	for !rl.WindowShouldClose() {
-		if rl.IsKeyPressed(rl.KeyEscape) {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		if !w.frame() {
 			return
 		}
-		status := c.Status()
-		rl.BeginDrawing()
-		rl.ClearBackground(background)
-		area := Rect{0, 0, float32(rl.GetScreenWidth()), float32(rl.GetScreenHeight())}
-		for i, r := range Panes(area, c.Size()) {
-			w.drawPane(r.Inset(4), status[i])
-		}
-		rl.EndDrawing()
 	}
+}
+
+func (w *Window) start(c *node.Cluster) {
+	w.c, w.n = c, c.Size()
+	w.selected = 1
+	w.showMsgs = true
+	w.poll = startPoller(c)
+	w.work = startWorker()
+	w.feedback = make(chan string, 16)
+	w.timeline = NewTimeline(w.n)
+	w.msgs = NewMessageView()
+	w.notes = make([]note, w.n)
+	w.seen = make([]uint64, w.n)
+	w.nextAuto = make([]time.Time, w.n)
+	w.rng = rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	w.frameAt = time.Now()
+}
+
+// frame runs one frame: input, update, draw. It returns false to quit.
+func (w *Window) frame() bool {
+	start := time.Now()
+	screen := LayoutScreen(float32(rl.GetScreenWidth()), float32(rl.GetScreenHeight()), w.n)
+	shot := false
+	for _, in := range w.input(screen) {
+		switch in.Kind {
+		case Quit:
+			return false
+		case Screenshot:
+			shot = true
+		default:
+			w.apply(in)
+		}
+	}
+	w.update(start)
+
+	rl.BeginDrawing()
+	rl.ClearBackground(background)
+	w.draw(screen, start)
+	if shot {
+		w.screenshot()
+	}
+	build := time.Since(start)
+	rl.EndDrawing()
+	w.stats.add(start.Sub(w.frameAt), build)
+	w.frameAt = start
+	return true
+}
+
+// input reads this frame's intents. Keys come from raylib's queue, which
+// keeps presses shorter than a frame; mouse buttons have no queue.
+func (w *Window) input(s Screen) []Intent {
+	var out []Intent
+	for k := rl.GetKeyPressed(); k != 0; k = rl.GetKeyPressed() {
+		if in := KeyIntent(k, w.selected, w.n); in.Kind != NoIntent {
+			out = append(out, in)
+		}
+	}
+	if rl.IsMouseButtonPressed(rl.MouseButtonLeft) {
+		m := rl.GetMousePosition()
+		if in := ClickIntent(s, w.n, m.X, m.Y); in.Kind != NoIntent {
+			out = append(out, in)
+		}
+	}
+	return out
+}
+
+// apply carries out an intent. Cluster operations go to the worker; the
+// frame loop only records that they were asked for.
+func (w *Window) apply(in Intent) {
+	c := w.c
+	switch in.Kind {
+	case Select:
+		w.selected = in.N
+	case Attack:
+		w.attack(in.From, in.To)
+	case Crash:
+		w.job(func() error { return c.Crash(in.N) }, "crashed replica %d", in.N)
+	case Restart:
+		w.job(func() error { return c.Restart(in.N) }, "restarted replica %d", in.N)
+	case CrashLeader:
+		w.job(func() error {
+			l := c.Leader()
+			if l == 0 {
+				return errors.New("no replica is leader right now")
+			}
+			return c.Crash(l)
+		}, "crashed the leader")
+	case ToggleIsolate:
+		if w.snap != nil && w.snap.status[in.N-1].Isolated {
+			w.job(func() error { return c.Rejoin(in.N) }, "replica %d rejoined", in.N)
+		} else {
+			w.job(func() error { return c.Isolate(in.N) }, "isolated replica %d", in.N)
+		}
+	case NextPartition:
+		presets := Partitions(w.n)
+		if w.preset >= len(presets) {
+			w.preset = 0
+			w.job(func() error { c.Heal(); return nil }, "healed: no more partition")
+			return
+		}
+		groups := presets[w.preset]
+		w.preset++
+		w.job(func() error { return c.Partition(groups) }, "partition %s", groupsText(groups))
+	case Heal:
+		w.preset = 0
+		w.job(func() error { c.Heal(); return nil }, "healed every link")
+	case ToggleAuto:
+		w.auto = !w.auto
+		w.banner = note{text: map[bool]string{true: "auto-play on", false: "auto-play off"}[w.auto], at: time.Now()}
+	case ToggleMessages:
+		w.showMsgs = !w.showMsgs
+	case ToggleHelp:
+		w.showHelp = !w.showHelp
+	}
+}
+
+// job queues a cluster operation and reports its result on the banner.
+func (w *Window) job(op func() error, format string, args ...any) {
+	ok := fmt.Sprintf(format, args...)
+	queued := w.work.do(func() {
+		msg := ok
+		if err := op(); err != nil {
+			msg = "error: " + err.Error()
+		}
+		select {
+		case w.feedback <- msg:
+		default:
+		}
+	})
+	if !queued {
+		w.banner = note{text: "busy: try again", at: time.Now(), alarm: true}
+	}
+}
+
+func (w *Window) attack(from, to int) {
+	w.pending = append(w.pending, pending{from: from, to: to, ticket: w.c.Attack(from, from, to)})
+}
+
+func groupsText(groups [][]int) string {
+	parts := make([]string, len(groups))
+	for i, g := range groups {
+		parts[i] = "{" + strings.Trim(strings.Join(strings.Fields(fmt.Sprint(g)), ","), "[]") + "}"
+	}
+	return strings.Join(parts, " | ")
 }

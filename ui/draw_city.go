@@ -1,0 +1,99 @@
+package ui
+
+import (
+	"fmt"
+
+	rl "github.com/gen2brain/raylib-go/raylib"
+
+	"github.com/raftian/raftian/world"
+)
+
+// drawCity draws player p's city as this replica sees it: a walled town
+// whose colour fades and whose buildings crumble with its HP, rubble when
+// destroyed, with an HP bar and number. you marks the pane owner's city.
+func (w *Window) drawCity(r Rect, p, hp int, you bool) {
+	own := playerColor(w.cfg.Players[p-1].Color)
+	health := float32(hp) / world.StartHP
+	grey := rl.NewColor(72, 74, 82, 255)
+	col := lerpColor(grey, own, 0.25+0.75*health)
+
+	label := min(r.H*0.16, 20)
+	town := Rect{r.X, r.Y, r.W, r.H - 2*label - 4}
+	side := min(town.W, town.H)
+	box := Rect{town.X + (town.W-side)/2, town.Y + (town.H-side)/2, side, side}
+
+	if hp <= 0 {
+		drawRubble(box)
+	} else {
+		drawTown(box, col, health)
+	}
+
+	bar := Rect{r.X + r.W*0.1, town.Y + town.H + 2, r.W * 0.8, label * 0.55}
+	rl.DrawRectangleRec(rect(bar), rl.NewColor(12, 12, 16, 255))
+	fill := bar
+	fill.W *= health
+	rl.DrawRectangleRec(rect(fill), lerpColor(rl.NewColor(230, 60, 50, 255), rl.NewColor(90, 210, 90, 255), health))
+
+	text := fmt.Sprintf("%s %d", w.cfg.Players[p-1].Name, hp)
+	if hp <= 0 {
+		text = w.cfg.Players[p-1].Name + " ruined"
+	}
+	ts := label * 0.9
+	tw := w.fonts.measure(text, ts)
+	w.fonts.text(text, r.X+(r.W-tw)/2, bar.Y+bar.H+2, ts, lerpColor(dimText, textColor, health))
+	if you {
+		ys := label * 0.8
+		yw := w.fonts.measure("you", ys) + 8
+		tag := rl.Rectangle{X: box.X + box.W - yw, Y: box.Y - 2, Width: yw, Height: ys + 4}
+		rl.DrawRectangleRounded(tag, 0.5, 6, textColor)
+		w.fonts.text("you", tag.X+4, tag.Y+2, ys, background)
+	}
+}
+
+// drawTown draws walls with crenellations and buildings inside; damage
+// lowers the buildings.
+func drawTown(b Rect, col rl.Color, health float32) {
+	dark := lerpColor(col, rl.Black, 0.45)
+	wall := b.W * 0.07
+	ground := Rect{b.X, b.Y + b.H*0.3, b.W, b.H * 0.7}
+	rl.DrawRectangleRec(rect(ground), lerpColor(col, rl.Black, 0.7))
+	// Buildings: heights shrink as the city takes damage.
+	heights := []float32{0.55, 0.8, 0.45, 0.65}
+	bw := (ground.W - 2*wall) / float32(len(heights))
+	for k, h := range heights {
+		hh := ground.H * h * (0.35 + 0.65*health)
+		x := ground.X + wall + float32(k)*bw + bw*0.1
+		y := ground.Y + ground.H - wall - hh
+		rl.DrawRectangleRec(rl.Rectangle{X: x, Y: y, Width: bw * 0.8, Height: hh}, col)
+		if k%2 == 1 { // a pointed roof
+			rl.DrawTriangle(rl.Vector2{X: x + bw*0.4, Y: y - bw*0.45}, rl.Vector2{X: x, Y: y}, rl.Vector2{X: x + bw*0.8, Y: y}, dark)
+		}
+		for wy := y + hh*0.2; wy < y+hh-wall; wy += hh * 0.3 { // windows
+			rl.DrawRectangleRec(rl.Rectangle{X: x + bw*0.3, Y: wy, Width: bw * 0.2, Height: bw * 0.15}, lerpColor(col, rl.White, 0.5*health))
+		}
+	}
+	// Walls with crenellations.
+	rl.DrawRectangleLinesEx(rect(ground), wall, dark)
+	merlon := ground.W / 9
+	for k := 0; k < 9; k += 2 {
+		rl.DrawRectangleRec(rl.Rectangle{X: ground.X + float32(k)*merlon, Y: ground.Y - wall*0.9, Width: merlon, Height: wall}, dark)
+	}
+	gate := Rect{ground.X + ground.W*0.42, ground.Y + ground.H - wall*2.2, ground.W * 0.16, wall * 2.2}
+	rl.DrawRectangleRec(rect(gate), rl.NewColor(20, 16, 14, 255))
+}
+
+// drawRubble draws a destroyed city: dark ground and fallen stones.
+func drawRubble(b Rect) {
+	ground := Rect{b.X, b.Y + b.H*0.55, b.W, b.H * 0.45}
+	rl.DrawRectangleRec(rect(ground), rl.NewColor(24, 22, 22, 255))
+	stones := [][4]float32{{0.05, 0.5, 0.18, 0.2}, {0.25, 0.3, 0.14, 0.35}, {0.42, 0.6, 0.2, 0.18},
+		{0.6, 0.35, 0.12, 0.3}, {0.74, 0.55, 0.2, 0.22}, {0.15, 0.15, 0.1, 0.12}, {0.55, 0.1, 0.16, 0.14}}
+	for k, s := range stones {
+		c := rl.NewColor(uint8(52+k*6), uint8(50+k*5), uint8(50+k*4), 255)
+		rl.DrawRectangleRec(rl.Rectangle{X: ground.X + s[0]*ground.W, Y: ground.Y + s[1]*ground.H,
+			Width: s[2] * ground.W, Height: s[3] * ground.H}, c)
+	}
+	// A broken wall stump at each side.
+	rl.DrawRectangleRec(rl.Rectangle{X: ground.X, Y: ground.Y - b.H*0.12, Width: b.W * 0.07, Height: b.H * 0.12}, rl.NewColor(60, 56, 54, 255))
+	rl.DrawRectangleRec(rl.Rectangle{X: ground.X + ground.W*0.93, Y: ground.Y - b.H*0.06, Width: b.W * 0.07, Height: b.H * 0.06}, rl.NewColor(60, 56, 54, 255))
+}

@@ -1,0 +1,110 @@
+package ui
+
+import rl "github.com/gen2brain/raylib-go/raylib"
+
+// IntentKind is what the user asked for.
+type IntentKind int
+
+const (
+	NoIntent       IntentKind = iota
+	Select                    // select replica N
+	Attack                    // player From attacks player To through replica From
+	Crash                     // crash the selected replica
+	Restart                   // restart the selected replica
+	CrashLeader               // crash whichever replica leads
+	ToggleIsolate             // isolate the selected replica, or let it rejoin
+	NextPartition             // the next partition preset; after the last, heal
+	Heal                      // end every network fault
+	ToggleAuto                // auto-play on or off
+	ToggleMessages            // the message view on or off
+	Screenshot                // save a screenshot
+	ToggleHelp                // the help overlay on or off
+	Quit                      // close the window and every replica
+)
+
+// Intent is one thing the user asked for, from a key or a click.
+type Intent struct {
+	Kind     IntentKind
+	N        int // Select, Crash, Restart, ToggleIsolate: the replica
+	From, To int // Attack
+}
+
+// KeyIntent maps a key to an intent; selected is the selected replica and
+// n the number of replicas.
+func KeyIntent(key int32, selected, n int) Intent {
+	if key >= rl.KeyOne && key <= rl.KeyNine {
+		if k := int(key-rl.KeyOne) + 1; k <= n {
+			return Intent{Kind: Select, N: k}
+		}
+		return Intent{}
+	}
+	if key >= rl.KeyKp1 && key <= rl.KeyKp9 {
+		return KeyIntent(key-rl.KeyKp1+rl.KeyOne, selected, n)
+	}
+	switch key {
+	case rl.KeyC:
+		return Intent{Kind: Crash, N: selected}
+	case rl.KeyR:
+		return Intent{Kind: Restart, N: selected}
+	case rl.KeyL:
+		return Intent{Kind: CrashLeader}
+	case rl.KeyI:
+		return Intent{Kind: ToggleIsolate, N: selected}
+	case rl.KeyP:
+		return Intent{Kind: NextPartition}
+	case rl.KeyH:
+		return Intent{Kind: Heal}
+	case rl.KeyA:
+		return Intent{Kind: ToggleAuto}
+	case rl.KeyM:
+		return Intent{Kind: ToggleMessages}
+	case rl.KeyF12:
+		return Intent{Kind: Screenshot}
+	case rl.KeyF1, rl.KeySlash:
+		return Intent{Kind: ToggleHelp}
+	case rl.KeyEscape:
+		return Intent{Kind: Quit}
+	}
+	return Intent{}
+}
+
+// ClickIntent maps a click: on a rival's city in pane i, player i attacks
+// it; anywhere else in pane i, replica i is selected.
+func ClickIntent(s Screen, n int, x, y float32) Intent {
+	pane, city := HitCity(s, n, x, y)
+	switch {
+	case pane == 0:
+		return Intent{}
+	case city == 0 || city == pane:
+		return Intent{Kind: Select, N: pane}
+	}
+	return Intent{Kind: Attack, From: pane, To: city}
+}
+
+// Partitions returns the partition presets that P cycles through for n
+// replicas: a majority against a minority, three groups, the minority
+// holding replica 1, and odds against evens.
+func Partitions(n int) [][][]int {
+	seq := func(a, b int) []int {
+		var s []int
+		for i := a; i <= b; i++ {
+			s = append(s, i)
+		}
+		return s
+	}
+	half := n / 2 // the minority's size
+	var odd, even []int
+	for i := 1; i <= n; i++ {
+		if i%2 == 1 {
+			odd = append(odd, i)
+		} else {
+			even = append(even, i)
+		}
+	}
+	return [][][]int{
+		{seq(1, half), seq(half+1, n)},
+		{seq(1, 1), seq(2, 1+half), seq(2+half, n)},
+		{seq(1, n-half), seq(n-half+1, n)},
+		{odd, even},
+	}
+}

@@ -1,0 +1,153 @@
+package ui
+
+import (
+	"time"
+
+	pb "github.com/lni/dragonboat/v4/raftpb"
+
+	"github.com/raftian/raftian/node"
+)
+
+// The message view draws Raft messages from the tap as dots flying
+// between panes. At full rate there are thousands a second, so it is
+// thinned: per link and kind of message, one dot per thinInterval.
+
+const (
+	travelTime   = 450 * time.Millisecond // a dot's flight from pane to pane
+	thinInterval = 180 * time.Millisecond
+	maxDots      = 400
+	// dropAt is how far a dropped message gets before it dies at the wall.
+	dropAt = 0.45
+)
+
+// MsgClass groups message types by what they mean to a student.
+type MsgClass int
+
+const (
+	ClassHeartbeat MsgClass = iota
+	ClassAppend
+	ClassVote
+	ClassPreVote
+	ClassSnapshot
+	ClassOther
+	classCount
+)
+
+func classify(t pb.MessageType) (c MsgClass, reply bool) {
+	switch t {
+	case pb.Heartbeat:
+		return ClassHeartbeat, false
+	case pb.HeartbeatResp:
+		return ClassHeartbeat, true
+	case pb.Replicate:
+		return ClassAppend, false
+	case pb.ReplicateResp:
+		return ClassAppend, true
+	case pb.RequestVote:
+		return ClassVote, false
+	case pb.RequestVoteResp:
+		return ClassVote, true
+	case pb.RequestPreVote:
+		return ClassPreVote, false
+	case pb.RequestPreVoteResp:
+		return ClassPreVote, true
+	case pb.InstallSnapshot:
+		return ClassSnapshot, false
+	}
+	return ClassOther, false
+}
+
+// Dot is one message in flight on screen.
+type Dot struct {
+	From, To int
+	Class    MsgClass
+	Reply    bool
+	Dropped  bool
+	Start    time.Time
+}
+
+// Progress is how far the dot has travelled, 0..1; a dropped dot stops at
+// dropAt.
+func (d Dot) Progress(now time.Time) float32 {
+	p := float32(now.Sub(d.Start)) / float32(travelTime)
+	if d.Dropped {
+		return min(p, dropAt)
+	}
+	return min(p, 1)
+}
+
+// Done reports whether the dot has finished its flight (or its death).
+func (d Dot) Done(now time.Time) bool { return now.Sub(d.Start) >= travelTime }
+
+type link struct {
+	from, to int
+	class    MsgClass
+	reply    bool
+}
+
+// MessageView keeps the dots and the votes seen on the wire.
+type MessageView struct {
+	Dots  []Dot
+	last  map[link]time.Time
+	votes map[voteKey]map[int]bool
+}
+
+type voteKey struct {
+	candidate int
+	term      uint64
+	pre       bool
+}
+
+// NewMessageView returns an empty view.
+func NewMessageView() *MessageView {
+	return &MessageView{last: map[link]time.Time{}, votes: map[voteKey]map[int]bool{}}
+}
+
+// Add takes new messages from the tap. Votes are always counted; dots
+// only when show is true, and thinned.
+func (v *MessageView) Add(msgs []node.Message, now time.Time, show bool) {
+	for _, m := range msgs {
+		class, reply := classify(m.Type)
+		if reply && !m.Reject && !m.Dropped && (class == ClassVote || class == ClassPreVote) {
+			k := voteKey{candidate: m.To, term: m.Term, pre: class == ClassPreVote}
+			if v.votes[k] == nil {
+				v.votes[k] = map[int]bool{}
+			}
+			v.votes[k][m.From] = true
+		}
+		if !show {
+			continue
+		}
+		l := link{m.From, m.To, class, reply}
+		// Dropped messages are always shown: they are the point of a fault.
+		if t, ok := v.last[l]; ok && now.Sub(t) < thinInterval && !m.Dropped {
+			continue
+		}
+		v.last[l] = now
+		v.Dots = append(v.Dots, Dot{From: m.From, To: m.To, Class: class, Reply: reply, Dropped: m.Dropped, Start: now})
+	}
+	v.prune(now)
+}
+
+func (v *MessageView) prune(now time.Time) {
+	k := 0
+	for _, d := range v.Dots {
+		if !d.Done(now) {
+			v.Dots[k] = d
+			k++
+		}
+	}
+	v.Dots = v.Dots[:k]
+	if over := len(v.Dots) - maxDots; over > 0 {
+		v.Dots = v.Dots[over:]
+	}
+	if len(v.votes) > 64 { // old elections
+		clear(v.votes)
+	}
+}
+
+// Votes returns how many votes candidate has been granted in term,
+// counting its own: for a pre-vote, term is the term it would stand in.
+func (v *MessageView) Votes(candidate int, term uint64, pre bool) int {
+	return len(v.votes[voteKey{candidate, term, pre}]) + 1
+}

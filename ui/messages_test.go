@@ -1,0 +1,66 @@
+package ui
+
+import (
+	"testing"
+	"time"
+
+	pb "github.com/lni/dragonboat/v4/raftpb"
+
+	"github.com/raftian/raftian/node"
+)
+
+func TestMessageViewThinsButKeepsDrops(t *testing.T) {
+	v := NewMessageView()
+	now := time.Unix(100, 0)
+	var msgs []node.Message
+	for i := 0; i < 50; i++ {
+		msgs = append(msgs, node.Message{Type: pb.Heartbeat, From: 1, To: 2})
+	}
+	msgs = append(msgs, node.Message{Type: pb.Heartbeat, From: 1, To: 3, Dropped: true},
+		node.Message{Type: pb.Heartbeat, From: 1, To: 3, Dropped: true})
+	v.Add(msgs, now, true)
+	if len(v.Dots) != 3 {
+		t.Fatalf("%d dots for 50 heartbeats on one link and 2 dropped: want 3", len(v.Dots))
+	}
+	v.Add([]node.Message{{Type: pb.Heartbeat, From: 1, To: 2}}, now.Add(thinInterval), true)
+	if len(v.Dots) != 4 {
+		t.Fatalf("after the thinning interval a new dot should appear: %d", len(v.Dots))
+	}
+	v.Add(nil, now.Add(2*travelTime), true)
+	if len(v.Dots) != 0 {
+		t.Fatalf("%d dots left after their flight", len(v.Dots))
+	}
+}
+
+func TestDroppedDotDiesAtTheWall(t *testing.T) {
+	d := Dot{Dropped: true, Start: time.Unix(0, 0)}
+	if p := d.Progress(time.Unix(0, 0).Add(travelTime - 1)); p != dropAt {
+		t.Fatalf("dropped dot progress %v, want it stopped at %v", p, dropAt)
+	}
+	ok := Dot{Start: time.Unix(0, 0)}
+	if p := ok.Progress(time.Unix(0, 0).Add(travelTime / 2)); p < 0.49 || p > 0.51 {
+		t.Fatalf("delivered dot at half time: %v", p)
+	}
+}
+
+func TestVotesAreCountedFromGrantedReplies(t *testing.T) {
+	v := NewMessageView()
+	now := time.Unix(100, 0)
+	v.Add([]node.Message{
+		{Type: pb.RequestVoteResp, From: 2, To: 1, Term: 5},
+		{Type: pb.RequestVoteResp, From: 3, To: 1, Term: 5},
+		{Type: pb.RequestVoteResp, From: 3, To: 1, Term: 5}, // counted once
+		{Type: pb.RequestVoteResp, From: 4, To: 1, Term: 5, Reject: true},
+		{Type: pb.RequestVoteResp, From: 5, To: 1, Term: 5, Dropped: true},
+		{Type: pb.RequestPreVoteResp, From: 2, To: 1, Term: 6},
+	}, now, false)
+	if got := v.Votes(1, 5, false); got != 3 {
+		t.Errorf("votes in term 5: %d, want 3 (itself, 2, 3)", got)
+	}
+	if got := v.Votes(1, 6, true); got != 2 {
+		t.Errorf("pre-votes for term 6: %d, want 2", got)
+	}
+	if len(v.Dots) != 0 {
+		t.Errorf("dots drawn with the view off")
+	}
+}

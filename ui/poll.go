@@ -1,0 +1,98 @@
+package ui
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/raftian/raftian/node"
+)
+
+// LogTailSize is how many of its last log entries each pane shows.
+const LogTailSize = 8
+
+// snapshot is everything the frame loop draws about the cluster, taken
+// off the UI thread: reading a log tail touches a replica's storage.
+type snapshot struct {
+	at     time.Time
+	status []node.ReplicaStatus
+	tails  [][]node.Entry
+}
+
+// poller refreshes the snapshot in the background so that the frame loop
+// never waits on Raft or on disk.
+type poller struct {
+	latest atomic.Pointer[snapshot]
+	stop   chan struct{}
+	wg     sync.WaitGroup
+}
+
+const pollInterval = 30 * time.Millisecond
+
+func startPoller(c *node.Cluster) *poller {
+	p := &poller{stop: make(chan struct{})}
+	p.latest.Store(take(c))
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		t := time.NewTicker(pollInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-p.stop:
+				return
+			case <-t.C:
+				p.latest.Store(take(c))
+			}
+		}
+	}()
+	return p
+}
+
+func take(c *node.Cluster) *snapshot {
+	s := &snapshot{at: time.Now(), status: c.Status()}
+	for i := 1; i <= c.Size(); i++ {
+		s.tails = append(s.tails, c.LogTail(i, LogTailSize))
+	}
+	return s
+}
+
+func (p *poller) close() {
+	close(p.stop)
+	p.wg.Wait()
+}
+
+// worker runs cluster operations (crash, restart, ...) one at a time in
+// the order asked, off the UI thread: a restart on disk takes tens of ms.
+type worker struct {
+	jobs chan func()
+	wg   sync.WaitGroup
+}
+
+func startWorker() *worker {
+	w := &worker{jobs: make(chan func(), 64)}
+	w.wg.Add(1)
+	go func() {
+		defer w.wg.Done()
+		for job := range w.jobs {
+			job()
+		}
+	}()
+	return w
+}
+
+// do queues a job; if the queue is full the job is dropped and do reports
+// false, so that a storm of key presses cannot stall the frame loop.
+func (w *worker) do(job func()) bool {
+	select {
+	case w.jobs <- job:
+		return true
+	default:
+		return false
+	}
+}
+
+func (w *worker) close() {
+	close(w.jobs)
+	w.wg.Wait()
+}

@@ -1,0 +1,55 @@
+package ui
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	rl "github.com/gen2brain/raylib-go/raylib"
+)
+
+// raylib itself saves screenshotNNN.png in the working directory when F12
+// is pressed, numbering from 000 in every run (so it would overwrite an
+// earlier run's). F12 is also our screenshot key, so that file is moved to
+// a name that does not collide; if raylib did not write one (it misses
+// presses shorter than a frame), the frame is captured here. Either way
+// exactly one file results, and its path is shown.
+
+// screenshot saves the frame being drawn. Call it after drawing and before
+// EndDrawing.
+func (w *Window) screenshot() {
+	dest, err := filepath.Abs(time.Now().Format("raftian-screenshot-20060102-150405.000.png"))
+	if err != nil {
+		w.banner = note{text: "screenshot: " + err.Error(), at: time.Now(), alarm: true}
+		return
+	}
+	if src := raylibShot(w.opened); src != "" {
+		err = os.Rename(src, dest)
+	} else {
+		img := rl.LoadImageFromScreen()
+		if !rl.ExportImage(*img, dest) {
+			err = fmt.Errorf("could not write %s", dest)
+		}
+		rl.UnloadImage(img)
+	}
+	if err != nil {
+		w.banner = note{text: "screenshot failed: " + err.Error(), at: time.Now(), alarm: true}
+		return
+	}
+	fmt.Println("screenshot saved:", dest)
+	w.banner = note{text: "screenshot saved: " + dest, at: time.Now()}
+}
+
+// raylibShot returns the newest screenshotNNN.png raylib wrote in the
+// working directory since the window opened, or "".
+func raylibShot(since time.Time) string {
+	matches, _ := filepath.Glob("screenshot[0-9][0-9][0-9].png")
+	newest, at := "", since
+	for _, m := range matches {
+		if fi, err := os.Stat(m); err == nil && !fi.ModTime().Before(at) {
+			newest, at = m, fi.ModTime()
+		}
+	}
+	return newest
+}
