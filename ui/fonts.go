@@ -26,6 +26,7 @@ func loadFonts() fonts {
 			f := rl.LoadFontEx(p, 48, codepoints())
 			if f.Texture.ID != 0 {
 				rl.SetTextureFilter(f.Texture, rl.FilterBilinear)
+				shareTexture(f)
 				return fonts{font: f, loaded: true}
 			}
 		}
@@ -35,8 +36,22 @@ func loadFonts() fonts {
 
 func (f fonts) unload() {
 	if f.loaded {
+		rl.SetShapesTexture(rl.Texture2D{}, rl.Rectangle{}) // back to raylib's own
 		rl.UnloadFont(f.font)
 	}
+}
+
+// shareTexture makes raylib draw shapes with a solid white patch of the
+// font's own atlas (the middle of the full-block glyph). Then text and
+// shapes use one texture and raylib batches a whole frame in a few draw
+// calls instead of one per switch between them, which under software GL
+// cost milliseconds a frame.
+func shareTexture(f rl.Font) {
+	r := rl.GetGlyphAtlasRec(f, '█')
+	if r.Width < 8 || r.Height < 8 {
+		return
+	}
+	rl.SetShapesTexture(f.Texture, rl.Rectangle{X: r.X + r.Width/2 - 1, Y: r.Y + r.Height/2 - 1, Width: 2, Height: 2})
 }
 
 func (f fonts) text(s string, x, y, size float32, c rl.Color) {
@@ -54,5 +69,5 @@ func codepoints() []rune {
 	for r := rune(32); r < 127; r++ {
 		cs = append(cs, r)
 	}
-	return append(cs, []rune("→—–·…×")...)
+	return append(cs, []rune("→—–·…×█")...)
 }

@@ -83,6 +83,7 @@ type link struct {
 	from, to int
 	class    MsgClass
 	reply    bool
+	dropped  bool // thinned apart, so that losses always show
 }
 
 // MessageView keeps the dots and the votes seen on the wire.
@@ -118,9 +119,8 @@ func (v *MessageView) Add(msgs []node.Message, now time.Time, show bool) {
 		if !show {
 			continue
 		}
-		l := link{m.From, m.To, class, reply}
-		// Dropped messages are always shown: they are the point of a fault.
-		if t, ok := v.last[l]; ok && now.Sub(t) < thinInterval && !m.Dropped {
+		l := link{m.From, m.To, class, reply, m.Dropped}
+		if t, ok := v.last[l]; ok && now.Sub(t) < thinInterval {
 			continue
 		}
 		v.last[l] = now

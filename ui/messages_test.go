@@ -9,7 +9,7 @@ import (
 	"github.com/raftian/raftian/node"
 )
 
-func TestMessageViewThinsButKeepsDrops(t *testing.T) {
+func TestMessageViewThinsDeliveredAndDroppedApart(t *testing.T) {
 	v := NewMessageView()
 	now := time.Unix(100, 0)
 	var msgs []node.Message
@@ -19,8 +19,10 @@ func TestMessageViewThinsButKeepsDrops(t *testing.T) {
 	msgs = append(msgs, node.Message{Type: pb.Heartbeat, From: 1, To: 3, Dropped: true},
 		node.Message{Type: pb.Heartbeat, From: 1, To: 3, Dropped: true})
 	v.Add(msgs, now, true)
+	msgs = append(msgs, node.Message{Type: pb.Heartbeat, From: 1, To: 2, Dropped: true})
+	v.Add(msgs, now, true)
 	if len(v.Dots) != 3 {
-		t.Fatalf("%d dots for 50 heartbeats on one link and 2 dropped: want 3", len(v.Dots))
+		t.Fatalf("%d dots for 50 heartbeats 1→2, 2 dropped 1→3 and 1 dropped 1→2: want 3", len(v.Dots))
 	}
 	v.Add([]node.Message{{Type: pb.Heartbeat, From: 1, To: 2}}, now.Add(thinInterval), true)
 	if len(v.Dots) != 4 {
