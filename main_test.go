@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/raftian/raftian/internal/freeport"
 )
 
 // testConfigFile writes a configuration with free loopback ports and fast
@@ -17,7 +19,7 @@ func testConfigFile(t *testing.T, extra string) string {
 	t.Helper()
 	var b strings.Builder
 	b.WriteString("[raft]\nrtt_ms = 10\n")
-	for i, addr := range freeAddrs(t, 5) {
+	for i, addr := range freeport.Addrs(t, 5) {
 		c := testColours[i]
 		fmt.Fprintf(&b, "[[player]]\nname = \"P%d\"\ncolor = \"#%02x%02x%02x\"\naddress = %q\n", i+1, c[0], c[1], c[2], addr)
 	}
@@ -29,24 +31,9 @@ func testConfigFile(t *testing.T, extra string) string {
 	return path
 }
 
-// freeAddrs returns n distinct free loopback addresses. All n listeners
-// are held until the end, so the kernel cannot hand out one port twice.
+
 // testColours are the players' colours in testConfigFile.
 var testColours = [][3]uint8{{230, 25, 75}, {60, 180, 75}, {67, 99, 216}, {245, 130, 49}, {145, 30, 180}}
-
-func freeAddrs(t *testing.T, n int) []string {
-	t.Helper()
-	var out []string
-	for i := 0; i < n; i++ {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-		out = append(out, ln.Addr().String())
-	}
-	return out
-}
 
 func runRaftian(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()

@@ -128,16 +128,22 @@ func oneReplica(args []string, n int, usage string) (int, error) {
 	return replicaNum(args[0], n)
 }
 
+// fromTo reads the two replica numbers that start args.
+func fromTo(args []string, n int) (from, to int, err error) {
+	if from, err = replicaNum(args[0], n); err != nil {
+		return 0, 0, err
+	}
+	to, err = replicaNum(args[1], n)
+	return from, to, err
+}
+
 func (c *Command) parseAttack(args []string, n int) error {
 	const usage = "usage: attack FROM TO [via N]"
 	if len(args) != 2 && !(len(args) == 4 && args[2] == "via") {
 		return errors.New(usage)
 	}
 	var err error
-	if c.From, err = replicaNum(args[0], n); err != nil {
-		return err
-	}
-	if c.To, err = replicaNum(args[1], n); err != nil {
+	if c.From, c.To, err = fromTo(args, n); err != nil {
 		return err
 	}
 	c.Via = c.From
@@ -182,10 +188,7 @@ func (c *Command) parseLink(args []string, n int) error {
 		return errors.New(usage)
 	}
 	var err error
-	if c.From, err = replicaNum(args[0], n); err != nil {
-		return err
-	}
-	if c.To, err = replicaNum(args[1], n); err != nil {
+	if c.From, c.To, err = fromTo(args, n); err != nil {
 		return err
 	}
 	if c.From == c.To {

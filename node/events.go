@@ -57,8 +57,7 @@ type Events struct {
 	start time.Time
 
 	mu      sync.Mutex
-	ring    [EventsSize]Event
-	next    uint64
+	ring    ring[Event]
 	changed chan struct{} // closed and replaced on every event
 
 	out     *bufio.Writer
@@ -68,7 +67,7 @@ type Events struct {
 }
 
 func newEvents(start time.Time, out io.Writer) *Events {
-	e := &Events{start: start, next: 1, changed: make(chan struct{})}
+	e := &Events{start: start, ring: newRing[Event](EventsSize), changed: make(chan struct{})}
 	if out != nil {
 		e.out = bufio.NewWriter(out)
 		e.wake = make(chan struct{}, 1)
@@ -81,9 +80,8 @@ func newEvents(start time.Time, out io.Writer) *Events {
 func (e *Events) emit(ev Event) {
 	ev.TMs = time.Since(e.start).Milliseconds()
 	e.mu.Lock()
-	ev.Seq = e.next
-	e.ring[ev.Seq%EventsSize] = ev
-	e.next++
+	ev.Seq = e.ring.next
+	e.ring.add(ev)
 	close(e.changed)
 	e.changed = make(chan struct{})
 	if e.wake != nil { // writing to a file, and not closed yet
@@ -102,14 +100,8 @@ func (e *Events) emit(ev Event) {
 func (e *Events) Since(seq uint64, out []Event) ([]Event, uint64, <-chan struct{}) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	first := seq + 1
-	if e.next > EventsSize && first < e.next-EventsSize {
-		first = e.next - EventsSize
-	}
-	for s := first; s < e.next; s++ {
-		out = append(out, e.ring[s%EventsSize])
-	}
-	return out, e.next - 1, e.changed
+	out, last := e.ring.since(seq, out)
+	return out, last, e.changed
 }
 
 func (e *Events) write(wake <-chan struct{}) {

@@ -2,7 +2,6 @@ package node
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"runtime"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/raftian/raftian/config"
+	"github.com/raftian/raftian/internal/freeport"
 )
 
 // testConfig returns the built-in configuration with free loopback ports,
@@ -29,26 +29,10 @@ func testConfig(t *testing.T, storage string) config.Config {
 	cfg.Raft.RTTMillisecond = 10
 	cfg.Raft.SnapshotEntries = 200
 	cfg.Raft.CompactionOverhead = 50
-	for i, addr := range freeAddrs(t, len(cfg.Players)) {
+	for i, addr := range freeport.Addrs(t, len(cfg.Players)) {
 		cfg.Players[i].Address = addr
 	}
 	return cfg
-}
-
-// freeAddrs returns n distinct free loopback addresses. All n listeners
-// are held until the end, so the kernel cannot hand out one port twice.
-func freeAddrs(t *testing.T, n int) []string {
-	t.Helper()
-	var out []string
-	for i := 0; i < n; i++ {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-		out = append(out, ln.Addr().String())
-	}
-	return out
 }
 
 // startCluster starts a cluster and closes it when the test ends, then

@@ -33,17 +33,15 @@ const TapSize = 8192
 // a reader that fell behind simply misses it.
 type Tap struct {
 	mu   sync.Mutex
-	ring [TapSize]Message
-	next uint64 // Seq of the next message
+	ring ring[Message]
 }
 
-func newTap() *Tap { return &Tap{next: 1} }
+func newTap() *Tap { return &Tap{ring: newRing[Message](TapSize)} }
 
 func (t *Tap) add(m Message) {
 	t.mu.Lock()
-	m.Seq = t.next
-	t.ring[m.Seq%TapSize] = m
-	t.next++
+	m.Seq = t.ring.next
+	t.ring.add(m)
 	t.mu.Unlock()
 }
 
@@ -52,12 +50,5 @@ func (t *Tap) add(m Message) {
 func (t *Tap) Since(seq uint64, out []Message) ([]Message, uint64) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	first := seq + 1
-	if t.next > TapSize && first < t.next-TapSize {
-		first = t.next - TapSize
-	}
-	for s := first; s < t.next; s++ {
-		out = append(out, t.ring[s%TapSize])
-	}
-	return out, t.next - 1
+	return t.ring.since(seq, out)
 }
