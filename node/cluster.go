@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -23,9 +25,6 @@ import (
 
 // shardID is the one Raft group: the game.
 const shardID = 1
-
-// deploymentID keeps other dragonboat programs' traffic out.
-const deploymentID = 0x5261667469616e // "Raftian"
 
 // Options are the settings of a Cluster beyond the configuration file.
 type Options struct {
@@ -83,18 +82,23 @@ func Start(cfg config.Config, opts Options) (*Cluster, error) {
 	for i, p := range cfg.Players {
 		addrs[i] = p.Address
 	}
-	c.net = newNetwork(addrs)
-	c.events = newEvents(time.Now(), opts.Events)
-	c.client = c.NewClient()
-
+	// A random id, kept with the data, tells this cluster's messages from
+	// those of any other raftian on the same ports.
+	deployment := randomID()
 	if cfg.Storage == config.StorageDisk {
 		unlock, err := lockDataDir(cfg.DataDir)
 		if err != nil {
-			c.events.close()
+			return nil, err
+		}
+		if deployment, err = deploymentID(cfg.DataDir); err != nil {
+			unlock()
 			return nil, err
 		}
 		c.unlock = unlock
 	}
+	c.net = newNetwork(addrs, deployment)
+	c.events = newEvents(time.Now(), opts.Events)
+	c.client = c.NewClient()
 	c.replicas = make([]*replica, len(addrs)+1)
 	for i, a := range addrs {
 		r := &replica{id: i + 1, addr: a}
@@ -166,7 +170,7 @@ func (c *Cluster) nodeHostConfig(r *replica) dbconfig.NodeHostConfig {
 	logdb := dbconfig.GetTinyMemLogDBConfig()
 	logdb.Shards = 1
 	nhc := dbconfig.NodeHostConfig{
-		DeploymentID:        deploymentID,
+		DeploymentID:        c.net.deployment,
 		NodeHostDir:         r.dir,
 		RTTMillisecond:      uint64(c.cfg.Raft.RTTMillisecond),
 		RaftAddress:         r.addr,
@@ -271,9 +275,10 @@ func (c *Cluster) nodeHost(i int) *dragonboat.NodeHost {
 	return r.nh
 }
 
-// newProposerID returns a random proposer id, so that sequence numbers of
-// this run never collide with those of an earlier run on the same data.
-func newProposerID() uint64 {
+// randomID returns a random non-zero id: proposer ids (so that sequence
+// numbers of this run never collide with an earlier run's) and
+// deployment ids.
+func randomID() uint64 {
 	var b [8]byte
 	rand.Read(b[:])
 	return binary.BigEndian.Uint64(b[:]) | 1
@@ -292,6 +297,28 @@ func lockDataDir(dir string) (func(), error) {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
 	return lockFile(filepath.Join(dir, lockName), dir)
+}
+
+// deploymentID reads the cluster's deployment id from the data directory,
+// making one on first start.
+func deploymentID(dir string) (uint64, error) {
+	path := filepath.Join(dir, deploymentName)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		id := randomID()
+		if err := os.WriteFile(path, []byte(fmt.Sprintf("%x\n", id)), 0o644); err != nil {
+			return 0, fmt.Errorf("write %s: %w", path, err)
+		}
+		return id, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	id, err := strconv.ParseUint(strings.TrimSpace(string(b)), 16, 64)
+	if err != nil || id == 0 {
+		return 0, &DataDirError{Dir: dir, Err: fmt.Errorf("%s does not hold a deployment id", path)}
+	}
+	return id, nil
 }
 
 // leaderListener turns dragonboat's leader updates into events.

@@ -1,10 +1,13 @@
 package node
 
 import (
+	"bytes"
 	"fmt"
+	"log/slog"
 	"os"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -109,4 +112,32 @@ func describe(c *Cluster) string {
 			s.ID, s.Up, s.Role, s.Term, s.Leader, s.Commit, s.Applied, s.LastIndex, s.World.Hash())
 	}
 	return b.String()
+}
+
+// logBuffer collects log lines for a test.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func (b *logBuffer) count(substr string) int { return strings.Count(b.String(), substr) }
+
+// captureLogs routes the package's log lines to a buffer until the test ends.
+func captureLogs(t *testing.T) *logBuffer {
+	b := &logBuffer{}
+	SetLogger(slog.New(slog.NewTextHandler(b, nil)))
+	t.Cleanup(func() { SetLogger(nil) })
+	return b
 }

@@ -64,10 +64,13 @@ func WipeDataDir(dir string) error {
 	return nil
 }
 
-const lockName = "raftian.lock"
+const (
+	lockName       = "raftian.lock"
+	deploymentName = "deployment"
+)
 
 func isOurs(name string) bool {
 	var n int
 	_, err := fmt.Sscanf(name, "replica-%d", &n)
-	return name == lockName || err == nil
+	return name == lockName || name == deploymentName || err == nil
 }

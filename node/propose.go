@@ -22,7 +22,7 @@ type Client struct {
 
 // NewClient returns a client with a fresh, random proposer id.
 func (c *Cluster) NewClient() *Client {
-	return &Client{c: c, proposer: newProposerID()}
+	return &Client{c: c, proposer: randomID()}
 }
 
 // Outcome is how a proposal ended.

@@ -27,20 +27,22 @@ import (
 // network is what the transports of one cluster share: the address book,
 // the fault layer, the tap and the clues for role derivation.
 type network struct {
-	addrs  []string // addrs[i] is replica i's address; addrs[0] unused
-	byAddr map[string]int
-	faults *faults
-	tap    *Tap
-	clues  *clues
+	addrs      []string // addrs[i] is replica i's address; addrs[0] unused
+	byAddr     map[string]int
+	deployment uint64 // this cluster's id; other clusters' messages are refused
+	faults     *faults
+	tap        *Tap
+	clues      *clues
 }
 
-func newNetwork(addrs []string) *network {
+func newNetwork(addrs []string, deployment uint64) *network {
 	n := &network{
-		addrs:  append([]string{""}, addrs...),
-		byAddr: map[string]int{},
-		faults: newFaults(len(addrs)),
-		tap:    newTap(),
-		clues:  newClues(len(addrs)),
+		addrs:      append([]string{""}, addrs...),
+		byAddr:     map[string]int{},
+		deployment: deployment,
+		faults:     newFaults(len(addrs)),
+		tap:        newTap(),
+		clues:      newClues(len(addrs)),
 	}
 	for i, a := range addrs {
 		n.byAddr[a] = i + 1
@@ -188,7 +190,11 @@ func (t *transport) serve(c net.Conn) {
 	}
 }
 
-var errUnknownSource = errors.New("message from an unknown address")
+var (
+	errUnknownSource = errors.New("message from an unknown address")
+	errDeployment    = errors.New("message from another raftian cluster")
+	errShard         = errors.New("message for an unknown shard")
+)
 
 func (t *transport) deliver(kind byte, payload []byte) error {
 	switch kind {
@@ -197,9 +203,17 @@ func (t *transport) deliver(kind byte, payload []byte) error {
 		if err := unmarshal(b.Unmarshal, payload); err != nil {
 			return err
 		}
+		if b.DeploymentId != t.net.deployment {
+			return fmt.Errorf("%w (deployment %x)", errDeployment, b.DeploymentId)
+		}
 		src, ok := t.net.byAddr[b.SourceAddress]
 		if !ok {
 			return fmt.Errorf("%w %q", errUnknownSource, b.SourceAddress)
+		}
+		for _, m := range b.Requests {
+			if m.ShardID != shardID {
+				return fmt.Errorf("%w %d", errShard, m.ShardID)
+			}
 		}
 		// Checked again on receipt: a partition may have started while the
 		// batch was on its way.
@@ -212,6 +226,12 @@ func (t *transport) deliver(kind byte, payload []byte) error {
 		var ch pb.Chunk
 		if err := unmarshal(ch.Unmarshal, payload); err != nil {
 			return err
+		}
+		if ch.DeploymentId != t.net.deployment {
+			return fmt.Errorf("%w (deployment %x)", errDeployment, ch.DeploymentId)
+		}
+		if ch.ShardID != shardID {
+			return fmt.Errorf("%w %d", errShard, ch.ShardID)
 		}
 		if t.net.faults.cut(int(ch.From), t.self) {
 			return nil

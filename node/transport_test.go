@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -100,6 +101,7 @@ func FuzzReadFrame(f *testing.F) {
 // committing; a well-formed batch from another deployment or for another
 // shard changes nothing.
 func TestGarbageOnRaftPortIsHarmless(t *testing.T) {
+	logs := captureLogs(t)
 	c := startCluster(t, testConfig(t, "memory"), Options{})
 	leader := waitLeader(t, c)
 	victim := leader%c.Size() + 1
@@ -136,11 +138,21 @@ func TestGarbageOnRaftPortIsHarmless(t *testing.T) {
 	send(appendFrame(nil, frameBatch, []byte("not protobuf at all"))[:20])
 	send(huge)
 	send(appendFrame(nil, frameBatch, []byte{0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f}))
-	send(forged(deploymentID+1, shardID))
-	send(forged(deploymentID, shardID+76))
+	send(forged(c.net.deployment+1, shardID))
+	send(forged(c.net.deployment, shardID+76))
+	// Each bad connection is refused with exactly one log line.
+	waitFor(t, 10*time.Second, "7 log lines", func() bool { return logs.count("raft port") >= 7 })
 
 	mustCommit(t, c.Attack(victim, victim, leader))
 	waitFor(t, 10*time.Second, "convergence", c.Converged)
+	if n := logs.count("raft port"); n != 7 {
+		t.Errorf("%d log lines for 7 bad connections:\n%s", n, logs.String())
+	}
+	for _, want := range []string{"bad magic", "too large", "another raftian cluster", "unknown shard", "undecodable"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("no log line says %q:\n%s", want, logs.String())
+		}
+	}
 	for _, s := range c.Status() {
 		if !s.Up {
 			t.Errorf("replica %d went down", s.ID)
