@@ -13,8 +13,11 @@ import (
 
 // Config is everything a Raftian run needs to know before it starts.
 type Config struct {
-	DataDir string   `toml:"data_dir"`
-	Storage string   `toml:"storage"` // StorageDisk or StorageMemory
+	DataDir string `toml:"data_dir"`
+	Storage string `toml:"storage"` // StorageDisk or StorageMemory
+	// AllowRemote lets replicas listen on addresses other than loopback.
+	// Raft traffic is not authenticated: see the README.
+	AllowRemote bool `toml:"allow_remote"`
 	Raft    Raft     `toml:"raft"`
 	Window  Window   `toml:"window"`
 	Players []Player `toml:"player"`
@@ -201,7 +204,7 @@ func (c *Config) validate() error {
 		if !colorRE.MatchString(p.Color) {
 			return badPlayer(i, "color", "%q must look like \"#e6194b\"", p.Color)
 		}
-		port, err := loopbackPort(p.Address)
+		port, err := checkAddress(p.Address, c.AllowRemote)
 		if err != nil {
 			return badPlayer(i, "address", "%q: %v", p.Address, err)
 		}
@@ -213,10 +216,11 @@ func (c *Config) validate() error {
 	return nil
 }
 
-// loopbackPort checks that addr is host:port on this machine's loopback
-// interface and returns the port. Raft traffic is not authenticated, so it
-// must not be reachable from the network.
-func loopbackPort(addr string) (int, error) {
+// checkAddress checks that addr is host:port, on this machine's loopback
+// interface unless remote is allowed, and returns the port. Raft traffic
+// is not authenticated, so by default it must not be reachable from the
+// network.
+func checkAddress(addr string, remote bool) (int, error) {
 	host, portText, err := net.SplitHostPort(addr)
 	if err != nil {
 		return 0, errors.New("must be host:port, e.g. 127.0.0.1:26001")
@@ -225,12 +229,12 @@ func loopbackPort(addr string) (int, error) {
 	if err != nil || port < 1 || port > 65535 {
 		return 0, fmt.Errorf("port %q must be 1..65535", portText)
 	}
-	if host == "localhost" {
+	if host == "localhost" || remote {
 		return port, nil
 	}
 	ip := net.ParseIP(host)
 	if ip == nil || !ip.IsLoopback() {
-		return 0, fmt.Errorf("host %q is not a loopback address (use 127.0.0.1)", host)
+		return 0, fmt.Errorf("host %q is not a loopback address (use 127.0.0.1, or set allow_remote = true)", host)
 	}
 	return port, nil
 }

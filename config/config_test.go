@@ -52,6 +52,41 @@ func TestOverridePlayersReplacesTheList(t *testing.T) {
 	}
 }
 
+func TestRemoteAddressesNeedAllowRemote(t *testing.T) {
+	src := players("192.168.7.3:26003")
+	if _, err := Parse(builtin(t), []byte(src), "f.toml"); err == nil || !strings.Contains(err.Error(), "allow_remote") {
+		t.Fatalf("remote address without allow_remote: %v", err)
+	}
+	c, err := Parse(builtin(t), []byte("allow_remote = true\n"+src), "f.toml")
+	if err != nil || c.Players[2].Address != "192.168.7.3:26003" {
+		t.Fatalf("remote address with allow_remote: %v", err)
+	}
+}
+
+// FuzzParse: no configuration text makes Parse panic, and what it accepts
+// passes its own checks.
+func FuzzParse(f *testing.F) {
+	base, err := os.ReadFile("../config.toml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add([]byte("storage = \"memory\"\n[raft]\nrtt_ms = 20\n"))
+	f.Add([]byte(players("127.0.0.1:1")))
+	f.Add([]byte("[[player]]\nname=\"\"\n"))
+	f.Fuzz(func(t *testing.T, src []byte) {
+		c, err := Parse(base, src, "fuzz.toml")
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "fuzz.toml") {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		if err := c.validate(); err != nil {
+			t.Fatalf("accepted an invalid config: %v", err)
+		}
+	})
+}
+
 func TestErrorsNameFileLineAndKey(t *testing.T) {
 	cases := []struct {
 		name, src string
