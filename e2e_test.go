@@ -143,12 +143,7 @@ func press(t *testing.T, display, key string) {
 func TestWindowEndToEnd(t *testing.T) {
 	needTools(t, "Xvfb", "xdotool")
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "raftian")
-	build := exec.Command("go", "build", "-race", "-tags", "x11", "-o", bin, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=1")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildRaftian(t)
 	display := startXvfb(t)
 	evFile := filepath.Join(dir, "events.jsonl")
 	cmd := exec.Command(bin, "--storage", "memory", "--events", evFile,

@@ -25,6 +25,10 @@ run *ARGS: build
 headless *ARGS: build
     ./raftian --headless {{ARGS}}
 
+# A longer chaos run: faults, concurrent clients, then every check (e.g. just chaos --duration 2m --seed 7).
+chaos *ARGS: build
+    ./raftian chaos {{ARGS}}
+
 # Build the raftian binary.
 build: setup
     go build -o raftian .

@@ -16,7 +16,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
+	"github.com/raftian/raftian/chaos"
 	"github.com/raftian/raftian/config"
 	"github.com/raftian/raftian/console"
 	"github.com/raftian/raftian/node"
@@ -33,6 +35,9 @@ func main() {
 // run is the whole program; it returns the exit status. Every error a
 // user can cause is printed as one plain message, never as a stack trace.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "chaos" {
+		return runChaos(args[1:], stdout, stderr)
+	}
 	flags := flag.NewFlagSet("raftian", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	configFile := flags.String("config", "", "configuration `file` (default: the built-in config.toml)")
@@ -57,9 +62,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	slog.SetDefault(logger) // also quiets the standard log package that storage uses
-	node.SetLogger(logger)
+	setLogger(stderr)
 
 	if *fresh && cfg.Storage == config.StorageDisk {
 		if err := node.WipeDataDir(cfg.DataDir); err != nil {
@@ -116,6 +119,45 @@ func runHeadless(c *node.Cluster, stdin io.Reader, stdout, stderr io.Writer, sig
 	case <-sig:
 	}
 	return 0
+}
+
+// runChaos is "raftian chaos": a fault-injection run with checks at the
+// end; the exit status is 0 only if every check passed.
+func runChaos(args []string, stdout, stderr io.Writer) int {
+	flags := flag.NewFlagSet("raftian chaos", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	seed := flags.Uint64("seed", uint64(time.Now().UnixNano()), "random `seed` of the fault schedule")
+	duration := flags.Duration("duration", 30*time.Second, "how long to inject faults")
+	storage := flags.String("storage", config.StorageMemory, "`disk` or memory")
+	configFile := flags.String("config", "", "configuration `file` (ports, Raft timing)")
+	if err := flags.Parse(args); err != nil {
+		return 2
+	}
+	cfg, err := loadConfig(*configFile, *storage, "")
+	if err == nil && (*duration <= 0 || *duration > 24*time.Hour) {
+		err = errors.New("--duration must be between 1s and 24h")
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "raftian chaos: %v\n", err)
+		return 1
+	}
+	setLogger(stderr)
+	res, err := chaos.Run(cfg, chaos.Options{Seed: *seed, Duration: *duration, Out: stdout})
+	if err != nil {
+		fmt.Fprintf(stderr, "raftian chaos: %v\n", err)
+		return 1
+	}
+	if len(res.Failed) > 0 {
+		return 1
+	}
+	return 0
+}
+
+// setLogger sends warnings and errors, ours and the libraries', to w.
+func setLogger(w io.Writer) {
+	logger := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	slog.SetDefault(logger) // also quiets the standard log package that storage uses
+	node.SetLogger(logger)
 }
 
 func loadConfig(file, storage, dataDir string) (config.Config, error) {

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/raftian/raftian/internal/freeport"
+	"github.com/raftian/raftian/internal/testenv"
 )
 
 // testConfigFile writes a configuration with free loopback ports and fast
@@ -19,7 +19,7 @@ func testConfigFile(t *testing.T, extra string) string {
 	t.Helper()
 	var b strings.Builder
 	b.WriteString("[raft]\nrtt_ms = 10\n")
-	for i, addr := range freeport.Addrs(t, 5) {
+	for i, addr := range testenv.Addrs(t, 5) {
 		c := testColours[i]
 		fmt.Fprintf(&b, "[[player]]\nname = \"P%d\"\ncolor = \"#%02x%02x%02x\"\naddress = %q\n", i+1, c[0], c[1], c[2], addr)
 	}
@@ -30,7 +30,6 @@ func testConfigFile(t *testing.T, extra string) string {
 	}
 	return path
 }
-
 
 // testColours are the players' colours in testConfigFile.
 var testColours = [][3]uint8{{230, 25, 75}, {60, 180, 75}, {67, 99, 216}, {245, 130, 49}, {145, 30, 180}}
@@ -77,17 +76,24 @@ func TestBadConfigIsAClearError(t *testing.T) {
 	}
 }
 
-func TestMissingConfigFileAndBadFlags(t *testing.T) {
-	code, _, stderr := runRaftian(t, "", "--headless", "--config", "/nonexistent/raftian.toml")
-	if code == 0 || !strings.Contains(stderr, "/nonexistent/raftian.toml") {
-		t.Fatalf("missing config: code %d stderr %q", code, stderr)
+func TestBadCommandLinesAreClearErrors(t *testing.T) {
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--headless", "--config", "/nonexistent/raftian.toml"}, 1, "/nonexistent/raftian.toml"},
+		{[]string{"--headless", "--storage", "tape"}, 1, "--storage"},
+		{[]string{"--no-such-flag"}, 2, "no-such-flag"},
+		{[]string{"chaos", "--duration", "-1s"}, 1, "--duration"},
+		{[]string{"chaos", "--storage", "tape"}, 1, "--storage"},
 	}
-	code, _, stderr = runRaftian(t, "", "--headless", "--storage", "tape")
-	if code == 0 || !strings.Contains(stderr, "--storage") {
-		t.Fatalf("bad --storage: code %d stderr %q", code, stderr)
-	}
-	if code, _, _ = runRaftian(t, "", "--no-such-flag"); code != 2 {
-		t.Fatalf("unknown flag: code %d, want 2", code)
+	for _, c := range cases {
+		code, _, stderr := runRaftian(t, "", c.args...)
+		if code != c.code || !strings.Contains(stderr, c.want) {
+			t.Errorf("raftian %v: exit %d, stderr %q; want exit %d mentioning %q", c.args, code, stderr, c.code, c.want)
+		}
+		checkNoStackTrace(t, stderr)
 	}
 }
 

@@ -17,10 +17,10 @@ type Config struct {
 	Storage string `toml:"storage"` // StorageDisk or StorageMemory
 	// AllowRemote lets replicas listen on addresses other than loopback.
 	// Raft traffic is not authenticated: see the README.
-	AllowRemote bool `toml:"allow_remote"`
-	Raft    Raft     `toml:"raft"`
-	Window  Window   `toml:"window"`
-	Players []Player `toml:"player"`
+	AllowRemote bool     `toml:"allow_remote"`
+	Raft        Raft     `toml:"raft"`
+	Window      Window   `toml:"window"`
+	Players     []Player `toml:"player"`
 }
 
 // Storage kinds.

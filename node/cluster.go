@@ -21,6 +21,7 @@ import (
 	"github.com/lni/vfs"
 
 	"github.com/raftian/raftian/config"
+	"github.com/raftian/raftian/world"
 )
 
 // shardID is the one Raft group: the game.
@@ -33,6 +34,10 @@ type Options struct {
 	// ProposalTimeout bounds how long a proposal may take, retries
 	// included. Zero means DefaultProposalTimeout.
 	ProposalTimeout time.Duration
+	// OnApply, when not nil, is told every entry each replica applies, in
+	// its log order (again after a restart, from its snapshot on). It runs
+	// on dragonboat's apply path: it must be quick and must not block.
+	OnApply func(replica int, r world.Result)
 }
 
 // DefaultProposalTimeout is long enough to ride out one election.
@@ -154,7 +159,11 @@ func (c *Cluster) open(r *replica) error {
 			members[uint64(o.id)] = o.addr
 		}
 	}
-	s := newStateMachine(len(c.replicas) - 1)
+	var onApply func(world.Result)
+	if c.opts.OnApply != nil {
+		onApply = func(res world.Result) { c.opts.OnApply(r.id, res) }
+	}
+	s := newStateMachine(len(c.replicas)-1, onApply)
 	create := func(uint64, uint64) sm.IStateMachine { return s }
 	if err := nh.StartReplica(members, false, create, c.replicaConfig(r)); err != nil {
 		nh.Close()

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"sync"
 	"testing"
 	"time"
 
@@ -351,4 +352,36 @@ func TestProposalLostWithTheLeaderIsRetriedOnce(t *testing.T) {
 	waitFor(t, 20*time.Second, "convergence", c.Converged)
 	hpEverywhere(t, c, target, world.StartHP-world.Damage)
 	t.Logf("committed in %v", o.Took)
+}
+
+// OnApply sees every replica apply the same entries in the same order, and
+// a linearizable read sees a committed attack.
+func TestOnApplyAndRead(t *testing.T) {
+	var mu sync.Mutex
+	applied := map[int][]uint64{}
+	c := startCluster(t, testConfig(t, "memory"), Options{OnApply: func(r int, res world.Result) {
+		mu.Lock()
+		applied[r] = append(applied[r], res.Index)
+		mu.Unlock()
+	}})
+	leader := waitLeader(t, c)
+	follower := leader%c.Size() + 1
+	mustCommit(t, c.Attack(leader, 1, 2))
+	w, err := c.Read(follower)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.HP(2) != world.StartHP-world.Damage {
+		t.Fatalf("read through %d after a commit: HP(2) = %d", follower, w.HP(2))
+	}
+	waitFor(t, 10*time.Second, "every replica to report the apply", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for i := 1; i <= c.Size(); i++ {
+			if len(applied[i]) != 1 || applied[i][0] != applied[leader][0] {
+				return false
+			}
+		}
+		return true
+	})
 }

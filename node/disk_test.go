@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/raftian/raftian/internal/freeport"
+	"github.com/raftian/raftian/internal/testenv"
 )
 
 // The whole program stops and starts again on the same data directory:
@@ -68,7 +68,7 @@ func TestDataDirHeldByAnotherRunIsReported(t *testing.T) {
 	startCluster(t, cfg, Options{})
 	second := cfg
 	second.Players = append(second.Players[:0:0], cfg.Players...)
-	for i, addr := range freeport.Addrs(t, len(second.Players)) {
+	for i, addr := range testenv.Addrs(t, len(second.Players)) {
 		second.Players[i].Address = addr
 	}
 	c, err := Start(second, Options{})

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"log/slog"
-	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -12,31 +11,11 @@ import (
 	"time"
 
 	"github.com/raftian/raftian/config"
-	"github.com/raftian/raftian/internal/freeport"
+	"github.com/raftian/raftian/internal/testenv"
 )
 
-// testConfig returns the built-in configuration with free loopback ports,
-// a temporary data directory and fast Raft timing.
-func testConfig(t *testing.T, storage string) config.Config {
-	t.Helper()
-	base, err := os.ReadFile("../config.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Parse(base, nil, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Storage = storage
-	cfg.DataDir = t.TempDir()
-	cfg.Raft.RTTMillisecond = 10
-	cfg.Raft.SnapshotEntries = 200
-	cfg.Raft.CompactionOverhead = 50
-	for i, addr := range freeport.Addrs(t, len(cfg.Players)) {
-		cfg.Players[i].Address = addr
-	}
-	return cfg
-}
+// testConfig is testenv.Config: fast timing, free ports, a temporary dir.
+func testConfig(t *testing.T, storage string) config.Config { return testenv.Config(t, storage) }
 
 // startCluster starts a cluster and closes it when the test ends, then
 // checks that no goroutine it started is left behind.

@@ -127,6 +127,26 @@ func (c *Cluster) ProposeRaw(via int, data []byte) error {
 	return err
 }
 
+// Read returns the world as of a linearizable read through replica via:
+// the read is ordered after every command committed before it began
+// (Raft's ReadIndex), and is applied on that replica before it answers.
+func (c *Cluster) Read(via int) (*world.World, error) {
+	if _, err := c.replica(via); err != nil {
+		return nil, err
+	}
+	nh := c.nodeHost(via)
+	if nh == nil {
+		return nil, errors.New(FailDown)
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, c.attemptTimeout())
+	defer cancel()
+	v, err := nh.SyncRead(ctx, shardID, nil)
+	if err != nil {
+		return nil, err
+	}
+	return v.(*world.World), nil
+}
+
 // retryPause is the wait before retrying a proposal the shard was not
 // ready for (no leader yet, or busy).
 const retryPause = 20 * time.Millisecond

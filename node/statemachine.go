@@ -13,12 +13,13 @@ import (
 // Readers (status, UI) take a clone under the read lock, so they never
 // hold up Raft for longer than a copy of a few hundred bytes.
 type stateMachine struct {
-	mu sync.RWMutex
-	w  *world.World
+	mu      sync.RWMutex
+	w       *world.World
+	onApply func(world.Result) // may be nil
 }
 
-func newStateMachine(players int) *stateMachine {
-	return &stateMachine{w: world.New(players)}
+func newStateMachine(players int, onApply func(world.Result)) *stateMachine {
+	return &stateMachine{w: world.New(players), onApply: onApply}
 }
 
 // Update applies one committed entry. The result goes back to the
@@ -27,6 +28,9 @@ func (s *stateMachine) Update(e sm.Entry) (sm.Result, error) {
 	s.mu.Lock()
 	r := s.w.Apply(e.Index, e.Cmd)
 	s.mu.Unlock()
+	if s.onApply != nil {
+		s.onApply(r)
+	}
 	return sm.Result{Value: encodeResult(r)}, nil
 }
 

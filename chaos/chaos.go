@@ -1,0 +1,187 @@
+// Package chaos tests the real cluster the way the field does: clients
+// propose attacks and read the world through random replicas while a
+// nemesis crashes, restarts, isolates and partitions replicas and makes
+// links lossy and slow. Afterwards everything is healed and the history is
+// checked: convergence, exactly-once application, linearizability (with
+// Porcupine) and the Raft paper's safety properties.
+package chaos
+
+import (
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/raftian/raftian/config"
+	"github.com/raftian/raftian/node"
+	"github.com/raftian/raftian/world"
+)
+
+// Options say how long and how hard to shake the cluster.
+type Options struct {
+	Seed     uint64        // the nemesis' and clients' random seed
+	Duration time.Duration // how long clients and nemesis run
+	Clients  int           // concurrent clients; 0 means 4
+	Out      io.Writer     // where the report goes
+}
+
+// Result sums up a run.
+type Result struct {
+	Faults, Attacks, Acked int
+	Failed                 []string // the checks that failed, with why
+}
+
+// Run runs one chaos test on a fresh cluster made from cfg and writes one
+// line per check and a summary line to opts.Out.
+func Run(cfg config.Config, opts Options) (Result, error) {
+	if opts.Clients == 0 {
+		opts.Clients = 4
+	}
+	if cfg.Storage == config.StorageDisk {
+		dir, err := os.MkdirTemp("", "raftian-chaos-")
+		if err != nil {
+			return Result{}, err
+		}
+		defer os.RemoveAll(dir)
+		cfg.DataDir = dir
+	}
+	rec := newRecorder()
+	c, err := node.Start(cfg, node.Options{OnApply: rec.applied})
+	if err != nil {
+		return Result{}, err
+	}
+	defer c.Close()
+	fmt.Fprintf(opts.Out, "chaos: seed=%d duration=%v storage=%s clients=%d replicas=%d\n",
+		opts.Seed, opts.Duration, cfg.Storage, opts.Clients, c.Size())
+
+	watch := startWatcher(c)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := 0; i < opts.Clients; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			client(c, rec, i, rand.New(rand.NewPCG(opts.Seed, uint64(i+1))), stop)
+		}()
+	}
+	faults := nemesis(c, rand.New(rand.NewPCG(opts.Seed, 0)), opts.Duration)
+	close(stop)
+	wg.Wait()
+
+	// Make everything whole again and let the replicas catch up.
+	c.Heal()
+	for i := 1; i <= c.Size(); i++ {
+		c.Restart(i) // an error means it is up already
+	}
+	converged := waitConverged(c, 60*time.Second)
+	watch.stop()
+
+	res := Result{Faults: len(faults)}
+	res.Attacks, res.Acked = rec.counts()
+	checks := []check{
+		{"convergence", func() (string, error) { return convergence(c, converged) }},
+		{"state-machine-safety", rec.stateMachineSafety},
+		{"exactly-once", rec.exactlyOnce},
+		{"leader-completeness", func() (string, error) { return rec.leaderCompleteness(c) }},
+		{"linearizability", func() (string, error) { return rec.linearizable(c.Size(), opts.Seed) }},
+		{"election-safety", watch.electionSafety},
+		{"terms-monotonic", watch.termsMonotonic},
+	}
+	for _, ch := range checks {
+		detail, err := ch.run()
+		if err != nil {
+			fmt.Fprintf(opts.Out, "check %s: FAILED: %v\n", ch.name, err)
+			res.Failed = append(res.Failed, ch.name+": "+err.Error())
+			continue
+		}
+		fmt.Fprintf(opts.Out, "check %s: passed (%s)\n", ch.name, detail)
+	}
+	verdict := "passed"
+	if len(res.Failed) > 0 {
+		verdict = fmt.Sprintf("FAILED: %v", res.Failed)
+		fmt.Fprintln(opts.Out, "the faults injected:")
+		for _, f := range faults {
+			fmt.Fprintln(opts.Out, "  "+f)
+		}
+	}
+	fmt.Fprintf(opts.Out, "chaos: seed=%d faults=%d attacks=%d acked=%d checks=%s\n",
+		opts.Seed, res.Faults, res.Attacks, res.Acked, verdict)
+	return res, nil
+}
+
+type check struct {
+	name string
+	run  func() (string, error)
+}
+
+func waitConverged(c *node.Cluster, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if _, ok := c.LeaderAgreed(); ok && c.Converged() {
+			return true
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return false
+}
+
+func convergence(c *node.Cluster, ok bool) (string, error) {
+	st := c.Status()
+	for _, s := range st {
+		if !s.Up {
+			return "", fmt.Errorf("replica %d is down after the heal", s.ID)
+		}
+	}
+	if !ok {
+		desc := ""
+		for _, s := range st {
+			desc += fmt.Sprintf(" [%d: applied %d hash %s]", s.ID, s.Applied, s.World.Hash())
+		}
+		return "", fmt.Errorf("replicas did not converge within 60 s:%s", desc)
+	}
+	return fmt.Sprintf("%d replicas at applied index %d, world %s", len(st), st[0].Applied, st[0].World.Hash()), nil
+}
+
+// client proposes attacks and new games and reads the world through
+// random replicas until stop, one operation at a time.
+func client(c *node.Cluster, rec *recorder, id int, rng *rand.Rand, stop <-chan struct{}) {
+	cl := c.NewClient()
+	n := c.Size()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-time.After(time.Duration(rng.IntN(15)) * time.Millisecond):
+		}
+		via := rng.IntN(n) + 1
+		switch k := rng.IntN(100); {
+		case k < 25:
+			start := time.Now()
+			w, err := c.Read(via)
+			if err == nil {
+				rec.read(id, start, time.Now(), hpOf(w))
+			}
+		case k < 30:
+			start := time.Now()
+			rec.proposed(id, start, cl.NewGame(via).Wait())
+		default:
+			from := rng.IntN(n) + 1
+			to := rng.IntN(n-1) + 1
+			if to >= from {
+				to++
+			}
+			start := time.Now()
+			rec.proposed(id, start, cl.Attack(via, from, to).Wait())
+		}
+	}
+}
+
+func hpOf(w *world.World) state {
+	var s state
+	for p := 1; p <= w.Players(); p++ {
+		s[p-1] = w.HP(p)
+	}
+	return s
+}

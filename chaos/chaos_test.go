@@ -1,0 +1,40 @@
+package chaos
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/raftian/raftian/config"
+	"github.com/raftian/raftian/internal/testenv"
+)
+
+func testConfig(t *testing.T) config.Config {
+	cfg := testenv.Config(t, config.StorageMemory)
+	cfg.Raft.SnapshotEntries = 300
+	cfg.Raft.CompactionOverhead = 100
+	return cfg
+}
+
+// A short chaos run: every check must pass.
+func TestShortChaosRun(t *testing.T) {
+	var out strings.Builder
+	seed := uint64(time.Now().UnixNano())
+	res, err := Run(testConfig(t), Options{Seed: seed, Duration: 15 * time.Second, Out: &out})
+	t.Log("\n" + out.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Failed) > 0 {
+		t.Fatalf("seed %d: checks failed: %v", seed, res.Failed)
+	}
+	if res.Faults < 5 || res.Acked < 50 {
+		t.Fatalf("seed %d: too little happened to prove anything: %+v", seed, res)
+	}
+	for _, check := range []string{"convergence", "exactly-once", "linearizability", "election-safety",
+		"terms-monotonic", "state-machine-safety", "leader-completeness"} {
+		if !strings.Contains(out.String(), "check "+check+": passed") {
+			t.Errorf("no passing line for %s", check)
+		}
+	}
+}

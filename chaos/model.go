@@ -1,0 +1,148 @@
+package chaos
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/anishathalye/porcupine"
+
+	"github.com/raftian/raftian/world"
+)
+
+// state is the model's world: every city's HP.
+type state [world.MaxPlayers]int
+
+// modelInput is an operation's request: a command, or a read.
+type modelInput struct {
+	read bool
+	cmd  world.Command
+}
+
+// modelOutput is what the operation saw: the world's verdict on a
+// command, or the cities' HP for a read.
+type modelOutput struct {
+	reason world.Reason
+	hp     int
+	read   state
+}
+
+// model is the game's specification, written apart from package world so
+// that the check does not trust the code it checks.
+func model(n int) porcupine.Model {
+	return porcupine.Model{
+		Init: func() any {
+			var s state
+			for i := 0; i < n; i++ {
+				s[i] = world.StartHP
+			}
+			return s
+		},
+		Step: func(st, in, out any) (bool, any) {
+			s, i, o := st.(state), in.(modelInput), out.(modelOutput)
+			if i.read {
+				return o.read == s, s
+			}
+			next, reason, hp := step(s, n, i.cmd)
+			if reason != o.reason || (reason == world.ReasonNone && i.cmd.Kind == world.KindAttack && hp != o.hp) {
+				return false, s
+			}
+			return true, next
+		},
+		DescribeOperation: func(in, out any) string {
+			i, o := in.(modelInput), out.(modelOutput)
+			if i.read {
+				return fmt.Sprintf("read → %v", o.read[:n])
+			}
+			if i.cmd.Kind == world.KindNewGame {
+				return "new game"
+			}
+			if o.reason != world.ReasonNone {
+				return fmt.Sprintf("%d attacks %d → %v", i.cmd.From, i.cmd.To, o.reason)
+			}
+			return fmt.Sprintf("%d attacks %d → HP %d", i.cmd.From, i.cmd.To, o.hp)
+		},
+		DescribeState: func(st any) string { s := st.(state); return fmt.Sprint(s[:n]) },
+	}
+}
+
+// step applies a command to the model: 100 HP, 30 damage, no self-attack,
+// destroyed cities neither attack nor are attacked.
+func step(s state, n int, c world.Command) (state, world.Reason, int) {
+	if c.Kind == world.KindNewGame {
+		for i := 0; i < n; i++ {
+			s[i] = world.StartHP
+		}
+		return s, world.ReasonNone, 0
+	}
+	switch {
+	case c.From < 1 || c.From > n || c.To < 1 || c.To > n:
+		return s, world.ReasonNoSuchPlayer, 0
+	case c.From == c.To:
+		return s, world.ReasonSelfAttack, 0
+	case s[c.From-1] <= 0:
+		return s, world.ReasonAttackerDestroyed, 0
+	case s[c.To-1] <= 0:
+		return s, world.ReasonTargetDestroyed, 0
+	}
+	s[c.To-1] = max(s[c.To-1]-world.Damage, 0)
+	return s, world.ReasonNone, s[c.To-1]
+}
+
+// checkTimeout bounds Porcupine's search.
+const checkTimeout = 60 * time.Second
+
+// linearizable checks the clients' history with Porcupine. A command whose
+// proposal failed but that took effect anyway is given an open end (it may
+// have taken effect any time after its call); one that never took effect
+// is left out, as it changed nothing.
+func (r *recorder) linearizable(n int, seed uint64) (string, error) {
+	seq, err := r.sequence()
+	if err != nil {
+		return "", err
+	}
+	first := firstApplied(seq)
+	r.mu.Lock()
+	var t0 time.Time
+	for _, o := range r.ops {
+		if t0.IsZero() || o.call.Before(t0) {
+			t0 = o.call
+		}
+	}
+	var history []porcupine.Operation
+	open := 0
+	for _, o := range r.ops {
+		p := porcupine.Operation{ClientId: o.client, Call: o.call.Sub(t0).Nanoseconds(), Return: o.ret.Sub(t0).Nanoseconds()}
+		if o.read {
+			p.Input, p.Output = modelInput{read: true}, modelOutput{read: o.hp}
+		} else {
+			res, ok := first[o.cmd.ID]
+			if !ok {
+				continue // never took effect
+			}
+			if !o.outcome.OK {
+				p.Return = math.MaxInt64 / 2
+				open++
+			}
+			p.Input, p.Output = modelInput{cmd: o.cmd}, modelOutput{reason: res.Reason, hp: res.HP}
+		}
+		history = append(history, p)
+	}
+	r.mu.Unlock()
+
+	m := model(n)
+	result, info := porcupine.CheckOperationsVerbose(m, history, checkTimeout)
+	switch result {
+	case porcupine.Ok:
+		return fmt.Sprintf("%d operations, %d with an open end", len(history), open), nil
+	case porcupine.Unknown:
+		return "", fmt.Errorf("the checker gave up after %v on %d operations", checkTimeout, len(history))
+	}
+	path := filepath.Join(os.TempDir(), fmt.Sprintf("raftian-chaos-%d.html", seed))
+	if err := porcupine.VisualizePath(m, info, path); err != nil {
+		return "", fmt.Errorf("history is not linearizable (and the visualisation failed: %v)", err)
+	}
+	return "", fmt.Errorf("history is not linearizable: see %s", path)
+}

@@ -1,0 +1,102 @@
+package chaos
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/raftian/raftian/node"
+)
+
+// nemesis injects faults for d on a schedule drawn from rng, so that a
+// seed replays the same faults (Raft's own timing still varies). It keeps
+// a majority able to run most of the time: at most two replicas down.
+// It returns the faults it injected, with when.
+func nemesis(c *node.Cluster, rng *rand.Rand, d time.Duration) []string {
+	n := c.Size()
+	down := map[int]bool{}
+	var faults []string
+	start := time.Now()
+	end := start.Add(d)
+	for {
+		wait := time.Duration(200+rng.IntN(1000)) * time.Millisecond
+		if time.Now().Add(wait).After(end) {
+			time.Sleep(time.Until(end))
+			return faults
+		}
+		time.Sleep(wait)
+		r := rng.IntN(n) + 1
+		var what string
+		switch k := rng.IntN(100); {
+		case k < 15 && len(down) < 2:
+			if c.Crash(r) == nil {
+				down[r] = true
+				what = fmt.Sprintf("crash %d", r)
+			}
+		case k < 25 && len(down) < 2:
+			if l := c.Leader(); l != 0 && c.Crash(l) == nil {
+				down[l] = true
+				what = fmt.Sprintf("crash leader %d", l)
+			}
+		case k < 40:
+			for i := range down {
+				if c.Restart(i) == nil {
+					delete(down, i)
+					what = fmt.Sprintf("restart %d", i)
+					break
+				}
+			}
+		case k < 55:
+			if l := c.Leader(); l != 0 && rng.IntN(2) == 0 {
+				r = l // the leader is the interesting one to cut off
+			}
+			c.Isolate(r)
+			what = fmt.Sprintf("isolate %d", r)
+		case k < 70:
+			groups := randomGroups(rng, n)
+			c.Partition(groups)
+			what = fmt.Sprintf("partition %v", groups)
+		case k < 80:
+			a, b := pair(rng, n)
+			drop := 0.2 + 0.6*rng.Float64()
+			c.SetLink(a, b, drop, 0)
+			c.SetLink(b, a, drop, 0)
+			what = fmt.Sprintf("lossy link %d-%d (%.0f%%)", a, b, drop*100)
+		case k < 90:
+			a, b := pair(rng, n)
+			delay := time.Duration(5+rng.IntN(60)) * time.Millisecond
+			c.SetLink(a, b, 0, delay)
+			what = fmt.Sprintf("slow link %d→%d (%v)", a, b, delay)
+		default:
+			c.Heal()
+			what = "heal"
+		}
+		if what != "" {
+			faults = append(faults, fmt.Sprintf("%6.2fs %s", time.Since(start).Seconds(), what))
+		}
+	}
+}
+
+// randomGroups splits 1..n into two or three non-empty groups.
+func randomGroups(rng *rand.Rand, n int) [][]int {
+	perm := rng.Perm(n)
+	k := 2 + rng.IntN(2)
+	groups := make([][]int, k)
+	for i, p := range perm {
+		g := i % k
+		if i >= k {
+			g = rng.IntN(k)
+		}
+		groups[g] = append(groups[g], p+1)
+	}
+	return groups
+}
+
+func pair(rng *rand.Rand, n int) (int, int) {
+	a := rng.IntN(n) + 1
+	b := rng.IntN(n-1) + 1
+	if b >= a {
+		b++
+	}
+	return a, b
+}

@@ -1,0 +1,139 @@
+package chaos
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	pb "github.com/lni/dragonboat/v4/raftpb"
+
+	"github.com/raftian/raftian/node"
+)
+
+// watcher follows the run from outside Raft: every message on the wire
+// (from the tap) and every replica's status, sampled often.
+type watcher struct {
+	c    *node.Cluster
+	quit chan struct{}
+	wg   sync.WaitGroup
+
+	mu        sync.Mutex
+	leaders   map[uint64]map[int]bool // term → replicas that acted as its leader
+	lastTerm  []uint64                // per replica, the highest term seen
+	termDrops []string                // a replica's term went down
+	messages  int
+	missed    int // messages the tap overwrote before we read them
+	samples   int
+}
+
+func startWatcher(c *node.Cluster) *watcher {
+	w := &watcher{c: c, quit: make(chan struct{}), leaders: map[uint64]map[int]bool{},
+		lastTerm: make([]uint64, c.Size()+1)}
+	w.wg.Add(1)
+	go w.run()
+	return w
+}
+
+func (w *watcher) stop() {
+	close(w.quit)
+	w.wg.Wait()
+}
+
+func (w *watcher) run() {
+	defer w.wg.Done()
+	var seq, evSeq uint64
+	var msgs []node.Message
+	var evs []node.Event
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-w.quit:
+			return
+		case <-t.C:
+		}
+		before := seq
+		msgs, seq = w.c.Tap().Since(seq, msgs[:0])
+		evs, evSeq, _ = w.c.Events().Since(evSeq, evs[:0])
+		st := w.c.Status()
+		w.mu.Lock()
+		if len(msgs) > 0 && msgs[0].Seq > before+1 {
+			w.missed += int(msgs[0].Seq - before - 1)
+		}
+		for _, m := range msgs {
+			w.messages++
+			// Only a leader sends Replicate and Heartbeat in its term.
+			if m.Type == pb.Replicate || m.Type == pb.Heartbeat {
+				w.leader(m.Term, m.From)
+			}
+		}
+		for _, e := range evs {
+			if e.Type == node.EvLeader && e.Leader != nil && *e.Leader == e.Node {
+				w.leader(e.Term, e.Node)
+			}
+		}
+		for _, s := range st {
+			if !s.Up || s.Term == 0 {
+				continue
+			}
+			if s.Term < w.lastTerm[s.ID] {
+				w.termDrops = append(w.termDrops, fmt.Sprintf("replica %d: term %d after %d", s.ID, s.Term, w.lastTerm[s.ID]))
+			}
+			w.lastTerm[s.ID] = max(w.lastTerm[s.ID], s.Term)
+		}
+		w.samples++
+		w.mu.Unlock()
+	}
+}
+
+func (w *watcher) leader(term uint64, id int) {
+	if w.leaders[term] == nil {
+		w.leaders[term] = map[int]bool{}
+	}
+	w.leaders[term][id] = true
+}
+
+// electionSafety: at most one leader in any term (§5.2).
+func (w *watcher) electionSafety() (string, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var terms []uint64
+	for t := range w.leaders {
+		terms = append(terms, t)
+	}
+	sort.Slice(terms, func(i, j int) bool { return terms[i] < terms[j] })
+	for _, t := range terms {
+		if len(w.leaders[t]) > 1 {
+			return "", fmt.Errorf("term %d had leaders %v", t, keys(w.leaders[t]))
+		}
+	}
+	return fmt.Sprintf("%d terms with a leader, one each; %d messages seen, %d missed", len(terms), w.messages, w.missed), nil
+}
+
+// termsMonotonic: no replica's term ever goes down, restarts included.
+func (w *watcher) termsMonotonic() (string, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.termDrops) > 0 {
+		return "", fmt.Errorf("%d drops, first: %s", len(w.termDrops), w.termDrops[0])
+	}
+	return fmt.Sprintf("%d status samples, highest term %d", w.samples, slicesMax(w.lastTerm)), nil
+}
+
+func keys(m map[int]bool) []int {
+	var out []int
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Ints(out)
+	return out
+}
+
+func slicesMax(xs []uint64) uint64 {
+	var m uint64
+	for _, x := range xs {
+		m = max(m, x)
+	}
+	return m
+}
