@@ -47,6 +47,7 @@ const DefaultProposalTimeout = 3 * time.Second
 type Cluster struct {
 	cfg      config.Config
 	opts     Options
+	engine   engine
 	net      *network
 	events   *Events
 	replicas []*replica // replicas[i] is replica i; [0] unused
@@ -77,11 +78,15 @@ type replica struct {
 // error says what the user can do about it: see PortInUseError,
 // DataDirLockedError and DataDirError.
 func Start(cfg config.Config, opts Options) (*Cluster, error) {
+	return start(cfg, opts, engineGame)
+}
+
+func start(cfg config.Config, opts Options, eng engine) (*Cluster, error) {
 	installLogger()
 	if opts.ProposalTimeout == 0 {
 		opts.ProposalTimeout = DefaultProposalTimeout
 	}
-	c := &Cluster{cfg: cfg, opts: opts, unlock: func() {}}
+	c := &Cluster{cfg: cfg, opts: opts, engine: eng, unlock: func() {}}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	addrs := make([]string, len(cfg.Players))
 	for i, p := range cfg.Players {
@@ -165,6 +170,9 @@ func (c *Cluster) open(r *replica) error {
 	}
 	s := newStateMachine(len(c.replicas)-1, onApply)
 	create := func(uint64, uint64) sm.IStateMachine { return s }
+	if c.engine != engineGame {
+		s, create = nil, func(uint64, uint64) sm.IStateMachine { return noop{} }
+	}
 	if err := nh.StartReplica(members, false, create, c.replicaConfig(r)); err != nil {
 		nh.Close()
 		return c.explain(r, err)
@@ -186,7 +194,7 @@ func (c *Cluster) nodeHostConfig(r *replica) dbconfig.NodeHostConfig {
 		RaftEventListener:   &leaderListener{c: c, id: r.id},
 		SystemEventListener: &systemListener{c: c},
 		Expert: dbconfig.ExpertConfig{
-			TransportFactory: &transportFactory{net: c.net},
+			TransportFactory: c.transportFactory(),
 			LogDB:            logdb,
 			// One shard of each engine stage: 5 NodeHosts would otherwise
 			// run over a thousand goroutines.

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -384,4 +385,21 @@ func TestOnApplyAndRead(t *testing.T) {
 		}
 		return true
 	})
+}
+
+// The benchmark baseline runs over both transports.
+func TestEngineBaselineCommits(t *testing.T) {
+	for _, tr := range []string{"tcp", "chan"} {
+		before := runtime.NumGoroutine()
+		c, err := StartEngine(testConfig(t, "memory"), tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := waitLeader(t, c)
+		if err := c.ProposeRaw(l, []byte("x")); err != nil {
+			t.Errorf("%s: propose: %v", tr, err)
+		}
+		c.Close()
+		checkNoLeftovers(t, before)
+	}
 }
