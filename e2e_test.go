@@ -292,3 +292,29 @@ func checkScreenshot(t *testing.T, path string, s ui.Screen, crashed int) {
 }
 
 func near(a uint32, b uint8) bool { return a+12 >= uint32(b) && a <= uint32(b)+12 }
+
+// `raftian bench --quick` completes and prints every row (a smoke test:
+// the numbers are for `just bench`, not for pass or fail).
+func TestBenchQuickPrintsEveryRow(t *testing.T) {
+	needTools(t, "Xvfb")
+	bin := buildRaftian(t)
+	display := startXvfb(t)
+	cfg := testConfigFile(t, "")
+	cmd := exec.Command(bin, "bench", "--quick", "--config", cfg, "--json", filepath.Join(t.TempDir(), "b.json"))
+	cmd.Env = append(os.Environ(), "DISPLAY="+display)
+	var stdout, stderr syncBuffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("bench: %v\n%s\n%s", err, stdout.String(), stderr.String())
+	}
+	for _, figure := range []string{
+		"attack commit latency, memory", "attack commit latency, disk", "overhead over the engine, memory",
+		"overhead over the engine, disk", "throughput, memory", "throughput, disk", "transport efficiency",
+		"failover", "heal", "catch-up", "startup", "memory, idle", "memory, after", "frame build, idle",
+		"frame build, storm", "frame time, idle", "frame time, storm",
+	} {
+		if !strings.Contains(stdout.String(), "| "+figure) {
+			t.Errorf("no row %q in:\n%s", figure, stdout.String())
+		}
+	}
+}

@@ -25,6 +25,15 @@ run *ARGS: build
 headless *ARGS: build
     ./raftian --headless {{ARGS}}
 
+# Measure latency, throughput, failover, memory and frame times (under Xvfb when there is no display).
+bench *ARGS: build test-setup
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if [ -z "${DISPLAY:-}" ]; then
+        exec xvfb-run -a -s "-screen 0 1600x900x24" ./raftian bench {{ARGS}}
+    fi
+    exec ./raftian bench {{ARGS}}
+
 # A longer chaos run: faults, concurrent clients, then every check (e.g. just chaos --duration 2m --seed 7).
 chaos *ARGS: build
     ./raftian chaos {{ARGS}}

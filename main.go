@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/raftian/raftian/bench"
 	"github.com/raftian/raftian/chaos"
 	"github.com/raftian/raftian/config"
 	"github.com/raftian/raftian/console"
@@ -37,6 +38,9 @@ func main() {
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "chaos" {
 		return runChaos(args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "bench" {
+		return runBench(args[1:], stdout, stderr)
 	}
 	flags := flag.NewFlagSet("raftian", flag.ContinueOnError)
 	flags.SetOutput(stderr)
@@ -149,6 +153,44 @@ func runChaos(args []string, stdout, stderr io.Writer) int {
 	}
 	if len(res.Failed) > 0 {
 		return 1
+	}
+	return 0
+}
+
+// runBench is "raftian bench": the benchmark table on stdout, progress on
+// stderr. Frame times are measured only when a window can open.
+func runBench(args []string, stdout, stderr io.Writer) int {
+	flags := flag.NewFlagSet("raftian bench", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	quick := flags.Bool("quick", false, "small samples: under a minute")
+	jsonFile := flags.String("json", "", "also write the rows as JSON to `file`")
+	configFile := flags.String("config", "", "configuration `file` (ports, Raft timing)")
+	if err := flags.Parse(args); err != nil {
+		return 2
+	}
+	cfg, err := loadConfig(*configFile, "", "")
+	if err != nil {
+		fmt.Fprintf(stderr, "raftian bench: %v\n", err)
+		return 1
+	}
+	setLogger(stderr)
+	exe, _ := os.Executable()
+	opts := bench.Options{Quick: *quick, Exe: exe, Config: *configFile, Log: stderr}
+	if win, err := ui.Open(cfg); err == nil {
+		defer win.Close()
+		opts.Window = win
+	}
+	rows, err := bench.Run(cfg, opts)
+	fmt.Fprintf(stdout, "machine: %s\n\n%s", bench.Machine(), bench.Table(rows))
+	if err != nil {
+		fmt.Fprintf(stderr, "raftian bench: %v\n", err)
+		return 1
+	}
+	if *jsonFile != "" {
+		if err := bench.WriteJSON(*jsonFile, rows); err != nil {
+			fmt.Fprintf(stderr, "raftian bench: %v\n", err)
+			return 1
+		}
 	}
 	return 0
 }

@@ -59,6 +59,10 @@ type Cluster struct {
 	cancel    context.CancelFunc
 	proposals sync.WaitGroup
 
+	leaderMu     sync.Mutex
+	leaderCtx    context.Context // cancelled when a replica learns of a new leader
+	leaderCancel context.CancelFunc
+
 	closeOnce sync.Once
 }
 
@@ -88,6 +92,7 @@ func start(cfg config.Config, opts Options, eng engine) (*Cluster, error) {
 	}
 	c := &Cluster{cfg: cfg, opts: opts, engine: eng, unlock: func() {}}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
+	c.leaderCtx, c.leaderCancel = context.WithCancel(context.Background())
 	addrs := make([]string, len(cfg.Players))
 	for i, p := range cfg.Players {
 		addrs[i] = p.Address
@@ -252,6 +257,11 @@ func (c *Cluster) explain(r *replica, err error) error {
 func (c *Cluster) Close() {
 	c.closeOnce.Do(func() {
 		c.cancel()
+		defer func() {
+			c.leaderMu.Lock()
+			c.leaderCancel()
+			c.leaderMu.Unlock()
+		}()
 		c.proposals.Wait()
 		var wg sync.WaitGroup
 		for _, r := range c.replicas[1:] {
@@ -347,4 +357,7 @@ type leaderListener struct {
 func (l *leaderListener) LeaderUpdated(info raftio.LeaderInfo) {
 	leader := int(info.LeaderID)
 	l.c.events.emit(Event{Type: EvLeader, Node: l.id, Term: info.Term, Leader: &leader})
+	if leader != 0 {
+		l.c.newLeader() // proposals waiting on a lost leader retry now
+	}
 }

@@ -74,6 +74,10 @@ func (cl *Client) NewGame(via int) *Ticket {
 	return cl.Propose(via, world.NewGame(cl.nextID()))
 }
 
+// NextID returns the id for the client's next command, for callers that
+// build commands themselves and must know the id before proposing.
+func (cl *Client) NextID() world.ID { return cl.nextID() }
+
 func (cl *Client) nextID() world.ID {
 	return world.ID{Proposer: cl.proposer, Seq: cl.seq.Add(1)}
 }
@@ -162,11 +166,14 @@ func (t *Ticket) run(c *Cluster, via int, data []byte) {
 			return
 		}
 		// A proposal forwarded to a leader that then crashes is simply
-		// lost, and dragonboat waits out the whole deadline. So each
-		// attempt gets a shorter one and is retried with the same command
-		// id: the world applies it at most once, whichever attempt commits.
+		// lost, and dragonboat would wait out the whole deadline. So an
+		// attempt ends early when a new leader appears (or after its own
+		// short deadline) and is retried with the same command id: the
+		// world applies it at most once, whichever attempt commits.
 		attempt, cancelAttempt := context.WithTimeout(ctx, c.attemptTimeout())
+		stop := context.AfterFunc(c.leaderChange(), cancelAttempt)
 		res, err := nh.SyncPropose(attempt, nh.GetNoOPSession(shardID), data)
+		stop()
 		cancelAttempt()
 		if err == nil {
 			t.outcome.OK = true
@@ -174,30 +181,56 @@ func (t *Ticket) run(c *Cluster, via int, data []byte) {
 			t.finish(c, start, "")
 			return
 		}
-		reason := failReason(err)
-		if reason == "" || (reason == FailTimeout && ctx.Err() == nil) {
-			select { // not ready, or this attempt timed out: try again
+		if ctx.Err() == nil && retryable(err) {
+			select {
 			case <-ctx.Done():
 			case <-time.After(retryPause):
 				continue
 			}
-			reason = FailTimeout
-			if failReason(err) == "" {
-				reason = FailNoLeader
-			}
 		}
-		if c.ctx.Err() != nil {
+		reason := failReason(err)
+		switch {
+		case c.ctx.Err() != nil:
 			reason = FailClosing
+		case ctx.Err() != nil && errors.Is(err, dragonboat.ErrShardNotReady):
+			reason = FailNoLeader
+		case ctx.Err() != nil:
+			reason = FailTimeout
 		}
 		t.finish(c, start, reason)
 		return
 	}
 }
 
-// attemptTimeout bounds one try of a proposal: long enough for an election
-// and a commit, short enough to retry soon after a leader is lost.
+// retryable reports whether a failed attempt may be tried again: the
+// shard was not ready or busy, or the attempt timed out or was cut short
+// by a leader change.
+func retryable(err error) bool {
+	return errors.Is(err, dragonboat.ErrShardNotReady) || errors.Is(err, dragonboat.ErrSystemBusy) ||
+		errors.Is(err, dragonboat.ErrTimeout) || errors.Is(err, dragonboat.ErrCanceled) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
+}
+
+// attemptTimeout bounds one try of a proposal: an election timeout (at
+// least 200 ms), after which a lost proposal is tried again.
 func (c *Cluster) attemptTimeout() time.Duration {
-	return min(max(3*c.ElectionTimeout(), 300*time.Millisecond), c.opts.ProposalTimeout)
+	return min(max(c.ElectionTimeout(), 200*time.Millisecond), c.opts.ProposalTimeout)
+}
+
+// leaderChange returns a context that is cancelled the next time any
+// replica learns of a new leader.
+func (c *Cluster) leaderChange() context.Context {
+	c.leaderMu.Lock()
+	defer c.leaderMu.Unlock()
+	return c.leaderCtx
+}
+
+// newLeader cancels the current leader-change context and starts the next.
+func (c *Cluster) newLeader() {
+	c.leaderMu.Lock()
+	defer c.leaderMu.Unlock()
+	c.leaderCancel()
+	c.leaderCtx, c.leaderCancel = context.WithCancel(context.Background())
 }
 
 // failReason maps dragonboat's errors to words for the user; "" means the

@@ -52,6 +52,7 @@ type Window struct {
 	rng      *rand.Rand
 	stats    frameStats
 	frameAt  time.Time
+	record   [][2]time.Duration // frame and build times, while Measure runs
 }
 
 // note is a line of text that fades after a while.
@@ -151,8 +152,33 @@ func (w *Window) frame() bool {
 	build := time.Since(start)
 	rl.EndDrawing()
 	w.stats.add(start.Sub(w.frameAt), build)
+	if w.record != nil {
+		w.record = append(w.record, [2]time.Duration{start.Sub(w.frameAt), build})
+	}
 	w.frameAt = start
 	return true
+}
+
+// Measure draws c for d, with auto-play on if busy, and returns every
+// frame's build time (CPU, before raylib presents it) and whole frame
+// time. It is for benchmarks; the window must be open.
+func (w *Window) Measure(c *node.Cluster, d time.Duration, busy bool) (build, frame []time.Duration) {
+	w.start(c)
+	defer w.work.close()
+	defer w.poll.close()
+	w.auto = busy
+	for end := time.Now().Add(d / 4); time.Now().Before(end); { // warm up
+		w.frame()
+	}
+	w.record = make([][2]time.Duration, 0, 1024)
+	for end := time.Now().Add(d); time.Now().Before(end) && !rl.WindowShouldClose(); {
+		w.frame()
+	}
+	for _, r := range w.record[1:] { // the first frame time spans the warm-up gap
+		frame, build = append(frame, r[0]), append(build, r[1])
+	}
+	w.record = nil
+	return build, frame
 }
 
 // input reads this frame's intents. Keys come from raylib's queue, which
