@@ -19,6 +19,8 @@ type Command struct {
 	N, From, To, Via int
 	Leader           bool
 
+	All     bool          // restart all
+	Lesson  string        // lesson: a built-in name or a file
 	Groups  [][]int       // partition
 	Drop    float64       // link
 	Delay   time.Duration // link; also sleep and wait timeouts
@@ -33,10 +35,10 @@ const DefaultWait = 10 * time.Second
 const Help = `commands (one a line; # starts a comment):
   status                   a table of every replica's own view
   status json              the same as one line of JSON
-  attack FROM TO [via N]   player FROM attacks player TO (through replica FROM, or N)
+  attack FROM TO [via N|leader]  player FROM attacks TO (through replica FROM, N or the leader)
   newgame                  rebuild every city
   crash N|leader           stop a replica abruptly
-  restart N                start a crashed replica from its data
+  restart N|all            start a crashed replica (or every one) from its data
   isolate N                cut every link of a replica
   rejoin N                 undo isolate
   partition 1,2|3,4,5      split the replicas into groups
@@ -45,6 +47,7 @@ const Help = `commands (one a line; # starts a comment):
   wait leader [TIMEOUT]    until the replicas that can reach a majority agree on a leader
   wait converged [TIMEOUT] until every up replica has applied the same entries
   sleep DURATION           e.g. 500ms, 2s
+  lesson NAME|FILE         run a lesson, printing its captions
   help                     this text
   quit                     stop every replica and exit`
 
@@ -54,6 +57,7 @@ func Parse(line string, n int) (Command, error) {
 	if i := strings.IndexByte(line, '#'); i >= 0 {
 		line = line[:i]
 	}
+	raw := strings.Fields(line)
 	f := strings.Fields(strings.ToLower(line))
 	if len(f) == 0 {
 		return Command{}, nil
@@ -83,8 +87,20 @@ func Parse(line string, n int) (Command, error) {
 			break
 		}
 		c.N, err = oneReplica(args, n, "crash N|leader")
-	case "restart", "isolate", "rejoin":
+	case "restart":
+		if len(args) == 1 && args[0] == "all" {
+			c.All = true
+			break
+		}
+		c.N, err = oneReplica(args, n, "restart N|all")
+	case "isolate", "rejoin":
 		c.N, err = oneReplica(args, n, c.Name+" N")
+	case "lesson":
+		if len(raw) != 2 {
+			err = errors.New("usage: lesson NAME|FILE")
+			break
+		}
+		c.Lesson = raw[1] // file names keep their case
 	case "partition":
 		c.Groups, err = parseGroups(args, n)
 	case "link":
@@ -138,7 +154,7 @@ func fromTo(args []string, n int) (from, to int, err error) {
 }
 
 func (c *Command) parseAttack(args []string, n int) error {
-	const usage = "usage: attack FROM TO [via N]"
+	const usage = "usage: attack FROM TO [via N|leader]"
 	if len(args) != 2 && !(len(args) == 4 && args[2] == "via") {
 		return errors.New(usage)
 	}
@@ -147,7 +163,9 @@ func (c *Command) parseAttack(args []string, n int) error {
 		return err
 	}
 	c.Via = c.From
-	if len(args) == 4 {
+	if len(args) == 4 && args[3] == "leader" {
+		c.Via, c.Leader = 0, true // whichever replica leads when it runs
+	} else if len(args) == 4 {
 		c.Via, err = replicaNum(args[3], n)
 	}
 	return err

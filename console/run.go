@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/raftian/raftian/lesson"
 	"github.com/raftian/raftian/node"
 	"github.com/raftian/raftian/world"
 )
@@ -75,7 +76,14 @@ func (s *session) run(cmd Command) {
 			s.statusTable()
 		}
 	case "attack":
-		s.attack(c.Attack(cmd.Via, cmd.From, cmd.To).Wait())
+		via := cmd.Via
+		if cmd.Leader {
+			if via = c.Leader(); via == 0 {
+				s.say("error: no replica is leader right now")
+				return
+			}
+		}
+		s.attack(c.Attack(via, cmd.From, cmd.To).Wait())
 	case "newgame":
 		via := max(c.Leader(), 1)
 		o := c.NewGame(via).Wait()
@@ -94,7 +102,13 @@ func (s *session) run(cmd Command) {
 		}
 		s.check(c.Crash(n), "crashed replica %d", n)
 	case "restart":
+		if cmd.All {
+			s.restartAll()
+			return
+		}
 		s.check(c.Restart(cmd.N), "restarted replica %d", cmd.N)
+	case "lesson":
+		s.lesson(cmd.Lesson)
 	case "isolate":
 		s.check(c.Isolate(cmd.N), "isolated replica %d", cmd.N)
 	case "rejoin":
@@ -113,6 +127,46 @@ func (s *session) run(cmd Command) {
 		time.Sleep(cmd.Delay)
 		s.say("slept %v", cmd.Delay)
 	}
+}
+
+func (s *session) restartAll() {
+	var restarted []string
+	for _, st := range s.c.Status() {
+		if !st.Up {
+			if err := s.c.Restart(st.ID); err != nil {
+				s.say("error: %v", err)
+				continue
+			}
+			restarted = append(restarted, fmt.Sprint(st.ID))
+		}
+	}
+	if len(restarted) == 0 {
+		s.say("no replica is down")
+		return
+	}
+	s.say("restarted replica %s", strings.Join(restarted, ", "))
+}
+
+// lesson runs a lesson: each step's commands answer as usual, and its
+// caption is printed as "caption N: ...".
+func (s *session) lesson(name string) {
+	l, err := lesson.Load(name)
+	if err != nil {
+		s.say("error: %v", err)
+		return
+	}
+	s.say("lesson: %s", l.Title)
+	exec := func(line string) {
+		cmd, err := Parse(line, s.c.Size())
+		if err != nil || cmd.Name == "lesson" || cmd.Name == "quit" {
+			s.say("error: lesson %s: %q cannot run here", l.Name, line)
+			return
+		}
+		s.run(cmd)
+	}
+	caption := func(step int, text string) { s.say("caption %d: %s", step, text) }
+	lesson.Run(l, exec, caption, nil)
+	s.say("lesson done: %s", l.Title)
 }
 
 func (s *session) attack(o node.Outcome) {
