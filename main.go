@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -50,6 +51,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fresh := flags.Bool("fresh", false, "wipe the data directory first: start a new game")
 	eventsFile := flags.String("events", "", "write every event as a JSON line to `file`")
 	headless := flags.Bool("headless", false, "no window: read commands from standard input (try help)")
+	lessonName := flags.String("lesson", "", "play a lesson at start: a built-in `name` or a lesson file")
 	if err := flags.Parse(args); err != nil {
 		return 2
 	}
@@ -103,8 +105,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sig)
 	if win != nil {
-		win.Run(cluster, sig)
+		win.Run(cluster, sig, *lessonName)
 		return 0
+	}
+	if *lessonName != "" {
+		stdin = io.MultiReader(strings.NewReader("lesson "+*lessonName+"\n"), stdin)
 	}
 	fmt.Fprintf(stderr, "raftian: %d replicas, %s storage; type help for commands\n", cluster.Size(), cfg.Storage)
 	return runHeadless(cluster, stdin, stdout, stderr, sig)

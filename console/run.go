@@ -38,6 +38,20 @@ func Run(c *node.Cluster, in io.Reader, out io.Writer) error {
 	return sc.Err()
 }
 
+// Exec runs one command line on c and writes its answer to out, as the
+// console would. The window uses it to run lessons.
+func Exec(c *node.Cluster, line string, out io.Writer) {
+	s := &session{c: c, out: out, names: playerNames(c)}
+	cmd, err := Parse(line, c.Size())
+	if err != nil {
+		s.say("error: %v", err)
+		return
+	}
+	if cmd.Name != "" && cmd.Name != "quit" {
+		s.run(cmd)
+	}
+}
+
 type session struct {
 	c     *node.Cluster
 	out   io.Writer
@@ -165,7 +179,7 @@ func (s *session) lesson(name string) {
 		s.run(cmd)
 	}
 	caption := func(step int, text string) { s.say("caption %d: %s", step, text) }
-	lesson.Run(l, exec, caption, nil)
+	lesson.Run(l, exec, caption, nil, nil)
 	s.say("lesson done: %s", l.Title)
 }
 

@@ -105,9 +105,10 @@ func Parse(name string, src []byte) (Lesson, error) {
 var ErrStopped = errors.New("lesson stopped")
 
 // Run runs l: exec runs one headless command (and shows its answer);
-// caption is told each step's caption. It returns when the last step has
-// run, or ErrStopped.
-func Run(l Lesson, exec func(cmd string), caption func(step int, text string), stop <-chan struct{}) error {
+// caption is told each step's caption. After a step with Pause it waits
+// for next (a nil next never pauses: headless runs). It returns when the
+// last step has run, or ErrStopped.
+func Run(l Lesson, exec func(cmd string), caption func(step int, text string), next, stop <-chan struct{}) error {
 	start := time.Now()
 	for i, s := range l.Steps {
 		if wait := time.Until(start.Add(s.At.Duration)); wait > 0 {
@@ -130,6 +131,14 @@ func Run(l Lesson, exec func(cmd string), caption func(step int, text string), s
 		}
 		if s.Caption != "" {
 			caption(i+1, s.Caption)
+		}
+		if s.Pause && next != nil {
+			select {
+			case <-stop:
+				return ErrStopped
+			case <-next:
+				start = time.Now().Add(-s.At.Duration) // later steps' times count from here
+			}
 		}
 	}
 	return nil

@@ -211,10 +211,11 @@ func retryable(err error) bool {
 		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
 }
 
-// attemptTimeout bounds one try of a proposal: an election timeout (at
-// least 200 ms), after which a lost proposal is tried again.
+// attemptTimeout bounds one try of a proposal whose leader did not change
+// (a leader change ends it at once): two election timeouts, at least a
+// second, so that a slow commit on a busy machine is not tried twice.
 func (c *Cluster) attemptTimeout() time.Duration {
-	return min(max(c.ElectionTimeout(), 200*time.Millisecond), c.opts.ProposalTimeout)
+	return min(max(2*c.ElectionTimeout(), time.Second), c.opts.ProposalTimeout)
 }
 
 // leaderChange returns a context that is cancelled the next time any

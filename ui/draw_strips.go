@@ -75,7 +75,7 @@ func markerColor(t string) rl.Color {
 // drawHint draws the one-line key summary and the frame statistics.
 func (w *Window) drawHint(r Rect) {
 	rl.DrawRectangleRec(rect(r), background)
-	hint := fmt.Sprintf("1-%d select (%d)  click a rival city: attack  C crash  R restart  L crash leader  I isolate  P partition  H heal  A auto  M messages  F12 screenshot  ? help  Esc quit",
+	hint := fmt.Sprintf("1-%d select (%d)  click a rival city: attack  C crash  R restart  L crash leader  I isolate  P partition  H heal  A auto  M messages  Space freeze  F2 lessons  ? help  Esc quit",
 		w.n, w.selected)
 	w.fonts.text(hint, r.X+8, r.Y+5, 15, dimText)
 	frame, build, p99 := w.stats.summary()
@@ -122,6 +122,8 @@ var helpRows = [][2]string{
 	{"A", "auto-play: every live player attacks once a second"},
 	{"M", "show or hide messages flying between replicas"},
 	{"F12", "save a screenshot"},
+	{"Space", "freeze the picture (the cluster runs on); again to resume"},
+	{"F2", "lessons; N: next step, Backspace: start the lesson again"},
 	{"? or F1", "this help"},
 	{"Esc", "quit: every replica is closed cleanly"},
 }
@@ -163,4 +165,15 @@ func (w *Window) drawHelp(s Screen) {
 	y += 24
 	w.fonts.text("ring in a follower's header: its election timer since it last heard from the leader",
 		box.X+24, y, 15, dimText)
+}
+
+// drawFrozen says that the picture is frozen.
+func (w *Window) drawFrozen() {
+	width := float32(rl.GetScreenWidth())
+	msg := "FROZEN: the cluster runs on; Space resumes"
+	size := float32(26)
+	tw := w.fonts.measure(msg, size)
+	box := rl.Rectangle{X: (width-tw)/2 - 16, Y: 6, Width: tw + 32, Height: size + 12}
+	rl.DrawRectangleRounded(box, 0.3, 8, rl.NewColor(30, 120, 220, 235))
+	w.fonts.text(msg, box.X+16, box.Y+6, size, textColor)
 }

@@ -20,6 +20,10 @@ const (
 	Screenshot                // save a screenshot
 	ToggleHelp                // the help overlay on or off
 	Quit                      // close the window and every replica
+	Freeze                    // freeze the drawing (the cluster runs on), or resume
+	LessonMenu                // open the lesson menu
+	NextStep                  // a paused lesson goes on
+	RestartLesson             // the lesson starts again from scratch
 )
 
 // Intent is one thing the user asked for, from a key or a click.
@@ -64,6 +68,14 @@ func KeyIntent(key int32, selected, n int) Intent {
 		return Intent{Kind: ToggleHelp}
 	case rl.KeyEscape:
 		return Intent{Kind: Quit}
+	case rl.KeySpace:
+		return Intent{Kind: Freeze}
+	case rl.KeyF2:
+		return Intent{Kind: LessonMenu}
+	case rl.KeyN:
+		return Intent{Kind: NextStep}
+	case rl.KeyBackspace:
+		return Intent{Kind: RestartLesson}
 	}
 	return Intent{}
 }

@@ -27,6 +27,10 @@ func TestHotkeys(t *testing.T) {
 		{rl.KeyF1, Intent{Kind: ToggleHelp}},
 		{rl.KeySlash, Intent{Kind: ToggleHelp}},
 		{rl.KeyEscape, Intent{Kind: Quit}},
+		{rl.KeySpace, Intent{Kind: Freeze}},
+		{rl.KeyF2, Intent{Kind: LessonMenu}},
+		{rl.KeyN, Intent{Kind: NextStep}},
+		{rl.KeyBackspace, Intent{Kind: RestartLesson}},
 		{rl.KeyZ, Intent{}},
 	}
 	for _, c := range cases {

@@ -11,6 +11,7 @@ import (
 	rl "github.com/gen2brain/raylib-go/raylib"
 
 	"github.com/raftian/raftian/config"
+	"github.com/raftian/raftian/lesson"
 	"github.com/raftian/raftian/node"
 )
 
@@ -53,6 +54,12 @@ type Window struct {
 	stats    frameStats
 	frameAt  time.Time
 	record   [][2]time.Duration // frame and build times, while Measure runs
+
+	lesson   *lessonRun // the lesson playing, if any
+	caption  caption
+	captions chan captionMsg
+	menu     bool      // the lesson menu is open
+	frozen   time.Time // when the drawing was frozen; zero when live
 }
 
 // note is a line of text that fades after a while.
@@ -93,11 +100,16 @@ func (w *Window) Close() {
 }
 
 // Run draws frames until the window is closed, Esc is pressed or stop
-// receives. The cluster stays the caller's to close.
-func (w *Window) Run(c *node.Cluster, stop <-chan os.Signal) {
+// receives, playing the lesson named first if it is not "". The cluster
+// stays the caller's to close.
+func (w *Window) Run(c *node.Cluster, stop <-chan os.Signal, first string) {
 	w.start(c)
 	defer w.work.close()
 	defer w.poll.close()
+	defer w.stopLesson()
+	if first != "" {
+		w.startLesson(first)
+	}
 	for !rl.WindowShouldClose() {
 		select {
 		case <-stop:
@@ -124,6 +136,7 @@ func (w *Window) start(c *node.Cluster) {
 	w.nextAuto = make([]time.Time, w.n)
 	w.rng = rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 	w.frameAt = time.Now()
+	w.captions = make(chan captionMsg, 16)
 }
 
 // frame runs one frame: input, update, draw. It returns false to quit.
@@ -132,20 +145,42 @@ func (w *Window) frame() bool {
 	screen := LayoutScreen(float32(rl.GetScreenWidth()), float32(rl.GetScreenHeight()), w.n)
 	shot := false
 	for _, in := range w.input(screen) {
-		switch in.Kind {
-		case Quit:
+		switch {
+		case in.Kind == Quit && w.menu:
+			w.menu = false
+		case in.Kind == Quit:
 			return false
-		case Screenshot:
+		case in.Kind == Screenshot:
 			shot = true
+		case w.menu && in.Kind == Select:
+			w.menu = false
+			if names := lesson.Names(); in.N <= len(names) {
+				w.startLesson(names[in.N-1])
+			}
 		default:
 			w.apply(in)
 		}
 	}
-	w.update(start)
+	// Frozen, the picture stays as it was (the cluster runs on): no new
+	// snapshot, and animations stand still at the moment of freezing.
+	now := start
+	if w.frozen.IsZero() {
+		w.update(start)
+		w.takeCaptions(start)
+	} else {
+		now = w.frozen
+	}
 
 	rl.BeginDrawing()
 	rl.ClearBackground(background)
-	w.draw(screen, start)
+	w.draw(screen, now)
+	w.drawCaption(screen, now)
+	if !w.frozen.IsZero() {
+		w.drawFrozen()
+	}
+	if w.menu {
+		w.drawMenu()
+	}
 	if shot {
 		w.screenshot()
 	}
@@ -246,6 +281,25 @@ func (w *Window) apply(in Intent) {
 		w.showMsgs = !w.showMsgs
 	case ToggleHelp:
 		w.showHelp = !w.showHelp
+	case Freeze:
+		if w.frozen.IsZero() {
+			w.frozen = time.Now()
+		} else {
+			w.frozen = time.Time{}
+		}
+	case LessonMenu:
+		w.menu = true
+	case NextStep:
+		if w.lesson != nil {
+			select {
+			case w.lesson.next <- struct{}{}:
+			default:
+			}
+		}
+	case RestartLesson:
+		if w.lesson != nil {
+			w.startLesson(w.lesson.l.Name)
+		}
 	}
 }
 

@@ -1,0 +1,196 @@
+package ui
+
+import (
+	"bytes"
+	"strconv"
+	"strings"
+	"time"
+
+	rl "github.com/gen2brain/raylib-go/raylib"
+
+	"github.com/raftian/raftian/console"
+	"github.com/raftian/raftian/lesson"
+	"github.com/raftian/raftian/node"
+)
+
+// A lesson plays on its own goroutine, running its steps' commands on the
+// cluster like the headless console would; its captions come back to the
+// frame loop through a channel and are drawn large until the next one.
+
+type lessonRun struct {
+	l    lesson.Lesson
+	next chan struct{}
+	stop chan struct{}
+	done chan struct{}
+}
+
+// caption is a lesson's current caption, as the frame loop keeps it.
+type caption struct {
+	title      string
+	step, of   int
+	text       string
+	paused     bool
+	finishedAt time.Time
+}
+
+type captionMsg struct {
+	run  *lessonRun
+	step int
+	text string
+	done bool
+}
+
+// startLesson loads and starts a lesson, stopping any that is playing.
+func (w *Window) startLesson(name string) {
+	l, err := lesson.Load(name)
+	if err != nil {
+		w.banner = note{text: err.Error(), at: time.Now(), alarm: true}
+		return
+	}
+	old := w.lesson
+	run := &lessonRun{l: l, next: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	w.lesson = run
+	w.caption = caption{title: l.Title, of: len(l.Steps)}
+	c, msgs := w.c, w.captions
+	go func() {
+		if old != nil {
+			close(old.stop)
+			<-old.done
+			// From scratch: whole network, every replica up, a new game.
+			c.Heal()
+			for i := 1; i <= c.Size(); i++ {
+				c.Restart(i)
+			}
+			if leader := waitLeader(c, 10*time.Second); leader != 0 {
+				c.NewGame(leader).Wait()
+			}
+		}
+		defer close(run.done)
+		exec := func(line string) {
+			var out bytes.Buffer
+			console.Exec(c, line, &out)
+		}
+		say := func(step int, text string) {
+			select {
+			case msgs <- captionMsg{run: run, step: step, text: text}:
+			case <-run.stop:
+			}
+		}
+		if lesson.Run(l, exec, say, run.next, run.stop) == nil {
+			select {
+			case msgs <- captionMsg{run: run, done: true}:
+			case <-run.stop:
+			}
+		}
+	}()
+}
+
+func waitLeader(c *node.Cluster, timeout time.Duration) int {
+	for end := time.Now().Add(timeout); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		if l, ok := c.LeaderAgreed(); ok {
+			return l
+		}
+	}
+	return 0
+}
+
+// stopLesson stops the lesson playing, if any, and waits for it.
+func (w *Window) stopLesson() {
+	if w.lesson != nil {
+		close(w.lesson.stop)
+		<-w.lesson.done
+		w.lesson = nil
+	}
+}
+
+// takeCaptions moves new captions from the lesson into the window.
+func (w *Window) takeCaptions(now time.Time) {
+	for {
+		select {
+		case m := <-w.captions:
+			if m.run != w.lesson {
+				continue // from a lesson since replaced
+			}
+			if m.done {
+				w.caption.finishedAt = now
+				continue
+			}
+			w.caption.step, w.caption.text = m.step, m.text
+			w.caption.paused = m.step <= len(m.run.l.Steps) && m.run.l.Steps[m.step-1].Pause
+		default:
+			return
+		}
+	}
+}
+
+// drawCaption draws the lesson's caption large across the top panes.
+func (w *Window) drawCaption(s Screen, now time.Time) {
+	if w.lesson == nil || w.caption.text == "" {
+		return
+	}
+	if !w.caption.finishedAt.IsZero() && now.Sub(w.caption.finishedAt) > 8*time.Second {
+		return
+	}
+	width := float32(rl.GetScreenWidth())
+	boxW := width * 0.72
+	size := min(max(width/60, 18), 30)
+	lines := wrap(w.caption.text, boxW-40, func(t string) float32 { return w.fonts.measure(t, size) })
+	head := "Lesson: " + w.caption.title
+	if w.caption.step > 0 {
+		head += "   step " + itoa(w.caption.step) + " of " + itoa(w.caption.of)
+	}
+	hint := "Backspace: start again"
+	if w.caption.paused {
+		hint = "N: next step   " + hint
+	}
+	boxH := float32(len(lines))*size*1.3 + 58
+	box := rl.Rectangle{X: (width - boxW) / 2, Y: 46, Width: boxW, Height: boxH}
+	rl.DrawRectangleRounded(box, 0.08, 8, rl.NewColor(8, 10, 16, 225))
+	rl.DrawRectangleRoundedLinesEx(box, 0.08, 8, 2, rl.NewColor(245, 190, 40, 255))
+	w.fonts.text(head, box.X+20, box.Y+10, 16, rl.NewColor(245, 190, 40, 255))
+	w.fonts.text(hint, box.X+box.Width-20-w.fonts.measure(hint, 14), box.Y+12, 14, dimText)
+	for i, line := range lines {
+		w.fonts.text(line, box.X+20, box.Y+36+float32(i)*size*1.3, size, textColor)
+	}
+}
+
+// wrap breaks text into lines no wider than width.
+func wrap(text string, width float32, measure func(string) float32) []string {
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(text) {
+		try := word
+		if line != "" {
+			try = line + " " + word
+		}
+		if line != "" && measure(try) > width {
+			lines = append(lines, line)
+			line = word
+			continue
+		}
+		line = try
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// drawMenu draws the lesson menu: press a number to start one.
+func (w *Window) drawMenu() {
+	width, height := float32(rl.GetScreenWidth()), float32(rl.GetScreenHeight())
+	names := lesson.Names()
+	box := rl.Rectangle{X: width/2 - 300, Y: height/2 - 40 - float32(len(names))*18, Width: 600, Height: 90 + float32(len(names))*36}
+	rl.DrawRectangleRec(rl.Rectangle{Width: width, Height: height}, rl.NewColor(0, 0, 0, 150))
+	rl.DrawRectangleRounded(box, 0.05, 8, rl.NewColor(34, 38, 50, 250))
+	w.fonts.text("Lessons: press a number (Esc closes)", box.X+24, box.Y+18, 20, textColor)
+	for i, n := range names {
+		title := n
+		if l, err := lesson.Load(n); err == nil {
+			title = l.Title
+		}
+		w.fonts.text(itoa(i+1)+"   "+title, box.X+24, box.Y+60+float32(i)*36, 20, rl.NewColor(245, 190, 40, 255))
+	}
+}
