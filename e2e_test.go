@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"image/png"
@@ -10,35 +9,16 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/raftian/raftian/internal/testenv"
 	"github.com/raftian/raftian/ui"
 )
 
 // The end-to-end test drives the real binary in a real window under Xvfb,
 // as a person would: keys and clicks held across frames with xdotool, and
 // the events file to see what happened.
-
-// syncBuffer is a bytes.Buffer that the child's output goroutine and the
-// test can use at once.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 func needTools(t *testing.T, tools ...string) {
 	t.Helper()
@@ -150,7 +130,7 @@ func TestWindowEndToEnd(t *testing.T) {
 		"--config", testConfigFile(t, "[window]\nwidth = 1600\nheight = 900\n"))
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "DISPLAY="+display, "GORACE=halt_on_error=1")
-	var stdout, stderr syncBuffer
+	var stdout, stderr testenv.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -302,7 +282,7 @@ func TestBenchQuickPrintsEveryRow(t *testing.T) {
 	cfg := testConfigFile(t, "")
 	cmd := exec.Command(bin, "bench", "--quick", "--config", cfg, "--json", filepath.Join(t.TempDir(), "b.json"))
 	cmd.Env = append(os.Environ(), "DISPLAY="+display)
-	var stdout, stderr syncBuffer
+	var stdout, stderr testenv.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("bench: %v\n%s\n%s", err, stdout.String(), stderr.String())

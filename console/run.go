@@ -90,14 +90,9 @@ func (s *session) run(cmd Command) {
 			s.statusTable()
 		}
 	case "attack":
-		via := cmd.Via
-		if cmd.Leader {
-			if via = c.Leader(); via == 0 {
-				s.say("error: no replica is leader right now")
-				return
-			}
+		if via, ok := s.orLeader(cmd.Via, cmd.Leader); ok {
+			s.attack(c.Attack(via, cmd.From, cmd.To).Wait())
 		}
-		s.attack(c.Attack(via, cmd.From, cmd.To).Wait())
 	case "newgame":
 		via := max(c.Leader(), 1)
 		o := c.NewGame(via).Wait()
@@ -107,14 +102,9 @@ func (s *session) run(cmd Command) {
 		}
 		s.say("committed: new game, every city rebuilt")
 	case "crash":
-		n := cmd.N
-		if cmd.Leader {
-			if n = c.Leader(); n == 0 {
-				s.say("error: no replica is leader right now")
-				return
-			}
+		if n, ok := s.orLeader(cmd.N, cmd.Leader); ok {
+			s.check(c.Crash(n), "crashed replica %d", n)
 		}
-		s.check(c.Crash(n), "crashed replica %d", n)
 	case "restart":
 		if cmd.All {
 			s.restartAll()
@@ -141,6 +131,19 @@ func (s *session) run(cmd Command) {
 		time.Sleep(cmd.Delay)
 		s.say("slept %v", cmd.Delay)
 	}
+}
+
+// orLeader returns n, or the current leader when leader is set; false
+// (after saying so) when there is none.
+func (s *session) orLeader(n int, leader bool) (int, bool) {
+	if !leader {
+		return n, true
+	}
+	if n = s.c.Leader(); n == 0 {
+		s.say("error: no replica is leader right now")
+		return 0, false
+	}
+	return n, true
 }
 
 func (s *session) restartAll() {

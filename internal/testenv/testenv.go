@@ -4,10 +4,12 @@
 package testenv
 
 import (
+	"bytes"
 	"net"
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"testing"
 
 	"github.com/raftian/raftian/config"
@@ -52,4 +54,23 @@ func Config(t testing.TB, storage string) config.Config {
 		cfg.Players[i].Address = addr
 	}
 	return cfg
+}
+
+// Buffer is a bytes.Buffer that a child process's output goroutine (or a
+// logger) and the test can use at once.
+type Buffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
