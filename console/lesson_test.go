@@ -116,3 +116,103 @@ func TestLessonMinorityCannotCommit(t *testing.T) {
 		}
 	}
 }
+
+// Lesson 4: the old leader's uncommitted entry is in its log during the
+// split and overwritten after the heal; it is applied nowhere.
+func TestLessonSplitBrain(t *testing.T) {
+	c, out := runLesson(t, "split-brain")
+	parts := strings.Split(out, "replica ")
+	var logs []string
+	for _, p := range parts {
+		if strings.Contains(p, "'s log (") {
+			logs = append(logs, p)
+		}
+	}
+	if len(logs) != 2 {
+		t.Fatalf("want the old leader's log shown twice, got %d:\n%s", len(logs), out)
+	}
+	if !strings.Contains(logs[0], "attack 1→4     NOT committed") {
+		t.Errorf("during the split the old leader's log lacks the uncommitted attack:\n%s", logs[0])
+	}
+	if strings.Contains(logs[1], "attack 1→4") {
+		t.Errorf("after the heal the uncommitted attack is still in the old leader's log:\n%s", logs[1])
+	}
+	for _, s := range c.Status() {
+		if s.World.HP(4) != world.StartHP {
+			t.Errorf("replica %d applied the minority's attack: HP(4) = %d", s.ID, s.World.HP(4))
+		}
+	}
+}
+
+// Lesson 5: the restarted follower catches up by a snapshot.
+func TestLessonSnapshot(t *testing.T) {
+	c, out := runLesson(t, "snapshot")
+	var crashed int
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "crashed replica ") {
+			crashed = int(line[len("crashed replica ")] - '0')
+		}
+	}
+	evs, _, _ := c.Events().Since(0, nil)
+	got := false
+	for _, e := range evs {
+		got = got || (e.Type == node.EvSnapshot && e.Dir == "received" && e.To == crashed)
+	}
+	if crashed == 0 || !got {
+		t.Fatalf("replica %d received no snapshot:\n%s", crashed, out)
+	}
+	if !strings.Contains(out, "load: 3000 of 3000 commands committed") {
+		t.Errorf("the load did not all commit:\n%s", out)
+	}
+}
+
+// Lesson 6: without PreVote the isolated follower's term climbs and its
+// return forces a new election; with PreVote neither happens.
+func TestLessonPreVote(t *testing.T) {
+	c, out := runLesson(t, "prevote")
+	evs, _, _ := c.Events().Since(0, nil)
+	type phase struct {
+		lone             int
+		leaderTerm       uint64 // the leader's term when the follower was cut off
+		loneMax          uint64 // the highest term the lone replica reached while cut off
+		afterHeal        uint64 // the highest term anyone reached after the heal
+		isolated, healed bool
+	}
+	var phases []*phase
+	var cur *phase
+	var term uint64
+	for _, e := range evs {
+		switch {
+		case e.Type == node.EvReconfigure:
+			cur = &phase{}
+			phases = append(phases, cur)
+		case cur == nil:
+		case e.Type == node.EvIsolate:
+			cur.lone, cur.leaderTerm, cur.isolated = e.Node, term, true
+		case e.Type == node.EvHeal:
+			cur.healed = true
+		case e.Type == node.EvLeader:
+			if e.Leader != nil && *e.Leader != 0 && !cur.isolated {
+				term = max(term, e.Term)
+			}
+			if cur.isolated && !cur.healed && e.Node == cur.lone {
+				cur.loneMax = max(cur.loneMax, e.Term)
+			}
+			if cur.healed {
+				cur.afterHeal = max(cur.afterHeal, e.Term)
+			}
+		}
+	}
+	if len(phases) != 2 || !phases[0].healed || !phases[1].healed {
+		t.Fatalf("want two phases (PreVote off, on), each isolating and healing:\n%s", out)
+	}
+	off, on := phases[0], phases[1]
+	if off.loneMax < off.leaderTerm+2 || off.afterHeal <= off.leaderTerm {
+		t.Errorf("without PreVote: leader term %d, the lone replica reached %d, after the heal %d; want its term to climb and a new election",
+			off.leaderTerm, off.loneMax, off.afterHeal)
+	}
+	if on.loneMax > on.leaderTerm || on.afterHeal > on.leaderTerm {
+		t.Errorf("with PreVote: leader term %d, the lone replica reached %d, after the heal %d; want no change",
+			on.leaderTerm, on.loneMax, on.afterHeal)
+	}
+}

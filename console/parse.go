@@ -14,10 +14,18 @@ type Command struct {
 	JSON bool   // status json
 
 	// Replica numbers, 1-based. For attack: From, To and Via; for crash,
-	// restart, isolate, rejoin: N (0 with Leader set for "crash leader");
-	// for link: From, To.
+	// restart, isolate, rejoin, log: N; for link: From, To.
 	N, From, To, Via int
-	Leader           bool
+	// Who names a replica by what it is, resolved when the command runs:
+	// "leader", "old-leader" (the leader "partition leader" cut off) or
+	// "follower" (the lowest-numbered live follower). It stands for N, or
+	// for Via in an attack.
+	Who string
+
+	NoWait  bool   // attack: do not wait for the outcome
+	Count   int    // load
+	Setting string // set: "prevote", "checkquorum" or "rtt"
+	On      bool   // set prevote|checkquorum
 
 	All     bool          // restart all
 	Lesson  string        // lesson: a built-in name or a file
@@ -35,13 +43,20 @@ const DefaultWait = 10 * time.Second
 const Help = `commands (one a line; # starts a comment):
   status                   a table of every replica's own view
   status json              the same as one line of JSON
-  attack FROM TO [via N|leader]  player FROM attacks TO (through replica FROM, N or the leader)
+  attack FROM TO [via N|leader|old-leader] [nowait]
+                           player FROM attacks TO (through replica FROM, N or the
+                           leader); nowait: answer at once, not when it commits
   newgame                  rebuild every city
-  crash N|leader           stop a replica abruptly
+  crash N|leader|follower  stop a replica abruptly
   restart N|all            start a crashed replica (or every one) from its data
-  isolate N                cut every link of a replica
+  isolate N|leader|follower  cut every link of a replica
   rejoin N                 undo isolate
   partition 1,2|3,4,5      split the replicas into groups
+  partition leader         cut the leader and one follower off from the rest
+  log N|leader|old-leader  the tail of a replica's own Raft log
+  load N                   propose N commands at once through the leader
+  set prevote|checkquorum on|off, set rtt MS
+                           restart every replica in place with a new setting
   link A B [drop P] [delay D]  make the link A→B lossy (P in 0..1) or slow (e.g. 50ms)
   heal                     end isolations, partitions and link faults
   wait leader [TIMEOUT]    until the replicas that can reach a majority agree on a leader
@@ -82,11 +97,20 @@ func Parse(line string, n int) (Command, error) {
 	case "attack":
 		err = c.parseAttack(args, n)
 	case "crash":
-		if len(args) == 1 && args[0] == "leader" {
-			c.Leader = true
+		c.N, c.Who, err = replicaOrWho(args, n, "crash N|leader|follower")
+	case "log":
+		c.N, c.Who, err = replicaOrWho(args, n, "log N|leader|old-leader")
+	case "load":
+		if len(args) != 1 {
+			err = errors.New("usage: load N (1 to 100000)")
 			break
 		}
-		c.N, err = oneReplica(args, n, "crash N|leader")
+		c.Count, err = strconv.Atoi(args[0])
+		if err != nil || c.Count < 1 || c.Count > 100_000 {
+			err = fmt.Errorf("load %q: want 1 to 100000", args[0])
+		}
+	case "set":
+		err = c.parseSet(args)
 	case "restart":
 		if len(args) == 1 && args[0] == "all" {
 			c.All = true
@@ -94,7 +118,7 @@ func Parse(line string, n int) (Command, error) {
 		}
 		c.N, err = oneReplica(args, n, "restart N|all")
 	case "isolate", "rejoin":
-		c.N, err = oneReplica(args, n, c.Name+" N")
+		c.N, c.Who, err = replicaOrWho(args, n, c.Name+" N|leader|follower")
 	case "lesson":
 		if len(raw) != 2 {
 			err = errors.New("usage: lesson NAME|FILE")
@@ -102,6 +126,10 @@ func Parse(line string, n int) (Command, error) {
 		}
 		c.Lesson = raw[1] // file names keep their case
 	case "partition":
+		if len(args) == 1 && args[0] == "leader" {
+			c.Who = "leader" // the leader and one follower against the rest
+			break
+		}
 		c.Groups, err = parseGroups(args, n)
 	case "link":
 		err = c.parseLink(args, n)
@@ -137,6 +165,43 @@ func replicaNum(s string, n int) (int, error) {
 	return v, nil
 }
 
+// replicaOrWho reads a replica number or one of the names Who allows.
+func replicaOrWho(args []string, n int, usage string) (int, string, error) {
+	if len(args) != 1 {
+		return 0, "", errors.New("usage: " + usage)
+	}
+	switch args[0] {
+	case "leader", "old-leader", "follower":
+		return 0, args[0], nil
+	}
+	r, err := replicaNum(args[0], n)
+	return r, "", err
+}
+
+func (c *Command) parseSet(args []string) error {
+	const usage = "usage: set prevote on|off, set checkquorum on|off, set rtt MS"
+	if len(args) != 2 {
+		return errors.New(usage)
+	}
+	c.Setting = args[0]
+	switch args[0] {
+	case "prevote", "checkquorum":
+		if args[1] != "on" && args[1] != "off" {
+			return errors.New(usage)
+		}
+		c.On = args[1] == "on"
+	case "rtt":
+		v, err := strconv.Atoi(strings.TrimSuffix(args[1], "ms"))
+		if err != nil || v < 1 || v > 5000 {
+			return fmt.Errorf("rtt %q: want 1 to 5000 (milliseconds)", args[1])
+		}
+		c.Count = v
+	default:
+		return errors.New(usage)
+	}
+	return nil
+}
+
 func oneReplica(args []string, n int, usage string) (int, error) {
 	if len(args) != 1 {
 		return 0, errors.New("usage: " + usage)
@@ -154,7 +219,10 @@ func fromTo(args []string, n int) (from, to int, err error) {
 }
 
 func (c *Command) parseAttack(args []string, n int) error {
-	const usage = "usage: attack FROM TO [via N|leader]"
+	const usage = "usage: attack FROM TO [via N|leader|old-leader] [nowait]"
+	if n := len(args); n > 0 && args[n-1] == "nowait" {
+		c.NoWait, args = true, args[:n-1]
+	}
 	if len(args) != 2 && !(len(args) == 4 && args[2] == "via") {
 		return errors.New(usage)
 	}
@@ -163,10 +231,8 @@ func (c *Command) parseAttack(args []string, n int) error {
 		return err
 	}
 	c.Via = c.From
-	if len(args) == 4 && args[3] == "leader" {
-		c.Via, c.Leader = 0, true // whichever replica leads when it runs
-	} else if len(args) == 4 {
-		c.Via, err = replicaNum(args[3], n)
+	if len(args) == 4 {
+		c.Via, c.Who, err = replicaOrWho(args[3:], n, usage)
 	}
 	return err
 }

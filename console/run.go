@@ -38,24 +38,33 @@ func Run(c *node.Cluster, in io.Reader, out io.Writer) error {
 	return sc.Err()
 }
 
-// Exec runs one command line on c and writes its answer to out, as the
-// console would. The window uses it to run lessons.
-func Exec(c *node.Cluster, line string, out io.Writer) {
-	s := &session{c: c, out: out, names: playerNames(c)}
-	cmd, err := Parse(line, c.Size())
+// Session runs commands on a cluster and answers on out; it remembers
+// what a later command may refer to (the leader "partition leader" cut
+// off). The window uses one to play a lesson.
+type Session struct{ s *session }
+
+// NewSession returns a session on c answering on out.
+func NewSession(c *node.Cluster, out io.Writer) *Session {
+	return &Session{s: &session{c: c, out: out, names: playerNames(c)}}
+}
+
+// Exec runs one command line, as the headless console would.
+func (x *Session) Exec(line string) {
+	cmd, err := Parse(line, x.s.c.Size())
 	if err != nil {
-		s.say("error: %v", err)
+		x.s.say("error: %v", err)
 		return
 	}
 	if cmd.Name != "" && cmd.Name != "quit" {
-		s.run(cmd)
+		x.s.run(cmd)
 	}
 }
 
 type session struct {
-	c     *node.Cluster
-	out   io.Writer
-	names []string
+	c         *node.Cluster
+	out       io.Writer
+	names     []string
+	oldLeader int // the leader that "partition leader" cut off
 }
 
 func playerNames(c *node.Cluster) []string {
@@ -90,7 +99,13 @@ func (s *session) run(cmd Command) {
 			s.statusTable()
 		}
 	case "attack":
-		if via, ok := s.orLeader(cmd.Via, cmd.Leader); ok {
+		via, ok := s.resolve(cmd.Via, cmd.Who)
+		switch {
+		case !ok:
+		case cmd.NoWait:
+			c.Attack(via, cmd.From, cmd.To)
+			s.say("proposed: %s (%d) → %s (%d) via %d", s.names[cmd.From], cmd.From, s.names[cmd.To], cmd.To, via)
+		default:
 			s.attack(c.Attack(via, cmd.From, cmd.To).Wait())
 		}
 	case "newgame":
@@ -102,9 +117,17 @@ func (s *session) run(cmd Command) {
 		}
 		s.say("committed: new game, every city rebuilt")
 	case "crash":
-		if n, ok := s.orLeader(cmd.N, cmd.Leader); ok {
+		if n, ok := s.resolve(cmd.N, cmd.Who); ok {
 			s.check(c.Crash(n), "crashed replica %d", n)
 		}
+	case "log":
+		if n, ok := s.resolve(cmd.N, cmd.Who); ok {
+			s.log(n)
+		}
+	case "load":
+		s.load(cmd.Count)
+	case "set":
+		s.set(cmd)
 	case "restart":
 		if cmd.All {
 			s.restartAll()
@@ -114,11 +137,30 @@ func (s *session) run(cmd Command) {
 	case "lesson":
 		s.lesson(cmd.Lesson)
 	case "isolate":
-		s.check(c.Isolate(cmd.N), "isolated replica %d", cmd.N)
+		if n, ok := s.resolve(cmd.N, cmd.Who); ok {
+			s.check(c.Isolate(n), "isolated replica %d", n)
+		}
 	case "rejoin":
-		s.check(c.Rejoin(cmd.N), "replica %d rejoined", cmd.N)
+		if n, ok := s.resolve(cmd.N, cmd.Who); ok {
+			s.check(c.Rejoin(n), "replica %d rejoined", n)
+		}
 	case "partition":
-		s.check(c.Partition(cmd.Groups), "partitioned %s", groupsText(cmd.Groups))
+		groups := cmd.Groups
+		if cmd.Who == "leader" {
+			l, ok := s.resolve(0, "leader")
+			if !ok {
+				return
+			}
+			s.oldLeader = l
+			var rest []int
+			for i := 1; i <= c.Size(); i++ {
+				if i != l && i != l%c.Size()+1 {
+					rest = append(rest, i)
+				}
+			}
+			groups = [][]int{{l, l%c.Size() + 1}, rest}
+		}
+		s.check(c.Partition(groups), "partitioned %s", groupsText(groups))
 	case "link":
 		s.check(c.SetLink(cmd.From, cmd.To, cmd.Drop, cmd.Delay),
 			"link %d→%d: drop %.2f, delay %v", cmd.From, cmd.To, cmd.Drop, cmd.Delay)
@@ -133,14 +175,27 @@ func (s *session) run(cmd Command) {
 	}
 }
 
-// orLeader returns n, or the current leader when leader is set; false
-// (after saying so) when there is none.
-func (s *session) orLeader(n int, leader bool) (int, bool) {
-	if !leader {
+// resolve returns n, or the replica that who names; false (after saying
+// so) when there is none.
+func (s *session) resolve(n int, who string) (int, bool) {
+	switch who {
+	case "":
 		return n, true
+	case "leader":
+		n = s.c.Leader()
+	case "old-leader":
+		n = s.oldLeader
+	case "follower":
+		leader := s.c.Leader()
+		for _, st := range s.c.Status() {
+			if st.Up && st.ID != leader {
+				n = st.ID
+				break
+			}
+		}
 	}
-	if n = s.c.Leader(); n == 0 {
-		s.say("error: no replica is leader right now")
+	if n == 0 {
+		s.say("error: no replica is %s right now", who)
 		return 0, false
 	}
 	return n, true

@@ -45,6 +45,7 @@ const DefaultProposalTimeout = 3 * time.Second
 
 // Cluster is the game's replicas, all in this process.
 type Cluster struct {
+	cfgMu    sync.RWMutex // guards cfg.Raft, which Reconfigure changes
 	cfg      config.Config
 	opts     Options
 	engine   engine
@@ -138,7 +139,11 @@ func start(cfg config.Config, opts Options, eng engine) (*Cluster, error) {
 func (c *Cluster) Size() int { return len(c.replicas) - 1 }
 
 // Config returns the configuration the cluster runs with.
-func (c *Cluster) Config() config.Config { return c.cfg }
+func (c *Cluster) Config() config.Config {
+	c.cfgMu.RLock()
+	defer c.cfgMu.RUnlock()
+	return c.cfg
+}
 
 // Events returns the cluster's event log.
 func (c *Cluster) Events() *Events { return c.events }
@@ -148,7 +153,8 @@ func (c *Cluster) Tap() *Tap { return c.net.tap }
 
 // ElectionTimeout is the configured minimum election timeout.
 func (c *Cluster) ElectionTimeout() time.Duration {
-	return time.Duration(c.cfg.Raft.ElectionRTT*c.cfg.Raft.RTTMillisecond) * time.Millisecond
+	r := c.Config().Raft
+	return time.Duration(r.ElectionRTT*r.RTTMillisecond) * time.Millisecond
 }
 
 // open starts replica r's NodeHost and joins it to the shard: with the full
@@ -194,7 +200,7 @@ func (c *Cluster) nodeHostConfig(r *replica) dbconfig.NodeHostConfig {
 	nhc := dbconfig.NodeHostConfig{
 		DeploymentID:        c.net.deployment,
 		NodeHostDir:         r.dir,
-		RTTMillisecond:      uint64(c.cfg.Raft.RTTMillisecond),
+		RTTMillisecond:      uint64(c.Config().Raft.RTTMillisecond),
 		RaftAddress:         r.addr,
 		RaftEventListener:   &leaderListener{c: c, id: r.id},
 		SystemEventListener: &systemListener{c: c},
@@ -214,7 +220,7 @@ func (c *Cluster) nodeHostConfig(r *replica) dbconfig.NodeHostConfig {
 }
 
 func (c *Cluster) replicaConfig(r *replica) dbconfig.Config {
-	rc := c.cfg.Raft
+	rc := c.Config().Raft
 	return dbconfig.Config{
 		ReplicaID:          uint64(r.id),
 		ShardID:            shardID,

@@ -403,3 +403,31 @@ func TestEngineBaselineCommits(t *testing.T) {
 		checkNoLeftovers(t, before)
 	}
 }
+
+// Reconfigure restarts the replicas in place with new settings and keeps
+// the world.
+func TestReconfigureKeepsTheWorld(t *testing.T) {
+	c := startCluster(t, testConfig(t, "disk"), Options{})
+	leader := waitLeader(t, c)
+	mustCommit(t, c.Attack(leader, 1, 2))
+	waitFor(t, 10*time.Second, "convergence", c.Converged)
+	before := c.Status()[0].World.Hash()
+	raft := c.Config().Raft
+	raft.PreVote = false
+	raft.RTTMillisecond = 20
+	if err := c.Reconfigure(raft); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Config().Raft; got.PreVote || got.RTTMillisecond != 20 {
+		t.Fatalf("config after Reconfigure: %+v", got)
+	}
+	if c.ElectionTimeout() != 200*time.Millisecond {
+		t.Fatalf("election timeout %v, want 200ms", c.ElectionTimeout())
+	}
+	waitLeader(t, c)
+	waitFor(t, 10*time.Second, "convergence", c.Converged)
+	if after := c.Status()[0].World.Hash(); after != before {
+		t.Fatalf("world %s after Reconfigure, was %s", after, before)
+	}
+	mustCommit(t, c.Attack(1, 1, 3))
+}

@@ -45,6 +45,9 @@ const (
 	EvCommit    = "commit"
 	EvFail      = "fail"
 	EvSnapshot  = "snapshot"
+	// EvReconfigure: every running replica restarted with new Raft
+	// settings (in reason).
+	EvReconfigure = "reconfigure"
 )
 
 // EventsSize is how many events the in-memory log keeps.

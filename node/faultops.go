@@ -3,6 +3,8 @@ package node
 import (
 	"fmt"
 	"time"
+
+	"github.com/raftian/raftian/config"
 )
 
 // Crash stops replica i abruptly, as if its process died: its NodeHost is
@@ -128,4 +130,40 @@ func (c *Cluster) SetLink(a, b int, drop float64, delay time.Duration) error {
 func (c *Cluster) Heal() {
 	c.net.faults.heal()
 	c.events.emit(Event{Type: EvHeal})
+}
+
+// Reconfigure restarts every running replica in place, from its own data,
+// with new Raft settings: PreVote and CheckQuorum on or off, a slower or
+// faster round trip. Replicas that are down stay down and start with the
+// new settings when restarted. The faults in force stay in force.
+func (c *Cluster) Reconfigure(raft config.Raft) error {
+	if raft.RTTMillisecond < 1 || raft.HeartbeatRTT < 1 || raft.ElectionRTT <= 2*raft.HeartbeatRTT {
+		return fmt.Errorf("invalid Raft timing: rtt %d ms, heartbeat %d, election %d",
+			raft.RTTMillisecond, raft.HeartbeatRTT, raft.ElectionRTT)
+	}
+	var up []*replica
+	for _, r := range c.replicas[1:] {
+		r.op.Lock()
+		defer r.op.Unlock()
+		r.mu.Lock()
+		nh := r.nh
+		r.nh = nil
+		r.mu.Unlock()
+		if nh != nil {
+			nh.Close()
+			c.net.clues.forget(r.id)
+			up = append(up, r)
+		}
+	}
+	c.cfgMu.Lock()
+	c.cfg.Raft = raft
+	c.cfgMu.Unlock()
+	for _, r := range up {
+		if err := c.open(r); err != nil {
+			return err
+		}
+	}
+	c.events.emit(Event{Type: EvReconfigure, Reason: fmt.Sprintf("rtt_ms=%d prevote=%v check_quorum=%v",
+		raft.RTTMillisecond, raft.PreVote, raft.CheckQuorum)})
+	return nil
 }

@@ -101,8 +101,13 @@ func (w *Window) drawBanner(s Screen, now time.Time) {
 	}
 	size := float32(22)
 	tw := w.fonts.measure(w.banner.text, size)
-	// Over the timeline strip: it hides no pane.
-	box := rl.Rectangle{X: s.Timeline.X + (s.Timeline.W-tw)/2 - 14, Y: s.Timeline.Y + 4, Width: tw + 28, Height: size + 14}
+	// Over the timeline strip: it hides no pane. A lesson's caption takes
+	// the strip, so then just above it.
+	y := s.Timeline.Y + 4
+	if w.lesson != nil && w.caption.text != "" {
+		y = s.Timeline.Y - size - 20
+	}
+	box := rl.Rectangle{X: s.Timeline.X + (s.Timeline.W-tw)/2 - 14, Y: y, Width: tw + 28, Height: size + 14}
 	rl.DrawRectangleRounded(box, 0.3, 8, fade(rl.NewColor(8, 8, 12, 230), a))
 	c := textColor
 	if w.banner.alarm {

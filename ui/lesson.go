@@ -66,10 +66,9 @@ func (w *Window) startLesson(name string) {
 			}
 		}
 		defer close(run.done)
-		exec := func(line string) {
-			var out bytes.Buffer
-			console.Exec(c, line, &out)
-		}
+		var out bytes.Buffer // answers are not shown: the panes show what happened
+		session := console.NewSession(c, &out)
+		exec := session.Exec
 		say := func(step int, text string) {
 			select {
 			case msgs <- captionMsg{run: run, step: step, text: text}:
@@ -123,7 +122,9 @@ func (w *Window) takeCaptions(now time.Time) {
 	}
 }
 
-// drawCaption draws the lesson's caption large across the top panes.
+// drawCaption draws the lesson's caption over the timeline strip, where it
+// hides none of the panes a lesson asks the class to watch. The text
+// shrinks until it fits.
 func (w *Window) drawCaption(s Screen, now time.Time) {
 	if w.lesson == nil || w.caption.text == "" {
 		return
@@ -131,10 +132,15 @@ func (w *Window) drawCaption(s Screen, now time.Time) {
 	if !w.caption.finishedAt.IsZero() && now.Sub(w.caption.finishedAt) > 8*time.Second {
 		return
 	}
-	width := float32(rl.GetScreenWidth())
-	boxW := width * 0.72
-	size := min(max(width/60, 18), 30)
-	lines := wrap(w.caption.text, boxW-40, func(t string) float32 { return w.fonts.measure(t, size) })
+	box := rl.Rectangle{X: s.Timeline.X + 6, Y: s.Timeline.Y + 2, Width: s.Timeline.W - 12, Height: s.Timeline.H - 4}
+	size := float32(30)
+	var lines []string
+	for ; size > 12; size-- {
+		lines = wrap(w.caption.text, box.Width-40, func(t string) float32 { return w.fonts.measure(t, size) })
+		if float32(len(lines))*size*1.25+34 <= box.Height {
+			break
+		}
+	}
 	head := "Lesson: " + w.caption.title
 	if w.caption.step > 0 {
 		head += "   step " + itoa(w.caption.step) + " of " + itoa(w.caption.of)
@@ -143,14 +149,12 @@ func (w *Window) drawCaption(s Screen, now time.Time) {
 	if w.caption.paused {
 		hint = "N: next step   " + hint
 	}
-	boxH := float32(len(lines))*size*1.3 + 58
-	box := rl.Rectangle{X: (width - boxW) / 2, Y: 46, Width: boxW, Height: boxH}
-	rl.DrawRectangleRounded(box, 0.08, 8, rl.NewColor(8, 10, 16, 225))
+	rl.DrawRectangleRounded(box, 0.08, 8, rl.NewColor(8, 10, 16, 240))
 	rl.DrawRectangleRoundedLinesEx(box, 0.08, 8, 2, rl.NewColor(245, 190, 40, 255))
-	w.fonts.text(head, box.X+20, box.Y+10, 16, rl.NewColor(245, 190, 40, 255))
-	w.fonts.text(hint, box.X+box.Width-20-w.fonts.measure(hint, 14), box.Y+12, 14, dimText)
+	w.fonts.text(head, box.X+20, box.Y+8, 15, rl.NewColor(245, 190, 40, 255))
+	w.fonts.text(hint, box.X+box.Width-20-w.fonts.measure(hint, 14), box.Y+9, 14, dimText)
 	for i, line := range lines {
-		w.fonts.text(line, box.X+20, box.Y+36+float32(i)*size*1.3, size, textColor)
+		w.fonts.text(line, box.X+20, box.Y+30+float32(i)*size*1.25, size, textColor)
 	}
 }
 
