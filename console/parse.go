@@ -63,6 +63,8 @@ const Help = `commands (one a line; # starts a comment):
   wait converged [TIMEOUT] until every up replica has applied the same entries
   sleep DURATION           e.g. 500ms, 2s
   lesson NAME|FILE         run a lesson, printing its captions
+  autoplay on|off, messages on|off
+                           the window's auto-play and message view (lessons)
   help                     this text
   quit                     stop every replica and exit`
 
@@ -111,6 +113,12 @@ func Parse(line string, n int) (Command, error) {
 		}
 	case "set":
 		err = c.parseSet(args)
+	case "autoplay", "messages":
+		if len(args) != 1 || (args[0] != "on" && args[0] != "off") {
+			err = fmt.Errorf("usage: %s on|off", c.Name)
+			break
+		}
+		c.On = args[0] == "on"
 	case "restart":
 		if len(args) == 1 && args[0] == "all" {
 			c.All = true

@@ -29,6 +29,8 @@ func TestParseValidCommands(t *testing.T) {
 		{"set prevote off", Command{Name: "set", Setting: "prevote"}},
 		{"set checkquorum on", Command{Name: "set", Setting: "checkquorum", On: true}},
 		{"set rtt 200ms", Command{Name: "set", Setting: "rtt", Count: 200}},
+		{"autoplay on", Command{Name: "autoplay", On: true}},
+		{"messages off", Command{Name: "messages"}},
 		{"restart all", Command{Name: "restart", All: true}},
 		{"lesson My-Lesson.toml", Command{Name: "lesson", Lesson: "My-Lesson.toml"}},
 		{"crash 3", Command{Name: "crash", N: 3}},

@@ -128,6 +128,8 @@ func (s *session) run(cmd Command) {
 		s.load(cmd.Count)
 	case "set":
 		s.set(cmd)
+	case "autoplay", "messages":
+		s.say("%s %s: only the window has it", cmd.Name, onOff(cmd.On))
 	case "restart":
 		if cmd.All {
 			s.restartAll()

@@ -75,7 +75,7 @@ func markerColor(t string) rl.Color {
 // drawHint draws the one-line key summary and the frame statistics.
 func (w *Window) drawHint(r Rect) {
 	rl.DrawRectangleRec(rect(r), background)
-	hint := fmt.Sprintf("1-%d select (%d)  click a rival city: attack  C crash  R restart  L crash leader  I isolate  P partition  H heal  A auto  M messages  Space freeze  F2 lessons  ? help  Esc quit",
+	hint := fmt.Sprintf("1-%d select (%d)  click a rival city: attack  C crash  R restart  L crash leader  I isolate  P partition  H heal  A auto  M messages  S slow  Space freeze  F2 lessons  ? help  Esc quit",
 		w.n, w.selected)
 	w.fonts.text(hint, r.X+8, r.Y+5, 15, dimText)
 	frame, build, p99 := w.stats.summary()
@@ -128,6 +128,7 @@ var helpRows = [][2]string{
 	{"M", "show or hide messages flying between replicas"},
 	{"F12", "save a screenshot"},
 	{"Space", "freeze the picture (the cluster runs on); again to resume"},
+	{"S", "slow motion: restart in place with a 200 ms round trip; again for normal"},
 	{"F2", "lessons; N: next step, Backspace: start the lesson again"},
 	{"? or F1", "this help"},
 	{"Esc", "quit: every replica is closed cleanly"},

@@ -24,6 +24,7 @@ const (
 	LessonMenu                // open the lesson menu
 	NextStep                  // a paused lesson goes on
 	RestartLesson             // the lesson starts again from scratch
+	SlowMotion                // restart in place with a slow round trip, or back
 )
 
 // Intent is one thing the user asked for, from a key or a click.
@@ -76,6 +77,8 @@ func KeyIntent(key int32, selected, n int) Intent {
 		return Intent{Kind: NextStep}
 	case rl.KeyBackspace:
 		return Intent{Kind: RestartLesson}
+	case rl.KeyS:
+		return Intent{Kind: SlowMotion}
 	}
 	return Intent{}
 }

@@ -31,6 +31,7 @@ func TestHotkeys(t *testing.T) {
 		{rl.KeyF2, Intent{Kind: LessonMenu}},
 		{rl.KeyN, Intent{Kind: NextStep}},
 		{rl.KeyBackspace, Intent{Kind: RestartLesson}},
+		{rl.KeyS, Intent{Kind: SlowMotion}},
 		{rl.KeyZ, Intent{}},
 	}
 	for _, c := range cases {

@@ -34,10 +34,12 @@ type caption struct {
 }
 
 type captionMsg struct {
-	run  *lessonRun
-	step int
-	text string
-	done bool
+	run     *lessonRun
+	step    int
+	text    string
+	done    bool
+	setting string // "autoplay" or "messages": a window setting the lesson changes
+	on      bool
 }
 
 // startLesson loads and starts a lesson, stopping any that is playing.
@@ -68,7 +70,17 @@ func (w *Window) startLesson(name string) {
 		defer close(run.done)
 		var out bytes.Buffer // answers are not shown: the panes show what happened
 		session := console.NewSession(c, &out)
-		exec := session.Exec
+		exec := func(line string) {
+			// The window's own settings go to the frame loop.
+			if f := strings.Fields(strings.ToLower(line)); len(f) == 2 && (f[0] == "autoplay" || f[0] == "messages") {
+				select {
+				case msgs <- captionMsg{run: run, setting: f[0], on: f[1] == "on"}:
+				case <-run.stop:
+				}
+				return
+			}
+			session.Exec(line)
+		}
 		say := func(step int, text string) {
 			select {
 			case msgs <- captionMsg{run: run, step: step, text: text}:
@@ -112,6 +124,14 @@ func (w *Window) takeCaptions(now time.Time) {
 			}
 			if m.done {
 				w.caption.finishedAt = now
+				continue
+			}
+			switch m.setting {
+			case "autoplay":
+				w.auto = m.on
+				continue
+			case "messages":
+				w.showMsgs = m.on
 				continue
 			}
 			w.caption.step, w.caption.text = m.step, m.text

@@ -20,6 +20,9 @@ var ErrNoDisplay = errors.New("no display: the window cannot open here " +
 	"(DISPLAY is unset or unreachable). Run with --headless to use the " +
 	"cluster without a window, or start an X server (e.g. xvfb-run -a raftian)")
 
+// SlowRTT is the round trip of slow motion (S): elections take seconds.
+const SlowRTT = 200
+
 // Window is the open game window and everything it remembers between
 // frames. Only the frame loop's goroutine touches it.
 type Window struct {
@@ -300,6 +303,16 @@ func (w *Window) apply(in Intent) {
 		if w.lesson != nil {
 			w.startLesson(w.lesson.l.Name)
 		}
+	case SlowMotion:
+		raft := c.Config().Raft
+		what := fmt.Sprintf("slow motion: round trip %d ms", SlowRTT)
+		if raft.RTTMillisecond == SlowRTT {
+			raft.RTTMillisecond = w.cfg.Raft.RTTMillisecond
+			what = fmt.Sprintf("normal speed: round trip %d ms", raft.RTTMillisecond)
+		} else {
+			raft.RTTMillisecond = SlowRTT
+		}
+		w.job(func() error { return c.Reconfigure(raft) }, "%s (every replica restarted in place)", what)
 	}
 }
 
