@@ -43,6 +43,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "bench" {
 		return runBench(args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "replay" {
+		return runReplay(args[1:], stdout, stderr)
+	}
 	flags := flag.NewFlagSet("raftian", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	configFile := flags.String("config", "", "configuration `file` (default: the built-in config.toml)")
@@ -52,6 +55,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	eventsFile := flags.String("events", "", "write every event as a JSON line to `file`")
 	headless := flags.Bool("headless", false, "no window: read commands from standard input (try help)")
 	lessonName := flags.String("lesson", "", "play a lesson at start: a built-in `name` or a lesson file")
+	recordFile := flags.String("record", "", "record every input to `file` as JSON lines, for raftian replay")
 	if err := flags.Parse(args); err != nil {
 		return 2
 	}
@@ -85,6 +89,16 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		opts.Events = f
 	}
 
+	var rec *console.Recorder
+	if *recordFile != "" {
+		f, err := os.Create(*recordFile)
+		if err != nil {
+			return fail(fmt.Errorf("record file: %w", err))
+		}
+		defer f.Close()
+		rec = console.NewRecorder(f)
+	}
+
 	var win *ui.Window
 	if !*headless {
 		// Open the window before the replicas start, so that a missing
@@ -105,20 +119,20 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sig)
 	if win != nil {
-		win.Run(cluster, sig, *lessonName)
+		win.Run(cluster, sig, *lessonName, rec)
 		return 0
 	}
 	if *lessonName != "" {
 		stdin = io.MultiReader(strings.NewReader("lesson "+*lessonName+"\n"), stdin)
 	}
 	fmt.Fprintf(stderr, "raftian: %d replicas, %s storage; type help for commands\n", cluster.Size(), cfg.Storage)
-	return runHeadless(cluster, stdin, stdout, stderr, sig)
+	return runHeadless(cluster, stdin, stdout, stderr, sig, rec)
 }
 
 // runHeadless runs the console until quit, end of input or a signal.
-func runHeadless(c *node.Cluster, stdin io.Reader, stdout, stderr io.Writer, sig <-chan os.Signal) int {
+func runHeadless(c *node.Cluster, stdin io.Reader, stdout, stderr io.Writer, sig <-chan os.Signal, rec *console.Recorder) int {
 	done := make(chan error, 1)
-	go func() { done <- console.Run(c, stdin, stdout) }()
+	go func() { done <- console.Run(c, stdin, stdout, rec) }()
 	select {
 	case err := <-done:
 		if err != nil {
@@ -157,6 +171,57 @@ func runChaos(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if len(res.Failed) > 0 {
+		return 1
+	}
+	return 0
+}
+
+// runReplay is "raftian replay FILE": the recorded inputs again, on a
+// fresh cluster with memory storage.
+func runReplay(args []string, stdout, stderr io.Writer) int {
+	flags := flag.NewFlagSet("raftian replay", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	configFile := flags.String("config", "", "configuration `file` (ports, Raft timing)")
+	eventsFile := flags.String("events", "", "write the replay's events as JSON lines to `file`")
+	if err := flags.Parse(args); err != nil {
+		return 2
+	}
+	if flags.NArg() != 1 {
+		fmt.Fprintln(stderr, "usage: raftian replay [--config FILE] [--events FILE] RECORDING")
+		return 2
+	}
+	f, err := os.Open(flags.Arg(0))
+	if err != nil {
+		fmt.Fprintf(stderr, "raftian replay: %v\n", err)
+		return 1
+	}
+	inputs, err := console.ReadInputs(f)
+	f.Close()
+	if err == nil {
+		var cfg config.Config
+		if cfg, err = loadConfig(*configFile, config.StorageMemory, ""); err == nil {
+			setLogger(stderr)
+			opts := node.Options{}
+			if *eventsFile != "" {
+				ev, cerr := os.Create(*eventsFile)
+				if cerr != nil {
+					err = cerr
+				} else {
+					defer ev.Close()
+					opts.Events = ev
+				}
+			}
+			if err == nil {
+				var c *node.Cluster
+				if c, err = node.Start(cfg, opts); err == nil {
+					console.Replay(c, inputs, stdout)
+					c.Close()
+				}
+			}
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "raftian replay: %v\n", err)
 		return 1
 	}
 	return 0

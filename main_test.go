@@ -278,3 +278,43 @@ func checkEventsFile(t *testing.T, path string, want ...string) {
 		}
 	}
 }
+
+// A recorded headless run, replayed on a fresh cluster, makes the same
+// faults and attacks in the same order.
+func TestRecordAndReplay(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConfigFile(t, "")
+	rec, ev1, ev2 := filepath.Join(dir, "in.jsonl"), filepath.Join(dir, "ev1.jsonl"), filepath.Join(dir, "ev2.jsonl")
+	script := "wait leader 20s\nattack 1 2\ncrash leader\nwait leader 20s\npartition 1,2|3,4,5\nheal\nrestart all\nattack 2 4 via leader\nstatus\nwait converged 20s\n"
+	if code, _, stderr := runRaftian(t, script, "--headless", "--storage", "memory", "--config", cfg,
+		"--record", rec, "--events", ev1); code != 0 {
+		t.Fatalf("recording run: exit %d\n%s", code, stderr)
+	}
+	code, out, stderr := runRaftian(t, "", "replay", "--config", cfg, "--events", ev2, rec)
+	if code != 0 || !strings.Contains(out, "replayed 6 inputs") {
+		t.Fatalf("replay: exit %d\n%s\n%s", code, out, stderr)
+	}
+	a, b := faultsAndAttacks(t, ev1), faultsAndAttacks(t, ev2)
+	if strings.Join(a, " ") != strings.Join(b, " ") {
+		t.Fatalf("replay differs:\n recorded %v\n replayed %v", a, b)
+	}
+	if len(a) != 6 {
+		t.Fatalf("recorded %v: want 2 attacks and 4 faults", a)
+	}
+}
+
+// faultsAndAttacks lists the faults and committed attacks in an events file.
+func faultsAndAttacks(t *testing.T, path string) []string {
+	var out []string
+	for _, ev := range events(t, path) {
+		switch ev["type"] {
+		case "crash", "restart", "isolate", "rejoin", "heal":
+			out = append(out, fmt.Sprintf("%s:%d", ev["type"], num(ev, "node")))
+		case "partition":
+			out = append(out, fmt.Sprintf("partition:%v", ev["groups"]))
+		case "commit":
+			out = append(out, fmt.Sprintf("attack:%d→%d", num(ev, "from"), num(ev, "to")))
+		}
+	}
+	return out
+}

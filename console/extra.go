@@ -37,6 +37,7 @@ func (s *session) load(count int) {
 	if !ok {
 		return
 	}
+	s.rec.Record("load %d", count)
 	start := time.Now()
 	const workers = 32
 	var wg sync.WaitGroup
@@ -77,8 +78,9 @@ func (s *session) set(cmd Command) {
 	case "checkquorum":
 		raft.CheckQuorum, what = cmd.On, fmt.Sprintf("checkquorum %s", onOff(cmd.On))
 	case "rtt":
-		raft.RTTMillisecond, what = cmd.Count, fmt.Sprintf("rtt %d ms", cmd.Count)
+		raft.RTTMillisecond, what = cmd.Count, fmt.Sprintf("rtt %d", cmd.Count)
 	}
+	s.rec.Record("set %s", what)
 	s.check(s.c.Reconfigure(raft), "restarted every replica in place with %s", what)
 }
 

@@ -21,7 +21,7 @@ func runLesson(t *testing.T, name string) (*node.Cluster, string) {
 	}
 	t.Cleanup(c.Close)
 	var out strings.Builder
-	if err := Run(c, strings.NewReader("lesson "+name+"\n"), &out); err != nil {
+	if err := Run(c, strings.NewReader("lesson "+name+"\n"), &out, nil); err != nil {
 		t.Fatal(err)
 	}
 	text := out.String()

@@ -17,8 +17,8 @@ import (
 // Run reads commands from in, one a line, runs them on c and answers each
 // on out. It returns at "quit" or at the end of the input; closing the
 // cluster is the caller's job.
-func Run(c *node.Cluster, in io.Reader, out io.Writer) error {
-	s := &session{c: c, out: out, names: playerNames(c)}
+func Run(c *node.Cluster, in io.Reader, out io.Writer, rec *Recorder) error {
+	s := &session{c: c, out: out, names: playerNames(c), rec: rec}
 	sc := bufio.NewScanner(in)
 	for sc.Scan() {
 		cmd, err := Parse(sc.Text(), c.Size())
@@ -43,9 +43,10 @@ func Run(c *node.Cluster, in io.Reader, out io.Writer) error {
 // off). The window uses one to play a lesson.
 type Session struct{ s *session }
 
-// NewSession returns a session on c answering on out.
-func NewSession(c *node.Cluster, out io.Writer) *Session {
-	return &Session{s: &session{c: c, out: out, names: playerNames(c)}}
+// NewSession returns a session on c answering on out and recording its
+// inputs to rec (which may be nil).
+func NewSession(c *node.Cluster, out io.Writer, rec *Recorder) *Session {
+	return &Session{s: &session{c: c, out: out, names: playerNames(c), rec: rec}}
 }
 
 // Exec runs one command line, as the headless console would.
@@ -65,6 +66,7 @@ type session struct {
 	out       io.Writer
 	names     []string
 	oldLeader int // the leader that "partition leader" cut off
+	rec       *Recorder
 }
 
 func playerNames(c *node.Cluster) []string {
@@ -103,13 +105,16 @@ func (s *session) run(cmd Command) {
 		switch {
 		case !ok:
 		case cmd.NoWait:
+			s.rec.Record("attack %d %d via %d nowait", cmd.From, cmd.To, via)
 			c.Attack(via, cmd.From, cmd.To)
 			s.say("proposed: %s (%d) → %s (%d) via %d", s.names[cmd.From], cmd.From, s.names[cmd.To], cmd.To, via)
 		default:
+			s.rec.Record("attack %d %d via %d", cmd.From, cmd.To, via)
 			s.attack(c.Attack(via, cmd.From, cmd.To).Wait())
 		}
 	case "newgame":
 		via := max(c.Leader(), 1)
+		s.rec.Record("newgame")
 		o := c.NewGame(via).Wait()
 		if !o.OK {
 			s.say("failed: new game via %d: %s", via, o.Err)
@@ -118,6 +123,7 @@ func (s *session) run(cmd Command) {
 		s.say("committed: new game, every city rebuilt")
 	case "crash":
 		if n, ok := s.resolve(cmd.N, cmd.Who); ok {
+			s.rec.Record("crash %d", n)
 			s.check(c.Crash(n), "crashed replica %d", n)
 		}
 	case "log":
@@ -129,21 +135,25 @@ func (s *session) run(cmd Command) {
 	case "set":
 		s.set(cmd)
 	case "autoplay", "messages":
+		s.rec.Record("%s %s", cmd.Name, onOff(cmd.On))
 		s.say("%s %s: only the window has it", cmd.Name, onOff(cmd.On))
 	case "restart":
 		if cmd.All {
 			s.restartAll()
 			return
 		}
+		s.rec.Record("restart %d", cmd.N)
 		s.check(c.Restart(cmd.N), "restarted replica %d", cmd.N)
 	case "lesson":
 		s.lesson(cmd.Lesson)
 	case "isolate":
 		if n, ok := s.resolve(cmd.N, cmd.Who); ok {
+			s.rec.Record("isolate %d", n)
 			s.check(c.Isolate(n), "isolated replica %d", n)
 		}
 	case "rejoin":
 		if n, ok := s.resolve(cmd.N, cmd.Who); ok {
+			s.rec.Record("rejoin %d", n)
 			s.check(c.Rejoin(n), "replica %d rejoined", n)
 		}
 	case "partition":
@@ -162,11 +172,14 @@ func (s *session) run(cmd Command) {
 			}
 			groups = [][]int{{l, l%c.Size() + 1}, rest}
 		}
+		s.rec.Record("partition %s", strings.ReplaceAll(groupsText(groups), " ", ""))
 		s.check(c.Partition(groups), "partitioned %s", groupsText(groups))
 	case "link":
+		s.rec.Record("link %d %d drop %g delay %v", cmd.From, cmd.To, cmd.Drop, cmd.Delay)
 		s.check(c.SetLink(cmd.From, cmd.To, cmd.Drop, cmd.Delay),
 			"link %d→%d: drop %.2f, delay %v", cmd.From, cmd.To, cmd.Drop, cmd.Delay)
 	case "heal":
+		s.rec.Record("heal")
 		c.Heal()
 		s.say("healed")
 	case "wait":
@@ -207,6 +220,7 @@ func (s *session) restartAll() {
 	var restarted []string
 	for _, st := range s.c.Status() {
 		if !st.Up {
+			s.rec.Record("restart %d", st.ID)
 			if err := s.c.Restart(st.ID); err != nil {
 				s.say("error: %v", err)
 				continue

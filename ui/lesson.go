@@ -53,7 +53,7 @@ func (w *Window) startLesson(name string) {
 	run := &lessonRun{l: l, next: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	w.lesson = run
 	w.caption = caption{title: l.Title, of: len(l.Steps)}
-	c, msgs := w.c, w.captions
+	c, msgs, rec := w.c, w.captions, w.rec
 	go func() {
 		if old != nil {
 			close(old.stop)
@@ -69,7 +69,7 @@ func (w *Window) startLesson(name string) {
 		}
 		defer close(run.done)
 		var out bytes.Buffer // answers are not shown: the panes show what happened
-		session := console.NewSession(c, &out)
+		session := console.NewSession(c, &out, rec)
 		exec := func(line string) {
 			// The window's own settings go to the frame loop.
 			if f := strings.Fields(strings.ToLower(line)); len(f) == 2 && (f[0] == "autoplay" || f[0] == "messages") {

@@ -11,6 +11,7 @@ import (
 	rl "github.com/gen2brain/raylib-go/raylib"
 
 	"github.com/raftian/raftian/config"
+	"github.com/raftian/raftian/console"
 	"github.com/raftian/raftian/lesson"
 	"github.com/raftian/raftian/node"
 )
@@ -63,6 +64,7 @@ type Window struct {
 	captions chan captionMsg
 	menu     bool      // the lesson menu is open
 	frozen   time.Time // when the drawing was frozen; zero when live
+	rec      *console.Recorder
 }
 
 // note is a line of text that fades after a while.
@@ -103,9 +105,11 @@ func (w *Window) Close() {
 }
 
 // Run draws frames until the window is closed, Esc is pressed or stop
-// receives, playing the lesson named first if it is not "". The cluster
-// stays the caller's to close.
-func (w *Window) Run(c *node.Cluster, stop <-chan os.Signal, first string) {
+// receives, playing the lesson named first if it is not "" and recording
+// every input to rec if it is not nil. The cluster stays the caller's to
+// close.
+func (w *Window) Run(c *node.Cluster, stop <-chan os.Signal, first string, rec *console.Recorder) {
+	w.rec = rec
 	w.start(c)
 	defer w.work.close()
 	defer w.poll.close()
@@ -201,6 +205,7 @@ func (w *Window) frame() bool {
 // frame's build time (CPU, before raylib presents it) and whole frame
 // time. It is for benchmarks; the window must be open.
 func (w *Window) Measure(c *node.Cluster, d time.Duration, busy bool) (build, frame []time.Duration) {
+	w.rec = nil
 	w.start(c)
 	defer w.work.close()
 	defer w.poll.close()
@@ -247,8 +252,10 @@ func (w *Window) apply(in Intent) {
 	case Attack:
 		w.attack(in.From, in.To)
 	case Crash:
+		w.rec.Record("crash %d", in.N)
 		w.job(func() error { return c.Crash(in.N) }, "crashed replica %d", in.N)
 	case Restart:
+		w.rec.Record("restart %d", in.N)
 		w.job(func() error { return c.Restart(in.N) }, "restarted replica %d", in.N)
 	case CrashLeader:
 		w.job(func() error {
@@ -256,32 +263,40 @@ func (w *Window) apply(in Intent) {
 			if l == 0 {
 				return errors.New("no replica is leader right now")
 			}
+			w.rec.Record("crash %d", l)
 			return c.Crash(l)
 		}, "crashed the leader")
 	case ToggleIsolate:
 		if w.snap != nil && w.snap.status[in.N-1].Isolated {
+			w.rec.Record("rejoin %d", in.N)
 			w.job(func() error { return c.Rejoin(in.N) }, "replica %d rejoined", in.N)
 		} else {
+			w.rec.Record("isolate %d", in.N)
 			w.job(func() error { return c.Isolate(in.N) }, "isolated replica %d", in.N)
 		}
 	case NextPartition:
 		presets := Partitions(w.n)
 		if w.preset >= len(presets) {
 			w.preset = 0
+			w.rec.Record("heal")
 			w.job(func() error { c.Heal(); return nil }, "healed: no more partition")
 			return
 		}
 		groups := presets[w.preset]
 		w.preset++
+		w.rec.Record("partition %s", strings.ReplaceAll(strings.NewReplacer("{", "", "}", "").Replace(groupsText(groups)), " ", ""))
 		w.job(func() error { return c.Partition(groups) }, "partition %s", groupsText(groups))
 	case Heal:
 		w.preset = 0
+		w.rec.Record("heal")
 		w.job(func() error { c.Heal(); return nil }, "healed every link")
 	case ToggleAuto:
 		w.auto = !w.auto
+		w.rec.Record("autoplay %s", map[bool]string{true: "on", false: "off"}[w.auto])
 		w.banner = note{text: map[bool]string{true: "auto-play on", false: "auto-play off"}[w.auto], at: time.Now()}
 	case ToggleMessages:
 		w.showMsgs = !w.showMsgs
+		w.rec.Record("messages %s", map[bool]string{true: "on", false: "off"}[w.showMsgs])
 	case ToggleHelp:
 		w.showHelp = !w.showHelp
 	case Freeze:
@@ -312,6 +327,7 @@ func (w *Window) apply(in Intent) {
 		} else {
 			raft.RTTMillisecond = SlowRTT
 		}
+		w.rec.Record("set rtt %d", raft.RTTMillisecond)
 		w.job(func() error { return c.Reconfigure(raft) }, "%s (every replica restarted in place)", what)
 	}
 }
@@ -335,6 +351,7 @@ func (w *Window) job(op func() error, format string, args ...any) {
 }
 
 func (w *Window) attack(from, to int) {
+	w.rec.Record("attack %d %d via %d nowait", from, to, from)
 	w.pending = append(w.pending, pending{from: from, to: to, ticket: w.c.Attack(from, from, to)})
 }
 
