@@ -301,6 +301,17 @@ func TestRecordAndReplay(t *testing.T) {
 	if len(a) != 6 {
 		t.Fatalf("recorded %v: want 2 attacks and 4 faults", a)
 	}
+
+	// The same events as a picture.
+	svg := filepath.Join(dir, "timeline.svg")
+	if code, out, stderr := runRaftian(t, "", "timeline", ev1, "--out", svg, "--config", cfg); code != 0 {
+		t.Fatalf("timeline: exit %d\n%s%s", code, out, stderr)
+	}
+	data, err := os.ReadFile(svg)
+	if err != nil || !strings.Contains(string(data), "<svg") || !strings.Contains(string(data), ">crash<") ||
+		strings.Count(string(data), "<rect") < 10 {
+		t.Fatalf("timeline SVG is missing lanes or markers:\n%.500s", data)
+	}
 }
 
 // faultsAndAttacks lists the faults and committed attacks in an events file.

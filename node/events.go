@@ -3,6 +3,7 @@ package node
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"io"
 	"sync"
 	"time"
@@ -142,4 +143,22 @@ func (e *Events) close() {
 	if w != nil {
 		<-e.done
 	}
+}
+
+// ReadEvents reads an events file written with --events.
+func ReadEvents(r io.Reader) ([]Event, error) {
+	var out []Event
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		if len(sc.Bytes()) == 0 {
+			continue
+		}
+		var e Event
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil || e.Type == "" {
+			return nil, fmt.Errorf("line %d is not an event", n)
+		}
+		out = append(out, e)
+	}
+	return out, sc.Err()
 }

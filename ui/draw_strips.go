@@ -8,9 +8,10 @@ import (
 	rl "github.com/gen2brain/raylib-go/raylib"
 
 	"github.com/raftian/raftian/node"
+	"github.com/raftian/raftian/timeline"
 )
 
-// drawTimeline draws one lane per replica over the last TimelineSpan:
+// drawTimeline draws one lane per replica over the last timeline.Span:
 // coloured by role, the term written where it changes, fault markers.
 func (w *Window) drawTimeline(r Rect, now time.Time) {
 	rl.DrawRectangleRec(rect(r), stripBG)
@@ -19,7 +20,7 @@ func (w *Window) drawTimeline(r Rect, now time.Time) {
 	laneH := (r.H - 20) / float32(w.n)
 	x0, x1 := r.X+labelW, r.X+r.W-8
 	xAt := func(t time.Time) float32 {
-		f := 1 - float32(now.Sub(t))/float32(TimelineSpan)
+		f := 1 - float32(now.Sub(t))/float32(timeline.Span)
 		return x0 + (x1-x0)*min(max(f, 0), 1)
 	}
 	ts := min(laneH*0.7, 14)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/raftian/raftian/node"
+	"github.com/raftian/raftian/timeline"
 	"github.com/raftian/raftian/world"
 )
 
@@ -15,9 +16,9 @@ const autoInterval = time.Second
 // latest status, new messages and events, finished proposals.
 func (w *Window) update(now time.Time) {
 	w.snap = w.poll.latest.Load()
-	states := make([]LaneState, w.n)
+	states := make([]timeline.LaneState, w.n)
 	for i, st := range w.snap.status {
-		states[i] = laneState(st)
+		states[i] = timeline.StateOf(st)
 		w.describeWorld(i, st)
 	}
 	w.timeline.Observe(now, states)
@@ -120,7 +121,7 @@ func (w *Window) finished(o node.Outcome) {
 
 // markEvent puts fault events on the timeline.
 func (w *Window) markEvent(now time.Time, e node.Event) {
-	m := Marker{At: now, Type: e.Type, Lane: e.Node}
+	m := timeline.Marker{At: now, Type: e.Type, Lane: e.Node}
 	switch e.Type {
 	case node.EvCrash:
 		m.Label = "crash"

@@ -14,6 +14,7 @@ import (
 	"github.com/raftian/raftian/console"
 	"github.com/raftian/raftian/lesson"
 	"github.com/raftian/raftian/node"
+	"github.com/raftian/raftian/timeline"
 )
 
 // ErrNoDisplay is returned by Open when there is no screen to draw on.
@@ -44,7 +45,7 @@ type Window struct {
 	preset   int // index of the next partition preset
 
 	snap     *snapshot
-	timeline *Timeline
+	timeline *timeline.Timeline
 	msgs     *MessageView
 	tapSeq   uint64
 	evSeq    uint64
@@ -136,7 +137,7 @@ func (w *Window) start(c *node.Cluster) {
 	w.poll = startPoller(c)
 	w.work = startWorker()
 	w.feedback = make(chan string, 16)
-	w.timeline = NewTimeline(w.n)
+	w.timeline = timeline.New(w.n, timeline.Span)
 	w.msgs = NewMessageView()
 	w.notes = make([]note, w.n)
 	w.seen = make([]uint64, w.n)

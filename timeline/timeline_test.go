@@ -1,4 +1,4 @@
-package ui
+package timeline
 
 import (
 	"testing"
@@ -10,7 +10,7 @@ import (
 func TestTimelineSegmentsFollowStateChanges(t *testing.T) {
 	t0 := time.Unix(1000, 0)
 	at := func(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
-	tl := NewTimeline(2)
+	tl := New(2, Span)
 	follower := LaneState{Role: node.RoleFollower, Term: 2}
 	leader := LaneState{Role: node.RoleLeader, Term: 2}
 	tl.Observe(at(0), []LaneState{leader, follower})
@@ -40,7 +40,7 @@ func TestTimelineSegmentsFollowStateChanges(t *testing.T) {
 
 func TestTimelineForgetsOldHistory(t *testing.T) {
 	t0 := time.Unix(1000, 0)
-	tl := NewTimeline(1)
+	tl := New(1, Span)
 	for i := 0; i < 200; i++ {
 		role := node.RoleFollower
 		if i%2 == 1 {
@@ -52,8 +52,8 @@ func TestTimelineForgetsOldHistory(t *testing.T) {
 	}
 	end := t0.Add(199 * time.Second)
 	for _, s := range tl.Lanes[0] {
-		if !s.End.IsZero() && s.End.Before(end.Add(-TimelineSpan)) {
-			t.Fatalf("kept a segment that ended at %v, more than %v before %v", s.End, TimelineSpan, end)
+		if !s.End.IsZero() && s.End.Before(end.Add(-Span)) {
+			t.Fatalf("kept a segment that ended at %v, more than %v before %v", s.End, Span, end)
 		}
 	}
 	if n := len(tl.Lanes[0]); n > 62 {

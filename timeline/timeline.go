@@ -1,4 +1,8 @@
-package ui
+// Package timeline keeps what each replica was doing over time: one lane
+// per replica of segments in a role and term, and markers for faults. The
+// window draws the last minute of it; raftian timeline draws a whole run
+// from its events file as a picture for slides and reports.
+package timeline
 
 import (
 	"time"
@@ -6,13 +10,8 @@ import (
 	"github.com/raftian/raftian/node"
 )
 
-// The timeline strip: one lane per replica over the last TimelineSpan,
-// coloured by what the replica was doing, with the term written where it
-// changes and markers for faults. It is kept here as plain data so that it
-// can be tested without a window.
-
-// TimelineSpan is how much history the strip shows.
-const TimelineSpan = 60 * time.Second
+// Span is how much history the window's strip keeps.
+const Span = 60 * time.Second
 
 // LaneState is what a lane shows at one moment.
 type LaneState struct {
@@ -35,14 +34,18 @@ type Marker struct {
 	Label string
 }
 
-// Timeline is the strip's history.
+// Timeline is the history of n replicas.
 type Timeline struct {
 	Lanes   [][]Segment // Lanes[i] is replica i+1, oldest first
 	Markers []Marker
+	span    time.Duration // history older than this is dropped; 0 keeps all
 }
 
-// NewTimeline returns an empty timeline of n lanes.
-func NewTimeline(n int) *Timeline { return &Timeline{Lanes: make([][]Segment, n)} }
+// New returns an empty timeline of n lanes that keeps span of history
+// (0: all of it).
+func New(n int, span time.Duration) *Timeline {
+	return &Timeline{Lanes: make([][]Segment, n), span: span}
+}
 
 // Observe records the lanes' states at now: a lane whose state changed
 // ends its current segment and starts another. History older than the
@@ -66,7 +69,10 @@ func (t *Timeline) Mark(m Marker) {
 }
 
 func (t *Timeline) prune(now time.Time) {
-	cut := now.Add(-TimelineSpan)
+	if t.span == 0 {
+		return
+	}
+	cut := now.Add(-t.span)
 	for i, lane := range t.Lanes {
 		k := 0
 		for k < len(lane)-1 && !lane[k].End.IsZero() && lane[k].End.Before(cut) {
@@ -91,8 +97,8 @@ func (t *Timeline) StateAt(i int, at time.Time) (LaneState, bool) {
 	return LaneState{}, false
 }
 
-// laneState derives a lane's state from a replica's status.
-func laneState(st node.ReplicaStatus) LaneState {
+// StateOf derives a lane's state from a replica's status.
+func StateOf(st node.ReplicaStatus) LaneState {
 	if !st.Up {
 		return LaneState{Role: node.RoleDown}
 	}

@@ -1,0 +1,128 @@
+package timeline
+
+import (
+	"fmt"
+	"html"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/raftian/raftian/node"
+)
+
+// RoleColor is the colour of a role on the timeline, "#rrggbb"; the window
+// uses the same.
+func RoleColor(r node.Role, isolated bool) string {
+	if isolated && r != node.RoleDown {
+		return "#963a2c"
+	}
+	switch r {
+	case node.RoleLeader:
+		return "#f5be28"
+	case node.RoleCandidate:
+		return "#ff7828"
+	case node.RolePreCandidate:
+		return "#e6aa6e"
+	case node.RoleFollower:
+		return "#506e96"
+	}
+	return "#46464c"
+}
+
+// SVG draws the whole timeline as an SVG picture: one lane per replica
+// (named by names) coloured by role, terms where they change, fault
+// markers, and a time axis in seconds.
+func SVG(w io.Writer, t *Timeline, names []string) error {
+	start, end := t.bounds()
+	if !end.After(start) {
+		end = start.Add(time.Second)
+	}
+	const left, laneH, top, width = 110.0, 34.0, 40.0, 1400.0
+	n := len(t.Lanes)
+	height := top + laneH*float64(n) + 50
+	x := func(at time.Time) float64 {
+		return left + (width-left-20)*float64(at.Sub(start))/float64(end.Sub(start))
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" font-family="DejaVu Sans, sans-serif" font-size="12">`+"\n", width, height)
+	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="#16181f"/>`+"\n")
+	for i, lane := range t.Lanes {
+		y := top + laneH*float64(i)
+		name := fmt.Sprintf("%d", i+1)
+		if i < len(names) {
+			name += " " + names[i]
+		}
+		fmt.Fprintf(&b, `<text x="8" y="%.1f" fill="#e8eaf0">%s</text>`+"\n", y+laneH/2+4, html.EscapeString(name))
+		var prevTerm uint64
+		for _, s := range lane {
+			e := s.End
+			if e.IsZero() {
+				e = end
+			}
+			x0, x1 := x(s.Start), x(e)
+			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s term %d</title></rect>`+"\n",
+				x0, y+2, max(x1-x0, 0.5), laneH-4, RoleColor(s.State.Role, s.State.Isolated), s.State.Role, s.State.Term)
+			if s.State.Term != 0 && s.State.Term != prevTerm && x1-x0 > 12 {
+				fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="#101218">%d</text>`+"\n", x0+3, y+laneH/2+4, s.State.Term)
+			}
+			if s.State.Term != 0 {
+				prevTerm = s.State.Term
+			}
+		}
+	}
+	for _, m := range t.Markers {
+		y0, y1 := top, top+laneH*float64(n)
+		if m.Lane >= 1 && m.Lane <= n {
+			y0, y1 = top+laneH*float64(m.Lane-1), top+laneH*float64(m.Lane)
+		}
+		c := map[string]string{node.EvCrash: "#ff6e64", node.EvRestart: "#78e68c", node.EvHeal: "#78e68c", node.EvRejoin: "#78e68c"}[m.Type]
+		if c == "" {
+			c = "#f0f0ff"
+		}
+		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="2"/>`+"\n", x(m.At), y0, x(m.At), y1, c)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="%s" font-size="10">%s</text>`+"\n", x(m.At)+3, y0+10, c, html.EscapeString(m.Label))
+	}
+	axis := top + laneH*float64(n) + 18
+	secs := end.Sub(start).Seconds()
+	step := max(1, int(secs/15))
+	for s := 0; float64(s) <= secs; s += step {
+		at := start.Add(time.Duration(s) * time.Second)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="#969cac">%ds</text>`+"\n", x(at), axis, s)
+	}
+	lx := left
+	for _, k := range []struct {
+		role     node.Role
+		isolated bool
+		name     string
+	}{{node.RoleLeader, false, "leader"}, {node.RoleFollower, false, "follower"}, {node.RoleCandidate, false, "candidate"},
+		{node.RolePreCandidate, false, "pre-candidate"}, {node.RoleDown, false, "down"}, {node.RoleFollower, true, "isolated"}} {
+		fmt.Fprintf(&b, `<rect x="%.0f" y="12" width="14" height="14" fill="%s"/><text x="%.0f" y="24" fill="#e8eaf0">%s</text>`+"\n",
+			lx, RoleColor(k.role, k.isolated), lx+18, k.name)
+		lx += 120
+	}
+	b.WriteString("</svg>\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func (t *Timeline) bounds() (start, end time.Time) {
+	for _, lane := range t.Lanes {
+		for _, s := range lane {
+			if start.IsZero() || s.Start.Before(start) {
+				start = s.Start
+			}
+			if s.Start.After(end) {
+				end = s.Start
+			}
+			if s.End.After(end) {
+				end = s.End
+			}
+		}
+	}
+	for _, m := range t.Markers {
+		if m.At.After(end) {
+			end = m.At
+		}
+	}
+	return start, end
+}
