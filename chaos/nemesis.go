@@ -59,13 +59,13 @@ func nemesis(c *node.Cluster, rng *rand.Rand, d time.Duration) []string {
 		case k < 80:
 			a, b := pair(rng, n)
 			drop := 0.2 + 0.6*rng.Float64()
-			c.SetLink(a, b, drop, 0)
-			c.SetLink(b, a, drop, 0)
+			c.SetLink(a, b, drop, 0, false)
+			c.SetLink(b, a, drop, 0, false)
 			what = fmt.Sprintf("lossy link %d-%d (%.0f%%)", a, b, drop*100)
 		case k < 90:
 			a, b := pair(rng, n)
 			delay := time.Duration(5+rng.IntN(60)) * time.Millisecond
-			c.SetLink(a, b, 0, delay)
+			c.SetLink(a, b, 0, delay, false)
 			what = fmt.Sprintf("slow link %d→%d (%v)", a, b, delay)
 		default:
 			c.Heal()

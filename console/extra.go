@@ -2,6 +2,7 @@ package console
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -89,4 +90,34 @@ func onOff(b bool) string {
 		return "on"
 	}
 	return "off"
+}
+
+// link sets a lossy or slow link, or every link with "all".
+func (s *session) link(cmd Command) {
+	votes, which := "", fmt.Sprintf("%d %d", cmd.From, cmd.To)
+	if cmd.Votes {
+		votes = " votes"
+	}
+	if cmd.All {
+		which = "all"
+	}
+	s.rec.Record("link %s drop %g delay %v%s", which, cmd.Drop, cmd.Delay, votes)
+	pairs := [][2]int{{cmd.From, cmd.To}}
+	if cmd.All {
+		pairs = nil
+		for a := 1; a <= s.c.Size(); a++ {
+			for b := 1; b <= s.c.Size(); b++ {
+				if a != b {
+					pairs = append(pairs, [2]int{a, b})
+				}
+			}
+		}
+	}
+	for _, p := range pairs {
+		if err := s.c.SetLink(p[0], p[1], cmd.Drop, cmd.Delay, cmd.Votes); err != nil {
+			s.say("error: %v", err)
+			return
+		}
+	}
+	s.say("link %s: drop %.2f, delay %v%s", strings.ReplaceAll(which, " ", "→"), cmd.Drop, cmd.Delay, votes)
 }

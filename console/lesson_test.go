@@ -216,3 +216,56 @@ func TestLessonPreVote(t *testing.T) {
 			on.leaderTerm, on.loneMax, on.afterHeal)
 	}
 }
+
+// Lesson 7: after the crash, a term in which several replicas stood for
+// election and none became leader; then a leader in a higher term.
+func TestLessonSplitVote(t *testing.T) {
+	c, out := runLesson(t, "split-vote")
+	evs, _, _ := c.Events().Since(0, nil)
+	crashed := false
+	var crashTerm uint64
+	first := map[uint64]map[int]int{} // term → replica → first leader it reported in that term
+	led := map[uint64]bool{}
+	for _, e := range evs {
+		if e.Type == node.EvCrash {
+			crashed = true
+			continue
+		}
+		if e.Type != node.EvLeader || e.Leader == nil {
+			continue
+		}
+		if !crashed {
+			crashTerm = max(crashTerm, e.Term)
+			continue
+		}
+		if first[e.Term] == nil {
+			first[e.Term] = map[int]int{}
+		}
+		if _, ok := first[e.Term][e.Node]; !ok {
+			first[e.Term][e.Node] = *e.Leader
+		}
+		if *e.Leader != 0 {
+			led[e.Term] = true
+		}
+	}
+	split := uint64(0)
+	for term, reps := range first {
+		candidates := 0
+		for _, l := range reps {
+			if l == 0 {
+				candidates++
+			}
+		}
+		if term > crashTerm && candidates >= 2 && !led[term] {
+			split = term
+		}
+	}
+	if split == 0 {
+		t.Fatalf("no split vote after the crash (leader's term %d): %v\n%s", crashTerm, first, out)
+	}
+	l, ok := c.LeaderAgreed()
+	if !ok || c.Status()[l-1].Term <= split {
+		t.Fatalf("no leader above the split term %d after the heal:\n%s", split, out)
+	}
+	t.Logf("split vote in term %d, then leader %d in term %d", split, l, c.Status()[l-1].Term)
+}

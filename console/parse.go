@@ -23,11 +23,12 @@ type Command struct {
 	Who string
 
 	NoWait  bool   // attack: do not wait for the outcome
+	Votes   bool   // link: vote and pre-vote messages only
 	Count   int    // load
 	Setting string // set: "prevote", "checkquorum" or "rtt"
 	On      bool   // set prevote|checkquorum
 
-	All     bool          // restart all
+	All     bool          // restart all; link all
 	Lesson  string        // lesson: a built-in name or a file
 	Groups  [][]int       // partition
 	Drop    float64       // link
@@ -57,7 +58,9 @@ const Help = `commands (one a line; # starts a comment):
   load N                   propose N commands at once through the leader
   set prevote|checkquorum on|off, set rtt MS
                            restart every replica in place with a new setting
-  link A B [drop P] [delay D]  make the link A→B lossy (P in 0..1) or slow (e.g. 50ms)
+  link A B|all [drop P] [delay D] [votes]
+                           make the link A→B (or every link) lossy (P in 0..1) or
+                           slow (e.g. 50ms); votes: only vote messages
   heal                     end isolations, partitions and link faults
   wait leader [TIMEOUT]    until the replicas that can reach a majority agree on a leader
   wait converged [TIMEOUT] until every up replica has applied the same entries
@@ -275,18 +278,27 @@ func parseGroups(args []string, n int) ([][]int, error) {
 }
 
 func (c *Command) parseLink(args []string, n int) error {
-	const usage = "usage: link A B [drop P] [delay D]"
-	if len(args) < 2 || len(args)%2 != 0 {
+	const usage = "usage: link A B|all [drop P] [delay D] [votes]"
+	if k := len(args); k > 0 && args[k-1] == "votes" {
+		c.Votes, args = true, args[:k-1]
+	}
+	first := 2 // where the settings start
+	if len(args) > 0 && args[0] == "all" {
+		c.All, first = true, 1
+	}
+	if len(args) < first || (len(args)-first)%2 != 0 {
 		return errors.New(usage)
 	}
 	var err error
-	if c.From, c.To, err = fromTo(args, n); err != nil {
-		return err
+	if !c.All {
+		if c.From, c.To, err = fromTo(args, n); err != nil {
+			return err
+		}
+		if c.From == c.To {
+			return errors.New("a link joins two different replicas")
+		}
 	}
-	if c.From == c.To {
-		return errors.New("a link joins two different replicas")
-	}
-	for i := 2; i < len(args); i += 2 {
+	for i := first; i < len(args); i += 2 {
 		switch args[i] {
 		case "drop":
 			c.Drop, err = strconv.ParseFloat(args[i+1], 64)

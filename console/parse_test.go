@@ -42,6 +42,8 @@ func TestParseValidCommands(t *testing.T) {
 		{"partition 1 | 2,3 | 4,5", Command{Name: "partition", Groups: [][]int{{1}, {2, 3}, {4, 5}}}},
 		{"link 1 2 drop 0.5 delay 30ms", Command{Name: "link", From: 1, To: 2, Drop: 0.5, Delay: 30 * time.Millisecond}},
 		{"link 2 1", Command{Name: "link", From: 2, To: 1}},
+		{"link all delay 600ms votes", Command{Name: "link", All: true, Delay: 600 * time.Millisecond, Votes: true}},
+		{"link 1 3 drop 1 votes", Command{Name: "link", From: 1, To: 3, Drop: 1, Votes: true}},
 		{"heal", Command{Name: "heal"}},
 		{"newgame", Command{Name: "newgame"}},
 		{"wait leader", Command{Name: "wait", Until: "leader", Timeout: DefaultWait}},

@@ -175,9 +175,7 @@ func (s *session) run(cmd Command) {
 		s.rec.Record("partition %s", strings.ReplaceAll(groupsText(groups), " ", ""))
 		s.check(c.Partition(groups), "partitioned %s", groupsText(groups))
 	case "link":
-		s.rec.Record("link %d %d drop %g delay %v", cmd.From, cmd.To, cmd.Drop, cmd.Delay)
-		s.check(c.SetLink(cmd.From, cmd.To, cmd.Drop, cmd.Delay),
-			"link %d→%d: drop %.2f, delay %v", cmd.From, cmd.To, cmd.Drop, cmd.Delay)
+		s.link(cmd)
 	case "heal":
 		s.rec.Record("heal")
 		c.Heal()

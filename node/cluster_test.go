@@ -265,7 +265,7 @@ func TestSlowLinksDelayCommits(t *testing.T) {
 	const delay = 80 * time.Millisecond
 	for i := 1; i <= c.Size(); i++ {
 		if i != leader {
-			if err := c.SetLink(leader, i, 0, delay); err != nil {
+			if err := c.SetLink(leader, i, 0, delay, false); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -285,8 +285,8 @@ func TestLossyLinksDropMessages(t *testing.T) {
 	c := startCluster(t, testConfig(t, "memory"), Options{})
 	leader := waitLeader(t, c)
 	follower := leader%c.Size() + 1
-	c.SetLink(leader, follower, 1, 0)
-	c.SetLink(follower, leader, 1, 0)
+	c.SetLink(leader, follower, 1, 0, false)
+	c.SetLink(follower, leader, 1, 0, false)
 	_, seq := c.Tap().Since(0, nil)
 	mustCommit(t, c.Attack(leader, leader, follower))
 	waitFor(t, 10*time.Second, "a dropped message in the tap", func() bool {

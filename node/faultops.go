@@ -105,9 +105,10 @@ func (c *Cluster) Partition(groups [][]int) error {
 }
 
 // SetLink makes the one-way link from replica a to replica b lose a
-// fraction drop of its messages and delay the rest by delay. Zero values
-// restore a perfect link.
-func (c *Cluster) SetLink(a, b int, drop float64, delay time.Duration) error {
+// fraction drop of its messages and delay the rest by delay; with
+// votesOnly, only vote and pre-vote messages (requests and replies). Zero
+// values restore a perfect link.
+func (c *Cluster) SetLink(a, b int, drop float64, delay time.Duration, votesOnly bool) error {
 	for _, i := range []int{a, b} {
 		if _, err := c.replica(i); err != nil {
 			return err
@@ -119,9 +120,12 @@ func (c *Cluster) SetLink(a, b int, drop float64, delay time.Duration) error {
 	if drop < 0 || drop > 1 || delay < 0 || delay > time.Minute {
 		return fmt.Errorf("drop must be 0..1 and delay 0..1m")
 	}
-	c.net.faults.setLink(a, b, Link{Drop: drop, Delay: delay})
-	c.events.emit(Event{Type: EvLink, From: a, To: b, Drop: drop,
-		DelayMs: float64(delay) / float64(time.Millisecond)})
+	c.net.faults.setLink(a, b, Link{Drop: drop, Delay: delay}, votesOnly)
+	ev := Event{Type: EvLink, From: a, To: b, Drop: drop, DelayMs: float64(delay) / float64(time.Millisecond)}
+	if votesOnly {
+		ev.Reason = "votes only"
+	}
+	c.events.emit(ev)
 	return nil
 }
 

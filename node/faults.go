@@ -16,6 +16,7 @@ type faults struct {
 	isolated []bool
 	group    []int // partition group of each replica; all 0 when healed
 	links    map[[2]int]Link
+	votes    map[[2]int]Link // faults for vote and pre-vote messages only
 	rng      *rand.Rand
 }
 
@@ -31,6 +32,7 @@ func newFaults(n int) *faults {
 		isolated: make([]bool, n+1),
 		group:    make([]int, n+1),
 		links:    map[[2]int]Link{},
+		votes:    map[[2]int]Link{},
 		rng:      rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1)),
 	}
 }
@@ -67,6 +69,21 @@ func (f *faults) verdict(a, b int) (deliver bool, delay time.Duration) {
 	return true, l.Delay
 }
 
+// voteVerdict is verdict for the vote messages on a link that has a
+// vote-only fault; ruled is false when it has none.
+func (f *faults) voteVerdict(a, b int) (ruled, deliver bool, delay time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	l, ok := f.votes[[2]int{a, b}]
+	if !ok {
+		return false, true, 0
+	}
+	if l.Drop > 0 && f.rng.Float64() < l.Drop {
+		return true, false, 0
+	}
+	return true, true, l.Delay
+}
+
 func (f *faults) setIsolated(i int, on bool) {
 	f.mu.Lock()
 	f.isolated[i] = on
@@ -87,14 +104,18 @@ func (f *faults) partition(groups [][]int) {
 	}
 }
 
-func (f *faults) setLink(a, b int, l Link) {
+func (f *faults) setLink(a, b int, l Link, votesOnly bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	m := f.links
+	if votesOnly {
+		m = f.votes
+	}
 	if l == (Link{}) {
-		delete(f.links, [2]int{a, b})
+		delete(m, [2]int{a, b})
 		return
 	}
-	f.links[[2]int{a, b}] = l
+	m[[2]int{a, b}] = l
 }
 
 func (f *faults) heal() {
@@ -104,6 +125,7 @@ func (f *faults) heal() {
 		f.group[i], f.isolated[i] = 0, false
 	}
 	clear(f.links)
+	clear(f.votes)
 }
 
 // snapshot returns a copy of the isolation flags and partition groups.

@@ -322,22 +322,57 @@ func (c *conn) Close() {
 }
 
 func (c *conn) SendMessageBatch(b pb.MessageBatch) error {
-	deliver, delay := c.t.net.faults.verdict(c.t.self, c.to)
-	c.t.net.observeSent(c.t.self, c.to, b.Requests, !deliver)
+	f := c.t.net.faults
+	deliver, delay := f.verdict(c.t.self, c.to)
 	if !deliver {
+		c.t.net.observeSent(c.t.self, c.to, b.Requests, true)
 		return nil
 	}
+	// A fault on vote messages only takes them out of the batch and
+	// sends them on their own (or not at all).
+	if ruled, voteDeliver, voteDelay := f.voteVerdict(c.t.self, c.to); ruled {
+		var votes []pb.Message
+		votes, b.Requests = splitVotes(b.Requests)
+		c.t.net.observeSent(c.t.self, c.to, votes, !voteDeliver)
+		if voteDeliver && len(votes) > 0 {
+			vb := b
+			vb.Requests = votes
+			c.send(vb, delay+voteDelay)
+		}
+	}
+	c.t.net.observeSent(c.t.self, c.to, b.Requests, false)
+	if len(b.Requests) > 0 {
+		c.send(b, delay)
+	}
+	return nil
+}
+
+// send frames a batch and writes it now or, on a slow link, later.
+func (c *conn) send(b pb.MessageBatch, delay time.Duration) {
 	payload, err := b.Marshal()
 	if err != nil {
-		return nil // cannot happen for a batch dragonboat built; drop it
+		return // cannot happen for a batch dragonboat built; drop it
 	}
 	frame := appendFrame(nil, frameBatch, payload)
 	if delay > 0 {
 		c.sendLater(time.Now().Add(delay), frame)
-		return nil
+		return
 	}
 	c.write(frame)
-	return nil
+}
+
+// splitVotes separates vote and pre-vote requests and replies from the
+// other messages.
+func splitVotes(msgs []pb.Message) (votes, others []pb.Message) {
+	for _, m := range msgs {
+		switch m.Type {
+		case pb.RequestVote, pb.RequestVoteResp, pb.RequestPreVote, pb.RequestPreVoteResp:
+			votes = append(votes, m)
+		default:
+			others = append(others, m)
+		}
+	}
+	return votes, others
 }
 
 // errLinkCut aborts a snapshot over a cut link; dragonboat retries it
