@@ -218,18 +218,25 @@ func (c *Cluster) attemptTimeout() time.Duration {
 	return min(max(2*c.ElectionTimeout(), time.Second), c.opts.ProposalTimeout)
 }
 
-// leaderChange returns a context that is cancelled the next time any
-// replica learns of a new leader.
+// leaderChange returns a context that is cancelled the next time a leader
+// is reported in a higher term than any before.
 func (c *Cluster) leaderChange() context.Context {
 	c.leaderMu.Lock()
 	defer c.leaderMu.Unlock()
 	return c.leaderCtx
 }
 
-// newLeader cancels the current leader-change context and starts the next.
-func (c *Cluster) newLeader() {
+// newLeader notes a leader reported in term; the first report of a term
+// higher than any before cancels the leader-change context and starts the
+// next. Replicas that learn of the same leader later change nothing: an
+// attempt cut short then would only be proposed twice.
+func (c *Cluster) newLeader(term uint64) {
 	c.leaderMu.Lock()
 	defer c.leaderMu.Unlock()
+	if term <= c.leaderTerm {
+		return
+	}
+	c.leaderTerm = term
 	c.leaderCancel()
 	c.leaderCtx, c.leaderCancel = context.WithCancel(context.Background())
 }
