@@ -65,24 +65,30 @@ func (c *clues) received(to int, msgs []pb.Message) {
 
 // observeSent records a batch in the tap and notes campaigns.
 func (n *network) observeSent(from, to int, msgs []pb.Message, dropped bool) {
+	if len(msgs) == 0 {
+		return
+	}
 	now := time.Now()
+	// One lock of each per batch: this runs on the send path.
+	n.clues.mu.Lock()
 	for _, m := range msgs {
 		switch m.Type {
 		case pb.RequestVote, pb.RequestPreVote:
-			n.clues.mu.Lock()
 			n.clues.campaign[from] = campaign{at: now, term: m.Term, preVote: m.Type == pb.RequestPreVote}
-			n.clues.mu.Unlock()
 		case pb.Replicate, pb.Heartbeat:
-			n.clues.mu.Lock()
 			n.clues.commit[from] = max(n.clues.commit[from], m.Commit)
-			n.clues.mu.Unlock()
 		}
-		n.tap.add(Message{
+	}
+	n.clues.mu.Unlock()
+	n.tap.mu.Lock()
+	for _, m := range msgs {
+		n.tap.addLocked(Message{
 			At: now, Type: m.Type, From: from, To: to, Term: m.Term,
 			LogTerm: m.LogTerm, LogIndex: m.LogIndex, Commit: m.Commit,
 			Reject: m.Reject, Entries: len(m.Entries), Dropped: dropped,
 		})
 	}
+	n.tap.mu.Unlock()
 }
 
 // observeChunk records a snapshot chunk as an InstallSnapshot message.

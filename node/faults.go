@@ -17,7 +17,6 @@ type faults struct {
 	group    []int // partition group of each replica; all 0 when healed
 	links    map[[2]int]Link
 	votes    map[[2]int]Link // faults for vote and pre-vote messages only
-	rng      *rand.Rand
 }
 
 // Link describes a lossy or slow one-way link.
@@ -33,7 +32,6 @@ func newFaults(n int) *faults {
 		group:    make([]int, n+1),
 		links:    map[[2]int]Link{},
 		votes:    map[[2]int]Link{},
-		rng:      rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1)),
 	}
 }
 
@@ -51,37 +49,39 @@ func (f *faults) cutLocked(a, b int) bool {
 	return f.isolated[a] || f.isolated[b] || f.group[a] != f.group[b]
 }
 
-// verdict decides the fate of one message batch from a to b: whether it
-// is delivered and after what delay.
-func (f *faults) verdict(a, b int) (deliver bool, delay time.Duration) {
-	f.mu.Lock() // the random source is not safe for concurrent use
-	defer f.mu.Unlock()
-	if f.cutLocked(a, b) {
-		return false, 0
-	}
-	l, ok := f.links[[2]int{a, b}]
-	if !ok {
-		return true, 0
-	}
-	if l.Drop > 0 && f.rng.Float64() < l.Drop {
-		return false, 0
-	}
-	return true, l.Delay
+// verdict is what happens to one message batch from a to b.
+type verdict struct {
+	deliver bool          // false: the whole batch is lost
+	delay   time.Duration // added to the batch
+	// A fault on vote messages only, if the link has one.
+	votes        bool
+	votesDeliver bool
+	votesDelay   time.Duration
 }
 
-// voteVerdict is verdict for the vote messages on a link that has a
-// vote-only fault; ruled is false when it has none.
-func (f *faults) voteVerdict(a, b int) (ruled, deliver bool, delay time.Duration) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	l, ok := f.votes[[2]int{a, b}]
-	if !ok {
-		return false, true, 0
+// judge decides the fate of one message batch from a to b. It runs on
+// every send, so it only takes the read lock; the dice are the runtime's
+// own, safe for concurrent use.
+func (f *faults) judge(a, b int) verdict {
+	f.mu.RLock()
+	cut := f.cutLocked(a, b)
+	l, lossy := f.links[[2]int{a, b}]
+	vl, votes := f.votes[[2]int{a, b}]
+	f.mu.RUnlock()
+	if cut {
+		return verdict{}
 	}
-	if l.Drop > 0 && f.rng.Float64() < l.Drop {
-		return true, false, 0
+	v := verdict{deliver: true}
+	if lossy {
+		v.deliver = l.Drop == 0 || rand.Float64() >= l.Drop
+		v.delay = l.Delay
 	}
-	return true, true, l.Delay
+	if votes {
+		v.votes = true
+		v.votesDeliver = vl.Drop == 0 || rand.Float64() >= vl.Drop
+		v.votesDelay = vl.Delay
+	}
+	return v
 }
 
 func (f *faults) setIsolated(i int, on bool) {

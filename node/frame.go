@@ -41,11 +41,17 @@ var (
 
 // appendFrame appends a frame carrying payload to b.
 func appendFrame(b []byte, kind byte, payload []byte) []byte {
-	b = append(b, frameMagic[:]...)
-	b = append(b, kind)
-	b = binary.BigEndian.AppendUint32(b, uint32(len(payload)))
-	b = binary.BigEndian.AppendUint32(b, crc32.Checksum(payload, crcTable))
-	return append(b, payload...)
+	var h [frameHeaderSize]byte
+	putFrameHeader(h[:], kind, payload)
+	return append(append(b, h[:]...), payload...)
+}
+
+// putFrameHeader writes the header of a frame carrying payload into h.
+func putFrameHeader(h []byte, kind byte, payload []byte) {
+	copy(h, frameMagic[:])
+	h[3] = kind
+	binary.BigEndian.PutUint32(h[4:], uint32(len(payload)))
+	binary.BigEndian.PutUint32(h[8:], crc32.Checksum(payload, crcTable))
 }
 
 // readFrame reads one frame. buf is reused for small payloads; the

@@ -40,9 +40,13 @@ func newTap() *Tap { return &Tap{ring: newRing[Message](TapSize)} }
 
 func (t *Tap) add(m Message) {
 	t.mu.Lock()
+	t.addLocked(m)
+	t.mu.Unlock()
+}
+
+func (t *Tap) addLocked(m Message) {
 	m.Seq = t.ring.next
 	t.ring.add(m)
-	t.mu.Unlock()
 }
 
 // Since appends to out the messages after seq that are still in the ring

@@ -322,38 +322,40 @@ func (c *conn) Close() {
 }
 
 func (c *conn) SendMessageBatch(b pb.MessageBatch) error {
-	f := c.t.net.faults
-	deliver, delay := f.verdict(c.t.self, c.to)
-	if !deliver {
+	v := c.t.net.faults.judge(c.t.self, c.to)
+	if !v.deliver {
 		c.t.net.observeSent(c.t.self, c.to, b.Requests, true)
 		return nil
 	}
 	// A fault on vote messages only takes them out of the batch and
 	// sends them on their own (or not at all).
-	if ruled, voteDeliver, voteDelay := f.voteVerdict(c.t.self, c.to); ruled {
+	if v.votes {
 		var votes []pb.Message
 		votes, b.Requests = splitVotes(b.Requests)
-		c.t.net.observeSent(c.t.self, c.to, votes, !voteDeliver)
-		if voteDeliver && len(votes) > 0 {
+		c.t.net.observeSent(c.t.self, c.to, votes, !v.votesDeliver)
+		if v.votesDeliver && len(votes) > 0 {
 			vb := b
 			vb.Requests = votes
-			c.send(vb, delay+voteDelay)
+			c.send(vb, v.delay+v.votesDelay)
 		}
 	}
 	c.t.net.observeSent(c.t.self, c.to, b.Requests, false)
 	if len(b.Requests) > 0 {
-		c.send(b, delay)
+		c.send(b, v.delay)
 	}
 	return nil
 }
 
 // send frames a batch and writes it now or, on a slow link, later.
 func (c *conn) send(b pb.MessageBatch, delay time.Duration) {
-	payload, err := b.Marshal()
+	// Marshal straight into the frame: one allocation, no copy.
+	frame := make([]byte, frameHeaderSize+b.Size())
+	n, err := b.MarshalTo(frame[frameHeaderSize:])
 	if err != nil {
 		return // cannot happen for a batch dragonboat built; drop it
 	}
-	frame := appendFrame(nil, frameBatch, payload)
+	putFrameHeader(frame[:frameHeaderSize], frameBatch, frame[frameHeaderSize:frameHeaderSize+n])
+	frame = frame[:frameHeaderSize+n]
 	if delay > 0 {
 		c.sendLater(time.Now().Add(delay), frame)
 		return
