@@ -67,41 +67,44 @@ func runReplay(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: raftian replay [--config FILE] [--events FILE] RECORDING")
 		return 2
 	}
-	f, err := os.Open(flags.Arg(0))
-	if err != nil {
-		fmt.Fprintf(stderr, "raftian replay: %v\n", err)
-		return 1
-	}
-	inputs, err := console.ReadInputs(f)
-	f.Close()
-	if err == nil {
-		var cfg config.Config
-		if cfg, err = loadConfig(*configFile, config.StorageMemory, ""); err == nil {
-			setLogger(stderr)
-			opts := node.Options{}
-			if *eventsFile != "" {
-				ev, cerr := os.Create(*eventsFile)
-				if cerr != nil {
-					err = cerr
-				} else {
-					defer ev.Close()
-					opts.Events = ev
-				}
-			}
-			if err == nil {
-				var c *node.Cluster
-				if c, err = node.Start(cfg, opts); err == nil {
-					console.Replay(c, inputs, stdout)
-					c.Close()
-				}
-			}
-		}
-	}
-	if err != nil {
+	if err := replay(flags.Arg(0), *configFile, *eventsFile, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "raftian replay: %v\n", err)
 		return 1
 	}
 	return 0
+}
+
+func replay(file, configFile, eventsFile string, stdout, stderr io.Writer) error {
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	inputs, err := console.ReadInputs(f)
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	cfg, err := loadConfig(configFile, config.StorageMemory, "")
+	if err != nil {
+		return err
+	}
+	setLogger(stderr)
+	opts := node.Options{}
+	if eventsFile != "" {
+		ev, err := os.Create(eventsFile)
+		if err != nil {
+			return err
+		}
+		defer ev.Close()
+		opts.Events = ev
+	}
+	c, err := node.Start(cfg, opts)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	console.Replay(c, inputs, stdout)
+	return nil
 }
 
 // runTimeline is "raftian timeline EVENTS.jsonl --out FILE.svg": a run's

@@ -71,12 +71,7 @@ func TestLessonFirstElection(t *testing.T) {
 // back as a follower.
 func TestLessonLeaderCrash(t *testing.T) {
 	c, out := runLesson(t, "leader-crash")
-	var crashed int
-	for _, line := range strings.Split(out, "\n") {
-		if strings.HasPrefix(line, "crashed replica ") {
-			crashed = int(line[len("crashed replica ")] - '0')
-		}
-	}
+	crashed := crashedReplica(out)
 	if crashed == 0 {
 		t.Fatalf("no leader was crashed:\n%s", out)
 	}
@@ -147,12 +142,7 @@ func TestLessonSplitBrain(t *testing.T) {
 // Lesson 5: the restarted follower catches up by a snapshot.
 func TestLessonSnapshot(t *testing.T) {
 	c, out := runLesson(t, "snapshot")
-	var crashed int
-	for _, line := range strings.Split(out, "\n") {
-		if strings.HasPrefix(line, "crashed replica ") {
-			crashed = int(line[len("crashed replica ")] - '0')
-		}
-	}
+	crashed := crashedReplica(out)
 	evs, _, _ := c.Events().Since(0, nil)
 	got := false
 	for _, e := range evs {
@@ -268,4 +258,14 @@ func TestLessonSplitVote(t *testing.T) {
 		t.Fatalf("no leader above the split term %d after the heal:\n%s", split, out)
 	}
 	t.Logf("split vote in term %d, then leader %d in term %d", split, l, c.Status()[l-1].Term)
+}
+
+// crashedReplica returns the replica a lesson crashed, from its output.
+func crashedReplica(out string) int {
+	for _, line := range strings.Split(out, "\n") {
+		if r, ok := strings.CutPrefix(line, "crashed replica "); ok && r != "" {
+			return int(r[0] - '0')
+		}
+	}
+	return 0
 }
