@@ -61,9 +61,8 @@ type Cluster struct {
 	proposals sync.WaitGroup
 
 	leaderMu     sync.Mutex
-	leaderCtx    context.Context // cancelled when a leader appears in a higher term
+	leaderCtx    context.Context // cancelled when a replica learns of a leader
 	leaderCancel context.CancelFunc
-	leaderTerm   uint64 // the highest term in which a leader was reported
 
 	closeOnce sync.Once
 }
@@ -365,6 +364,6 @@ func (l *leaderListener) LeaderUpdated(info raftio.LeaderInfo) {
 	leader := int(info.LeaderID)
 	l.c.events.emit(Event{Type: EvLeader, Node: l.id, Term: info.Term, Leader: &leader})
 	if leader != 0 {
-		l.c.newLeader(info.Term) // proposals waiting on a lost leader retry now
+		l.c.newLeader() // proposals waiting on a lost leader retry now
 	}
 }

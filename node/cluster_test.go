@@ -431,3 +431,24 @@ func TestReconfigureKeepsTheWorld(t *testing.T) {
 	}
 	mustCommit(t, c.Attack(1, 1, 3))
 }
+
+// A retry that finds its command already applied reports what the world
+// did the first time, not "duplicate".
+func TestRetryReportsTheOriginalOutcome(t *testing.T) {
+	c := startCluster(t, testConfig(t, "memory"), Options{})
+	leader := waitLeader(t, c)
+	cl := c.NewClient()
+	cmd := world.Attack(cl.NextID(), 1, 2)
+	first := cl.Propose(leader, cmd).Wait()
+	again := cl.Propose(leader, cmd).Wait() // the same id: what a retry sends
+	if !first.OK || !again.OK {
+		t.Fatalf("outcomes %+v, %+v", first, again)
+	}
+	if again.Reason != world.ReasonNone || again.HP != world.StartHP-world.Damage {
+		t.Fatalf("the retry reported %v HP %d, want the original: applied, HP %d", again.Reason, again.HP, world.StartHP-world.Damage)
+	}
+	waitFor(t, 10*time.Second, "convergence", c.Converged)
+	if hp := c.Status()[0].World.HP(2); hp != world.StartHP-world.Damage {
+		t.Fatalf("HP(2) = %d: the retry was applied twice", hp)
+	}
+}

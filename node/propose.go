@@ -178,6 +178,9 @@ func (t *Ticket) run(c *Cluster, via int, data []byte) {
 		if err == nil {
 			t.outcome.OK = true
 			t.outcome.Reason, t.outcome.HP = decodeResult(res.Value)
+			if t.outcome.Reason == world.ReasonDuplicate {
+				t.original(c, via)
+			}
 			t.finish(c, start, "")
 			return
 		}
@@ -202,6 +205,24 @@ func (t *Ticket) run(c *Cluster, via int, data []byte) {
 	}
 }
 
+// original replaces a retry's "duplicate" with what the world did with
+// the attempt that was applied, found among the replica's recent results.
+func (t *Ticket) original(c *Cluster, via int) {
+	r := c.replicas[via]
+	r.mu.RLock()
+	s := r.sm
+	r.mu.RUnlock()
+	if s == nil {
+		return
+	}
+	for _, res := range s.view().Recent() {
+		if res.ID == t.outcome.Command.ID && res.Reason != world.ReasonDuplicate {
+			t.outcome.Reason, t.outcome.HP = res.Reason, res.HP
+			return
+		}
+	}
+}
+
 // retryable reports whether a failed attempt may be tried again: the
 // shard was not ready or busy, or the attempt timed out or was cut short
 // by a leader change.
@@ -218,25 +239,21 @@ func (c *Cluster) attemptTimeout() time.Duration {
 	return min(max(2*c.ElectionTimeout(), time.Second), c.opts.ProposalTimeout)
 }
 
-// leaderChange returns a context that is cancelled the next time a leader
-// is reported in a higher term than any before.
+// leaderChange returns a context that is cancelled the next time a
+// replica learns of a leader.
 func (c *Cluster) leaderChange() context.Context {
 	c.leaderMu.Lock()
 	defer c.leaderMu.Unlock()
 	return c.leaderCtx
 }
 
-// newLeader notes a leader reported in term; the first report of a term
-// higher than any before cancels the leader-change context and starts the
-// next. Replicas that learn of the same leader later change nothing: an
-// attempt cut short then would only be proposed twice.
-func (c *Cluster) newLeader(term uint64) {
+// newLeader cancels the leader-change context and starts the next: a
+// replica has learned of a leader. Each replica's report counts, since a
+// follower that learns late is the one whose proposals were lost. An
+// attempt cut short needlessly is only proposed twice and applied once.
+func (c *Cluster) newLeader() {
 	c.leaderMu.Lock()
 	defer c.leaderMu.Unlock()
-	if term <= c.leaderTerm {
-		return
-	}
-	c.leaderTerm = term
 	c.leaderCancel()
 	c.leaderCtx, c.leaderCancel = context.WithCancel(context.Background())
 }
