@@ -1,0 +1,218 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/lni/dragonboat/v4/raftio"
+	pb "github.com/lni/dragonboat/v4/raftpb"
+)
+
+// Outbound connections: dragonboat asks the transport for one per peer
+// (and one per snapshot); each dials lazily, passes every batch through
+// the fault layer and the tap, and drops what it cannot deliver.
+
+func (t *transport) GetConnection(ctx context.Context, target string) (raftio.IConnection, error) {
+	return t.newConn(target, false)
+}
+
+func (t *transport) GetSnapshotConnection(ctx context.Context, target string) (raftio.ISnapshotConnection, error) {
+	return t.newConn(target, true)
+}
+
+func (t *transport) newConn(target string, snapshot bool) (*conn, error) {
+	to, ok := t.net.byAddr[target]
+	if !ok {
+		return nil, fmt.Errorf("%w %q", errUnknownSource, target)
+	}
+	c := &conn{t: t, to: to, addr: target, snapshot: snapshot, stop: make(chan struct{})}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return nil, net.ErrClosed
+	}
+	t.out[c] = struct{}{}
+	return c, nil
+}
+
+// conn is an outbound connection to one peer. It dials lazily and
+// redials after a failure; while the peer is down, messages are dropped.
+type conn struct {
+	t        *transport
+	to       int
+	addr     string
+	snapshot bool
+
+	mu    sync.Mutex
+	c     net.Conn
+	buf   []byte
+	delay chan delayed // started on the first delayed message
+	stop  chan struct{}
+	once  sync.Once
+	wg    sync.WaitGroup
+}
+
+type delayed struct {
+	due   time.Time
+	frame []byte
+}
+
+// delayQueue bounds how many delayed frames a link holds; beyond it the
+// link drops, as a congested one would.
+const delayQueue = 1024
+
+func (c *conn) Close() {
+	c.once.Do(func() {
+		close(c.stop)
+		c.mu.Lock()
+		if c.c != nil {
+			c.c.Close()
+		}
+		c.mu.Unlock()
+		c.wg.Wait()
+		c.t.mu.Lock()
+		delete(c.t.out, c)
+		c.t.mu.Unlock()
+	})
+}
+
+func (c *conn) SendMessageBatch(b pb.MessageBatch) error {
+	v := c.t.net.faults.judge(c.t.self, c.to)
+	if !v.deliver {
+		c.t.net.observeSent(c.t.self, c.to, b.Requests, true)
+		return nil
+	}
+	// A fault on vote messages only takes them out of the batch and
+	// sends them on their own (or not at all).
+	if v.votes {
+		var votes []pb.Message
+		votes, b.Requests = splitVotes(b.Requests)
+		c.t.net.observeSent(c.t.self, c.to, votes, !v.votesDeliver)
+		if v.votesDeliver && len(votes) > 0 {
+			vb := b
+			vb.Requests = votes
+			c.send(vb, v.delay+v.votesDelay)
+		}
+	}
+	c.t.net.observeSent(c.t.self, c.to, b.Requests, false)
+	if len(b.Requests) > 0 {
+		c.send(b, v.delay)
+	}
+	return nil
+}
+
+// send frames a batch and writes it now or, on a slow link, later.
+func (c *conn) send(b pb.MessageBatch, delay time.Duration) {
+	// Marshal straight into the frame: one allocation, no copy.
+	frame := make([]byte, frameHeaderSize+b.Size())
+	n, err := b.MarshalTo(frame[frameHeaderSize:])
+	if err != nil {
+		return // cannot happen for a batch dragonboat built; drop it
+	}
+	putFrameHeader(frame[:frameHeaderSize], frameBatch, frame[frameHeaderSize:frameHeaderSize+n])
+	frame = frame[:frameHeaderSize+n]
+	if delay > 0 {
+		c.sendLater(time.Now().Add(delay), frame)
+		return
+	}
+	c.write(frame)
+}
+
+// splitVotes separates vote and pre-vote requests and replies from the
+// other messages.
+func splitVotes(msgs []pb.Message) (votes, others []pb.Message) {
+	for _, m := range msgs {
+		switch m.Type {
+		case pb.RequestVote, pb.RequestVoteResp, pb.RequestPreVote, pb.RequestPreVoteResp:
+			votes = append(votes, m)
+		default:
+			others = append(others, m)
+		}
+	}
+	return votes, others
+}
+
+// errLinkCut aborts a snapshot over a cut link; dragonboat retries it
+// later. Unlike messages, a half-sent snapshot must not look delivered.
+var errLinkCut = errors.New("link cut by the fault layer")
+
+func (c *conn) SendChunk(ch pb.Chunk) error {
+	cut := c.t.net.faults.cut(c.t.self, c.to)
+	c.t.net.observeChunk(c.t.self, c.to, ch, cut)
+	if cut {
+		return errLinkCut
+	}
+	payload, err := ch.Marshal()
+	if err != nil {
+		return err
+	}
+	if !c.write(appendFrame(nil, frameChunk, payload)) {
+		return fmt.Errorf("send snapshot chunk to replica %d: connection failed", c.to)
+	}
+	return nil
+}
+
+// write sends one frame, dialling first if needed. It reports whether the
+// frame was written; a failed write drops the connection for a redial.
+func (c *conn) write(frame []byte) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	select {
+	case <-c.stop:
+		return false
+	default:
+	}
+	if c.c == nil {
+		nc, err := net.DialTimeout("tcp", c.addr, time.Second)
+		if err != nil {
+			return false
+		}
+		c.c = nc
+	}
+	if _, err := c.c.Write(frame); err != nil {
+		c.c.Close()
+		c.c = nil
+		return false
+	}
+	return true
+}
+
+func (c *conn) sendLater(due time.Time, frame []byte) {
+	c.mu.Lock()
+	if c.delay == nil {
+		c.delay = make(chan delayed, delayQueue)
+		c.wg.Add(1)
+		go c.delayLine(c.delay)
+	}
+	q := c.delay
+	c.mu.Unlock()
+	select {
+	case q <- delayed{due: due, frame: frame}:
+	default: // queue full: the slow link loses it
+	}
+}
+
+// delayLine delivers delayed frames in order, each at its due time.
+func (c *conn) delayLine(q chan delayed) {
+	defer c.wg.Done()
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		select {
+		case <-c.stop:
+			return
+		case d := <-q:
+			timer.Reset(time.Until(d.due))
+			select {
+			case <-c.stop:
+				return
+			case <-timer.C:
+			}
+			c.write(d.frame)
+		}
+	}
+}
