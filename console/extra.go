@@ -13,8 +13,12 @@ import (
 func (s *session) log(n int) {
 	st := s.c.Status()[n-1]
 	tail := s.c.LogTail(n, 8)
-	if !st.Up || len(tail) == 0 {
+	if !st.Up {
 		s.say("replica %d is down: no log to show", n)
+		return
+	}
+	if len(tail) == 0 {
+		s.say("replica %d's log is empty", n)
 		return
 	}
 	s.say("replica %d's log (term %d, commit %d):", n, st.Term, st.Commit)

@@ -34,7 +34,10 @@ func (c *Cluster) LogTail(i, n int) []Entry {
 	if last < first || last == 0 {
 		return nil
 	}
-	low := max(first, last-uint64(n)+1, 1)
+	low := max(first, 1)
+	if last >= uint64(n) { // no underflow: a young log is shorter than n
+		low = max(low, last-uint64(n)+1)
+	}
 	ents, err := lr.Entries(low, last+1, 1<<20)
 	if err != nil {
 		return nil
