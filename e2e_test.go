@@ -298,3 +298,44 @@ func TestBenchQuickPrintsEveryRow(t *testing.T) {
 		}
 	}
 }
+
+// A lesson plays in the window: its steps' attacks commit, and Esc still
+// quits cleanly while it runs.
+func TestWindowPlaysALesson(t *testing.T) {
+	needTools(t, "Xvfb", "xdotool")
+	dir := t.TempDir()
+	bin := buildRaftian(t)
+	display := startXvfb(t)
+	evFile := filepath.Join(dir, "events.jsonl")
+	cmd := exec.Command(bin, "--storage", "memory", "--events", evFile, "--lesson", "first-election",
+		"--config", testConfigFile(t, ""))
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "DISPLAY="+display, "GORACE=halt_on_error=1")
+	var stderr testenv.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	xdo(t, display, "search", "--sync", "--name", "^Raftian$")
+	waitUntil(t, "the lesson's attacks to commit", func() bool {
+		got := map[string]bool{}
+		for _, ev := range events(t, evFile) {
+			if ev["type"] == "commit" {
+				got[fmt.Sprintf("%d→%d", num(ev, "from"), num(ev, "to"))] = true
+			}
+		}
+		return got["1→2"] && got["3→4"]
+	})
+	press(t, display, "Escape")
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("exit: %v\n%s", err, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("Esc did not quit during a lesson")
+	}
+}
