@@ -55,6 +55,7 @@ func (w *Window) startLesson(name string) {
 	w.caption = caption{title: l.Title, of: len(l.Steps)}
 	c, msgs, rec := w.c, w.captions, w.rec
 	go func() {
+		defer close(run.done)
 		if old != nil {
 			close(old.stop)
 			<-old.done
@@ -63,11 +64,10 @@ func (w *Window) startLesson(name string) {
 			for i := 1; i <= c.Size(); i++ {
 				c.Restart(i)
 			}
-			if leader := waitLeader(c, 10*time.Second); leader != 0 {
+			if leader := waitLeader(c, 10*time.Second, run.stop); leader != 0 {
 				c.NewGame(leader).Wait()
 			}
 		}
-		defer close(run.done)
 		var out bytes.Buffer // answers are not shown: the panes show what happened
 		session := console.NewSession(c, &out, rec)
 		exec := func(line string) {
@@ -96,10 +96,16 @@ func (w *Window) startLesson(name string) {
 	}()
 }
 
-func waitLeader(c *node.Cluster, timeout time.Duration) int {
-	for end := time.Now().Add(timeout); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+// waitLeader waits for an agreed leader, at most timeout or until stop.
+func waitLeader(c *node.Cluster, timeout time.Duration, stop <-chan struct{}) int {
+	for end := time.Now().Add(timeout); time.Now().Before(end); {
 		if l, ok := c.LeaderAgreed(); ok {
 			return l
+		}
+		select {
+		case <-stop:
+			return 0
+		case <-time.After(20 * time.Millisecond):
 		}
 	}
 	return 0
@@ -163,7 +169,7 @@ func (w *Window) drawCaption(s Screen, now time.Time) {
 	}
 	head := "Lesson: " + w.caption.title
 	if w.caption.step > 0 {
-		head += "   step " + itoa(w.caption.step) + " of " + itoa(w.caption.of)
+		head += "   step " + strconv.Itoa(w.caption.step) + " of " + strconv.Itoa(w.caption.of)
 	}
 	hint := "Backspace: start again"
 	if w.caption.paused {
@@ -200,8 +206,6 @@ func wrap(text string, width float32, measure func(string) float32) []string {
 	return lines
 }
 
-func itoa(n int) string { return strconv.Itoa(n) }
-
 // drawMenu draws the lesson menu: press a number to start one.
 func (w *Window) drawMenu() {
 	width, height := float32(rl.GetScreenWidth()), float32(rl.GetScreenHeight())
@@ -215,6 +219,6 @@ func (w *Window) drawMenu() {
 		if l, err := lesson.Load(n); err == nil {
 			title = l.Title
 		}
-		w.fonts.text(itoa(i+1)+"   "+title, box.X+24, box.Y+60+float32(i)*36, 20, rl.NewColor(245, 190, 40, 255))
+		w.fonts.text(strconv.Itoa(i+1)+"   "+title, box.X+24, box.Y+60+float32(i)*36, 20, rl.NewColor(245, 190, 40, 255))
 	}
 }
