@@ -20,6 +20,67 @@ import (
 // as a person would: keys and clicks held across frames with xdotool, and
 // the events file to see what happened.
 
+// window is the real binary running in a private Xvfb.
+type window struct {
+	display, dir, events string
+	stdout, stderr       testenv.Buffer
+	exited               chan error
+}
+
+// startWindow starts raftian (race-built) under a private Xvfb with an
+// events file and waits for its window.
+func startWindow(t *testing.T, args ...string) *window {
+	t.Helper()
+	needTools(t, "Xvfb", "xdotool")
+	w := &window{dir: t.TempDir(), display: startXvfb(t), exited: make(chan error, 1)}
+	w.events = filepath.Join(w.dir, "events.jsonl")
+	cmd := exec.Command(buildRaftian(t), append([]string{"--storage", "memory", "--events", w.events}, args...)...)
+	cmd.Dir = w.dir
+	cmd.Env = append(os.Environ(), "DISPLAY="+w.display, "GORACE=halt_on_error=1")
+	cmd.Stdout, cmd.Stderr = &w.stdout, &w.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { w.exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			<-w.exited
+		}
+	})
+	xdo(t, w.display, "search", "--sync", "--name", "^Raftian$")
+	return w
+}
+
+// quit presses Esc and checks that the program exits 0 without a panic or
+// a data race.
+func (w *window) quit(t *testing.T) {
+	t.Helper()
+	press(t, w.display, "Escape")
+	select {
+	case err := <-w.exited:
+		if err != nil {
+			t.Fatalf("exit: %v\nstderr:\n%s", err, w.stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Esc did not quit")
+	}
+	if s := w.stderr.String(); strings.Contains(s, "panic") || strings.Contains(s, "DATA RACE") {
+		t.Fatalf("stderr:\n%s", s)
+	}
+}
+
+// hasEvent reports whether the events file has an event for which match
+// is true.
+func (w *window) hasEvent(t *testing.T, match func(map[string]any) bool) bool {
+	for _, ev := range events(t, w.events) {
+		if match(ev) {
+			return true
+		}
+	}
+	return false
+}
+
 func needTools(t *testing.T, tools ...string) {
 	t.Helper()
 	for _, tool := range tools {
@@ -121,45 +182,18 @@ func press(t *testing.T, display, key string) {
 }
 
 func TestWindowEndToEnd(t *testing.T) {
-	needTools(t, "Xvfb", "xdotool")
-	dir := t.TempDir()
-	bin := buildRaftian(t)
-	display := startXvfb(t)
-	evFile := filepath.Join(dir, "events.jsonl")
-	cmd := exec.Command(bin, "--storage", "memory", "--events", evFile,
-		"--config", testConfigFile(t, "[window]\nwidth = 1600\nheight = 900\n"))
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "DISPLAY="+display, "GORACE=halt_on_error=1")
-	var stdout, stderr testenv.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			<-exited
-		}
-	}()
-
-	wid := xdo(t, display, "search", "--sync", "--name", "^Raftian$")
+	w := startWindow(t, "--config", testConfigFile(t, "[window]\nwidth = 1600\nheight = 900\n"))
 	var leader, term int
 	waitUntil(t, "a first leader", func() bool {
-		leader, term = agreedLeader(events(t, evFile), 5)
+		leader, term = agreedLeader(events(t, w.events), 5)
 		return leader != 0
 	})
 
 	// L crashes the leader; a new one is elected in a higher term.
-	press(t, display, "l")
+	press(t, w.display, "l")
 	waitUntil(t, "the crash and a new leader", func() bool {
-		evs := events(t, evFile)
-		crashed := false
-		for _, ev := range evs {
-			crashed = crashed || (ev["type"] == "crash" && num(ev, "node") == leader)
-		}
-		l, tm := agreedLeader(evs, 5)
+		crashed := w.hasEvent(t, func(ev map[string]any) bool { return ev["type"] == "crash" && num(ev, "node") == leader })
+		l, tm := agreedLeader(events(t, w.events), 5)
 		return crashed && l != 0 && l != leader && tm > term
 	})
 
@@ -171,25 +205,23 @@ func TestWindowEndToEnd(t *testing.T) {
 	}
 	screen := ui.LayoutScreen(1600, 900, 5)
 	city := ui.CityRects(ui.LayoutPane(screen.Panes[from-1]).Cities, 5)[to-1]
-	xdo(t, display, "mousemove", "--window", wid, fmt.Sprint(int(city.X+city.W/2)), fmt.Sprint(int(city.Y+city.H/2)))
-	xdo(t, display, "mousedown", "1")
+	wid := xdo(t, w.display, "search", "--name", "^Raftian$")
+	xdo(t, w.display, "mousemove", "--window", wid, fmt.Sprint(int(city.X+city.W/2)), fmt.Sprint(int(city.Y+city.H/2)))
+	xdo(t, w.display, "mousedown", "1")
 	time.Sleep(150 * time.Millisecond)
-	xdo(t, display, "mouseup", "1")
+	xdo(t, w.display, "mouseup", "1")
 	waitUntil(t, fmt.Sprintf("player %d's attack on %d to commit", from, to), func() bool {
-		for _, ev := range events(t, evFile) {
-			if ev["type"] == "commit" && num(ev, "from") == from && num(ev, "to") == to && num(ev, "via") == from {
-				return true
-			}
-		}
-		return false
+		return w.hasEvent(t, func(ev map[string]any) bool {
+			return ev["type"] == "commit" && num(ev, "from") == from && num(ev, "to") == to && num(ev, "via") == from
+		})
 	})
 
 	// F12 saves one screenshot and says where.
 	time.Sleep(300 * time.Millisecond) // let the attack reach every pane
-	press(t, display, "F12")
+	press(t, w.display, "F12")
 	var shot string
 	waitUntil(t, "the screenshot's path on stdout", func() bool {
-		for _, line := range strings.Split(stdout.String(), "\n") {
+		for _, line := range strings.Split(w.stdout.String(), "\n") {
 			if p, ok := strings.CutPrefix(line, "screenshot saved: "); ok {
 				shot = p
 				return true
@@ -198,31 +230,15 @@ func TestWindowEndToEnd(t *testing.T) {
 		return false
 	})
 	checkScreenshot(t, shot, screen, leader)
-	if left, _ := filepath.Glob(filepath.Join(dir, "screenshot*.png")); len(left) != 0 {
+	if left, _ := filepath.Glob(filepath.Join(w.dir, "screenshot*.png")); len(left) != 0 {
 		t.Errorf("raylib's own screenshot file was left behind: %v", left)
 	}
 
-	press(t, display, "h")
+	press(t, w.display, "h")
 	waitUntil(t, "the heal event", func() bool {
-		for _, ev := range events(t, evFile) {
-			if ev["type"] == "heal" {
-				return true
-			}
-		}
-		return false
+		return w.hasEvent(t, func(ev map[string]any) bool { return ev["type"] == "heal" })
 	})
-	press(t, display, "Escape")
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Fatalf("exit: %v\nstderr:\n%s", err, stderr.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("Esc did not quit")
-	}
-	if s := stderr.String(); strings.Contains(s, "panic") || strings.Contains(s, "DATA RACE") {
-		t.Fatalf("stderr:\n%s", s)
-	}
+	w.quit(t)
 }
 
 // checkScreenshot checks that the picture shows the panes: each pane
@@ -302,40 +318,15 @@ func TestBenchQuickPrintsEveryRow(t *testing.T) {
 // A lesson plays in the window: its steps' attacks commit, and Esc still
 // quits cleanly while it runs.
 func TestWindowPlaysALesson(t *testing.T) {
-	needTools(t, "Xvfb", "xdotool")
-	dir := t.TempDir()
-	bin := buildRaftian(t)
-	display := startXvfb(t)
-	evFile := filepath.Join(dir, "events.jsonl")
-	cmd := exec.Command(bin, "--storage", "memory", "--events", evFile, "--lesson", "first-election",
-		"--config", testConfigFile(t, ""))
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "DISPLAY="+display, "GORACE=halt_on_error=1")
-	var stderr testenv.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	xdo(t, display, "search", "--sync", "--name", "^Raftian$")
+	w := startWindow(t, "--lesson", "first-election", "--config", testConfigFile(t, ""))
 	waitUntil(t, "the lesson's attacks to commit", func() bool {
 		got := map[string]bool{}
-		for _, ev := range events(t, evFile) {
+		for _, ev := range events(t, w.events) {
 			if ev["type"] == "commit" {
 				got[fmt.Sprintf("%d→%d", num(ev, "from"), num(ev, "to"))] = true
 			}
 		}
 		return got["1→2"] && got["3→4"]
 	})
-	press(t, display, "Escape")
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Fatalf("exit: %v\n%s", err, stderr.String())
-		}
-	case <-time.After(30 * time.Second):
-		cmd.Process.Kill()
-		t.Fatal("Esc did not quit during a lesson")
-	}
+	w.quit(t)
 }

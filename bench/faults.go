@@ -36,7 +36,7 @@ func (b *bench) failover() error {
 		}
 		times = append(times, time.Since(t0))
 		c.Restart(leader)
-		if !waitConverged(c, 20*time.Second) {
+		if !c.WaitConverged(20 * time.Second) {
 			return errors.New("failover: no convergence after restart")
 		}
 	}
@@ -46,17 +46,6 @@ func (b *bench) failover() error {
 		Ratio: f(p50 / timeout), Target: fmt.Sprintf("p50 ≤ 1.5 × election timeout (%.0f ms)", 1.5*timeout),
 		Met: t(p50 <= 1.5*timeout), Note: fmt.Sprintf("%d trials; reference: election timeout", trials)})
 	return nil
-}
-
-func waitConverged(c *node.Cluster, timeout time.Duration) bool {
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if _, ok := c.LeaderAgreed(); ok && c.Converged() {
-			return true
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-	return false
 }
 
 // heal: a follower isolated for a while under load catches up after the
@@ -145,7 +134,7 @@ func (b *bench) catchUp() error {
 	if err := c.Restart(down); err != nil {
 		return err
 	}
-	if !waitConverged(c, 30*time.Second) {
+	if !c.WaitConverged(30 * time.Second) {
 		return errors.New("catch-up: no convergence")
 	}
 	took := time.Since(t0)

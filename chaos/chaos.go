@@ -75,7 +75,7 @@ func Run(cfg config.Config, opts Options) (Result, error) {
 	for i := 1; i <= c.Size(); i++ {
 		c.Restart(i) // an error means it is up already
 	}
-	converged := waitConverged(c, 60*time.Second)
+	converged := c.WaitConverged(60 * time.Second)
 	watch.stop()
 
 	res := Result{Faults: len(faults)}
@@ -114,17 +114,6 @@ func Run(cfg config.Config, opts Options) (Result, error) {
 type check struct {
 	name string
 	run  func() (string, error)
-}
-
-func waitConverged(c *node.Cluster, timeout time.Duration) bool {
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if _, ok := c.LeaderAgreed(); ok && c.Converged() {
-			return true
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return false
 }
 
 func convergence(c *node.Cluster, ok bool) (string, error) {

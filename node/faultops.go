@@ -56,22 +56,17 @@ func (c *Cluster) Restart(i int) error {
 }
 
 // Isolate cuts every link to and from replica i.
-func (c *Cluster) Isolate(i int) error {
-	if _, err := c.replica(i); err != nil {
-		return err
-	}
-	c.net.faults.setIsolated(i, true)
-	c.events.emit(Event{Type: EvIsolate, Node: i})
-	return nil
-}
+func (c *Cluster) Isolate(i int) error { return c.setIsolated(i, true, EvIsolate) }
 
 // Rejoin undoes Isolate for replica i; a partition, if any, still holds.
-func (c *Cluster) Rejoin(i int) error {
+func (c *Cluster) Rejoin(i int) error { return c.setIsolated(i, false, EvRejoin) }
+
+func (c *Cluster) setIsolated(i int, on bool, event string) error {
 	if _, err := c.replica(i); err != nil {
 		return err
 	}
-	c.net.faults.setIsolated(i, false)
-	c.events.emit(Event{Type: EvRejoin, Node: i})
+	c.net.faults.setIsolated(i, on)
+	c.events.emit(Event{Type: event, Node: i})
 	return nil
 }
 

@@ -177,3 +177,14 @@ func contains(xs []int, x int) bool {
 	}
 	return false
 }
+
+// WaitConverged waits until the replicas agree on a leader and have
+// converged, at most timeout, and reports whether they did.
+func (c *Cluster) WaitConverged(timeout time.Duration) bool {
+	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if _, ok := c.LeaderAgreed(); ok && c.Converged() {
+			return true
+		}
+	}
+	return false
+}
