@@ -23,12 +23,14 @@ func (w *Window) update(now time.Time) {
 	}
 	w.timeline.Observe(now, states)
 
-	var msgs []node.Message
-	msgs, w.tapSeq = w.c.Tap().Since(w.tapSeq, msgs)
+	// The buffers are kept between frames: a frame allocates as little as
+	// it can.
+	w.msgBuf, w.tapSeq = w.c.Tap().Since(w.tapSeq, w.msgBuf[:0])
+	msgs := w.msgBuf
 	w.msgs.Add(msgs, now, w.showMsgs)
 
-	var evs []node.Event
-	evs, w.evSeq, _ = w.c.Events().Since(w.evSeq, evs)
+	w.evBuf, w.evSeq, _ = w.c.Events().Since(w.evSeq, w.evBuf[:0])
+	evs := w.evBuf
 	for _, e := range evs {
 		w.markEvent(now, e)
 	}
@@ -64,12 +66,8 @@ func (w *Window) describeWorld(i int, st node.ReplicaStatus) {
 	if st.World == nil {
 		return
 	}
-	rec := st.World.Recent()
-	if len(rec) == 0 {
-		return
-	}
-	last := rec[len(rec)-1]
-	if last.Index <= w.seen[i] {
+	last, ok := st.World.Last()
+	if !ok || last.Index <= w.seen[i] {
 		return
 	}
 	w.seen[i] = last.Index

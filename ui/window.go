@@ -49,6 +49,8 @@ type Window struct {
 	msgs     *MessageView
 	tapSeq   uint64
 	evSeq    uint64
+	msgBuf   []node.Message
+	evBuf    []node.Event
 	notes    []note   // each pane's message line
 	seen     []uint64 // per pane: last world result described
 	pending  []pending

@@ -115,6 +115,15 @@ func (w *World) Recent() []Result {
 	return out
 }
 
+// Last returns the newest result, if there is one, without copying the
+// rest: the window asks every frame.
+func (w *World) Last() (Result, bool) {
+	if w.recentLen == 0 {
+		return Result{}, false
+	}
+	return w.recent[(w.recentNext-1+RecentSize)%RecentSize], true
+}
+
 // Apply applies the log entry at index and returns what it did. It never
 // panics: an entry that does not decode, or breaks a rule, is recorded as
 // rejected with its reason and changes nothing else.

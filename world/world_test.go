@@ -219,6 +219,12 @@ func TestRecentKeepsTheLastResultsInOrder(t *testing.T) {
 		w.Apply(i, NewGame(ID{Proposer: 1, Seq: i}).Encode())
 	}
 	rec := w.Recent()
+	if last, ok := w.Last(); !ok || last != rec[len(rec)-1] {
+		t.Fatalf("Last() = %+v, %v; want the newest of Recent", last, ok)
+	}
+	if _, ok := New(3).Last(); ok {
+		t.Fatal("a new world has a last result")
+	}
 	if len(rec) != RecentSize {
 		t.Fatalf("len(Recent) = %d, want %d", len(rec), RecentSize)
 	}
