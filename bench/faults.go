@@ -129,7 +129,7 @@ func (b *bench) catchUp() error {
 		}()
 	}
 	wg.Wait()
-	_, seq, _ := c.Events().Since(0, nil)
+	_, seq := c.Events().Since(0, nil)
 	t0 := time.Now()
 	if err := c.Restart(down); err != nil {
 		return err
@@ -138,7 +138,7 @@ func (b *bench) catchUp() error {
 		return errors.New("catch-up: no convergence")
 	}
 	took := time.Since(t0)
-	evs, _, _ := c.Events().Since(seq, nil)
+	evs, _ := c.Events().Since(seq, nil)
 	bySnapshot := false
 	for _, e := range evs {
 		bySnapshot = bySnapshot || (e.Type == node.EvSnapshot && e.Dir == "received" && e.To == down)

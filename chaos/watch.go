@@ -55,7 +55,7 @@ func (w *watcher) run() {
 		}
 		before := seq
 		msgs, seq = w.c.Tap().Since(seq, msgs[:0])
-		evs, evSeq, _ = w.c.Events().Since(evSeq, evs[:0])
+		evs, evSeq = w.c.Events().Since(evSeq, evs[:0])
 		st := w.c.Status()
 		w.mu.Lock()
 		if len(msgs) > 0 && msgs[0].Seq > before+1 {

@@ -75,7 +75,7 @@ func TestLessonLeaderCrash(t *testing.T) {
 	if crashed == 0 {
 		t.Fatalf("no leader was crashed:\n%s", out)
 	}
-	evs, _, _ := c.Events().Since(0, nil)
+	evs, _ := c.Events().Since(0, nil)
 	var oldTerm uint64
 	for _, e := range evs {
 		if e.Type == node.EvLeader && e.Leader != nil && *e.Leader == crashed && oldTerm == 0 {
@@ -143,7 +143,7 @@ func TestLessonSplitBrain(t *testing.T) {
 func TestLessonSnapshot(t *testing.T) {
 	c, out := runLesson(t, "snapshot")
 	crashed := crashedReplica(out)
-	evs, _, _ := c.Events().Since(0, nil)
+	evs, _ := c.Events().Since(0, nil)
 	got := false
 	for _, e := range evs {
 		got = got || (e.Type == node.EvSnapshot && e.Dir == "received" && e.To == crashed)
@@ -160,7 +160,7 @@ func TestLessonSnapshot(t *testing.T) {
 // return forces a new election; with PreVote neither happens.
 func TestLessonPreVote(t *testing.T) {
 	c, out := runLesson(t, "prevote")
-	evs, _, _ := c.Events().Since(0, nil)
+	evs, _ := c.Events().Since(0, nil)
 	type phase struct {
 		lone             int
 		leaderTerm       uint64 // the leader's term when the follower was cut off
@@ -211,7 +211,7 @@ func TestLessonPreVote(t *testing.T) {
 // election and none became leader; then a leader in a higher term.
 func TestLessonSplitVote(t *testing.T) {
 	c, out := runLesson(t, "split-vote")
-	evs, _, _ := c.Events().Since(0, nil)
+	evs, _ := c.Events().Since(0, nil)
 	crashed := false
 	var crashTerm uint64
 	first := map[uint64]map[int]int{} // term → replica → first leader it reported in that term

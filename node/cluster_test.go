@@ -14,7 +14,7 @@ import (
 // leadersByTerm collects, from the leader events so far, which replicas
 // were reported as leader in each term.
 func leadersByTerm(c *Cluster) map[uint64]map[int]bool {
-	evs, _, _ := c.Events().Since(0, nil)
+	evs, _ := c.Events().Since(0, nil)
 	out := map[uint64]map[int]bool{}
 	for _, e := range evs {
 		if e.Type == EvLeader && e.Leader != nil && *e.Leader != 0 {
@@ -214,13 +214,13 @@ func TestRestartedFollowerCatchesUpBySnapshot(t *testing.T) {
 	for i := 0; i < n; i++ {
 		mustCommit(t, cl.NewGame(leader))
 	}
-	_, seq, _ := c.Events().Since(0, nil)
+	_, seq := c.Events().Since(0, nil)
 	if err := c.Restart(down); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, 30*time.Second, "convergence after restart", c.Converged)
 	waitFor(t, 10*time.Second, "a snapshot received by the restarted replica", func() bool {
-		evs, _, _ := c.Events().Since(seq, nil)
+		evs, _ := c.Events().Since(seq, nil)
 		for _, e := range evs {
 			if e.Type == EvSnapshot && e.Dir == "received" && e.To == down {
 				return true

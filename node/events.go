@@ -60,9 +60,8 @@ const EventsSize = 4096
 type Events struct {
 	start time.Time
 
-	mu      sync.Mutex
-	ring    ring[Event]
-	changed chan struct{} // closed and replaced on every event
+	mu   sync.Mutex
+	ring ring[Event]
 
 	out     *bufio.Writer
 	pending []Event
@@ -71,7 +70,7 @@ type Events struct {
 }
 
 func newEvents(start time.Time, out io.Writer) *Events {
-	e := &Events{start: start, ring: newRing[Event](EventsSize), changed: make(chan struct{})}
+	e := &Events{start: start, ring: newRing[Event](EventsSize)}
 	if out != nil {
 		e.out = bufio.NewWriter(out)
 		e.wake = make(chan struct{}, 1)
@@ -86,8 +85,6 @@ func (e *Events) emit(ev Event) {
 	e.mu.Lock()
 	ev.Seq = e.ring.next
 	e.ring.add(ev)
-	close(e.changed)
-	e.changed = make(chan struct{})
 	if e.wake != nil { // writing to a file, and not closed yet
 		e.pending = append(e.pending, ev)
 		select {
@@ -99,13 +96,11 @@ func (e *Events) emit(ev Event) {
 }
 
 // Since appends the events after seq that are still in the ring to out
-// and returns it with the seq to ask for next time, and a channel that is
-// closed when another event arrives.
-func (e *Events) Since(seq uint64, out []Event) ([]Event, uint64, <-chan struct{}) {
+// and returns it with the seq to ask for next time.
+func (e *Events) Since(seq uint64, out []Event) ([]Event, uint64) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out, last := e.ring.since(seq, out)
-	return out, last, e.changed
+	return e.ring.since(seq, out)
 }
 
 func (e *Events) write(wake <-chan struct{}) {

@@ -29,7 +29,7 @@ func (w *Window) update(now time.Time) {
 	msgs := w.msgBuf
 	w.msgs.Add(msgs, now, w.showMsgs)
 
-	w.evBuf, w.evSeq, _ = w.c.Events().Since(w.evSeq, w.evBuf[:0])
+	w.evBuf, w.evSeq = w.c.Events().Since(w.evSeq, w.evBuf[:0])
 	evs := w.evBuf
 	for _, e := range evs {
 		w.markEvent(now, e)
