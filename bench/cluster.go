@@ -38,23 +38,12 @@ func (b *bench) start(storage string, opts node.Options, engine string) (*node.C
 		cleanup()
 		return nil, nil, err
 	}
-	if _, err := waitLeader(c, 20*time.Second); err != nil {
+	if _, ok := c.WaitLeader(20 * time.Second); !ok {
 		c.Close()
 		cleanup()
-		return nil, nil, err
+		return nil, nil, errors.New("no leader")
 	}
 	return c, func() { c.Close(); cleanup() }, nil
-}
-
-func waitLeader(c *node.Cluster, timeout time.Duration) (int, error) {
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if l, ok := c.LeaderAgreed(); ok {
-			return l, nil
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-	return 0, errors.New("no leader")
 }
 
 // applyWaiter tells when every replica has applied a command.

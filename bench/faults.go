@@ -25,9 +25,9 @@ func (b *bench) failover() error {
 	cl := c.NewClient()
 	var times []time.Duration
 	for i := 0; i < trials; i++ {
-		leader, err := waitLeader(c, 20*time.Second)
-		if err != nil {
-			return err
+		leader, ok := c.WaitLeader(20 * time.Second)
+		if !ok {
+			return errors.New("no leader")
 		}
 		t0 := time.Now()
 		c.Crash(leader)
@@ -60,9 +60,9 @@ func (b *bench) heal() error {
 	defer stop()
 	var times []time.Duration
 	for i := 0; i < trials; i++ {
-		leader, err := waitLeader(c, 20*time.Second)
-		if err != nil {
-			return err
+		leader, ok := c.WaitLeader(20 * time.Second)
+		if !ok {
+			return errors.New("no leader")
 		}
 		lone := leader%c.Size() + 1
 		ctx, cancel := context.WithCancel(context.Background())

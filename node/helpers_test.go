@@ -73,12 +73,10 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 
 func waitLeader(t *testing.T, c *Cluster) int {
 	t.Helper()
-	var leader int
-	waitFor(t, 20*time.Second, "an agreed leader", func() bool {
-		l, ok := c.LeaderAgreed()
-		leader = l
-		return ok
-	})
+	leader, ok := c.WaitLeader(20 * time.Second)
+	if !ok {
+		t.Fatalf("timed out after 20s waiting for an agreed leader:%s", describe(c))
+	}
 	return leader
 }
 

@@ -38,7 +38,7 @@ type Outcome struct {
 	Took   time.Duration
 }
 
-// Ticket is a proposal in flight. Done is closed when its Outcome is known.
+// Ticket is a proposal in flight. Done is closed when its outcome is known.
 type Ticket struct {
 	done    chan struct{}
 	outcome Outcome
@@ -47,14 +47,11 @@ type Ticket struct {
 // Done returns a channel closed when the outcome is known.
 func (t *Ticket) Done() <-chan struct{} { return t.done }
 
-// Outcome returns the outcome; call it after Done is closed.
-func (t *Ticket) Outcome() Outcome {
+// Wait blocks until the outcome is known, and returns it.
+func (t *Ticket) Wait() Outcome {
 	<-t.done
 	return t.outcome
 }
-
-// Wait blocks until the outcome is known.
-func (t *Ticket) Wait() Outcome { return t.Outcome() }
 
 // Reasons a proposal fails.
 const (

@@ -104,9 +104,13 @@ func campaigning(camp campaign, contact, now time.Time, electionTimeout time.Dur
 }
 
 // Leader returns the replica that leads in the highest term, or 0.
-func (c *Cluster) Leader() int {
+func (c *Cluster) Leader() int { return LeaderOf(c.Status()) }
+
+// LeaderOf returns the replica that leads in the highest term in status,
+// or 0.
+func LeaderOf(status []ReplicaStatus) int {
 	best, term := 0, uint64(0)
-	for _, s := range c.Status() {
+	for _, s := range status {
 		if s.Role == RoleLeader && s.Term >= term {
 			best, term = s.ID, s.Term
 		}
@@ -176,6 +180,17 @@ func contains(xs []int, x int) bool {
 		}
 	}
 	return false
+}
+
+// WaitLeader waits until the replicas agree on a leader, at most timeout,
+// and returns it.
+func (c *Cluster) WaitLeader(timeout time.Duration) (int, bool) {
+	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
+		if l, ok := c.LeaderAgreed(); ok {
+			return l, true
+		}
+	}
+	return 0, false
 }
 
 // WaitConverged waits until the replicas agree on a leader and have

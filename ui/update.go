@@ -39,7 +39,7 @@ func (w *Window) update(now time.Time) {
 	for _, p := range w.pending {
 		select {
 		case <-p.ticket.Done():
-			w.finished(p.ticket.Outcome())
+			w.finished(p.ticket.Wait())
 		default:
 			w.pending[k] = p
 			k++
@@ -168,24 +168,13 @@ func (w *Window) autoPlay(now time.Time) {
 			w.attack(p, rivals[w.rng.IntN(len(rivals))])
 		}
 	}
-	if l := leaderOf(w.snap.status); l != 0 && now.After(w.nextGame) {
+	if l := node.LeaderOf(w.snap.status); l != 0 && now.After(w.nextGame) {
 		if wd := w.snap.status[l-1].World; wd != nil && alive(wd) <= 1 {
 			w.rec.Record("newgame")
 			w.c.NewGame(l)
 			w.nextGame = now.Add(autoInterval) // let the winner be seen
 		}
 	}
-}
-
-// leaderOf returns the replica that leads in the highest term, or 0.
-func leaderOf(status []node.ReplicaStatus) int {
-	best, term := 0, uint64(0)
-	for _, st := range status {
-		if st.Role == node.RoleLeader && st.Term >= term {
-			best, term = st.ID, st.Term
-		}
-	}
-	return best
 }
 
 func alive(wd *world.World) int {
