@@ -172,7 +172,7 @@ func (s *session) run(cmd Command) {
 			}
 			groups = [][]int{{l, l%c.Size() + 1}, rest}
 		}
-		s.rec.Record("partition %s", strings.ReplaceAll(groupsText(groups), " ", ""))
+		s.rec.Record("partition %s", node.GroupsText(groups))
 		s.check(c.Partition(groups), "partitioned %s", groupsText(groups))
 	case "link":
 		s.link(cmd)
@@ -297,12 +297,9 @@ func (s *session) wait(cmd Command) {
 
 func since(t time.Time) time.Duration { return time.Since(t).Round(time.Millisecond) }
 
+// groupsText spaces the groups out for reading: "1,2 | 3,4,5".
 func groupsText(groups [][]int) string {
-	parts := make([]string, len(groups))
-	for i, g := range groups {
-		parts[i] = strings.Trim(strings.Join(strings.Fields(fmt.Sprint(g)), ","), "[]")
-	}
-	return strings.Join(parts, " | ")
+	return strings.ReplaceAll(node.GroupsText(groups), "|", " | ")
 }
 
 func (s *session) statusTable() {

@@ -2,6 +2,8 @@ package node
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/raftian/raftian/config"
@@ -97,6 +99,20 @@ func (c *Cluster) Partition(groups [][]int) error {
 	c.net.faults.partition(groups)
 	c.events.emit(Event{Type: EvPartition, Groups: groups})
 	return nil
+}
+
+// GroupsText writes partition groups the way the partition command takes
+// them: "1,2|3,4,5".
+func GroupsText(groups [][]int) string {
+	parts := make([]string, len(groups))
+	for i, g := range groups {
+		ids := make([]string, len(g))
+		for j, r := range g {
+			ids[j] = strconv.Itoa(r)
+		}
+		parts[i] = strings.Join(ids, ",")
+	}
+	return strings.Join(parts, "|")
 }
 
 // SetLink makes the one-way link from replica a to replica b lose a

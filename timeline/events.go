@@ -68,19 +68,7 @@ func FromEvents(n int, evs []node.Event) *Timeline {
 func MarkerLabel(e node.Event) string {
 	switch e.Type {
 	case node.EvPartition:
-		s := ""
-		for i, g := range e.Groups {
-			if i > 0 {
-				s += "|"
-			}
-			for j, r := range g {
-				if j > 0 {
-					s += ","
-				}
-				s += string(rune('0' + r))
-			}
-		}
-		return s
+		return node.GroupsText(e.Groups)
 	case node.EvReconfigure:
 		return e.Reason
 	}

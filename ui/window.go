@@ -287,7 +287,7 @@ func (w *Window) apply(in Intent) {
 		}
 		groups := presets[w.preset]
 		w.preset++
-		w.rec.Record("partition %s", strings.ReplaceAll(strings.NewReplacer("{", "", "}", "").Replace(groupsText(groups)), " ", ""))
+		w.rec.Record("partition %s", node.GroupsText(groups))
 		w.job(func() error { return c.Partition(groups) }, "partition %s", groupsText(groups))
 	case Heal:
 		w.preset = 0
@@ -358,10 +358,10 @@ func (w *Window) attack(from, to int) {
 	w.pending = append(w.pending, pending{from: from, to: to, ticket: w.c.Attack(from, from, to)})
 }
 
+// groupsText writes the groups as sets: "{1,2} | {3,4,5}".
 func groupsText(groups [][]int) string {
-	parts := make([]string, len(groups))
-	for i, g := range groups {
-		parts[i] = "{" + strings.Trim(strings.Join(strings.Fields(fmt.Sprint(g)), ","), "[]") + "}"
+	if len(groups) == 0 {
+		return ""
 	}
-	return strings.Join(parts, " | ")
+	return "{" + strings.ReplaceAll(node.GroupsText(groups), "|", "} | {") + "}"
 }
