@@ -10,25 +10,6 @@ import (
 	"github.com/raftian/raftian/node"
 )
 
-// RoleColor is the colour of a role on the timeline, "#rrggbb"; the window
-// uses the same.
-func RoleColor(r node.Role, isolated bool) string {
-	if isolated && r != node.RoleDown {
-		return "#963a2c"
-	}
-	switch r {
-	case node.RoleLeader:
-		return "#f5be28"
-	case node.RoleCandidate:
-		return "#ff7828"
-	case node.RolePreCandidate:
-		return "#e6aa6e"
-	case node.RoleFollower:
-		return "#506e96"
-	}
-	return "#46464c"
-}
-
 // SVG draws the whole timeline as an SVG picture: one lane per replica
 // (named by names) coloured by role, terms where they change, fault
 // markers, and a time axis in seconds.
@@ -61,7 +42,7 @@ func SVG(w io.Writer, t *Timeline, names []string) error {
 			}
 			x0, x1 := x(s.Start), x(e)
 			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s term %d</title></rect>`+"\n",
-				x0, y+2, max(x1-x0, 0.5), laneH-4, RoleColor(s.State.Role, s.State.Isolated), s.State.Role, s.State.Term)
+				x0, y+2, max(x1-x0, 0.5), laneH-4, RoleRGB(s.State.Role, s.State.Isolated).Hex(), s.State.Role, s.State.Term)
 			if s.State.Term != 0 && s.State.Term != prevTerm && x1-x0 > 12 {
 				fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="#101218">%d</text>`+"\n", x0+3, y+laneH/2+4, s.State.Term)
 			}
@@ -75,10 +56,7 @@ func SVG(w io.Writer, t *Timeline, names []string) error {
 		if m.Lane >= 1 && m.Lane <= n {
 			y0, y1 = top+laneH*float64(m.Lane-1), top+laneH*float64(m.Lane)
 		}
-		c := map[string]string{node.EvCrash: "#ff6e64", node.EvRestart: "#78e68c", node.EvHeal: "#78e68c", node.EvRejoin: "#78e68c"}[m.Type]
-		if c == "" {
-			c = "#f0f0ff"
-		}
+		c := MarkerRGB(m.Type).Hex()
 		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="2"/>`+"\n", x(m.At), y0, x(m.At), y1, c)
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="%s" font-size="10">%s</text>`+"\n", x(m.At)+3, y0+10, c, html.EscapeString(m.Label))
 	}
@@ -97,7 +75,7 @@ func SVG(w io.Writer, t *Timeline, names []string) error {
 	}{{node.RoleLeader, false, "leader"}, {node.RoleFollower, false, "follower"}, {node.RoleCandidate, false, "candidate"},
 		{node.RolePreCandidate, false, "pre-candidate"}, {node.RoleDown, false, "down"}, {node.RoleFollower, true, "isolated"}} {
 		fmt.Fprintf(&b, `<rect x="%.0f" y="12" width="14" height="14" fill="%s"/><text x="%.0f" y="24" fill="#e8eaf0">%s</text>`+"\n",
-			lx, RoleColor(k.role, k.isolated), lx+18, k.name)
+			lx, RoleRGB(k.role, k.isolated).Hex(), lx+18, k.name)
 		lx += 120
 	}
 	b.WriteString("</svg>\n")

@@ -8,6 +8,7 @@ import (
 	rl "github.com/gen2brain/raylib-go/raylib"
 
 	"github.com/raftian/raftian/node"
+	"github.com/raftian/raftian/timeline"
 )
 
 var (
@@ -17,27 +18,14 @@ var (
 	textColor  = rl.NewColor(232, 234, 240, 255)
 	dimText    = rl.NewColor(150, 156, 172, 255)
 	alarmText  = rl.NewColor(255, 110, 100, 255)
-	wallColor  = rl.NewColor(150, 58, 44, 255)
+	wallColor  = color(timeline.RoleRGB(node.RoleFollower, true))
 	mortar     = rl.NewColor(70, 30, 24, 255)
 )
 
 // roleColor is the colour of a role's badge and timeline lane.
-func roleColor(r node.Role, isolated bool) rl.Color {
-	if isolated && r != node.RoleDown {
-		return wallColor
-	}
-	switch r {
-	case node.RoleLeader:
-		return rl.NewColor(245, 190, 40, 255)
-	case node.RoleCandidate:
-		return rl.NewColor(255, 120, 40, 255)
-	case node.RolePreCandidate:
-		return rl.NewColor(230, 170, 110, 255)
-	case node.RoleFollower:
-		return rl.NewColor(80, 110, 150, 255)
-	}
-	return rl.NewColor(70, 70, 76, 255) // down
-}
+func roleColor(r node.Role, isolated bool) rl.Color { return color(timeline.RoleRGB(r, isolated)) }
+
+func color(c timeline.RGB) rl.Color { return rl.NewColor(c.R, c.G, c.B, 255) }
 
 func roleBadge(st node.ReplicaStatus) string {
 	switch {

@@ -63,15 +63,7 @@ func (w *Window) drawTimeline(r Rect, now time.Time) {
 	}
 }
 
-func markerColor(t string) rl.Color {
-	switch t {
-	case node.EvCrash:
-		return alarmText
-	case node.EvRestart, node.EvHeal, node.EvRejoin:
-		return rl.NewColor(120, 230, 140, 255)
-	}
-	return rl.NewColor(240, 240, 255, 255)
-}
+func markerColor(t string) rl.Color { return color(timeline.MarkerRGB(t)) }
 
 // drawHint draws the one-line key summary and the frame statistics.
 func (w *Window) drawHint(r Rect) {
