@@ -30,6 +30,7 @@ func runChaos(args []string, stdout, stderr io.Writer) int {
 	duration := flags.Duration("duration", 30*time.Second, "how long to inject faults")
 	storage := flags.String("storage", config.StorageMemory, "`disk` or memory")
 	configFile := flags.String("config", "", "configuration `file` (ports, Raft timing)")
+	pipeline := flags.Int("pipeline", 0, "proposals each client keeps in flight (default 4)")
 	if err := flags.Parse(args); err != nil {
 		return 2
 	}
@@ -42,7 +43,7 @@ func runChaos(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	setLogger(stderr)
-	res, err := chaos.Run(cfg, chaos.Options{Seed: *seed, Duration: *duration, Out: stdout})
+	res, err := chaos.Run(cfg, chaos.Options{Seed: *seed, Duration: *duration, Out: stdout, Pipeline: *pipeline})
 	if err != nil {
 		fmt.Fprintf(stderr, "raftian chaos: %v\n", err)
 		return 1

@@ -62,22 +62,30 @@ func newApplyWaiter(n int) *applyWaiter {
 	return &applyWaiter{n: n, waiting: map[world.ID]*applied{}}
 }
 
+// expect returns a channel closed once every replica has applied id,
+// which may have happened already.
 func (a *applyWaiter) expect(id world.ID) <-chan struct{} {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	w := &applied{done: make(chan struct{})}
-	a.waiting[id] = w
-	return w.done
+	return a.entry(id).done
+}
+
+func (a *applyWaiter) entry(id world.ID) *applied {
+	w, ok := a.waiting[id]
+	if !ok {
+		w = &applied{done: make(chan struct{})}
+		a.waiting[id] = w
+	}
+	return w
 }
 
 func (a *applyWaiter) onApply(_ int, r world.Result) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if w, ok := a.waiting[r.ID]; ok {
+	if w := a.entry(r.ID); w.count < a.n {
 		w.count++
 		if w.count == a.n {
 			close(w.done)
-			delete(a.waiting, r.ID)
 		}
 	}
 }
@@ -101,18 +109,17 @@ func (b *bench) latency() error {
 		var lat []time.Duration
 		for i := 0; i < samples; i++ {
 			// A new game every so often keeps the cities alive.
-			id := cl.NextID()
-			cmd := world.Attack(id, via, via%c.Size()+1)
+			cmd := world.Command{Kind: world.KindAttack, From: via, To: via%c.Size() + 1}
 			if i%4 == 3 {
-				cmd = world.NewGame(id)
+				cmd = world.Command{Kind: world.KindNewGame}
 			}
-			done := aw.expect(id)
 			t0 := time.Now()
-			if o := cl.Propose(via, cmd).Wait(); !o.OK {
+			o := cl.Propose(via, cmd).Wait()
+			if !o.OK {
 				stop()
 				return fmt.Errorf("latency: attack failed: %s", o.Err)
 			}
-			<-done
+			<-aw.expect(o.Command.ID)
 			lat = append(lat, time.Since(t0))
 		}
 		// The same through the leader, until it is applied there: the part
@@ -203,13 +210,14 @@ func (b *bench) throughput() error {
 			return err
 		}
 		n := c.Size()
-		clients := make([]*node.Client, n*perPlayer)
+		// One client per player, its proposers pipelined in one session.
+		clients := make([]*node.Client, n)
 		for i := range clients {
 			clients[i] = c.NewClient()
 		}
-		rate := load(len(clients), d, func(w int) bool {
+		rate := load(n*perPlayer, d, func(w int) bool {
 			p := w%n + 1
-			return clients[w].Attack(p, p, p%n+1).Wait().OK
+			return clients[w%n].Attack(p, p, p%n+1).Wait().OK
 		})
 		stop()
 		b.add(Row{Figure: "throughput, " + storage, Rate: f(rate), Unit: "attacks/s",

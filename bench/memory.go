@@ -30,20 +30,21 @@ func (b *bench) memory() error {
 	}
 	defer stop()
 	n := c.Size()
-	clients := make([]*node.Client, n*perPlayer)
+	// One client per player, its proposers pipelined in one session.
+	clients := make([]*node.Client, n)
 	for i := range clients {
 		clients[i] = c.NewClient()
 	}
 	run := func() float64 {
 		var sent atomic.Int64
 		var wg sync.WaitGroup
-		for w := range clients {
+		for w := 0; w < n*perPlayer; w++ {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				p := w%n + 1
 				for sent.Add(1) <= int64(batch) {
-					clients[w].Attack(p, p, p%n+1).Wait()
+					clients[w%n].Attack(p, p, p%n+1).Wait()
 				}
 			}()
 		}

@@ -16,10 +16,11 @@ func testConfig(t *testing.T) config.Config {
 	return cfg
 }
 
-// A short chaos run: every check must pass.
+// A short chaos run with a fixed seed, so that a failure reproduces with
+// raftian chaos --seed 1: every check must pass.
 func TestShortChaosRun(t *testing.T) {
 	var out strings.Builder
-	seed := uint64(time.Now().UnixNano())
+	const seed = 1
 	res, err := Run(testConfig(t), Options{Seed: seed, Duration: 15 * time.Second, Out: &out})
 	t.Log("\n" + out.String())
 	if err != nil {

@@ -27,10 +27,13 @@ type recorder struct {
 	ops       []op
 	applies   map[int]map[uint64]world.Result // replica → log index → result
 	conflicts []string                        // a replica applied two things at one index
+	// firstSeen is when a replica first applied each command: whatever
+	// its client was told, it had taken effect by then.
+	firstSeen map[world.ID]time.Time
 }
 
 func newRecorder() *recorder {
-	return &recorder{applies: map[int]map[uint64]world.Result{}}
+	return &recorder{applies: map[int]map[uint64]world.Result{}, firstSeen: map[world.ID]time.Time{}}
 }
 
 // applied is the cluster's OnApply hook: it runs on dragonboat's apply
@@ -48,6 +51,9 @@ func (r *recorder) applied(replica int, res world.Result) {
 		r.conflicts = append(r.conflicts, fmt.Sprintf("replica %d applied %+v and then %+v at index %d", replica, old, res, res.Index))
 	}
 	m[res.Index] = res
+	if _, ok := r.firstSeen[res.ID]; !ok {
+		r.firstSeen[res.ID] = time.Now()
+	}
 }
 
 func (r *recorder) proposed(client int, call time.Time, o node.Outcome) {
@@ -112,15 +118,21 @@ func (r *recorder) stateMachineSafety() (string, error) {
 	return fmt.Sprintf("%d log indices agree on every replica that applied them", len(seq)), nil
 }
 
-// firstApplied maps each command id to its first application.
+// firstApplied maps each command id to its first application: the entry
+// the game's rules judged (a repeat, or a command too old or from a
+// forgotten session, was not judged).
 func firstApplied(seq []world.Result) map[world.ID]world.Result {
 	out := map[world.ID]world.Result{}
 	for _, res := range seq {
-		if _, ok := out[res.ID]; !ok && res.Reason != world.ReasonDuplicate {
+		if _, ok := out[res.ID]; !ok && judged(res) {
 			out[res.ID] = res
 		}
 	}
 	return out
+}
+
+func judged(res world.Result) bool {
+	return res.Reason != world.ReasonDuplicate && !res.Reason.Failed()
 }
 
 // exactlyOnce: no command takes effect twice, every acknowledged command
@@ -133,7 +145,7 @@ func (r *recorder) exactlyOnce() (string, error) {
 	times := map[world.ID]int{}
 	dups := 0
 	for _, res := range seq {
-		if res.Reason == world.ReasonDuplicate {
+		if !judged(res) {
 			dups++
 			continue
 		}
@@ -143,21 +155,25 @@ func (r *recorder) exactlyOnce() (string, error) {
 		}
 	}
 	first := firstApplied(seq)
-	failed, failedApplied := 0, 0
+	failed, failedApplied, repeated := 0, 0, 0
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, o := range r.ops {
 		if o.read {
 			continue
 		}
+		// An acknowledged command, repeated or not, must have been judged
+		// exactly once and the client told what that judgement was: a
+		// "duplicate" whose first attempt never took effect is a lie.
 		res, ok := first[o.cmd.ID]
 		switch {
 		case o.outcome.OK && !ok:
-			return "", fmt.Errorf("acknowledged command %v never took effect", o.cmd.ID)
-		case o.outcome.OK && o.outcome.Reason != world.ReasonDuplicate &&
-			(o.outcome.Reason != res.Reason || (res.Applied() && res.Kind == world.KindAttack && o.outcome.HP != res.HP)):
-			return "", fmt.Errorf("command %v: client told %v HP %d, world did %v HP %d",
-				o.cmd.ID, o.outcome.Reason, o.outcome.HP, res.Reason, res.HP)
+			return "", fmt.Errorf("acknowledged command %v (repeated=%v) never took effect", o.cmd.ID, o.outcome.Repeated)
+		case o.outcome.OK && (o.outcome.Reason != res.Reason || (res.Applied() && res.Kind == world.KindAttack && o.outcome.HP != res.HP)):
+			return "", fmt.Errorf("command %v: client told %v HP %d (repeated=%v), world did %v HP %d",
+				o.cmd.ID, o.outcome.Reason, o.outcome.HP, o.outcome.Repeated, res.Reason, res.HP)
+		case o.outcome.OK && o.outcome.Repeated:
+			repeated++
 		case !o.outcome.OK:
 			failed++
 			if ok {
@@ -165,8 +181,9 @@ func (r *recorder) exactlyOnce() (string, error) {
 			}
 		}
 	}
-	return fmt.Sprintf("%d commands applied at most once; %d failed or timed out, %d of them applied later; %d retries deduplicated",
-		len(times), failed, failedApplied, dups), nil
+	return fmt.Sprintf("%d commands applied at most once; %d failed or timed out, %d of them applied later; "+
+		"%d repeats and late attempts refused, %d acknowledged with the first attempt's result",
+		len(times), failed, failedApplied, dups, repeated), nil
 }
 
 // leaderCompleteness: every acknowledged command is in the final log that
@@ -178,7 +195,7 @@ func (r *recorder) leaderCompleteness(c *node.Cluster) (string, error) {
 	}
 	w := world.New(c.Size())
 	for _, res := range seq {
-		w.Apply(res.Index, world.Command{ID: res.ID, Kind: res.Kind, From: res.From, To: res.To}.Encode())
+		w.Apply(res.Index, res.Command().Encode())
 	}
 	for _, s := range c.Status() {
 		if s.World.Hash() != w.Hash() {

@@ -44,15 +44,15 @@ func (s *session) load(count int) {
 	}
 	s.rec.Record("load %d", count)
 	start := time.Now()
-	const workers = 32
+	const workers = 32 // pipelined in the session's client
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	committed := 0
+	cl := s.cl
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			cl := s.c.NewClient()
 			for i := w; i < count; i += workers {
 				var o node.Outcome
 				if i%4 == 3 {

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/raftian/raftian/node"
 )
 
 // Command is one parsed line of the headless language.
@@ -241,6 +243,9 @@ func (c *Command) parseAttack(args []string, n int) error {
 	if c.From, c.To, err = fromTo(args, n); err != nil {
 		return err
 	}
+	if c.From == c.To {
+		return errors.New("a player cannot attack itself")
+	}
 	c.Via = c.From
 	if len(args) == 4 {
 		c.Via, c.Who, err = replicaOrWho(args[3:], n, usage)
@@ -298,15 +303,23 @@ func (c *Command) parseLink(args []string, n int) error {
 			return errors.New("a link joins two different replicas")
 		}
 	}
+	given := map[string]bool{}
 	for i := first; i < len(args); i += 2 {
+		if given[args[i]] {
+			return fmt.Errorf("%s is given twice", args[i])
+		}
+		given[args[i]] = true
 		switch args[i] {
 		case "drop":
 			c.Drop, err = strconv.ParseFloat(args[i+1], 64)
 			if err != nil || !(c.Drop >= 0 && c.Drop <= 1) {
 				return fmt.Errorf("drop %q must be a fraction 0..1", args[i+1])
 			}
+			if c.Drop == 0 {
+				c.Drop = 0 // not -0
+			}
 		case "delay":
-			if c.Delay, err = duration(args[i+1]); err != nil {
+			if c.Delay, err = durationUpTo(args[i+1], node.MaxLinkDelay); err != nil {
 				return err
 			}
 		default:
@@ -329,10 +342,12 @@ func (c *Command) parseWait(args []string) error {
 	return nil
 }
 
-func duration(s string) (time.Duration, error) {
+func duration(s string) (time.Duration, error) { return durationUpTo(s, time.Hour) }
+
+func durationUpTo(s string, most time.Duration) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 || d > time.Hour {
-		return 0, fmt.Errorf("%q is not a duration like 500ms or 2s (at most 1h)", s)
+	if err != nil || d < 0 || d > most {
+		return 0, fmt.Errorf("%q is not a duration like 500ms or 2s (at most %v)", s, most)
 	}
 	return d, nil
 }

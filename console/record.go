@@ -62,7 +62,7 @@ func ReadInputs(r io.Reader) ([]Input, error) {
 // (counted from when c first has a leader), answering on out as the
 // console does.
 func Replay(c *node.Cluster, inputs []Input, out io.Writer) {
-	s := &session{c: c, out: out, names: playerNames(c)}
+	s := newSession(c, out, nil)
 	s.run(Command{Name: "wait", Until: "leader", Timeout: 30 * time.Second})
 	start := time.Now()
 	for _, in := range inputs {

@@ -18,7 +18,7 @@ import (
 // on out. It returns at "quit" or at the end of the input; closing the
 // cluster is the caller's job.
 func Run(c *node.Cluster, in io.Reader, out io.Writer, rec *Recorder) error {
-	s := &session{c: c, out: out, names: playerNames(c), rec: rec}
+	s := newSession(c, out, rec)
 	sc := bufio.NewScanner(in)
 	for sc.Scan() {
 		cmd, err := Parse(sc.Text(), c.Size())
@@ -46,7 +46,7 @@ type Session struct{ s *session }
 // NewSession returns a session on c answering on out and recording its
 // inputs to rec (which may be nil).
 func NewSession(c *node.Cluster, out io.Writer, rec *Recorder) *Session {
-	return &Session{s: &session{c: c, out: out, names: playerNames(c), rec: rec}}
+	return &Session{s: newSession(c, out, rec)}
 }
 
 // Exec runs one command line, as the headless console would.
@@ -63,10 +63,15 @@ func (x *Session) Exec(line string) {
 
 type session struct {
 	c         *node.Cluster
+	cl        *node.Client // the session's own client: its attacks' ids
 	out       io.Writer
 	names     []string
 	oldLeader int // the leader that "partition leader" cut off
 	rec       *Recorder
+}
+
+func newSession(c *node.Cluster, out io.Writer, rec *Recorder) *session {
+	return &session{c: c, cl: c.NewClient(), out: out, names: playerNames(c), rec: rec}
 }
 
 func playerNames(c *node.Cluster) []string {
@@ -106,16 +111,16 @@ func (s *session) run(cmd Command) {
 		case !ok:
 		case cmd.NoWait:
 			s.rec.Record("attack %d %d via %d nowait", cmd.From, cmd.To, via)
-			c.Attack(via, cmd.From, cmd.To)
+			s.cl.Attack(via, cmd.From, cmd.To)
 			s.say("proposed: %s (%d) → %s (%d) via %d", s.names[cmd.From], cmd.From, s.names[cmd.To], cmd.To, via)
 		default:
 			s.rec.Record("attack %d %d via %d", cmd.From, cmd.To, via)
-			s.attack(c.Attack(via, cmd.From, cmd.To).Wait())
+			s.attack(s.cl.Attack(via, cmd.From, cmd.To).Wait())
 		}
 	case "newgame":
 		via := max(c.Leader(), 1)
 		s.rec.Record("newgame")
-		o := c.NewGame(via).Wait()
+		o := s.cl.NewGame(via).Wait()
 		if !o.OK {
 			s.say("failed: new game via %d: %s", via, o.Err)
 			return
@@ -261,12 +266,14 @@ func (s *session) attack(o node.Outcome) {
 	switch {
 	case !o.OK:
 		s.say("failed: %s: %s after %v", who, o.Err, o.Took.Round(time.Millisecond))
-	case o.Reason == world.ReasonDuplicate:
-		s.say("committed: %s: by an earlier attempt (retried, applied once)", who)
 	case o.Reason != world.ReasonNone:
 		s.say("rejected: %s: %s", who, o.Reason)
 	default:
-		s.say("committed: %s: HP %d, in %.1f ms", who, o.HP, float64(o.Took.Microseconds())/1000)
+		retried := ""
+		if o.Repeated {
+			retried = " (retried: applied once)"
+		}
+		s.say("committed: %s: HP %d, in %.1f ms%s", who, o.HP, float64(o.Took.Microseconds())/1000, retried)
 	}
 }
 

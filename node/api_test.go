@@ -161,13 +161,18 @@ func TestRetryReportsTheOriginalOutcome(t *testing.T) {
 	c := startCluster(t, testConfig(t, "memory"), Options{})
 	leader := waitLeader(t, c)
 	cl := c.NewClient()
-	cmd := world.Attack(cl.NextID(), 1, 2)
-	first := cl.Propose(leader, cmd).Wait()
-	again := cl.Propose(leader, cmd).Wait() // the same id: what a retry sends
+	first := cl.Attack(leader, 1, 2).Wait()
+	// The same command again, as a retry sends it; the client has sent
+	// nothing since, so the world still keeps the first answer.
+	cl.mu.Lock()
+	s := cl.s
+	s.waiting[first.Command.ID.Seq] = true
+	cl.mu.Unlock()
+	again := cl.send(leader, s, first.Command).Wait()
 	if !first.OK || !again.OK {
 		t.Fatalf("outcomes %+v, %+v", first, again)
 	}
-	if again.Reason != world.ReasonNone || again.HP != world.StartHP-world.Damage {
+	if !again.Repeated || again.Reason != world.ReasonNone || again.HP != world.StartHP-world.Damage {
 		t.Fatalf("the retry reported %v HP %d, want the original: applied, HP %d", again.Reason, again.HP, world.StartHP-world.Damage)
 	}
 	waitFor(t, 10*time.Second, "convergence", c.Converged)

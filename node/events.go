@@ -26,6 +26,7 @@ type Event struct {
 	Via       int     `json:"via,omitempty"`    // commit, fail: replica it was proposed through
 	LatencyMs float64 `json:"latency_ms,omitempty"`
 	Result    string  `json:"result,omitempty"`   // commit: what the world did with it
+	Repeated  bool    `json:"repeated,omitempty"` // commit: applied by an earlier attempt
 	Reason    string  `json:"reason,omitempty"`   // fail
 	Index     uint64  `json:"index,omitempty"`    // snapshot, commit
 	Dir       string  `json:"dir,omitempty"`      // snapshot: "sent" or "received"

@@ -115,6 +115,9 @@ func GroupsText(groups [][]int) string {
 	return strings.Join(parts, "|")
 }
 
+// MaxLinkDelay is the longest delay a link may add.
+const MaxLinkDelay = time.Minute
+
 // SetLink makes the one-way link from replica a to replica b lose a
 // fraction drop of its messages and delay the rest by delay; with
 // votesOnly, only vote and pre-vote messages (requests and replies). Zero
@@ -128,8 +131,8 @@ func (c *Cluster) SetLink(a, b int, drop float64, delay time.Duration, votesOnly
 	if a == b {
 		return fmt.Errorf("a link joins two different replicas")
 	}
-	if drop < 0 || drop > 1 || delay < 0 || delay > time.Minute {
-		return fmt.Errorf("drop must be 0..1 and delay 0..1m")
+	if drop < 0 || drop > 1 || delay < 0 || delay > MaxLinkDelay {
+		return fmt.Errorf("drop must be 0..1 and delay 0..%v", MaxLinkDelay)
 	}
 	c.net.faults.setLink(a, b, Link{Drop: drop, Delay: delay}, votesOnly)
 	ev := Event{Type: EvLink, From: a, To: b, Drop: drop, DelayMs: float64(delay) / float64(time.Millisecond)}

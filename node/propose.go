@@ -3,7 +3,7 @@ package node
 import (
 	"context"
 	"errors"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"github.com/lni/dragonboat/v4"
@@ -11,31 +11,107 @@ import (
 	"github.com/raftian/raftian/world"
 )
 
-// Client proposes commands under one proposer id. Each command gets the
-// next sequence number, which the world uses to apply it exactly once. A
-// client should keep at most world.WindowSize proposals in flight.
+// Client proposes commands under one client session of the world (see
+// world/session.go): its own random id, and sequence numbers from 1. Every
+// command carries the lowest sequence number the client still waits on,
+// so the world keeps each result until the client has seen it. A client
+// may have many proposals in flight, through any replicas; at most
+// world.MaxInFlight are sent at once, the rest wait their turn.
 type Client struct {
-	c        *Cluster
-	proposer uint64
-	seq      atomic.Uint64
+	c    *Cluster
+	mu   sync.Mutex
+	room *sync.Cond // signalled when a proposal finishes
+	s    *clientSession
 }
 
-// NewClient returns a client with a fresh, random proposer id.
+// clientSession is one session's numbering. A client whose session the
+// world forgot starts a new one; tickets keep the session they began in.
+type clientSession struct {
+	id      uint64
+	next    uint64          // the last sequence number given out
+	waiting map[uint64]bool // sequence numbers not yet answered
+}
+
+// NewClient returns a client with a fresh session.
 func (c *Cluster) NewClient() *Client {
-	return &Client{c: c, proposer: randomID()}
+	cl := &Client{c: c, s: newClientSession()}
+	cl.room = sync.NewCond(&cl.mu)
+	context.AfterFunc(c.ctx, func() { // closing: stop waiting for room
+		cl.mu.Lock()
+		cl.room.Broadcast()
+		cl.mu.Unlock()
+	})
+	return cl
+}
+
+func newClientSession() *clientSession {
+	return &clientSession{id: randomID(), waiting: map[uint64]bool{}}
+}
+
+// lowest is the lowest sequence number the session still waits on.
+func (s *clientSession) lowest() uint64 {
+	low := s.next + 1
+	for seq := range s.waiting {
+		low = min(low, seq)
+	}
+	return low
+}
+
+// reserve gives out the next sequence number; it stays outstanding until
+// finished is called.
+func (cl *Client) reserve() (*clientSession, world.ID) {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	s := cl.s
+	s.next++
+	s.waiting[s.next] = true
+	return s, world.ID{Client: s.id, Seq: s.next}
+}
+
+// waitRoom waits until seq may be sent (fewer than world.MaxInFlight
+// numbers from the lowest outstanding one) and returns the lowest
+// outstanding number to send with it. It gives up when the cluster closes.
+func (cl *Client) waitRoom(s *clientSession, seq uint64) (uint64, bool) {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	for {
+		low := min(s.lowest(), seq)
+		if seq-low < world.MaxInFlight {
+			return low, true
+		}
+		if cl.c.ctx.Err() != nil {
+			return 0, false
+		}
+		cl.room.Wait()
+	}
+}
+
+// finished marks seq answered. If the world said the session expired, the
+// client starts a new one for its next commands.
+func (cl *Client) finished(s *clientSession, seq uint64, expired bool) {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	delete(s.waiting, seq)
+	if expired && cl.s == s {
+		cl.s = newClientSession()
+	}
+	cl.room.Broadcast()
 }
 
 // Outcome is how a proposal ended.
 type Outcome struct {
 	Command world.Command
 	Via     int  // replica it was proposed through
-	OK      bool // committed and applied; see Reason for what the world did
+	OK      bool // committed and judged by the game's rules; see Reason
 	// Reason is what the world did with a committed command: ReasonNone
 	// when it took effect, otherwise why the rules refused it.
 	Reason world.Reason
-	HP     int    // the target's HP after a committed attack
-	Err    string // why the proposal failed, when !OK
-	Took   time.Duration
+	HP     int // the target's HP after a committed attack
+	// Repeated: more than one attempt committed; Reason and HP are what
+	// the world did with the first, and the others changed nothing.
+	Repeated bool
+	Err      string // why the proposal failed, when !OK
+	Took     time.Duration
 }
 
 // Ticket is a proposal in flight. Done is closed when its outcome is known.
@@ -53,7 +129,7 @@ func (t *Ticket) Wait() Outcome {
 	return t.outcome
 }
 
-// Reasons a proposal fails.
+// Reasons a proposal fails, beside the world's own (world.Reason.Failed).
 const (
 	FailTimeout  = "timeout"
 	FailNoLeader = "no leader"
@@ -63,42 +139,53 @@ const (
 
 // Attack proposes that player from attacks player to, through replica via.
 func (cl *Client) Attack(via, from, to int) *Ticket {
-	return cl.Propose(via, world.Attack(cl.nextID(), from, to))
+	return cl.Propose(via, world.Command{Kind: world.KindAttack, From: from, To: to})
 }
 
 // NewGame proposes that every city is rebuilt, through replica via.
 func (cl *Client) NewGame(via int) *Ticket {
-	return cl.Propose(via, world.NewGame(cl.nextID()))
+	return cl.Propose(via, world.Command{Kind: world.KindNewGame})
 }
 
-// NextID returns the id for the client's next command, for callers that
-// build commands themselves and must know the id before proposing.
-func (cl *Client) NextID() world.ID { return cl.nextID() }
-
-func (cl *Client) nextID() world.ID {
-	return world.ID{Proposer: cl.proposer, Seq: cl.seq.Add(1)}
-}
-
-// Propose proposes cmd through replica via. It returns at once; the ticket
+// Propose proposes cmd through replica via under the next sequence number
+// (cmd.ID and cmd.Lowest are set here). It returns at once; the ticket
 // says later whether the command committed. A command whose proposal
-// failed may still commit later (a timeout is not a no); it is then applied
-// at most once.
+// failed may still commit later (a timeout is not a no); it is then
+// applied at most once.
 func (cl *Client) Propose(via int, cmd world.Command) *Ticket {
+	s, id := cl.reserve()
+	cmd.ID = id
+	return cl.send(via, s, cmd)
+}
+
+// send proposes cmd, whose sequence number is outstanding in session s.
+func (cl *Client) send(via int, s *clientSession, cmd world.Command) *Ticket {
 	c := cl.c
 	t := &Ticket{done: make(chan struct{}), outcome: Outcome{Command: cmd, Via: via}}
-	if _, err := c.replica(via); err != nil {
-		t.finish(c, time.Now(), err.Error())
+	fail := func(reason string) *Ticket {
+		cl.finished(s, cmd.ID.Seq, false)
+		t.finish(c, time.Now(), reason)
 		return t
+	}
+	if _, err := c.replica(via); err != nil {
+		return fail(err.Error())
 	}
 	c.proposals.Add(1)
 	if c.ctx.Err() != nil { // closing: Close may already be waiting
 		c.proposals.Done()
-		t.finish(c, time.Now(), FailClosing)
-		return t
+		return fail(FailClosing)
 	}
 	go func() {
 		defer c.proposals.Done()
-		t.run(c, via, cmd.Encode())
+		low, ok := cl.waitRoom(s, cmd.ID.Seq)
+		if !ok {
+			fail(FailClosing)
+			return
+		}
+		t.outcome.Command.Lowest = low
+		data := t.outcome.Command.Encode()
+		t.run(c, via, data)
+		cl.finished(s, cmd.ID.Seq, t.outcome.Err == world.ReasonSessionExpired.String())
 	}()
 	return t
 }
@@ -173,12 +260,7 @@ func (t *Ticket) run(c *Cluster, via int, data []byte) {
 		stop()
 		cancelAttempt()
 		if err == nil {
-			t.outcome.OK = true
-			t.outcome.Reason, t.outcome.HP = decodeResult(res.Value)
-			if t.outcome.Reason == world.ReasonDuplicate {
-				t.original(c, via)
-			}
-			t.finish(c, start, "")
+			t.judged(c, start, decodeResult(res.Value))
 			return
 		}
 		if ctx.Err() == nil && retryable(err) {
@@ -202,22 +284,20 @@ func (t *Ticket) run(c *Cluster, via int, data []byte) {
 	}
 }
 
-// original replaces a retry's "duplicate" with what the world did with
-// the attempt that was applied, found among the replica's recent results.
-func (t *Ticket) original(c *Cluster, via int) {
-	r := c.replicas[via]
-	r.mu.RLock()
-	s := r.sm
-	r.mu.RUnlock()
-	if s == nil {
+// judged ends the ticket with the world's verdict on its command.
+func (t *Ticket) judged(c *Cluster, start time.Time, r world.Result) {
+	switch {
+	case r.Reason.Failed(): // not judged at all: a failure
+		t.finish(c, start, r.Reason.String())
 		return
+	case r.Reason == world.ReasonDuplicate: // an earlier attempt committed
+		t.outcome.Repeated = true
+		t.outcome.Reason = r.Original
+	default:
+		t.outcome.Reason = r.Reason
 	}
-	for _, res := range s.view().Recent() {
-		if res.ID == t.outcome.Command.ID && res.Reason != world.ReasonDuplicate {
-			t.outcome.Reason, t.outcome.HP = res.Reason, res.HP
-			return
-		}
-	}
+	t.outcome.OK, t.outcome.HP = true, r.HP
+	t.finish(c, start, "")
 }
 
 // retryable reports whether a failed attempt may be tried again: the
@@ -285,6 +365,7 @@ func (t *Ticket) finish(c *Cluster, start time.Time, failure string) {
 		if t.outcome.Reason != world.ReasonNone {
 			ev.Result = t.outcome.Reason.String()
 		}
+		ev.Repeated = t.outcome.Repeated
 	} else {
 		ev.Type, ev.Reason = EvFail, failure
 	}

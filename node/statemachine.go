@@ -34,9 +34,15 @@ func (s *stateMachine) Update(e sm.Entry) (sm.Result, error) {
 	return sm.Result{Value: encodeResult(r)}, nil
 }
 
-func encodeResult(r world.Result) uint64 { return uint64(r.Reason) | uint64(r.HP)<<8 }
+// encodeResult packs what the proposer needs of a result into
+// dragonboat's one number: the reason, a duplicate's original reason, HP.
+func encodeResult(r world.Result) uint64 {
+	return uint64(r.Reason) | uint64(r.Original)<<8 | uint64(r.HP)<<16
+}
 
-func decodeResult(v uint64) (world.Reason, int) { return world.Reason(v & 0xff), int(v >> 8) }
+func decodeResult(v uint64) world.Result {
+	return world.Result{Reason: world.Reason(v & 0xff), Original: world.Reason(v >> 8 & 0xff), HP: int(v >> 16)}
+}
 
 // Lookup returns a clone of the world; the query is ignored.
 func (s *stateMachine) Lookup(any) (any, error) { return s.view(), nil }

@@ -65,7 +65,7 @@ func (w *Window) startLesson(name string) {
 				c.Restart(i)
 			}
 			if leader := waitLeader(c, 10*time.Second, run.stop); leader != 0 {
-				c.NewGame(leader).Wait()
+				c.NewClient().NewGame(leader).Wait()
 			}
 		}
 		var out bytes.Buffer // answers are not shown: the panes show what happened

@@ -171,7 +171,7 @@ func (w *Window) autoPlay(now time.Time) {
 	if l := node.LeaderOf(w.snap.status); l != 0 && now.After(w.nextGame) {
 		if wd := w.snap.status[l-1].World; wd != nil && alive(wd) <= 1 {
 			w.rec.Record("newgame")
-			w.c.NewGame(l)
+			w.players[l-1].NewGame(l)
 			w.nextGame = now.Add(autoInterval) // let the winner be seen
 		}
 	}

@@ -34,6 +34,7 @@ type Window struct {
 
 	c        *node.Cluster
 	n        int
+	players  []*node.Client // each player's own client session
 	poll     *poller
 	work     *worker
 	feedback chan string // results of the worker's jobs, for the banner
@@ -134,6 +135,10 @@ func (w *Window) Run(c *node.Cluster, stop <-chan os.Signal, first string, rec *
 
 func (w *Window) start(c *node.Cluster) {
 	w.c, w.n = c, c.Size()
+	w.players = make([]*node.Client, w.n)
+	for i := range w.players {
+		w.players[i] = c.NewClient()
+	}
 	w.selected = 1
 	w.showMsgs = true
 	w.poll = startPoller(c)
@@ -355,7 +360,7 @@ func (w *Window) job(op func() error, format string, args ...any) {
 
 func (w *Window) attack(from, to int) {
 	w.rec.Record("attack %d %d via %d nowait", from, to, from)
-	w.pending = append(w.pending, pending{from: from, to: to, ticket: w.c.Attack(from, from, to)})
+	w.pending = append(w.pending, pending{from: from, to: to, ticket: w.players[from-1].Attack(from, from, to)})
 }
 
 // groupsText writes the groups as sets: "{1,2} | {3,4,5}".

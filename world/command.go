@@ -8,12 +8,13 @@ import (
 
 // Version is the encoding version written as the first byte of every
 // command. A replica that meets another version records the entry as
-// rejected instead of guessing at its meaning.
-const Version = 1
+// rejected instead of guessing at its meaning. Version 2 added the client's
+// lowest outstanding sequence number (client sessions).
+const Version = 2
 
-// commandSize is the size of an encoded version 1 command:
-// version, kind, proposer, seq, from, to.
-const commandSize = 1 + 1 + 8 + 8 + 1 + 1
+// commandSize is the size of an encoded command:
+// version, kind, client, seq, lowest, from, to.
+const commandSize = 1 + 1 + 8 + 8 + 8 + 1 + 1
 
 // Kind says what a command does.
 type Kind uint8
@@ -35,15 +36,15 @@ func (k Kind) String() string {
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
 
-// ID names a command uniquely: the proposer that made it and its sequence
-// number there, counted from 1. A proposal retried after a timeout keeps its ID, so the
-// world applies it at most once.
+// ID names a command uniquely: the client that made it and its sequence
+// number there, counted from 1. A proposal retried after a timeout keeps
+// its ID, so the world applies it at most once.
 type ID struct {
-	Proposer uint64
-	Seq      uint64
+	Client uint64
+	Seq    uint64
 }
 
-func (id ID) String() string { return fmt.Sprintf("%x/%d", id.Proposer, id.Seq) }
+func (id ID) String() string { return fmt.Sprintf("%x/%d", id.Client, id.Seq) }
 
 // Command is one entry of the game's log.
 type Command struct {
@@ -51,6 +52,11 @@ type Command struct {
 	Kind Kind
 	From int // attacking player, 1-based
 	To   int // attacked player, 1-based
+	// Lowest is the lowest sequence number the client is still waiting
+	// on when it sends the command (at most ID.Seq): the client has seen
+	// the answers to every command below it, so the world may forget
+	// them. The client sets it; zero is encoded as ID.Seq.
+	Lowest uint64
 }
 
 // Attack returns the command for player from attacking player to.
@@ -64,13 +70,18 @@ func NewGame(id ID) Command { return Command{ID: id, Kind: KindNewGame} }
 // Encode returns the command's wire form. Player numbers outside 0..255
 // cannot be encoded and are clamped to 0, which Apply rejects.
 func (c Command) Encode() []byte {
+	lowest := c.Lowest
+	if lowest == 0 {
+		lowest = c.ID.Seq
+	}
 	b := make([]byte, commandSize)
 	b[0] = Version
 	b[1] = byte(c.Kind)
-	binary.BigEndian.PutUint64(b[2:], c.ID.Proposer)
+	binary.BigEndian.PutUint64(b[2:], c.ID.Client)
 	binary.BigEndian.PutUint64(b[10:], c.ID.Seq)
-	b[18] = playerByte(c.From)
-	b[19] = playerByte(c.To)
+	binary.BigEndian.PutUint64(b[18:], lowest)
+	b[26] = playerByte(c.From)
+	b[27] = playerByte(c.To)
 	return b
 }
 
@@ -103,14 +114,18 @@ func Decode(b []byte) (Command, error) {
 	c := Command{
 		Kind: Kind(b[1]),
 		ID: ID{
-			Proposer: binary.BigEndian.Uint64(b[2:]),
-			Seq:      binary.BigEndian.Uint64(b[10:]),
+			Client: binary.BigEndian.Uint64(b[2:]),
+			Seq:    binary.BigEndian.Uint64(b[10:]),
 		},
-		From: int(b[18]),
-		To:   int(b[19]),
+		Lowest: binary.BigEndian.Uint64(b[18:]),
+		From:   int(b[26]),
+		To:     int(b[27]),
 	}
 	if c.ID.Seq == 0 {
 		return Command{}, fmt.Errorf("%w: sequence 0", ErrMalformed)
+	}
+	if c.Lowest == 0 || c.Lowest > c.ID.Seq {
+		return Command{}, fmt.Errorf("%w: lowest outstanding %d for sequence %d", ErrMalformed, c.Lowest, c.ID.Seq)
 	}
 	if c.Kind != KindAttack && c.Kind != KindNewGame {
 		return Command{}, fmt.Errorf("%w %d", ErrUnknownCommand, b[1])

@@ -9,8 +9,8 @@ import (
 // both must end in the same state, HP must stay in range, and a snapshot
 // must round-trip.
 func FuzzApply(f *testing.F) {
-	f.Add(Attack(ID{Proposer: 1, Seq: 1}, 1, 2).Encode())
-	f.Add(NewGame(ID{Proposer: 1, Seq: 2}).Encode())
+	f.Add(Attack(ID{Client: 1, Seq: 1}, 1, 2).Encode())
+	f.Add(NewGame(ID{Client: 1, Seq: 2}).Encode())
 	f.Add([]byte{})
 	f.Add([]byte{Version, byte(KindAttack)})
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -53,7 +53,7 @@ func FuzzApply(f *testing.F) {
 // that does not save back to the same bytes.
 func FuzzRestore(f *testing.F) {
 	w := New(5)
-	w.Apply(1, Attack(ID{Proposer: 1, Seq: 1}, 1, 2).Encode())
+	w.Apply(1, Attack(ID{Client: 1, Seq: 1}, 1, 2).Encode())
 	var buf bytes.Buffer
 	w.Save(&buf)
 	f.Add(buf.Bytes())

@@ -9,8 +9,13 @@ import (
 	"io"
 )
 
-// snapshotVersion is the first byte of a saved World.
-const snapshotVersion = 1
+// snapshotVersion is the first byte of a saved World. Version 2 holds
+// client sessions instead of version 1's sliding windows.
+const snapshotVersion = 2
+
+// ErrOldSnapshot is returned by Restore for a world saved by an older
+// raftian, which this one cannot read.
+var ErrOldSnapshot = errors.New("world snapshot made by an older raftian")
 
 // Save writes the whole world in a canonical binary form: two worlds with
 // the same state write the same bytes.
@@ -20,26 +25,35 @@ func (w *World) Save(out io.Writer) error {
 }
 
 func (w *World) encode() []byte {
-	b := make([]byte, 0, 64+len(w.proposers)*32+RecentSize*40)
+	b := make([]byte, 0, 64+len(w.sessions)*40+len(w.expired)*8+RecentSize*40)
 	b = append(b, snapshotVersion, byte(len(w.hp)))
 	for _, hp := range w.hp {
 		b = binary.BigEndian.AppendUint32(b, uint32(hp))
 	}
 	b = binary.BigEndian.AppendUint64(b, w.applied)
-	b = append(b, byte(len(w.proposers)))
-	for _, p := range w.proposers {
-		b = binary.BigEndian.AppendUint64(b, p.id)
-		b = binary.BigEndian.AppendUint64(b, p.high)
-		b = binary.BigEndian.AppendUint64(b, p.window)
-		b = binary.BigEndian.AppendUint64(b, p.lastIdx)
+	b = binary.BigEndian.AppendUint16(b, uint16(len(w.sessions)))
+	for _, s := range w.sessions {
+		b = binary.BigEndian.AppendUint64(b, s.client)
+		b = binary.BigEndian.AppendUint64(b, s.lowest)
+		b = binary.BigEndian.AppendUint64(b, s.lastIdx)
+		b = binary.BigEndian.AppendUint16(b, uint16(len(s.results)))
+		for _, r := range s.results {
+			b = binary.BigEndian.AppendUint16(b, uint16(r.seq-s.lowest)) // < MaxInFlight
+			b = append(b, byte(r.reason), r.hp)
+		}
+	}
+	b = binary.BigEndian.AppendUint16(b, uint16(len(w.expired)))
+	for _, id := range w.expired {
+		b = binary.BigEndian.AppendUint64(b, id)
 	}
 	recent := w.Recent()
 	b = append(b, byte(len(recent)))
 	for _, r := range recent {
 		b = binary.BigEndian.AppendUint64(b, r.Index)
-		b = binary.BigEndian.AppendUint64(b, r.ID.Proposer)
+		b = binary.BigEndian.AppendUint64(b, r.ID.Client)
 		b = binary.BigEndian.AppendUint64(b, r.ID.Seq)
-		b = append(b, byte(r.Kind), playerByte(r.From), playerByte(r.To), byte(r.Reason))
+		b = binary.BigEndian.AppendUint64(b, r.Lowest)
+		b = append(b, byte(r.Kind), playerByte(r.From), playerByte(r.To), byte(r.Reason), byte(r.Original))
 		b = binary.BigEndian.AppendUint32(b, uint32(r.HP))
 	}
 	return b
@@ -56,7 +70,10 @@ func (w *World) Restore(in io.Reader) error {
 		return err
 	}
 	r := reader{b: data}
-	if v := r.byte(); v != snapshotVersion {
+	switch v := r.byte(); {
+	case v == 1:
+		return ErrOldSnapshot
+	case v != snapshotVersion:
 		return fmt.Errorf("%w: version %d", ErrCorruptSnapshot, v)
 	}
 	n := int(r.byte())
@@ -71,26 +88,19 @@ func (w *World) Restore(in io.Reader) error {
 		}
 	}
 	next.applied = r.uint64()
-	np := int(r.byte())
-	if np > MaxProposers {
-		return fmt.Errorf("%w: %d proposers", ErrCorruptSnapshot, np)
-	}
-	for i := 0; i < np; i++ {
-		p := proposer{id: r.uint64(), high: r.uint64(), window: r.uint64(), lastIdx: r.uint64()}
-		if i > 0 && p.id <= next.proposers[i-1].id {
-			return fmt.Errorf("%w: proposers out of order", ErrCorruptSnapshot)
-		}
-		next.proposers = append(next.proposers, p)
+	if err := next.restoreSessions(&r); err != nil {
+		return err
 	}
 	nr := int(r.byte())
 	if nr > RecentSize {
 		return fmt.Errorf("%w: %d recent results", ErrCorruptSnapshot, nr)
 	}
 	for i := 0; i < nr; i++ {
-		res := Result{Index: r.uint64(), ID: ID{Proposer: r.uint64(), Seq: r.uint64()}}
+		res := Result{Index: r.uint64(), ID: ID{Client: r.uint64(), Seq: r.uint64()}, Lowest: r.uint64()}
 		res.Kind, res.From, res.To, res.Reason = Kind(r.byte()), int(r.byte()), int(r.byte()), Reason(r.byte())
+		res.Original = Reason(r.byte())
 		res.HP = int(int32(r.uint32()))
-		if res.Reason >= reasonCount {
+		if res.Reason >= reasonCount || res.Original >= reasonCount {
 			return fmt.Errorf("%w: reason %d", ErrCorruptSnapshot, res.Reason)
 		}
 		next.remember(res)
@@ -102,6 +112,42 @@ func (w *World) Restore(in io.Reader) error {
 		return fmt.Errorf("%w: %d trailing bytes", ErrCorruptSnapshot, len(r.b))
 	}
 	*w = next
+	return nil
+}
+
+// restoreSessions reads the session table and the expired clients,
+// checking every bound Apply keeps.
+func (w *World) restoreSessions(r *reader) error {
+	ns := int(r.uint16())
+	if ns > MaxSessions {
+		return fmt.Errorf("%w: %d sessions", ErrCorruptSnapshot, ns)
+	}
+	for i := 0; i < ns && !r.short; i++ {
+		s := session{client: r.uint64(), lowest: r.uint64(), lastIdx: r.uint64()}
+		if s.lowest == 0 || (i > 0 && s.client <= w.sessions[i-1].client) {
+			return fmt.Errorf("%w: bad session table", ErrCorruptSnapshot)
+		}
+		nr := int(r.uint16())
+		if nr > MaxInFlight {
+			return fmt.Errorf("%w: %d results in a session", ErrCorruptSnapshot, nr)
+		}
+		for j := 0; j < nr && !r.short; j++ {
+			c := cached{seq: s.lowest + uint64(r.uint16()), reason: Reason(r.byte()), hp: r.byte()}
+			if c.seq >= s.lowest+MaxInFlight || c.reason >= reasonCount || c.hp > StartHP ||
+				(j > 0 && c.seq <= s.results[j-1].seq) {
+				return fmt.Errorf("%w: bad session result", ErrCorruptSnapshot)
+			}
+			s.results = append(s.results, c)
+		}
+		w.sessions = append(w.sessions, s)
+	}
+	ne := int(r.uint16())
+	if ne > MaxExpired {
+		return fmt.Errorf("%w: %d expired clients", ErrCorruptSnapshot, ne)
+	}
+	for i := 0; i < ne && !r.short; i++ {
+		w.expired = append(w.expired, r.uint64())
+	}
 	return nil
 }
 
@@ -131,5 +177,6 @@ func (r *reader) take(n int) []byte {
 }
 
 func (r *reader) byte() byte     { return r.take(1)[0] }
+func (r *reader) uint16() uint16 { return binary.BigEndian.Uint16(r.take(2)) }
 func (r *reader) uint32() uint32 { return binary.BigEndian.Uint32(r.take(4)) }
 func (r *reader) uint64() uint64 { return binary.BigEndian.Uint64(r.take(8)) }

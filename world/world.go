@@ -31,8 +31,11 @@ const (
 	ReasonSelfAttack
 	ReasonAttackerDestroyed
 	ReasonTargetDestroyed
-	ReasonDuplicate
-	reasonCount // keep last: bounds check for snapshots
+	ReasonDuplicate      // a repeat: Original says what the first did
+	ReasonStale          // too old to judge: its client has moved past it
+	ReasonSessionExpired // its client was forgotten to make room
+	ReasonTooFarAhead    // more commands in flight than the client may have
+	reasonCount          // keep last: bounds check for snapshots
 )
 
 var reasonText = [...]string{
@@ -45,6 +48,16 @@ var reasonText = [...]string{
 	ReasonAttackerDestroyed: "attacker already destroyed",
 	ReasonTargetDestroyed:   "target already destroyed",
 	ReasonDuplicate:         "duplicate, already applied",
+	ReasonStale:             "too old to judge: its client already moved on",
+	ReasonSessionExpired:    "client session expired",
+	ReasonTooFarAhead:       "too many commands in flight",
+}
+
+// Failed reports whether the reason means the command could not be judged
+// at all (stale, expired, too far ahead): a failure to report, not a
+// verdict of the game's rules.
+func (r Reason) Failed() bool {
+	return r == ReasonStale || r == ReasonSessionExpired || r == ReasonTooFarAhead
 }
 
 func (r Reason) String() string {
@@ -62,6 +75,17 @@ type Result struct {
 	From, To int
 	Reason   Reason // ReasonNone when applied
 	HP       int    // the target's HP after an attack
+	// Original is, for a duplicate, what the first application did (and
+	// HP is the HP it left).
+	Original Reason
+	// Lowest is the command's lowest outstanding sequence number, so that
+	// a log of results can be replayed into the same world.
+	Lowest uint64
+}
+
+// Command returns the command the result is about, as it was applied.
+func (r Result) Command() Command {
+	return Command{ID: r.ID, Kind: r.Kind, From: r.From, To: r.To, Lowest: r.Lowest}
 }
 
 // Applied reports whether the command changed the world.
@@ -73,8 +97,9 @@ func (r Result) Applied() bool { return r.Reason == ReasonNone }
 // every replica. It is not safe for concurrent use.
 type World struct {
 	hp         []int
-	applied    uint64 // log index of the last entry given to Apply
-	proposers  []proposer
+	applied    uint64    // log index of the last entry given to Apply
+	sessions   []session // by client id; see session.go
+	expired    []uint64  // clients forgotten lately, oldest first
 	recent     [RecentSize]Result
 	recentNext int // next slot to write in recent
 	recentLen  int
@@ -145,9 +170,13 @@ func (w *World) apply(index uint64, entry []byte) Result {
 	default:
 		return Result{Index: index, Reason: ReasonUndecodable}
 	}
-	r := Result{Index: index, ID: c.ID, Kind: c.Kind, From: c.From, To: c.To}
-	if w.seen(c.ID) {
-		r.Reason = ReasonDuplicate
+	r := Result{Index: index, ID: c.ID, Kind: c.Kind, From: c.From, To: c.To, Lowest: c.Lowest}
+	s, verdict, first := w.judge(c, index)
+	if s == nil {
+		r.Reason = verdict
+		if verdict == ReasonDuplicate {
+			r.Original, r.HP = first.reason, int(first.hp)
+		}
 		return r
 	}
 	switch c.Kind {
@@ -159,9 +188,9 @@ func (w *World) apply(index uint64, entry []byte) Result {
 			w.hp[i] = StartHP
 		}
 	}
-	// A rejected command is still marked seen: a retry must be rejected
-	// the same way, and must not succeed later once the rule allows it.
-	w.markSeen(c.ID, index)
+	// A rejected command is remembered too: a retry must be rejected the
+	// same way, and must not succeed later once the rule allows it.
+	s.remember(c.ID.Seq, r.Reason, r.HP)
 	return r
 }
 
@@ -199,6 +228,19 @@ func (w *World) remember(r Result) {
 func (w *World) Clone() *World {
 	c := *w
 	c.hp = append([]int(nil), w.hp...)
-	c.proposers = append([]proposer(nil), w.proposers...)
+	// Two allocations however many sessions: status readers clone often.
+	total := 0
+	for _, s := range w.sessions {
+		total += len(s.results)
+	}
+	all := make([]cached, 0, total)
+	c.sessions = make([]session, len(w.sessions))
+	for i, s := range w.sessions {
+		start := len(all)
+		all = append(all, s.results...)
+		s.results = all[start:len(all):len(all)]
+		c.sessions[i] = s
+	}
+	c.expired = append([]uint64(nil), w.expired...)
 	return &c
 }

@@ -2,11 +2,12 @@ package world
 
 import (
 	"bytes"
+	"errors"
 	"testing"
 )
 
 func attack(w *World, idx uint64, seq uint64, from, to int) Result {
-	return w.Apply(idx, Attack(ID{Proposer: 7, Seq: seq}, from, to).Encode())
+	return w.Apply(idx, Attack(ID{Client: 7, Seq: seq}, from, to).Encode())
 }
 
 func TestAttackDamagesTarget(t *testing.T) {
@@ -89,71 +90,132 @@ func TestRejectedAttacksChangeNothing(t *testing.T) {
 
 func TestRetriedCommandAppliesOnce(t *testing.T) {
 	w := New(5)
-	cmd := Attack(ID{Proposer: 9, Seq: 1}, 1, 2).Encode()
+	cmd := Attack(ID{Client: 9, Seq: 1}, 1, 2).Encode()
 	w.Apply(1, cmd)
 	r := w.Apply(2, cmd)
-	if r.Reason != ReasonDuplicate {
-		t.Fatalf("second apply: reason %v, want duplicate", r.Reason)
+	if r.Reason != ReasonDuplicate || r.Original != ReasonNone || r.HP != StartHP-Damage {
+		t.Fatalf("second apply: %+v, want a duplicate carrying the first result (applied, HP %d)", r, StartHP-Damage)
 	}
 	if w.HP(2) != StartHP-Damage {
 		t.Fatalf("HP(2) = %d, want one hit only", w.HP(2))
 	}
 }
 
-func TestDedupWindowAcceptsOutOfOrderCommits(t *testing.T) {
+// cmd is client 1's attack of 1 on 2 with sequence number seq, sent while
+// the client waited on everything from lowest up.
+func cmd(seq, lowest uint64) []byte {
+	c := Attack(ID{Client: 1, Seq: seq}, 1, 2)
+	c.Lowest = lowest
+	return c.Encode()
+}
+
+// A client pipelines commands through several replicas: they commit in any
+// order, however far apart, and each applies exactly once.
+func TestPipelinedCommandsCommitInAnyOrder(t *testing.T) {
 	w := New(5)
-	id := func(seq uint64) []byte { return Attack(ID{Proposer: 1, Seq: seq}, 1, 2).Encode() }
-	w.Apply(1, id(5))
-	// 3 and 4 were proposed before 5 but committed after it.
-	if r := w.Apply(2, id(3)); !r.Applied() {
-		t.Fatalf("seq 3 after 5: %v, want applied", r.Reason)
+	const n = MaxInFlight
+	idx := uint64(0)
+	// Everything from 1 to n is in flight; n commits first, then the rest
+	// backwards: 1 commits last, more than 64 places late.
+	for seq := uint64(n); seq >= 1; seq-- {
+		idx++
+		if r := w.Apply(idx, cmd(seq, 1)); r.Reason.Failed() || r.Reason == ReasonDuplicate {
+			t.Fatalf("seq %d committed out of order: %v, want judged by the rules", seq, r.Reason)
+		}
 	}
-	if r := w.Apply(3, id(4)); !r.Applied() {
-		t.Fatalf("seq 4 after 5: %v, want applied", r.Reason)
-	}
-	for _, seq := range []uint64{3, 4, 5} {
-		if r := w.Apply(10, id(seq)); r.Reason != ReasonDuplicate {
+	for seq := uint64(1); seq <= n; seq++ {
+		idx++
+		if r := w.Apply(idx, cmd(seq, 1)); r.Reason != ReasonDuplicate {
 			t.Errorf("seq %d again: %v, want duplicate", seq, r.Reason)
 		}
 	}
-	// Jump far ahead: anything older than the window is refused.
-	w.Apply(11, Attack(ID{Proposer: 1, Seq: 5 + WindowSize + 1}, 3, 4).Encode())
-	if r := w.Apply(12, id(2)); r.Reason != ReasonDuplicate {
-		t.Errorf("seq older than the window: %v, want duplicate", r.Reason)
-	}
-	if r := w.Apply(13, Attack(ID{Proposer: 1, Seq: 5 + WindowSize}, 3, 4).Encode()); !r.Applied() {
-		t.Errorf("seq just inside the window: %v, want applied", r.Reason)
-	}
 }
 
-func TestDistinctProposersDoNotCollide(t *testing.T) {
+// The world forgets a result only when the client says it has seen it;
+// a repeat of a forgotten command is refused as too old, never applied and
+// never reported as a success.
+func TestResultsAreForgottenOnlyWhenTheClientSaysSo(t *testing.T) {
 	w := New(5)
-	w.Apply(1, Attack(ID{Proposer: 1, Seq: 1}, 1, 2).Encode())
-	if r := w.Apply(2, Attack(ID{Proposer: 2, Seq: 1}, 1, 2).Encode()); !r.Applied() {
-		t.Fatalf("same seq from another proposer: %v, want applied", r.Reason)
+	w.Apply(1, cmd(1, 1))
+	w.Apply(2, cmd(2, 1))
+	if r := w.Apply(3, cmd(1, 1)); r.Reason != ReasonDuplicate {
+		t.Fatalf("seq 1 again while the client waits on it: %v, want duplicate", r.Reason)
+	}
+	// Seq 3 says the client has seen the answers to 1 and 2.
+	w.Apply(4, cmd(3, 3))
+	hp := w.HP(2)
+	for _, seq := range []uint64{1, 2} {
+		r := w.Apply(5, cmd(seq, seq))
+		if r.Reason != ReasonStale || !r.Reason.Failed() {
+			t.Errorf("seq %d after the client moved on: %v, want stale (a failure)", seq, r.Reason)
+		}
+	}
+	if w.HP(2) != hp {
+		t.Errorf("a stale command changed the world: HP %d, was %d", w.HP(2), hp)
+	}
+	// An older command carrying an older lowest number does not move the
+	// client's lowest back.
+	if r := w.Apply(6, cmd(3, 1)); r.Reason != ReasonDuplicate {
+		t.Errorf("seq 3 again with an old lowest: %v, want duplicate", r.Reason)
+	}
+	if s := w.find(1); s.lowest != 3 || len(s.results) != 1 {
+		t.Errorf("session = %+v, want lowest 3 and one result kept", *s)
 	}
 }
 
-func TestProposerTableIsBoundedAndEvictsLeastRecent(t *testing.T) {
+func TestTooManyInFlightIsRefused(t *testing.T) {
+	w := New(5)
+	if r := w.Apply(1, cmd(MaxInFlight+1, 1)); r.Reason != ReasonTooFarAhead {
+		t.Fatalf("seq %d with lowest 1: %v, want too far ahead", MaxInFlight+1, r.Reason)
+	}
+	if r := w.Apply(2, cmd(MaxInFlight, 1)); r.Reason != ReasonNone {
+		t.Fatalf("seq %d with lowest 1: %v, want applied", MaxInFlight, r.Reason)
+	}
+}
+
+func TestDistinctClientsDoNotCollide(t *testing.T) {
+	w := New(5)
+	w.Apply(1, Attack(ID{Client: 1, Seq: 1}, 1, 2).Encode())
+	if r := w.Apply(2, Attack(ID{Client: 2, Seq: 1}, 1, 2).Encode()); !r.Applied() {
+		t.Fatalf("same seq from another client: %v, want applied", r.Reason)
+	}
+}
+
+// The session table is bounded: the client whose last command is oldest
+// is forgotten, and its later commands are refused as expired rather than
+// taken for a new client's (which could apply a repeat twice).
+func TestSessionTableIsBoundedAndExpiresLeastRecent(t *testing.T) {
 	w := New(5)
 	idx := uint64(0)
-	for p := uint64(1); p <= MaxProposers+10; p++ {
+	for c := uint64(1); c <= MaxSessions+10; c++ {
 		idx++
-		w.Apply(idx, NewGame(ID{Proposer: p, Seq: 1}).Encode())
+		w.Apply(idx, NewGame(ID{Client: c, Seq: 1}).Encode())
 	}
-	if len(w.proposers) != MaxProposers {
-		t.Fatalf("proposers = %d, want %d", len(w.proposers), MaxProposers)
+	if len(w.sessions) != MaxSessions {
+		t.Fatalf("sessions = %d, want %d", len(w.sessions), MaxSessions)
 	}
-	if w.find(1) >= 0 || w.find(10) >= 0 {
-		t.Error("the oldest proposers were kept")
+	if w.find(1) != nil || w.find(10) != nil {
+		t.Error("the oldest clients were kept")
 	}
-	if w.find(MaxProposers+10) < 0 {
-		t.Error("the newest proposer was evicted")
+	if w.find(MaxSessions+10) == nil {
+		t.Error("the newest client was forgotten")
 	}
-	for i := 1; i < len(w.proposers); i++ {
-		if w.proposers[i-1].id >= w.proposers[i].id {
-			t.Fatal("proposer table not sorted")
+	for i := 1; i < len(w.sessions); i++ {
+		if w.sessions[i-1].client >= w.sessions[i].client {
+			t.Fatal("session table not sorted")
 		}
+	}
+	idx++
+	if r := w.Apply(idx, NewGame(ID{Client: 1, Seq: 1}).Encode()); r.Reason != ReasonSessionExpired || !r.Reason.Failed() {
+		t.Errorf("a forgotten client's repeat: %v, want session expired (a failure)", r.Reason)
+	}
+	// Forgotten clients are remembered in a bounded list too.
+	for c := uint64(1000); c < 1000+2*MaxExpired; c++ {
+		idx++
+		w.Apply(idx, NewGame(ID{Client: c, Seq: 1}).Encode())
+	}
+	if len(w.expired) != MaxExpired {
+		t.Errorf("expired = %d, want %d", len(w.expired), MaxExpired)
 	}
 }
 
@@ -165,7 +227,7 @@ func TestNewGameRebuildsEveryCity(t *testing.T) {
 	if w.Alive(2) {
 		t.Fatal("setup: city 2 should be destroyed")
 	}
-	if r := w.Apply(5, NewGame(ID{Proposer: 7, Seq: 5}).Encode()); !r.Applied() {
+	if r := w.Apply(5, NewGame(ID{Client: 7, Seq: 5}).Encode()); !r.Applied() {
 		t.Fatalf("new game rejected: %v", r.Reason)
 	}
 	for p := 1; p <= 3; p++ {
@@ -176,19 +238,20 @@ func TestNewGameRebuildsEveryCity(t *testing.T) {
 }
 
 func TestUndecodableEntriesAreRecordedNotApplied(t *testing.T) {
-	good := Attack(ID{Proposer: 1, Seq: 1}, 1, 2).Encode()
+	good := Attack(ID{Client: 1, Seq: 1}, 1, 2).Encode()
 	badVersion := append([]byte{}, good...)
 	badVersion[0] = 99
 	badKind := append([]byte{}, good...)
 	badKind[1] = 200
-	zeroSeq := Attack(ID{Proposer: 1, Seq: 0}, 1, 2).Encode()
+	zeroSeq := Attack(ID{Client: 1, Seq: 0}, 1, 2).Encode()
 	cases := []struct {
 		name  string
 		entry []byte
 		want  Reason
 	}{
 		{"empty", nil, ReasonUndecodable},
-		{"garbage", []byte{1, 2, 3}, ReasonUndecodable},
+		{"garbage", []byte{Version, 2, 3}, ReasonUndecodable},
+		{"older version", []byte{1, 2, 3}, ReasonUnknownVersion},
 		{"too long", append(append([]byte{}, good...), 0), ReasonUndecodable},
 		{"zero seq", zeroSeq, ReasonUndecodable},
 		{"version", badVersion, ReasonUnknownVersion},
@@ -216,7 +279,7 @@ func TestUndecodableEntriesAreRecordedNotApplied(t *testing.T) {
 func TestRecentKeepsTheLastResultsInOrder(t *testing.T) {
 	w := New(5)
 	for i := uint64(1); i <= RecentSize+5; i++ {
-		w.Apply(i, NewGame(ID{Proposer: 1, Seq: i}).Encode())
+		w.Apply(i, NewGame(ID{Client: 1, Seq: i}).Encode())
 	}
 	rec := w.Recent()
 	if last, ok := w.Last(); !ok || last != rec[len(rec)-1] {
@@ -238,9 +301,19 @@ func TestRecentKeepsTheLastResultsInOrder(t *testing.T) {
 func TestSnapshotRoundTrips(t *testing.T) {
 	w := New(5)
 	for i := uint64(1); i <= 40; i++ {
-		w.Apply(i, Attack(ID{Proposer: i % 3, Seq: i}, int(i%5)+1, int(i*3%5)+1).Encode())
+		w.Apply(i, Attack(ID{Client: i % 3, Seq: i}, int(i%5)+1, int(i*3%5)+1).Encode())
 	}
 	w.Apply(41, []byte("garbage"))
+	// Results waiting for their clients, and forgotten clients.
+	for i := uint64(1); i <= 10; i++ {
+		w.Apply(41+i, cmd(i, 1))
+	}
+	for c := uint64(100); c < 100+MaxSessions; c++ {
+		w.Apply(c, NewGame(ID{Client: c, Seq: 1}).Encode())
+	}
+	if len(w.expired) == 0 {
+		t.Fatal("setup: no client was forgotten")
+	}
 	var buf bytes.Buffer
 	if err := w.Save(&buf); err != nil {
 		t.Fatal(err)
@@ -259,9 +332,17 @@ func TestSnapshotRoundTrips(t *testing.T) {
 		t.Fatal("saved bytes differ after round trip")
 	}
 	// The restored world must behave the same from here on.
-	next := Attack(ID{Proposer: 1, Seq: 1}, 2, 3).Encode() // seq 1 of proposer 1 is old
-	if a, b := w.Apply(42, next), got.Apply(42, next); a != b {
-		t.Fatalf("after restore results differ: %+v vs %+v", a, b)
+	for _, next := range [][]byte{cmd(3, 1), cmd(11, 2), Attack(ID{Client: 2, Seq: 1}, 2, 3).Encode()} {
+		if a, b := w.Apply(500, next), got.Apply(500, next); a != b {
+			t.Fatalf("after restore results differ: %+v vs %+v", a, b)
+		}
+	}
+}
+
+func TestRestoreNamesAnOlderFormat(t *testing.T) {
+	w := New(5)
+	if err := w.Restore(bytes.NewReader([]byte{1, 5, 0, 0, 0, 100})); !errors.Is(err, ErrOldSnapshot) {
+		t.Fatalf("restore of a version 1 snapshot: %v, want ErrOldSnapshot", err)
 	}
 }
 
