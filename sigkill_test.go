@@ -14,42 +14,53 @@ import (
 	"time"
 )
 
+// A binary built once for the tests that run raftian as a process.
+type testBinary struct {
+	flags []string
+	once  sync.Once
+	path  string
+	err   error
+}
+
 var (
-	buildOnce sync.Once
-	builtBin  string
-	buildErr  error
+	raceBin  = &testBinary{flags: []string{"-race"}}
+	plainBin = &testBinary{} // for memory measurements: the race detector's shadow memory would swamp them
 )
 
-// TestMain removes the binary built for process-level tests.
+// TestMain removes the binaries built for process-level tests.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if builtBin != "" {
-		os.RemoveAll(filepath.Dir(builtBin))
+	for _, b := range []*testBinary{raceBin, plainBin} {
+		if b.path != "" {
+			os.RemoveAll(filepath.Dir(b.path))
+		}
 	}
 	os.Exit(code)
 }
 
-// buildRaftian builds the binary once for the tests that run it as a
-// process, with the race detector on.
-func buildRaftian(t *testing.T) string {
+// buildRaftian returns the binary with the race detector on.
+func buildRaftian(t *testing.T) string { return raceBin.build(t) }
+
+func (b *testBinary) build(t *testing.T) string {
 	t.Helper()
-	buildOnce.Do(func() {
+	b.once.Do(func() {
 		dir, err := os.MkdirTemp("", "raftian-test-bin-")
 		if err != nil {
-			buildErr = err
+			b.err = err
 			return
 		}
-		builtBin = filepath.Join(dir, "raftian")
-		cmd := exec.Command("go", "build", "-race", "-tags", "x11", "-o", builtBin, ".")
+		b.path = filepath.Join(dir, "raftian")
+		args := append(append([]string{"build"}, b.flags...), "-tags", "x11", "-o", b.path, ".")
+		cmd := exec.Command("go", args...)
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
 		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("build: %v\n%s", err, out)
+			b.err = fmt.Errorf("build: %v\n%s", err, out)
 		}
 	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
+	if b.err != nil {
+		t.Fatal(b.err)
 	}
-	return builtBin
+	return b.path
 }
 
 // Killing the whole program with SIGKILL while attacks stream in, then

@@ -41,20 +41,31 @@ func (t *transport) newConn(target string, snapshot bool) (*conn, error) {
 
 // conn is an outbound connection to one peer. It dials lazily and
 // redials after a failure; while the peer is down, messages are dropped.
+// Every write has a deadline, and Close never waits for a write: a peer
+// that accepts and never reads cannot hang a replica or its shutdown.
 type conn struct {
 	t        *transport
 	to       int
 	addr     string
 	snapshot bool
 
-	mu    sync.Mutex
+	sending sync.Mutex // one frame at a time, in order
+
+	mu    sync.Mutex // guards c and delay; held only briefly
 	c     net.Conn
-	buf   []byte
 	delay chan delayed // started on the first delayed message
 	stop  chan struct{}
 	once  sync.Once
 	wg    sync.WaitGroup
 }
+
+// Timeouts of the outbound side. A frame is at most a few MiB and the
+// peer is on loopback: a write that takes longer than writeTimeout is to a
+// peer that does not read.
+const (
+	dialTimeout  = time.Second
+	writeTimeout = 2 * time.Second
+)
 
 type delayed struct {
 	due   time.Time
@@ -70,7 +81,7 @@ func (c *conn) Close() {
 		close(c.stop)
 		c.mu.Lock()
 		if c.c != nil {
-			c.c.Close()
+			c.c.Close() // a write in progress fails at once
 		}
 		c.mu.Unlock()
 		c.wg.Wait()
@@ -157,28 +168,56 @@ func (c *conn) SendChunk(ch pb.Chunk) error {
 }
 
 // write sends one frame, dialling first if needed. It reports whether the
-// frame was written; a failed write drops the connection for a redial.
+// frame was written; a failed or timed-out write drops the connection (a
+// part of a frame may have gone) for a redial.
 func (c *conn) write(frame []byte) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	select {
-	case <-c.stop:
+	c.sending.Lock()
+	defer c.sending.Unlock()
+	nc, ok := c.connected()
+	if !ok {
 		return false
-	default:
 	}
-	if c.c == nil {
-		nc, err := net.DialTimeout("tcp", c.addr, time.Second)
-		if err != nil {
-			return false
+	nc.SetWriteDeadline(time.Now().Add(writeTimeout))
+	if _, err := nc.Write(frame); err != nil {
+		nc.Close()
+		c.mu.Lock()
+		if c.c == nc {
+			c.c = nil
 		}
-		c.c = nc
-	}
-	if _, err := c.c.Write(frame); err != nil {
-		c.c.Close()
-		c.c = nil
+		c.mu.Unlock()
 		return false
 	}
 	return true
+}
+
+// connected returns the connection, dialling if there is none; false once
+// the conn is closed or the peer cannot be reached.
+func (c *conn) connected() (net.Conn, bool) {
+	c.mu.Lock()
+	nc := c.c
+	c.mu.Unlock()
+	if nc != nil {
+		return nc, true
+	}
+	select {
+	case <-c.stop:
+		return nil, false
+	default:
+	}
+	nc, err := net.DialTimeout("tcp", c.addr, dialTimeout)
+	if err != nil {
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	select {
+	case <-c.stop: // closed while dialling
+		nc.Close()
+		return nil, false
+	default:
+	}
+	c.c = nc
+	return nc, true
 }
 
 func (c *conn) sendLater(due time.Time, frame []byte) {

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
-	"slices"
+	"sync"
 )
 
 // Wire format of the transport: every message batch or snapshot chunk is
@@ -15,8 +15,10 @@ import (
 //	magic "RFT" | kind (1 byte) | payload length (4 bytes, big endian) |
 //	CRC-32C of the payload (4 bytes) | payload (protobuf from raftpb)
 //
-// The reader never trusts the length: it allocates as bytes arrive, so a
-// peer that claims a huge frame and sends nothing costs nothing.
+// The reader never trusts the length: a frame is read only once its
+// length fits in the inbound budget shared by every connection of the
+// cluster (see budget), so hostile peers together cannot make the
+// replicas hold more than that.
 
 const (
 	frameHeaderSize = 12
@@ -25,8 +27,6 @@ const (
 	// maxFrameSize bounds one frame: dragonboat caps a message batch at
 	// 64 MiB and sends snapshots in 2 MiB chunks.
 	maxFrameSize = 64<<20 + 1<<20
-	// readStep is how much the reader allocates at a time for a payload.
-	readStep = 1 << 20
 )
 
 var (
@@ -54,35 +54,87 @@ func putFrameHeader(h []byte, kind byte, payload []byte) {
 	binary.BigEndian.PutUint32(h[8:], crc32.Checksum(payload, crcTable))
 }
 
-// readFrame reads one frame. buf is reused for small payloads; the
-// returned payload is only valid until the next call.
-func readFrame(r io.Reader, buf []byte) (kind byte, payload []byte, err error) {
+// header is a frame's header, read before its payload.
+type header struct {
+	kind byte
+	size int
+	sum  uint32
+}
+
+// readHeader reads and checks one frame header.
+func readHeader(r io.Reader) (header, error) {
 	var h [frameHeaderSize]byte
 	if _, err := io.ReadFull(r, h[:]); err != nil {
-		return 0, nil, err
+		return header{}, err
 	}
 	if [3]byte(h[:3]) != frameMagic {
-		return 0, nil, errBadMagic
+		return header{}, errBadMagic
 	}
-	kind = h[3]
-	if kind != frameBatch && kind != frameChunk {
-		return 0, nil, fmt.Errorf("%w %d", errBadKind, kind)
+	fh := header{kind: h[3], size: int(binary.BigEndian.Uint32(h[4:])), sum: binary.BigEndian.Uint32(h[8:])}
+	if fh.kind != frameBatch && fh.kind != frameChunk {
+		return header{}, fmt.Errorf("%w %d", errBadKind, fh.kind)
 	}
-	n := int(binary.BigEndian.Uint32(h[4:]))
-	if n > maxFrameSize {
-		return 0, nil, fmt.Errorf("%w: %d bytes", errTooLarge, n)
+	if fh.size > maxFrameSize {
+		return header{}, fmt.Errorf("%w: %d bytes", errTooLarge, fh.size)
 	}
-	payload = buf[:0]
-	for len(payload) < n {
-		step := min(n-len(payload), readStep)
-		start := len(payload)
-		payload = slices.Grow(payload, step)[:start+step]
-		if _, err := io.ReadFull(r, payload[start:]); err != nil {
-			return 0, nil, err
-		}
+	return fh, nil
+}
+
+// readPayload reads the payload h announces and checks its sum. buf is
+// used when it is large enough; the payload is valid until buf is reused.
+func readPayload(r io.Reader, h header, buf []byte) ([]byte, error) {
+	payload := buf[:0]
+	if cap(payload) < h.size {
+		payload = make([]byte, h.size)
 	}
-	if crc32.Checksum(payload, crcTable) != binary.BigEndian.Uint32(h[8:]) {
-		return 0, nil, errBadCRC
+	payload = payload[:h.size]
+	if _, err := io.ReadFull(r, payload); err != nil {
+		return nil, err
 	}
-	return kind, payload, nil
+	if crc32.Checksum(payload, crcTable) != h.sum {
+		return nil, errBadCRC
+	}
+	return payload, nil
+}
+
+// readFrame reads one frame (tests and the fuzzer: the transport reads the
+// header first to check the budget).
+func readFrame(r io.Reader, buf []byte) (kind byte, payload []byte, err error) {
+	h, err := readHeader(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	payload, err = readPayload(r, h, buf)
+	return h.kind, payload, err
+}
+
+// budget bounds the bytes of the frames being read by every inbound
+// connection of a cluster together. A frame is read only once its whole
+// size is taken from the budget, and the size is given back when it has
+// been delivered; a frame that does not fit is refused before anything of
+// it is buffered.
+type budget struct {
+	mu   sync.Mutex
+	left int
+}
+
+// inboundBudget holds one frame of the largest size dragonboat sends and
+// then some: the replicas' own frames are small, except snapshot chunks
+// (2 MiB) and the rare batch of a far-behind follower.
+const inboundBudget = maxFrameSize + 16<<20
+
+func (b *budget) take(n int) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if n > b.left {
+		return false
+	}
+	b.left -= n
+	return true
+}
+
+func (b *budget) give(n int) {
+	b.mu.Lock()
+	b.left += n
+	b.mu.Unlock()
 }

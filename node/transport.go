@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"syscall"
+	"time"
 
 	dbconfig "github.com/lni/dragonboat/v4/config"
 	"github.com/lni/dragonboat/v4/raftio"
@@ -23,7 +26,8 @@ import (
 //   - Never block on observers: the tap is a ring that overwrites.
 
 // network is what the transports of one cluster share: the address book,
-// the fault layer, the tap and the clues for role derivation.
+// the fault layer, the tap, the clues for role derivation and the budget
+// for frames being read.
 type network struct {
 	addrs      []string // addrs[i] is replica i's address; addrs[0] unused
 	byAddr     map[string]int
@@ -31,7 +35,17 @@ type network struct {
 	faults     *faults
 	tap        *Tap
 	clues      *clues
+	budget     *budget
 }
+
+// Limits of the inbound side, against peers that are not replicas: a
+// replica's peers need a few connections each (messages, snapshots), and
+// send a heartbeat every round trip.
+var (
+	maxInbound   = 32               // connections held per replica
+	inboundIdle  = 30 * time.Second // a connection silent this long is closed
+	frameTimeout = 10 * time.Second // a frame must arrive whole within this
+)
 
 func newNetwork(addrs []string, deployment uint64) *network {
 	n := &network{
@@ -41,6 +55,7 @@ func newNetwork(addrs []string, deployment uint64) *network {
 		faults:     newFaults(len(addrs)),
 		tap:        newTap(),
 		clues:      newClues(len(addrs)),
+		budget:     &budget{left: inboundBudget},
 	}
 	for i, a := range addrs {
 		n.byAddr[a] = i + 1
@@ -76,12 +91,14 @@ type transport struct {
 	handler raftio.MessageHandler
 	chunks  raftio.ChunkHandler
 
-	mu     sync.Mutex
-	ln     net.Listener
-	conns  map[net.Conn]struct{} // accepted connections
-	out    map[*conn]struct{}    // connections we dialled
-	closed bool
-	wg     sync.WaitGroup
+	mu        sync.Mutex
+	ln        net.Listener
+	conns     map[net.Conn]struct{} // accepted connections
+	out       map[*conn]struct{}    // connections we dialled
+	closed    bool
+	refused   int       // connections refused since the last log line
+	refusedAt time.Time // when that line was written
+	wg        sync.WaitGroup
 }
 
 func (t *transport) Name() string { return "raftian-tcp" }
@@ -149,6 +166,12 @@ func (t *transport) accept(ln net.Listener) {
 			c.Close()
 			return
 		}
+		if len(t.conns) >= maxInbound {
+			t.refuse(c)
+			t.mu.Unlock()
+			c.Close()
+			continue
+		}
 		t.conns[c] = struct{}{}
 		t.wg.Add(1)
 		t.mu.Unlock()
@@ -156,8 +179,22 @@ func (t *transport) accept(ln net.Listener) {
 	}
 }
 
+// refuse logs a connection refused for being one too many, at most one
+// line every few seconds however many come. t.mu is held.
+func (t *transport) refuse(c net.Conn) {
+	t.refused++
+	if time.Since(t.refusedAt) < 5*time.Second {
+		return
+	}
+	log().Warn("raft port: refused connections beyond the limit", "replica", t.self,
+		"limit", maxInbound, "refused", t.refused, "last remote", c.RemoteAddr().String())
+	t.refused, t.refusedAt = 0, time.Now()
+}
+
 // serve reads frames from one inbound connection until it fails. Anything
-// malformed closes the connection with one log line; it never reaches Raft.
+// malformed closes the connection with one log line; it never reaches
+// Raft. A connection that stays silent, or sends a frame too slowly or
+// one too large for the budget left, is closed as well.
 func (t *transport) serve(c net.Conn) {
 	defer t.wg.Done()
 	defer func() {
@@ -166,23 +203,39 @@ func (t *transport) serve(c net.Conn) {
 		t.mu.Unlock()
 		c.Close()
 	}()
+	bad := func(err error) {
+		log().Warn("raft port: dropped a connection sending bad data",
+			"replica", t.self, "remote", c.RemoteAddr().String(), "err", err)
+	}
 	r := bufio.NewReaderSize(c, 64<<10)
-	buf := make([]byte, 0, 64<<10)
+	buf := make([]byte, 0, 64<<10) // for the common, small frames
 	for {
-		kind, payload, err := readFrame(r, buf)
+		c.SetReadDeadline(time.Now().Add(inboundIdle))
+		h, err := readHeader(r)
 		if err != nil {
-			if !isClosedConn(err) {
-				log().Warn("raft port: dropped a connection sending bad data",
-					"replica", t.self, "remote", c.RemoteAddr().String(), "err", err)
+			if !isClosedConn(err) && !isTimeout(err) {
+				bad(err)
 			}
 			return
 		}
-		if cap(payload) <= 1<<20 {
-			buf = payload[:0] // keep a grown buffer, but not a huge one
+		if !t.net.budget.take(h.size) {
+			bad(fmt.Errorf("%w: %d bytes do not fit in the inbound budget", errTooLarge, h.size))
+			return
 		}
-		if err := t.deliver(kind, payload); err != nil {
-			log().Warn("raft port: dropped a connection sending bad data",
-				"replica", t.self, "remote", c.RemoteAddr().String(), "err", err)
+		c.SetReadDeadline(time.Now().Add(frameTimeout))
+		payload, err := readPayload(r, h, buf)
+		if err == nil {
+			err = t.deliver(h.kind, payload)
+		}
+		t.net.budget.give(h.size)
+		if h.size >= largeFrame {
+			payload = nil
+			returnMemory()
+		}
+		if err != nil {
+			if !isClosedConn(err) {
+				bad(err)
+			}
 			return
 		}
 	}
@@ -256,6 +309,30 @@ func unmarshal(decode func([]byte) error, payload []byte) (err error) {
 }
 
 func isAddrInUse(err error) bool { return errors.Is(err, syscall.EADDRINUSE) }
+
+// largeFrame is the size from which a frame's memory is handed back to
+// the system as soon as it has been delivered (or refused): left to the
+// garbage collector, a dead 64 MiB buffer doubles the heap's next goal, and
+// the process grows by that much again before it collects.
+const largeFrame = 8 << 20
+
+var lastReturn atomic.Int64 // unix nanoseconds of the last returnMemory
+
+// returnMemory collects garbage and returns free memory to the system, at
+// most once a second however many large frames arrive.
+func returnMemory() {
+	now := time.Now().UnixNano()
+	last := lastReturn.Load()
+	if now-last < int64(time.Second) || !lastReturn.CompareAndSwap(last, now) {
+		return
+	}
+	debug.FreeOSMemory()
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
 
 func isClosedConn(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) ||

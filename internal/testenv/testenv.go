@@ -5,18 +5,23 @@ package testenv
 
 import (
 	"bytes"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/raftian/raftian/config"
 )
 
-// Addrs returns n distinct free loopback addresses. All n listeners are
-// held until the end, so the kernel cannot hand out one port twice.
+// Addrs returns n distinct free loopback addresses. The n listeners are
+// held together until Addrs returns, so the kernel cannot hand out one port
+// twice, and released then for the replicas to take.
 func Addrs(t testing.TB, n int) []string {
 	t.Helper()
 	var out []string
@@ -73,4 +78,70 @@ func (b *Buffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// RSS returns a process's resident memory in MB, or 0 if it is gone.
+func RSS(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+// A Watchdog keeps a child process under a memory limit: a test that feeds
+// a program huge or endless input must fail if the program swallows it,
+// not take the machine's memory with it.
+type Watchdog struct {
+	mu     sync.Mutex
+	peak   float64
+	killed bool
+	stop   chan struct{}
+	done   chan struct{}
+}
+
+// WatchRSS polls p's resident memory every 10 ms and kills p if it goes
+// over limitMB. Stop it with Stop.
+func WatchRSS(p *os.Process, limitMB float64) *Watchdog {
+	w := &Watchdog{stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-w.stop:
+				return
+			case <-t.C:
+			}
+			rss := RSS(p.Pid)
+			w.mu.Lock()
+			w.peak = max(w.peak, rss)
+			if rss > limitMB && !w.killed {
+				w.killed = true
+				p.Kill()
+			}
+			w.mu.Unlock()
+		}
+	}()
+	return w
+}
+
+// Peak returns the highest RSS seen so far, and whether the limit was hit.
+func (w *Watchdog) Peak() (float64, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.peak, w.killed
+}
+
+// Stop stops watching.
+func (w *Watchdog) Stop() {
+	close(w.stop)
+	<-w.done
 }
