@@ -67,8 +67,11 @@ const (
 	writeTimeout = 2 * time.Second
 )
 
+// delayed is a frame on a slow link. Its delay is looked up again while
+// it waits, so that a heal or a shorter delay releases it early.
 type delayed struct {
-	due   time.Time
+	sent  time.Time
+	votes bool // only the link's fault on vote messages applies to it
 	frame []byte
 }
 
@@ -106,18 +109,18 @@ func (c *conn) SendMessageBatch(b pb.MessageBatch) error {
 		if v.votesDeliver && len(votes) > 0 {
 			vb := b
 			vb.Requests = votes
-			c.send(vb, v.delay+v.votesDelay)
+			c.send(vb, v.delay+v.votesDelay, true)
 		}
 	}
 	c.t.net.observeSent(c.t.self, c.to, b.Requests, false)
 	if len(b.Requests) > 0 {
-		c.send(b, v.delay)
+		c.send(b, v.delay, false)
 	}
 	return nil
 }
 
 // send frames a batch and writes it now or, on a slow link, later.
-func (c *conn) send(b pb.MessageBatch, delay time.Duration) {
+func (c *conn) send(b pb.MessageBatch, delay time.Duration, votes bool) {
 	// Marshal straight into the frame: one allocation, no copy.
 	frame := make([]byte, frameHeaderSize+b.Size())
 	n, err := b.MarshalTo(frame[frameHeaderSize:])
@@ -127,7 +130,7 @@ func (c *conn) send(b pb.MessageBatch, delay time.Duration) {
 	putFrameHeader(frame[:frameHeaderSize], frameBatch, frame[frameHeaderSize:frameHeaderSize+n])
 	frame = frame[:frameHeaderSize+n]
 	if delay > 0 {
-		c.sendLater(time.Now().Add(delay), frame)
+		c.sendLater(delayed{sent: time.Now(), votes: votes, frame: frame})
 		return
 	}
 	c.write(frame)
@@ -220,7 +223,7 @@ func (c *conn) connected() (net.Conn, bool) {
 	return nc, true
 }
 
-func (c *conn) sendLater(due time.Time, frame []byte) {
+func (c *conn) sendLater(d delayed) {
 	c.mu.Lock()
 	if c.delay == nil {
 		c.delay = make(chan delayed, delayQueue)
@@ -230,12 +233,13 @@ func (c *conn) sendLater(due time.Time, frame []byte) {
 	q := c.delay
 	c.mu.Unlock()
 	select {
-	case q <- delayed{due: due, frame: frame}:
+	case q <- d:
 	default: // queue full: the slow link loses it
 	}
 }
 
-// delayLine delivers delayed frames in order, each at its due time.
+// delayLine delivers delayed frames in order, each when the link's delay
+// has passed since it was sent.
 func (c *conn) delayLine(q chan delayed) {
 	defer c.wg.Done()
 	timer := time.NewTimer(time.Hour)
@@ -245,13 +249,38 @@ func (c *conn) delayLine(q chan delayed) {
 		case <-c.stop:
 			return
 		case d := <-q:
-			timer.Reset(time.Until(d.due))
-			select {
-			case <-c.stop:
+			if !c.waitDelay(d, timer) {
 				return
-			case <-timer.C:
 			}
+		}
+	}
+}
+
+// waitDelay waits out the delay of d's link, then writes d. The delay is
+// the one in force now, looked up again whenever the faults change: a heal
+// or a shorter delay releases the frame early, and a frame whose link has
+// been cut meanwhile is dropped. It returns false when the conn closes.
+func (c *conn) waitDelay(d delayed, timer *time.Timer) bool {
+	faults := c.t.net.faults
+	for {
+		changed := faults.changed()
+		cut, delay := faults.delay(c.t.self, c.to, d.votes)
+		if cut {
+			return true
+		}
+		wait := time.Until(d.sent.Add(delay))
+		if wait <= 0 {
 			c.write(d.frame)
+			return true
+		}
+		timer.Reset(wait) // since Go 1.23 a reset timer holds no stale tick
+		select {
+		case <-c.stop:
+			return false
+		case <-changed:
+		case <-timer.C:
+			c.write(d.frame)
+			return true
 		}
 	}
 }

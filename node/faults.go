@@ -17,6 +17,7 @@ type faults struct {
 	group    []int // partition group of each replica; all 0 when healed
 	links    map[[2]int]Link
 	votes    map[[2]int]Link // faults for vote and pre-vote messages only
+	change   chan struct{}   // closed (and replaced) when anything changes
 }
 
 // Link describes a lossy or slow one-way link.
@@ -32,7 +33,33 @@ func newFaults(n int) *faults {
 		group:    make([]int, n+1),
 		links:    map[[2]int]Link{},
 		votes:    map[[2]int]Link{},
+		change:   make(chan struct{}),
 	}
+}
+
+// changed returns a channel closed at the next change of the faults.
+func (f *faults) changed() <-chan struct{} {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return f.change
+}
+
+// changedLocked announces a change; f.mu is held for writing.
+func (f *faults) changedLocked() {
+	close(f.change)
+	f.change = make(chan struct{})
+}
+
+// delay returns whether the link from a to b is cut and the delay it adds
+// now; votes: to a batch of vote messages, which a vote fault delays more.
+func (f *faults) delay(a, b int, votes bool) (cut bool, d time.Duration) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	d = f.links[[2]int{a, b}].Delay
+	if votes {
+		d += f.votes[[2]int{a, b}].Delay
+	}
+	return f.cutLocked(a, b), d
 }
 
 // cut reports whether the link from a to b is cut.
@@ -87,6 +114,7 @@ func (f *faults) judge(a, b int) verdict {
 func (f *faults) setIsolated(i int, on bool) {
 	f.mu.Lock()
 	f.isolated[i] = on
+	f.changedLocked()
 	f.mu.Unlock()
 }
 
@@ -102,11 +130,13 @@ func (f *faults) partition(groups [][]int) {
 			f.group[r] = g + 1
 		}
 	}
+	f.changedLocked()
 }
 
 func (f *faults) setLink(a, b int, l Link, votesOnly bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	defer f.changedLocked()
 	m := f.links
 	if votesOnly {
 		m = f.votes
@@ -126,6 +156,7 @@ func (f *faults) heal() {
 	}
 	clear(f.links)
 	clear(f.votes)
+	f.changedLocked()
 }
 
 // snapshot returns a copy of the isolation flags and partition groups.
