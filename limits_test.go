@@ -161,3 +161,52 @@ func readFile(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+// runLimited runs raftian to the end under the memory watchdog.
+func runLimited(t *testing.T, stdin io.Reader, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	cmd := exec.Command(plainBin.build(t), args...)
+	var out, errb testenv.Buffer
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, &out, &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	dog := testenv.WatchRSS(cmd.Process, watchLimitMB)
+	cmd.Wait()
+	dog.Stop()
+	if peak, killed := dog.Peak(); killed {
+		t.Fatalf("raftian %v went over %d MB (peak %.0f MB) and was killed", args, watchLimitMB, peak)
+	}
+	return cmd.ProcessState.ExitCode(), out.String(), errb.String()
+}
+
+// Files a user names may be endless: each is read only up to its limit.
+func TestEndlessFilesAreRefused(t *testing.T) {
+	cfg := testConfigFile(t, "")
+	for _, c := range []struct {
+		stdin string
+		args  []string
+		where func(stdout, stderr string) string
+	}{
+		{"", []string{"--headless", "--config", "/dev/zero"}, func(_, e string) string { return e }},
+		{"", []string{"--headless", "--storage", "memory", "--config", cfg, "--lesson", "/dev/zero"}, func(o, _ string) string { return o }},
+		{"lesson /dev/zero\n", []string{"--headless", "--storage", "memory", "--config", cfg}, func(o, _ string) string { return o }},
+	} {
+		code, stdout, stderr := runLimited(t, strings.NewReader(c.stdin), c.args...)
+		if msg := c.where(stdout, stderr); !strings.Contains(msg, "/dev/zero is larger than") {
+			t.Errorf("raftian %v: exit %d, no refusal in:\n%s%s", c.args, code, stdout, stderr)
+		}
+		checkNoStackTrace(t, stderr)
+	}
+}
+
+// A command line longer than the limit is answered with an error without
+// being kept in memory, and the session goes on.
+func TestOverlongCommandLineIsSkipped(t *testing.T) {
+	huge := strings.Repeat("x", 64<<20) // 64 MiB without a newline
+	stdin := io.MultiReader(strings.NewReader("status\n"), strings.NewReader(huge), strings.NewReader("\nstatus json\n"))
+	code, stdout, stderr := runLimited(t, stdin, "--headless", "--storage", "memory", "--config", testConfigFile(t, ""))
+	if !strings.Contains(stdout, "error: line too long") || !strings.Contains(stdout, `{"replicas"`) {
+		t.Fatalf("exit %d: want an error for the long line and the status after it:\n%.2000s\n%s", code, stdout, stderr)
+	}
+}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/raftian/raftian/config"
 	"github.com/raftian/raftian/console"
+	"github.com/raftian/raftian/internal/bounded"
 	"github.com/raftian/raftian/node"
 	"github.com/raftian/raftian/ui"
 )
@@ -154,7 +155,7 @@ func setLogger(w io.Writer) {
 func loadConfig(file, storage, dataDir string) (config.Config, error) {
 	var override []byte
 	if file != "" {
-		b, err := os.ReadFile(file)
+		b, err := bounded.ReadFile(file, config.MaxFileSize)
 		if err != nil {
 			return config.Config{}, fmt.Errorf("cannot read the configuration: %w", err)
 		}

@@ -59,6 +59,10 @@ const (
 	MaxPlayers = 9
 )
 
+// MaxFileSize is the largest configuration file read: a real one is a few
+// KiB.
+const MaxFileSize = 1 << 20
+
 // Error is a configuration mistake, located in its file.
 type Error struct {
 	File string

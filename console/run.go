@@ -3,6 +3,7 @@ package console
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -19,9 +20,20 @@ import (
 // cluster is the caller's job.
 func Run(c *node.Cluster, in io.Reader, out io.Writer, rec *Recorder) error {
 	s := newSession(c, out, rec)
-	sc := bufio.NewScanner(in)
-	for sc.Scan() {
-		cmd, err := Parse(sc.Text(), c.Size())
+	r := bufio.NewReaderSize(in, MaxLine)
+	for {
+		line, err := readLine(r)
+		if errors.Is(err, errLineTooLong) {
+			fmt.Fprintf(out, "error: %v\n", err)
+			continue
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		cmd, err := Parse(line, c.Size())
 		if err != nil {
 			fmt.Fprintf(out, "error: %v\n", err)
 			continue
@@ -35,7 +47,30 @@ func Run(c *node.Cluster, in io.Reader, out io.Writer, rec *Recorder) error {
 		}
 		s.run(cmd)
 	}
-	return sc.Err()
+}
+
+// MaxLine is the longest command line read; a longer one is answered with
+// an error, skipped to its end without being kept, and the session goes on.
+const MaxLine = 4096
+
+var errLineTooLong = fmt.Errorf("line too long (over %d bytes): ignored", MaxLine)
+
+// readLine reads one line from r, whose buffer is MaxLine long.
+func readLine(r *bufio.Reader) (string, error) {
+	line, err := r.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		for errors.Is(err, bufio.ErrBufferFull) {
+			_, err = r.ReadSlice('\n')
+		}
+		if err != nil && err != io.EOF {
+			return "", err
+		}
+		return "", errLineTooLong
+	}
+	if err == io.EOF && len(line) > 0 {
+		err = nil // a last line without its newline
+	}
+	return strings.TrimRight(string(line), "\r\n"), err
 }
 
 // Session runs commands on a cluster and answers on out; it remembers

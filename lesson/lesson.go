@@ -8,13 +8,15 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"os"
+	"io/fs"
 	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/raftian/raftian/internal/bounded"
 )
 
 // Lesson is one lesson.
@@ -72,17 +74,29 @@ func Load(name string) (Lesson, error) {
 			return Parse(n, src)
 		}
 	}
-	src, err := os.ReadFile(name)
-	if err != nil {
+	src, err := bounded.ReadFile(name, MaxFileSize)
+	if errors.Is(err, fs.ErrNotExist) {
 		return Lesson{}, fmt.Errorf("no lesson %q: not built in (%s) and not a readable file", name, strings.Join(Names(), ", "))
+	}
+	if err != nil {
+		return Lesson{}, fmt.Errorf("lesson %s: %w", name, err)
 	}
 	return Parse(strings.TrimSuffix(filepath.Base(name), ".toml"), src)
 }
+
+// MaxFileSize is the largest lesson file read.
+const MaxFileSize = 1 << 20
 
 // Parse reads a lesson; unknown keys and bad values are errors.
 func Parse(name string, src []byte) (Lesson, error) {
 	var l Lesson
 	md, err := toml.Decode(string(src), &l)
+	var perr toml.ParseError
+	if errors.As(err, &perr) {
+		// Only the line and what was wrong: the file may not be a lesson
+		// at all, and its contents are not ours to print.
+		return Lesson{}, fmt.Errorf("lesson %s: line %d: not valid TOML (%s)", name, perr.Position.Line, perr.Message)
+	}
 	if err != nil {
 		return Lesson{}, fmt.Errorf("lesson %s: %w", name, err)
 	}
