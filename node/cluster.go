@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -53,6 +54,10 @@ type Cluster struct {
 	events   *Events
 	replicas []*replica // replicas[i] is replica i; [0] unused
 	unlock   func()     // releases the data directory
+	progress *progress  // how far each replica had got
+	// dataAtStart: on disk, some replica already held data when the
+	// cluster started, so one without any has lost its own.
+	dataAtStart bool
 
 	client *Client // proposals made through Cluster.Propose
 
@@ -101,16 +106,11 @@ func start(cfg config.Config, opts Options, eng engine) (*Cluster, error) {
 	// A random id, kept with the data, tells this cluster's messages from
 	// those of any other raftian on the same ports.
 	deployment := randomID()
+	c.progress = &progress{rec: record{Applied: map[int]uint64{}}}
 	if cfg.Storage == config.StorageDisk {
-		unlock, err := lockDataDir(cfg.DataDir)
-		if err != nil {
+		if err := c.openDataDir(len(addrs), &deployment); err != nil {
 			return nil, err
 		}
-		if deployment, err = deploymentID(cfg.DataDir); err != nil {
-			unlock()
-			return nil, err
-		}
-		c.unlock = unlock
 	}
 	c.net = newNetwork(addrs, deployment)
 	c.events = newEvents(time.Now(), opts.Events)
@@ -122,7 +122,7 @@ func start(cfg config.Config, opts Options, eng engine) (*Cluster, error) {
 			r.fs = vfs.NewMem()
 			r.dir = fmt.Sprintf("/replica-%d", i+1)
 		} else {
-			r.dir = filepath.Join(cfg.DataDir, fmt.Sprintf("replica-%d", i+1))
+			r.dir = filepath.Join(cfg.DataDir, replicaDirName(i+1))
 		}
 		c.replicas[i+1] = r
 	}
@@ -132,7 +132,54 @@ func start(cfg config.Config, opts Options, eng engine) (*Cluster, error) {
 			return nil, err
 		}
 	}
+	c.progress.run(c.sampleProgress)
 	return c, nil
+}
+
+// openDataDir locks the data directory and reads what it holds beside the
+// replicas' own data: the deployment id and the progress record.
+func (c *Cluster) openDataDir(n int, deployment *uint64) error {
+	dir := c.cfg.DataDir
+	unlock, err := lockDataDir(dir)
+	if err != nil {
+		return err
+	}
+	c.unlock = unlock
+	if *deployment, err = deploymentID(dir, n); err != nil {
+		return err
+	}
+	if c.progress, err = loadProgress(dir); err != nil {
+		return err
+	}
+	for i := 1; i <= n; i++ {
+		c.dataAtStart = c.dataAtStart || hasData(filepath.Join(dir, replicaDirName(i)))
+	}
+	return nil
+}
+
+func replicaDirName(i int) string { return fmt.Sprintf("replica-%d", i) }
+
+// hasData reports whether a replica directory holds dragonboat's data.
+func hasData(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, "dragonboat.ds"))
+	return err == nil
+}
+
+// sampleProgress notes how far every replica has applied.
+func (c *Cluster) sampleProgress() {
+	for _, r := range c.replicas[1:] {
+		r.mu.RLock()
+		s := r.sm
+		r.mu.RUnlock()
+		c.noteProgress(r, s)
+	}
+}
+
+// noteProgress notes how far replica r, whose world is s, has applied.
+func (c *Cluster) noteProgress(r *replica, s *stateMachine) {
+	if s != nil {
+		c.progress.applied(r.id, s.appliedIndex())
+	}
 }
 
 // Size returns the number of replicas.
@@ -160,6 +207,14 @@ func (c *Cluster) ElectionTimeout() time.Duration {
 // open starts replica r's NodeHost and joins it to the shard: with the full
 // member list the first time, from its own data on every later start.
 func (c *Cluster) open(r *replica) error {
+	if r.fs == nil { // on disk: refuse data that is damaged or went back in time
+		if !hasData(r.dir) && (c.progress.had(r.id) > 0 || c.dataAtStart) {
+			return &RollbackError{Replica: r.id, Dir: r.dir, Had: c.progress.had(r.id), File: c.progress.path}
+		}
+		if err := checkData(r); err != nil {
+			return err
+		}
+	}
 	nh, err := dragonboat.NewNodeHost(c.nodeHostConfig(r))
 	if err != nil {
 		return c.explain(r, err)
@@ -187,6 +242,13 @@ func (c *Cluster) open(r *replica) error {
 	if err := nh.StartReplica(members, false, create, c.replicaConfig(r)); err != nil {
 		nh.Close()
 		return c.explain(r, err)
+	}
+	if lr, err := nh.GetLogReader(shardID); err == nil {
+		_, last := lr.GetRange()
+		if err := c.progress.checkNotBehind(r, last); err != nil {
+			nh.Close()
+			return err
+		}
 	}
 	r.mu.Lock()
 	r.nh, r.sm = nh, s
@@ -276,9 +338,10 @@ func (c *Cluster) Close() {
 			}
 			r.op.Lock()
 			r.mu.Lock()
-			nh := r.nh
+			nh, s := r.nh, r.sm
 			r.nh = nil
 			r.mu.Unlock()
+			c.noteProgress(r, s)
 			if nh != nil {
 				wg.Add(1)
 				go func() {
@@ -289,6 +352,7 @@ func (c *Cluster) Close() {
 			r.op.Unlock()
 		}
 		wg.Wait()
+		c.progress.close(c.sampleProgress)
 		c.events.close()
 		c.unlock()
 	})
@@ -332,26 +396,69 @@ func lockDataDir(dir string) (func(), error) {
 	return lockFile(filepath.Join(dir, lockName), dir)
 }
 
-// deploymentID reads the cluster's deployment id from the data directory,
-// making one on first start.
-func deploymentID(dir string) (uint64, error) {
+// deploymentID reads the cluster's deployment id from the data directory.
+// If the file is missing or damaged, the replicas' own data says which
+// cluster they belong to, and the file is written again; a new id is made
+// only when there is no data at all.
+func deploymentID(dir string, n int) (uint64, error) {
 	path := filepath.Join(dir, deploymentName)
 	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		id := randomID()
-		if err := os.WriteFile(path, []byte(fmt.Sprintf("%x\n", id)), 0o644); err != nil {
-			return 0, fmt.Errorf("write %s: %w", path, err)
-		}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return 0, fmt.Errorf("read %s: %w", path, err)
+	}
+	if id, perr := strconv.ParseUint(strings.TrimSpace(string(b)), 16, 64); err == nil && perr == nil && id != 0 {
 		return id, nil
 	}
+	found, err := dataDeployments(dir, n)
 	if err != nil {
 		return 0, err
 	}
-	id, err := strconv.ParseUint(strings.TrimSpace(string(b)), 16, 64)
-	if err != nil || id == 0 {
-		return 0, &DataDirError{Dir: dir, Err: fmt.Errorf("%s does not hold a deployment id", path)}
+	var id uint64
+	switch len(found) {
+	case 0:
+		id = randomID()
+	case 1:
+		for d := range found {
+			id = d
+		}
+		log().Warn("the deployment file was missing or damaged: written again from the replicas' data", "file", path)
+	default:
+		return 0, &DataDirError{Dir: dir, Err: fmt.Errorf("%s is missing or damaged, and the replicas' data "+
+			"belongs to different clusters (%s): keep only one cluster's replica directories in %s", path, describeDeployments(found), dir)}
+	}
+	if err := writeSynced(path, []byte(fmt.Sprintf("%x\n", id))); err != nil {
+		return 0, fmt.Errorf("write %s: %w", path, err)
 	}
 	return id, nil
+}
+
+// dataDeployments finds the deployment ids in the replicas' data:
+// dragonboat keeps it in replica-N/<hostname>/<deployment id>/.
+func dataDeployments(dir string, n int) (map[uint64][]int, error) {
+	out := map[uint64][]int{}
+	for i := 1; i <= n; i++ {
+		logdbs, err := filepath.Glob(filepath.Join(dir, replicaDirName(i), "*", "*", "logdb-*"))
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range logdbs {
+			if id, err := strconv.ParseUint(filepath.Base(filepath.Dir(l)), 10, 64); err == nil {
+				if !slices.Contains(out[id], i) {
+					out[id] = append(out[id], i)
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+func describeDeployments(found map[uint64][]int) string {
+	var parts []string
+	for id, replicas := range found {
+		parts = append(parts, fmt.Sprintf("replicas %v: %x", replicas, id))
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, "; ")
 }
 
 // leaderListener turns dragonboat's leader updates into events.

@@ -105,9 +105,9 @@ func TestCorruptDataDirIsReported(t *testing.T) {
 		c2.Close()
 		t.Fatal("started on a corrupt data directory")
 	}
-	var de *DataDirError
+	var de *DamagedDataError
 	if !errors.As(err, &de) || de.Replica != 2 {
-		t.Fatalf("error %v (%T), want DataDirError for replica 2", err, err)
+		t.Fatalf("error %v (%T), want DamagedDataError for replica 2", err, err)
 	}
 	t.Log(err)
 }

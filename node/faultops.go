@@ -19,12 +19,13 @@ func (c *Cluster) Crash(i int) error {
 	r.op.Lock()
 	defer r.op.Unlock()
 	r.mu.Lock()
-	nh := r.nh
+	nh, s := r.nh, r.sm
 	r.nh = nil
 	r.mu.Unlock()
 	if nh == nil {
 		return fmt.Errorf("replica %d is already down", i)
 	}
+	c.noteProgress(r, s)
 	nh.Close()
 	c.net.clues.forget(i)
 	c.events.emit(Event{Type: EvCrash, Node: i})

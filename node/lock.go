@@ -72,5 +72,5 @@ const (
 func isOurs(name string) bool {
 	var n int
 	_, err := fmt.Sscanf(name, "replica-%d", &n)
-	return name == lockName || name == deploymentName || err == nil
+	return name == lockName || name == deploymentName || name == progressName || name == progressName+".new" || err == nil
 }

@@ -47,6 +47,13 @@ func decodeResult(v uint64) world.Result {
 // Lookup returns a clone of the world; the query is ignored.
 func (s *stateMachine) Lookup(any) (any, error) { return s.view(), nil }
 
+// appliedIndex is the index of the last entry applied, without a clone.
+func (s *stateMachine) appliedIndex() uint64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.w.AppliedIndex()
+}
+
 func (s *stateMachine) view() *world.World {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
