@@ -3,12 +3,15 @@ package main
 import (
 	"bufio"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -25,37 +28,41 @@ const watchLimitMB = 600
 
 // headless is raftian running headless as a process, driven line by line.
 type headless struct {
-	cmd   *exec.Cmd
-	stdin io.WriteCloser
-	lines chan string
-	dog   *testenv.Watchdog
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	lines  chan string
+	stderr testenv.Buffer
+	dog    *testenv.Watchdog
+	exited chan struct{}
 }
 
 func startHeadless(t *testing.T, bin string, args ...string) *headless {
 	t.Helper()
-	h := &headless{cmd: exec.Command(bin, append([]string{"--headless"}, args...)...), lines: make(chan string, 4096)}
+	h := &headless{cmd: exec.Command(bin, append([]string{"--headless"}, args...)...), lines: make(chan string, 4096),
+		exited: make(chan struct{})}
 	h.stdin, _ = h.cmd.StdinPipe()
 	stdout, _ := h.cmd.StdoutPipe()
+	h.cmd.Stderr = &h.stderr
 	if err := h.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	h.dog = testenv.WatchRSS(h.cmd.Process, watchLimitMB)
 	go func() {
-		defer close(h.lines)
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
 			h.lines <- sc.Text()
 		}
+		close(h.lines)
+		h.cmd.Wait() // after the last read of its output, as Wait wants
+		close(h.exited)
 	}()
 	t.Cleanup(func() {
 		h.stdin.Close()
-		done := make(chan struct{})
-		go func() { h.cmd.Wait(); close(done) }()
 		select {
-		case <-done:
+		case <-h.exited:
 		case <-time.After(30 * time.Second):
 			h.cmd.Process.Kill()
-			<-done
+			<-h.exited
 		}
 		h.dog.Stop()
 		if _, killed := h.dog.Peak(); killed {
@@ -63,6 +70,18 @@ func startHeadless(t *testing.T, bin string, args ...string) *headless {
 		}
 	})
 	return h
+}
+
+// quit says quit and waits for the process to exit.
+func (h *headless) quit(t *testing.T) {
+	t.Helper()
+	h.send("quit")
+	h.expect(t, "bye")
+	select {
+	case <-h.exited:
+	case <-time.After(30 * time.Second):
+		t.Fatal("raftian did not exit within 30 s of quit")
+	}
 }
 
 // send writes one command line.
@@ -76,13 +95,14 @@ func (h *headless) expect(t *testing.T, prefix string) string {
 		select {
 		case line, ok := <-h.lines:
 			if !ok {
-				t.Fatalf("output ended before a line starting %q", prefix)
+				<-h.exited
+				t.Fatalf("output ended (%v, %s) before a line starting %q; stderr:\n%s", h.cmd.ProcessState, h.cmd.Args, prefix, h.stderr.String())
 			}
 			if strings.HasPrefix(line, prefix) {
 				return line
 			}
 		case <-deadline:
-			t.Fatalf("no line starting %q within 60 s", prefix)
+			t.Fatalf("no line starting %q within 60 s; stderr:\n%s", prefix, h.stderr.String())
 		}
 	}
 }
@@ -142,8 +162,7 @@ func TestHostileFramesStayWithinMemory(t *testing.T) {
 	}
 	h.send("attack 2 4")
 	h.expect(t, "committed: ")
-	h.send("quit")
-	h.expect(t, "bye")
+	h.quit(t)
 }
 
 // playerAddress reads player n's address from a test config file.
@@ -209,4 +228,95 @@ func TestOverlongCommandLineIsSkipped(t *testing.T) {
 	if !strings.Contains(stdout, "error: line too long") || !strings.Contains(stdout, `{"replicas"`) {
 		t.Fatalf("exit %d: want an error for the long line and the status after it:\n%.2000s\n%s", code, stdout, stderr)
 	}
+}
+
+// smallDisk mounts a tmpfs of size MiB for the test: a disk that can fill.
+func smallDisk(t *testing.T, size int) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "disk")
+	os.Mkdir(dir, 0o755)
+	out, err := exec.Command("mount", "-t", "tmpfs", "-o", fmt.Sprintf("size=%dm", size), "tmpfs", dir).CombinedOutput()
+	if err != nil {
+		t.Fatalf("mounting a %d MiB tmpfs (this test needs root, as CI has): %v\n%s", size, err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", dir).Run() })
+	return dir
+}
+
+// fill writes a file in dir until the disk has at most left bytes free.
+func fill(t *testing.T, dir string, left uint64) {
+	t.Helper()
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		t.Fatal(err)
+	}
+	free := st.Bavail * uint64(st.Bsize)
+	if free <= left {
+		return
+	}
+	f, err := os.CreateTemp(dir, "filler-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	chunk := make([]byte, 1<<20)
+	for n := free - left; n > 0; {
+		k := min(n, uint64(len(chunk)))
+		if _, err := f.Write(chunk[:k]); err != nil {
+			return // full
+		}
+		n -= k
+	}
+}
+
+// A full disk: raftian does not start on it; while it runs it refuses
+// attacks with a message, or, if the disk filled too fast for that and a
+// replica could not write, it stops saying so and where the details are.
+// No stack trace either way.
+func TestFullDisk(t *testing.T) {
+	disk := smallDisk(t, 64)
+	cfg := testConfigFile(t, "")
+	data := filepath.Join(disk, "data")
+	fill(t, disk, 8<<20)
+	code, _, stderr := runLimited(t, strings.NewReader("wait leader 10s\n"), "--headless", "--data", data, "--config", cfg)
+	if code == 0 || !strings.Contains(stderr, "MB free") || !strings.Contains(stderr, data) {
+		t.Fatalf("start on a full disk: exit %d, stderr %q", code, stderr)
+	}
+	checkNoStackTrace(t, stderr)
+
+	fillers, _ := filepath.Glob(filepath.Join(disk, "filler-*"))
+	for _, f := range fillers {
+		os.Remove(f)
+	}
+	h := startHeadless(t, plainBin.build(t), "--data", data, "--config", cfg)
+	h.send("wait leader 30s")
+	h.expect(t, "leader ")
+	h.send("attack 1 2")
+	h.expect(t, "committed: ")
+	fill(t, disk, 0)
+	// Until the cluster notices (it looks ten times a second), an attack may
+	// still commit: the log database keeps some room.
+	for refused := false; !refused; {
+		h.send("attack 2 3")
+		line, ok := <-h.lines
+		switch {
+		case !ok:
+			<-h.exited
+			stderr := h.stderr.String()
+			if h.cmd.ProcessState.ExitCode() != 3 || !strings.Contains(stderr, "the disk is full") ||
+				!strings.Contains(stderr, "The details are in "+os.TempDir()) {
+				t.Fatalf("raftian ended (%v) without saying the disk is full:\n%s", h.cmd.ProcessState, stderr)
+			}
+			checkNoStackTrace(t, stderr)
+			return
+		case strings.HasPrefix(line, "committed: "), strings.HasPrefix(line, "rejected: "):
+		case strings.HasPrefix(line, "failed: ") && strings.Contains(line, "disk almost full"):
+			refused = true
+		default:
+			t.Fatalf("attack on a full disk: %q, want it refused as disk almost full", line)
+		}
+	}
+	h.send("status json")
+	h.expect(t, `{"replicas"`)
+	h.quit(t)
 }

@@ -17,6 +17,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/raftian/raftian/config"
 	"github.com/raftian/raftian/console"
@@ -74,6 +75,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return fail(err)
 	}
 	setLogger(stderr)
+	exitOnStop(cfg, stderr)
 
 	if *fresh && cfg.Storage == config.StorageDisk {
 		if err := node.WipeDataDir(cfg.DataDir); err != nil {
@@ -115,10 +117,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	defer cluster.Close()
 
-	// Ctrl-C or a kill quits as cleanly as Esc or "quit".
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sig)
+	// Ctrl-C or a kill quits as cleanly as Esc or "quit", and within a
+	// bound whatever happens.
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(signals)
+	done := make(chan struct{})
+	defer close(done)
+	sig := exitAfterSignal(signals, done, stderr)
 	if win != nil {
 		win.Run(cluster, sig, *lessonName, rec)
 		return 0
@@ -143,6 +149,47 @@ func runHeadless(c *node.Cluster, stdin io.Reader, stdout, stderr io.Writer, sig
 	case <-sig:
 	}
 	return 0
+}
+
+// exitOnStop makes the program end with a message instead of a stack
+// trace when dragonboat stops on a full disk or damaged data.
+func exitOnStop(cfg config.Config, stderr io.Writer) {
+	dir := cfg.DataDir
+	if cfg.Storage == config.StorageMemory {
+		dir = os.TempDir()
+	}
+	node.OnStop(func(s node.Stop) {
+		path, err := node.WriteCrashFile(dir, s)
+		if err != nil { // a full disk, most likely
+			path, err = node.WriteCrashFile(os.TempDir(), s)
+		}
+		if err != nil {
+			path = fmt.Sprintf("(none: %v)", err)
+		}
+		fmt.Fprintf(stderr, "raftian: stopped: %v\nThe details are in %s\n", s, path)
+		os.Exit(3)
+	})
+}
+
+// exitAfterSignal passes the first signal on and, should the program not
+// have ended (done) 10 s later, ends it.
+func exitAfterSignal(sig <-chan os.Signal, done <-chan struct{}, stderr io.Writer) <-chan os.Signal {
+	out := make(chan os.Signal, 1)
+	go func() {
+		select {
+		case s := <-sig:
+			out <- s
+		case <-done:
+			return
+		}
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			fmt.Fprintln(stderr, "raftian: did not stop within 10 s of the signal: exiting")
+			os.Exit(1)
+		}
+	}()
+	return out
 }
 
 // setLogger sends warnings and errors, ours and the libraries', to w.

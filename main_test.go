@@ -17,8 +17,14 @@ import (
 // timing, plus extra lines, and returns its path.
 func testConfigFile(t *testing.T, extra string) string {
 	t.Helper()
+	return testConfigRaft(t, "", extra)
+}
+
+// testConfigRaft is testConfigFile with more lines in its [raft] table.
+func testConfigRaft(t *testing.T, raft, extra string) string {
+	t.Helper()
 	var b strings.Builder
-	b.WriteString("[raft]\nrtt_ms = 10\n")
+	b.WriteString("[raft]\nrtt_ms = 10\n" + raft)
 	for i, addr := range testenv.Addrs(t, 5) {
 		c := testColours[i]
 		fmt.Fprintf(&b, "[[player]]\nname = \"P%d\"\ncolor = \"#%02x%02x%02x\"\naddress = %q\n", i+1, c[0], c[1], c[2], addr)
@@ -179,7 +185,7 @@ status json
 	checkEventsFile(t, events, "leader", "commit", "crash", "partition", "heal")
 	for _, want := range []string{
 		"leader ", "committed: P1 (1) → P2 (2) via 1: HP 70", "committed: P3 (3) → P2 (2) via 4: HP 40",
-		"rejected: P2 (2) → P2 (2) via 2: a player cannot attack itself",
+		"error: a player cannot attack itself",
 		`error: unknown command "frobnicate"`, "crashed replica", "partitioned 1,2 | 3,4,5",
 		"healed", "converged after", "replica  player",
 	} {

@@ -39,6 +39,9 @@ type Options struct {
 	// its log order (again after a restart, from its snapshot on). It runs
 	// on dragonboat's apply path: it must be quick and must not block.
 	OnApply func(replica int, r world.Result)
+
+	// freeBytes, when not nil, replaces the disk's free space (tests).
+	freeBytes func(dir string) (uint64, error)
 }
 
 // DefaultProposalTimeout is long enough to ride out one election.
@@ -55,6 +58,7 @@ type Cluster struct {
 	replicas []*replica // replicas[i] is replica i; [0] unused
 	unlock   func()     // releases the data directory
 	progress *progress  // how far each replica had got
+	disk     *diskWatch // on disk: whether its free space is low
 	// dataAtStart: on disk, some replica already held data when the
 	// cluster started, so one without any has lost its own.
 	dataAtStart bool
@@ -109,6 +113,7 @@ func start(cfg config.Config, opts Options, eng engine) (*Cluster, error) {
 	c.progress = &progress{rec: record{Applied: map[int]uint64{}}}
 	if cfg.Storage == config.StorageDisk {
 		if err := c.openDataDir(len(addrs), &deployment); err != nil {
+			c.unlock()
 			return nil, err
 		}
 	}
@@ -133,8 +138,14 @@ func start(cfg config.Config, opts Options, eng engine) (*Cluster, error) {
 		}
 	}
 	c.progress.run(c.sampleProgress)
+	if c.disk != nil {
+		c.disk.run()
+	}
 	return c, nil
 }
+
+// diskLow reports whether the disk holding the data is almost full.
+func (c *Cluster) diskLow() bool { return c.disk != nil && c.disk.low.Load() }
 
 // openDataDir locks the data directory and reads what it holds beside the
 // replicas' own data: the deployment id and the progress record.
@@ -145,6 +156,13 @@ func (c *Cluster) openDataDir(n int, deployment *uint64) error {
 		return err
 	}
 	c.unlock = unlock
+	c.disk = &diskWatch{dir: dir, free: freeBytes}
+	if c.opts.freeBytes != nil {
+		c.disk.free = c.opts.freeBytes
+	}
+	if err := c.disk.check(); err != nil {
+		return err
+	}
 	if *deployment, err = deploymentID(dir, n); err != nil {
 		return err
 	}
@@ -352,6 +370,7 @@ func (c *Cluster) Close() {
 			r.op.Unlock()
 		}
 		wg.Wait()
+		c.disk.close()
 		c.progress.close(c.sampleProgress)
 		c.events.close()
 		c.unlock()

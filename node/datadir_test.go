@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -199,4 +200,39 @@ func TestDeploymentFileIsRecoveredFromTheData(t *testing.T) {
 			t.Errorf("%s deployment file: written again as %q, was %q", name, got, orig)
 		}
 	}
+}
+
+// A disk low on space: the cluster does not start on it, and while it runs
+// it refuses proposals (which fill the disk) until space is freed;
+// elections and reads go on.
+func TestLowDiskRefusesProposalsNotTheCluster(t *testing.T) {
+	var free atomic.Uint64
+	fake := func(string) (uint64, error) { return free.Load(), nil }
+	cfg := testConfig(t, config.StorageDisk)
+
+	free.Store(MinFreeDisk - 1)
+	_, err := Start(cfg, Options{freeBytes: fake})
+	var df *DiskFullError
+	if !errors.As(err, &df) || df.Dir != cfg.DataDir {
+		t.Fatalf("start on a full disk: %v (%T), want DiskFullError for %s", err, err, cfg.DataDir)
+	}
+
+	free.Store(1 << 30)
+	c := startCluster(t, cfg, Options{freeBytes: fake})
+	leader := waitLeader(t, c)
+	mustCommit(t, c.NewClient().Attack(leader, leader, leader%c.Size()+1))
+	free.Store(MinFreeDisk / 2)
+	waitFor(t, 10*time.Second, "proposals to be refused", func() bool {
+		o := c.NewClient().Attack(leader, leader, leader%c.Size()+1).Wait()
+		return !o.OK && o.Err == FailDiskFull
+	})
+	c.Crash(leader)
+	if err := c.Restart(leader); !errors.As(err, &df) {
+		t.Errorf("restart on a full disk: %v, want DiskFullError", err)
+	}
+	waitLeader(t, c) // the others elect a leader: that writes only a little
+	free.Store(1 << 30)
+	waitFor(t, 10*time.Second, "proposals to commit again", func() bool {
+		return c.NewClient().Attack(c.Leader(), 1, 2).Wait().OK
+	})
 }

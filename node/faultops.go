@@ -50,6 +50,11 @@ func (c *Cluster) Restart(i int) error {
 	if up {
 		return fmt.Errorf("replica %d is already up", i)
 	}
+	if c.disk != nil {
+		if err := c.disk.check(); err != nil {
+			return err
+		}
+	}
 	c.net.clues.forget(i)
 	if err := c.open(r); err != nil {
 		return err

@@ -5,6 +5,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/raftian/raftian/internal/testenv"
 )
 
 // closeBound is how long crashing a replica or closing the cluster may
@@ -83,7 +85,7 @@ func TestADeafPeerHangsNothing(t *testing.T) {
 	// Large entries (garbage to the game, but real Raft entries) are
 	// replicated to the deaf peer too, until its socket is full.
 	big := make([]byte, 1<<20)
-	for i := 0; i < 24; i++ {
+	for i := 0; i < 20; i++ {
 		if err := c.ProposeRaw(leader, big); err != nil {
 			t.Fatalf("proposal %d: %v", i, err)
 		}
@@ -139,3 +141,55 @@ func TestIdleConnectionsAreBounded(t *testing.T) {
 	waitFor(t, 20*time.Second, "every idle connection to be closed", func() bool { return closedBy(time.Millisecond) == n })
 	mustCommit(t, c.NewClient().Attack(victim, victim, leader))
 }
+
+// A write to a peer that never reads gives up at its deadline, and closing
+// the connection ends a blocked write at once.
+func TestWritesToADeafPeerEnd(t *testing.T) {
+	addr := testenvAddr(t)
+	deaf(t, addr)
+	tr := &transport{net: newNetwork([]string{addr}, 1), out: map[*conn]struct{}{}}
+	c, err := tr.newConn(addr, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frame := make([]byte, 1<<20)
+	// Fill the peer's socket: the write that cannot go through ends at
+	// its deadline.
+	for i := 0; ; i++ {
+		start := time.Now()
+		ok := c.write(frame)
+		took := time.Since(start)
+		if !ok {
+			if took > writeTimeout+time.Second {
+				t.Fatalf("a blocked write took %v, want about %v", took, writeTimeout)
+			}
+			t.Logf("write %d failed after %v", i, took.Round(time.Millisecond))
+			break
+		}
+		if i > 200 {
+			t.Fatal("200 MiB written to a peer that reads nothing")
+		}
+	}
+	// Blocked again, then closed: the write ends at once.
+	blocked := make(chan bool)
+	go func() {
+		for c.write(frame) {
+		}
+		blocked <- true
+	}()
+	waitFor(t, 5*time.Second, "the write to start", func() bool {
+		if c.sending.TryLock() { // not writing yet
+			c.sending.Unlock()
+			return false
+		}
+		return true
+	})
+	within(t, time.Second, "closing a connection with a blocked write", c.Close)
+	select {
+	case <-blocked:
+	case <-time.After(time.Second):
+		t.Fatal("the blocked write did not end when the connection closed")
+	}
+}
+
+func testenvAddr(t *testing.T) string { return testenv.Addrs(t, 1)[0] }

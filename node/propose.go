@@ -170,6 +170,9 @@ func (cl *Client) send(via int, s *clientSession, cmd world.Command) *Ticket {
 	if _, err := c.replica(via); err != nil {
 		return fail(err.Error())
 	}
+	if c.diskLow() {
+		return fail(FailDiskFull)
+	}
 	c.proposals.Add(1)
 	if c.ctx.Err() != nil { // closing: Close may already be waiting
 		c.proposals.Done()
