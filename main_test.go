@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/raftian/raftian/internal/testenv"
+	"github.com/raftian/raftian/world"
 )
 
 // testConfigFile writes a configuration with free loopback ports and fast
@@ -334,4 +336,72 @@ func faultsAndAttacks(t *testing.T, path string) []string {
 		}
 	}
 	return out
+}
+
+// The repro, as a user types it: 400 "attack ... nowait" lines
+// through their own replicas, then "wait proposals". Every acknowledged
+// attack took effect exactly once: the cities' HP is what the applied
+// attacks make it, and no answer is a "duplicate" that never happened.
+// The same through an isolated follower: every attack fails, and says so.
+func TestNowaitAttacksTakeEffectExactlyOnce(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	var script strings.Builder
+	script.WriteString("wait leader 20s\n")
+	for i := 0; i < 400; i++ {
+		a := rng.IntN(5) + 1
+		b := rng.IntN(4) + 1
+		if b >= a {
+			b++
+		}
+		fmt.Fprintf(&script, "attack %d %d nowait\n", a, b)
+	}
+	script.WriteString("wait proposals 30s\nwait converged 20s\nstatus json\n")
+	// Then through an isolated follower (replica 5 is led or follows: if
+	// it leads, isolating it still leaves it unable to commit).
+	script.WriteString("isolate 5\n")
+	for i := 0; i < 100; i++ {
+		script.WriteString("attack 5 1 nowait\n")
+	}
+	script.WriteString("wait proposals 30s\nheal\nwait leader 20s\nwait converged 20s\nstatus json\n")
+
+	eventsFile := filepath.Join(t.TempDir(), "events.jsonl")
+	code, out, stderr := runRaftian(t, script.String(), "--headless", "--storage", "memory",
+		"--config", testConfigFile(t, ""), "--events", eventsFile)
+	if code != 0 || strings.Count(out, "every proposal answered") != 2 {
+		t.Fatalf("exit %d; want both waits for proposals answered:\n%s\n%s", code, out, stderr)
+	}
+	hits := map[int]int{}
+	answers, lone := 0, 0
+	for _, ev := range events(t, eventsFile) {
+		switch ev["type"] {
+		case "commit":
+			answers++
+			if num(ev, "from") == 5 && num(ev, "to") == 1 && answers > 400 {
+				t.Errorf("an attack through the isolated replica 5 was acknowledged: %v", ev)
+			}
+			switch ev["result"] {
+			case "applied":
+				hits[num(ev, "to")]++
+			case "target already destroyed", "attacker already destroyed":
+			default:
+				t.Errorf("commit event with result %v", ev["result"])
+			}
+		case "fail":
+			answers++
+			if answers > 400 {
+				lone++
+			}
+		}
+	}
+	if answers != 500 || lone != 100 {
+		t.Errorf("%d answers (%d failures through the isolated replica), want 500 (100)", answers, lone)
+	}
+	st := lastStatus(t, out)
+	for _, r := range st.Replicas {
+		for p := 1; p <= 5; p++ {
+			if want := max(world.StartHP-world.Damage*hits[p], 0); r.HP[p-1] != want {
+				t.Errorf("replica %d: HP of %d is %d; the %d acknowledged hits make %d", r.ID, p, r.HP[p-1], hits[p], want)
+			}
+		}
+	}
 }

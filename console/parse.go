@@ -66,6 +66,7 @@ const Help = `commands (one a line; # starts a comment):
   heal                     end isolations, partitions and link faults
   wait leader [TIMEOUT]    until the replicas that can reach a majority agree on a leader
   wait converged [TIMEOUT] until every up replica has applied the same entries
+  wait proposals [TIMEOUT] until every attack made with nowait has its answer
   sleep DURATION           e.g. 500ms, 2s
   lesson NAME|FILE         run a lesson, printing its captions
   autoplay on|off, messages on|off
@@ -330,8 +331,8 @@ func (c *Command) parseLink(args []string, n int) error {
 }
 
 func (c *Command) parseWait(args []string) error {
-	if len(args) < 1 || len(args) > 2 || (args[0] != "leader" && args[0] != "converged") {
-		return errors.New("usage: wait leader|converged [TIMEOUT]")
+	if len(args) < 1 || len(args) > 2 || (args[0] != "leader" && args[0] != "converged" && args[0] != "proposals") {
+		return errors.New("usage: wait leader|converged|proposals [TIMEOUT]")
 	}
 	c.Until, c.Timeout = args[0], DefaultWait
 	if len(args) == 2 {

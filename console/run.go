@@ -103,6 +103,7 @@ type session struct {
 	names     []string
 	oldLeader int // the leader that "partition leader" cut off
 	rec       *Recorder
+	nowait    []*node.Ticket // attacks made with nowait, until "wait proposals"
 }
 
 func newSession(c *node.Cluster, out io.Writer, rec *Recorder) *session {
@@ -146,7 +147,10 @@ func (s *session) run(cmd Command) {
 		case !ok:
 		case cmd.NoWait:
 			s.rec.Record("attack %d %d via %d nowait", cmd.From, cmd.To, via)
-			s.cl.Attack(via, cmd.From, cmd.To)
+			if len(s.nowait) >= 1024 {
+				s.answered() // forget the answered ones
+			}
+			s.nowait = append(s.nowait, s.cl.Attack(via, cmd.From, cmd.To))
 			s.say("proposed: %s (%d) → %s (%d) via %d", s.names[cmd.From], cmd.From, s.names[cmd.To], cmd.To, via)
 		default:
 			s.rec.Record("attack %d %d via %d", cmd.From, cmd.To, via)
@@ -327,14 +331,36 @@ func (s *session) wait(cmd Command) {
 				s.say("converged after %v", since(start))
 				return
 			}
+		case "proposals":
+			if s.answered() {
+				s.say("every proposal answered after %v", since(start))
+				return
+			}
 		}
 		if time.Now().After(deadline) {
 			s.say("timeout: no %s after %v", map[string]string{
-				"leader": "agreed leader", "converged": "convergence"}[cmd.Until], cmd.Timeout)
+				"leader": "agreed leader", "converged": "convergence", "proposals": "answer to every proposal"}[cmd.Until], cmd.Timeout)
 			return
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// answered forgets the nowait attacks that have their answer and reports
+// whether none is left.
+func (s *session) answered() bool {
+	k := 0
+	for _, t := range s.nowait {
+		select {
+		case <-t.Done():
+		default:
+			s.nowait[k] = t
+			k++
+		}
+	}
+	clear(s.nowait[k:])
+	s.nowait = s.nowait[:k]
+	return k == 0
 }
 
 func since(t time.Time) time.Duration { return time.Since(t).Round(time.Millisecond) }
