@@ -6,9 +6,8 @@ import (
 	"sync"
 	"time"
 
-	pb "github.com/lni/dragonboat/v4/raftpb"
-
 	"github.com/raftian/raftian/node"
+	"github.com/raftian/raftian/node/wire"
 )
 
 // watcher follows the run from outside Raft: every message on the wire
@@ -43,7 +42,7 @@ func (w *watcher) stop() {
 func (w *watcher) run() {
 	defer w.wg.Done()
 	var seq, evSeq uint64
-	var msgs []node.Message
+	var msgs []wire.Message
 	var evs []node.Event
 	t := time.NewTicker(5 * time.Millisecond)
 	defer t.Stop()
@@ -64,7 +63,7 @@ func (w *watcher) run() {
 		for _, m := range msgs {
 			w.messages++
 			// Only a leader sends Replicate and Heartbeat in its term.
-			if m.Type == pb.Replicate || m.Type == pb.Heartbeat {
+			if !m.Reply && (m.Kind == wire.KindAppend || m.Kind == wire.KindHeartbeat) {
 				w.leader(m.Term, m.From)
 			}
 		}

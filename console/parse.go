@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/raftian/raftian/node"
+	"github.com/raftian/raftian/node/wire"
 )
 
 // Command is one parsed line of the headless language.
@@ -320,7 +320,7 @@ func (c *Command) parseLink(args []string, n int) error {
 				c.Drop = 0 // not -0
 			}
 		case "delay":
-			if c.Delay, err = durationUpTo(args[i+1], node.MaxLinkDelay); err != nil {
+			if c.Delay, err = durationUpTo(args[i+1], wire.MaxLinkDelay); err != nil {
 				return err
 			}
 		default:

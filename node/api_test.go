@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/raftian/raftian/internal/testenv"
 	"github.com/raftian/raftian/world"
 )
 
@@ -19,7 +20,7 @@ func TestLogTailShowsOwnEntries(t *testing.T) {
 	c := startCluster(t, testConfig(t, "memory"), Options{})
 	leader := waitLeader(t, c)
 	// A young log, shorter than the tail asked for, is shown whole.
-	waitFor(t, 10*time.Second, "the leader's no-op in every log", func() bool {
+	testenv.WaitFor(t, 10*time.Second, "the leader's no-op in every log", func() bool {
 		for i := 1; i <= c.Size(); i++ {
 			tail := c.LogTail(i, 100)
 			if len(tail) == 0 || tail[0].Index != 1 || tail[len(tail)-1].Kind != "no-op" {
@@ -29,7 +30,7 @@ func TestLogTailShowsOwnEntries(t *testing.T) {
 		return true
 	})
 	o := mustCommit(t, c.Attack(leader, 2, 4))
-	waitFor(t, 10*time.Second, "convergence", c.Converged)
+	testenv.WaitFor(t, 10*time.Second, "convergence", c.Converged)
 	for i := 1; i <= c.Size(); i++ {
 		tail := c.LogTail(i, 8)
 		if len(tail) == 0 || len(tail) > 8 {
@@ -70,7 +71,7 @@ func TestProposalLostWithTheLeaderIsRetriedOnce(t *testing.T) {
 		t.Fatalf("attack through %d failed after the leader was cut off: %s (took %v)", follower, o.Err, o.Took)
 	}
 	c.Heal()
-	waitFor(t, 20*time.Second, "convergence", c.Converged)
+	testenv.WaitFor(t, 20*time.Second, "convergence", c.Converged)
 	hpEverywhere(t, c, target, world.StartHP-world.Damage)
 	t.Logf("committed in %v", o.Took)
 }
@@ -97,7 +98,7 @@ func TestOnApplyAndRead(t *testing.T) {
 	}
 	// Every replica reports the same entries in the same order (a retried
 	// proposal may add a second, rejected, entry: all the same everywhere).
-	waitFor(t, 10*time.Second, "every replica to report the same applies", func() bool {
+	testenv.WaitFor(t, 10*time.Second, "every replica to report the same applies", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		want := fmt.Sprint(applied[leader])
@@ -133,7 +134,7 @@ func TestReconfigureKeepsTheWorld(t *testing.T) {
 	c := startCluster(t, testConfig(t, "disk"), Options{})
 	leader := waitLeader(t, c)
 	mustCommit(t, c.Attack(leader, 1, 2))
-	waitFor(t, 10*time.Second, "convergence", c.Converged)
+	testenv.WaitFor(t, 10*time.Second, "convergence", c.Converged)
 	before := c.Status()[0].World.Hash()
 	raft := c.Config().Raft
 	raft.PreVote = false
@@ -148,7 +149,7 @@ func TestReconfigureKeepsTheWorld(t *testing.T) {
 		t.Fatalf("election timeout %v, want 200ms", c.ElectionTimeout())
 	}
 	waitLeader(t, c)
-	waitFor(t, 10*time.Second, "convergence", c.Converged)
+	testenv.WaitFor(t, 10*time.Second, "convergence", c.Converged)
 	if after := c.Status()[0].World.Hash(); after != before {
 		t.Fatalf("world %s after Reconfigure, was %s", after, before)
 	}
@@ -175,7 +176,7 @@ func TestRetryReportsTheOriginalOutcome(t *testing.T) {
 	if !again.Repeated || again.Reason != world.ReasonNone || again.HP != world.StartHP-world.Damage {
 		t.Fatalf("the retry reported %v HP %d, want the original: applied, HP %d", again.Reason, again.HP, world.StartHP-world.Damage)
 	}
-	waitFor(t, 10*time.Second, "convergence", c.Converged)
+	testenv.WaitFor(t, 10*time.Second, "convergence", c.Converged)
 	if hp := c.Status()[0].World.HP(2); hp != world.StartHP-world.Damage {
 		t.Fatalf("HP(2) = %d: the retry was applied twice", hp)
 	}

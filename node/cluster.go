@@ -22,11 +22,12 @@ import (
 	"github.com/lni/vfs"
 
 	"github.com/raftian/raftian/config"
+	"github.com/raftian/raftian/node/wire"
 	"github.com/raftian/raftian/world"
 )
 
 // shardID is the one Raft group: the game.
-const shardID = 1
+const shardID = wire.ShardID
 
 // Options are the settings of a Cluster beyond the configuration file.
 type Options struct {
@@ -53,7 +54,7 @@ type Cluster struct {
 	cfg      config.Config
 	opts     Options
 	engine   engine
-	net      *network
+	net      *wire.Network
 	events   *Events
 	replicas []*replica // replicas[i] is replica i; [0] unused
 	unlock   func()     // releases the data directory
@@ -89,7 +90,7 @@ type replica struct {
 }
 
 // Start opens the data directory and starts every replica. The returned
-// error says what the user can do about it: see PortInUseError,
+// error says what the user can do about it: see wire.PortInUseError,
 // DataDirLockedError and DataDirError.
 func Start(cfg config.Config, opts Options) (*Cluster, error) {
 	return start(cfg, opts, engineGame)
@@ -117,7 +118,7 @@ func start(cfg config.Config, opts Options, eng engine) (*Cluster, error) {
 			return nil, err
 		}
 	}
-	c.net = newNetwork(addrs, deployment)
+	c.net = wire.New(addrs, deployment)
 	c.events = newEvents(time.Now(), opts.Events)
 	c.client = c.NewClient()
 	c.replicas = make([]*replica, len(addrs)+1)
@@ -214,7 +215,7 @@ func (c *Cluster) Config() config.Config {
 func (c *Cluster) Events() *Events { return c.events }
 
 // Tap returns the ring of recent Raft messages.
-func (c *Cluster) Tap() *Tap { return c.net.tap }
+func (c *Cluster) Tap() *wire.Tap { return c.net.Tap() }
 
 // ElectionTimeout is the configured minimum election timeout.
 func (c *Cluster) ElectionTimeout() time.Duration {
@@ -278,7 +279,7 @@ func (c *Cluster) nodeHostConfig(r *replica) dbconfig.NodeHostConfig {
 	logdb := dbconfig.GetTinyMemLogDBConfig()
 	logdb.Shards = 1
 	nhc := dbconfig.NodeHostConfig{
-		DeploymentID:        c.net.deployment,
+		DeploymentID:        c.net.Deployment(),
 		NodeHostDir:         r.dir,
 		RTTMillisecond:      uint64(c.Config().Raft.RTTMillisecond),
 		RaftAddress:         r.addr,
@@ -330,7 +331,7 @@ func (e *DataDirError) Error() string {
 func (e *DataDirError) Unwrap() error { return e.Err }
 
 func (c *Cluster) explain(r *replica, err error) error {
-	var port *PortInUseError
+	var port *wire.PortInUseError
 	if errors.As(err, &port) {
 		return port
 	}

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/raftian/raftian/internal/testenv"
 	"github.com/raftian/raftian/world"
 )
 
@@ -49,7 +50,7 @@ func mustCommit(t *testing.T, tk *Ticket) Outcome {
 
 func hpEverywhere(t *testing.T, c *Cluster, player, want int) {
 	t.Helper()
-	waitFor(t, 20*time.Second, "every live replica to show the attack", func() bool {
+	testenv.WaitFor(t, 20*time.Second, "every live replica to show the attack", func() bool {
 		for _, s := range c.Status() {
 			if s.Up && s.World.HP(player) != want {
 				return false
@@ -145,7 +146,7 @@ func TestIsolatedReplicaCannotCommitAndCatchesUp(t *testing.T) {
 		t.Fatalf("isolated replica learned of attacks while cut off: HP %d", got)
 	}
 	c.Heal()
-	waitFor(t, 20*time.Second, "convergence after heal", c.Converged)
+	testenv.WaitFor(t, 20*time.Second, "convergence after heal", c.Converged)
 	hpEverywhere(t, c, lone, hp)
 	hpEverywhere(t, c, untouched, world.StartHP)
 	checkOneLeaderPerTerm(t, c)
@@ -169,7 +170,7 @@ func TestPartitionOnlyMajorityCommits(t *testing.T) {
 	}
 	lost := c.Attack(leader, leader, other) // to the old leader: never commits
 	newLeader := 0
-	waitFor(t, 20*time.Second, "a leader in the majority", func() bool {
+	testenv.WaitFor(t, 20*time.Second, "a leader in the majority", func() bool {
 		l, ok := c.LeaderAgreed()
 		newLeader = l
 		return ok && contains(majority, l)
@@ -185,7 +186,7 @@ func TestPartitionOnlyMajorityCommits(t *testing.T) {
 		t.Fatalf("old leader's attack committed in the minority")
 	}
 	c.Heal()
-	waitFor(t, 20*time.Second, "convergence after heal", c.Converged)
+	testenv.WaitFor(t, 20*time.Second, "convergence after heal", c.Converged)
 	for _, s := range c.Status() {
 		if s.World.HP(other) != world.StartHP {
 			t.Errorf("replica %d applied the minority's attack: HP(%d) = %d", s.ID, other, s.World.HP(other))
@@ -218,8 +219,8 @@ func TestRestartedFollowerCatchesUpBySnapshot(t *testing.T) {
 	if err := c.Restart(down); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 30*time.Second, "convergence after restart", c.Converged)
-	waitFor(t, 10*time.Second, "a snapshot received by the restarted replica", func() bool {
+	testenv.WaitFor(t, 30*time.Second, "convergence after restart", c.Converged)
+	testenv.WaitFor(t, 10*time.Second, "a snapshot received by the restarted replica", func() bool {
 		evs, _ := c.Events().Since(seq, nil)
 		for _, e := range evs {
 			if e.Type == EvSnapshot && e.Dir == "received" && e.To == down {
@@ -240,7 +241,7 @@ func TestUndecodableEntryChangesNothing(t *testing.T) {
 			t.Fatalf("propose garbage: %v", err)
 		}
 	}
-	waitFor(t, 10*time.Second, "convergence", c.Converged)
+	testenv.WaitFor(t, 10*time.Second, "convergence", c.Converged)
 	for _, s := range c.Status() {
 		for p := 1; p <= c.Size(); p++ {
 			if s.World.HP(p) != world.StartHP {
@@ -296,7 +297,7 @@ func TestHealReleasesDelayedMessages(t *testing.T) {
 	}
 	setAll(50 * time.Second)
 	// Heartbeats queue behind 50 s delays; the election timers run out.
-	waitFor(t, 20*time.Second, "the replicas to lose their leader", func() bool {
+	testenv.WaitFor(t, 20*time.Second, "the replicas to lose their leader", func() bool {
 		_, ok := c.LeaderAgreed()
 		return !ok
 	})
@@ -316,14 +317,14 @@ func TestLossyLinksDropMessages(t *testing.T) {
 	c.SetLink(follower, leader, 1, 0, false)
 	_, seq := c.Tap().Since(0, nil)
 	mustCommit(t, c.Attack(leader, leader, follower))
-	waitFor(t, 10*time.Second, "a dropped message in the tap", func() bool {
+	testenv.WaitFor(t, 10*time.Second, "a dropped message in the tap", func() bool {
 		msgs, _ := c.Tap().Since(seq, nil)
 		for _, m := range msgs {
 			if m.From == leader && m.To == follower && m.Dropped {
 				return true
 			}
 			if m.From == leader && m.To == follower && !m.Dropped {
-				t.Fatalf("message %v crossed a link that drops everything", m.Kind())
+				t.Fatalf("message %v crossed a link that drops everything", m.Kind)
 			}
 		}
 		return false

@@ -17,6 +17,8 @@ import (
 
 	"github.com/cockroachdb/pebble"
 	pb "github.com/lni/dragonboat/v4/raftpb"
+
+	"github.com/raftian/raftian/node/wire"
 )
 
 // dragonboat trusts the files it wrote: a flipped byte or a truncated
@@ -78,7 +80,7 @@ func checkData(r *replica) error {
 			return damaged(meta, err.Error())
 		}
 		var ss pb.Snapshot
-		if err := unmarshal(ss.Unmarshal, data); err != nil {
+		if err := wire.Unmarshal(ss.Unmarshal, data); err != nil {
 			return damaged(meta, err.Error())
 		}
 		file := filepath.Join(d, filepath.Base(d)+".gbsnap")
@@ -119,7 +121,7 @@ func recordedSnapshot(r *replica) (string, uint64, error) {
 		return dir, 0, nil
 	}
 	var ss pb.Snapshot
-	if err := unmarshal(ss.Unmarshal, it.Value()); err != nil {
+	if err := wire.Unmarshal(ss.Unmarshal, it.Value()); err != nil {
 		return dir, 0, fmt.Errorf("its snapshot record is damaged: %v", err)
 	}
 	if ss.Dummy || ss.Witness {
@@ -217,7 +219,7 @@ func checkSnapshotFile(path string, size uint64) error {
 		return errors.New("its header is damaged")
 	}
 	var h pb.SnapshotHeader
-	if err := unmarshal(h.Unmarshal, head[8:8+n]); err != nil {
+	if err := wire.Unmarshal(h.Unmarshal, head[8:8+n]); err != nil {
 		return errors.New("its header is damaged")
 	}
 	// The header's checksum is over the header marshalled without it.

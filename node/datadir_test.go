@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/raftian/raftian/config"
+	"github.com/raftian/raftian/internal/testenv"
 )
 
 // Damaged data and data that went back in time are refused with the
@@ -38,7 +39,7 @@ func playAndStop(t *testing.T, cfg config.Config, n int) {
 	for _, tk := range tickets {
 		mustCommit(t, tk)
 	}
-	waitFor(t, 20*time.Second, "convergence", c.Converged)
+	testenv.WaitFor(t, 20*time.Second, "convergence", c.Converged)
 }
 
 // newestSnapshot returns replica id's newest snapshot file.
@@ -112,7 +113,7 @@ func TestRestartOfADamagedReplicaLeavesTheOthersRunning(t *testing.T) {
 		cl.NewGame(leader)
 	}
 	mustCommit(t, cl.NewGame(leader))
-	waitFor(t, 20*time.Second, "convergence", c.Converged)
+	testenv.WaitFor(t, 20*time.Second, "convergence", c.Converged)
 	if err := c.Crash(victim); err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +223,7 @@ func TestLowDiskRefusesProposalsNotTheCluster(t *testing.T) {
 	leader := waitLeader(t, c)
 	mustCommit(t, c.NewClient().Attack(leader, leader, leader%c.Size()+1))
 	free.Store(MinFreeDisk / 2)
-	waitFor(t, 10*time.Second, "proposals to be refused", func() bool {
+	testenv.WaitFor(t, 10*time.Second, "proposals to be refused", func() bool {
 		o := c.NewClient().Attack(leader, leader, leader%c.Size()+1).Wait()
 		return !o.OK && o.Err == FailDiskFull
 	})
@@ -232,7 +233,7 @@ func TestLowDiskRefusesProposalsNotTheCluster(t *testing.T) {
 	}
 	waitLeader(t, c) // the others elect a leader: that writes only a little
 	free.Store(1 << 30)
-	waitFor(t, 10*time.Second, "proposals to commit again", func() bool {
+	testenv.WaitFor(t, 10*time.Second, "proposals to commit again", func() bool {
 		return c.NewClient().Attack(c.Leader(), 1, 2).Wait().OK
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/raftian/raftian/internal/testenv"
+	"github.com/raftian/raftian/node/wire"
 )
 
 // The whole program stops and starts again on the same data directory:
@@ -24,13 +25,13 @@ func TestDiskRestartKeepsTheWorld(t *testing.T) {
 		to := from%c.Size() + 1
 		cl.Attack((leader+i)%c.Size()+1, from, to).Wait()
 	}
-	waitFor(t, 20*time.Second, "convergence", c.Converged)
+	testenv.WaitFor(t, 20*time.Second, "convergence", c.Converged)
 	before := c.Status()[0].World
 	c.Close()
 
 	again := startCluster(t, cfg, Options{})
 	waitLeader(t, again)
-	waitFor(t, 20*time.Second, "convergence after restart", again.Converged)
+	testenv.WaitFor(t, 20*time.Second, "convergence after restart", again.Converged)
 	for _, s := range again.Status() {
 		if s.World.Hash() != before.Hash() {
 			t.Errorf("replica %d: world %s after restart, was %s", s.ID, s.World.Hash(), before.Hash())
@@ -56,7 +57,7 @@ func TestPortInUseIsReported(t *testing.T) {
 		c.Close()
 		t.Fatal("started with a port in use")
 	}
-	var pe *PortInUseError
+	var pe *wire.PortInUseError
 	if !errors.As(err, &pe) || pe.Replica != 3 || pe.Address != cfg.Players[2].Address {
 		t.Fatalf("error %v (%T), want PortInUseError for replica 3 at %s", err, err, cfg.Players[2].Address)
 	}

@@ -56,5 +56,5 @@ func (c *Cluster) transportFactory() dbconfig.TransportFactory {
 	if c.engine == engineChan {
 		return &chanFactory{}
 	}
-	return &transportFactory{net: c.net}
+	return c.net.Factory()
 }

@@ -7,6 +7,8 @@ import (
 	"io"
 	"sync"
 	"time"
+
+	"github.com/raftian/raftian/internal/ring"
 )
 
 // Event is one thing that happened in the cluster, as written to the
@@ -62,7 +64,7 @@ type Events struct {
 	start time.Time
 
 	mu   sync.Mutex
-	ring ring[Event]
+	ring ring.Ring[Event]
 
 	out     *bufio.Writer
 	pending []Event
@@ -71,7 +73,7 @@ type Events struct {
 }
 
 func newEvents(start time.Time, out io.Writer) *Events {
-	e := &Events{start: start, ring: newRing[Event](EventsSize)}
+	e := &Events{start: start, ring: ring.New[Event](EventsSize)}
 	if out != nil {
 		e.out = bufio.NewWriter(out)
 		e.wake = make(chan struct{}, 1)
@@ -84,8 +86,8 @@ func newEvents(start time.Time, out io.Writer) *Events {
 func (e *Events) emit(ev Event) {
 	ev.TMs = time.Since(e.start).Milliseconds()
 	e.mu.Lock()
-	ev.Seq = e.ring.next
-	e.ring.add(ev)
+	ev.Seq = e.ring.Next()
+	e.ring.Add(ev)
 	if e.wake != nil { // writing to a file, and not closed yet
 		e.pending = append(e.pending, ev)
 		select {
@@ -101,7 +103,7 @@ func (e *Events) emit(ev Event) {
 func (e *Events) Since(seq uint64, out []Event) ([]Event, uint64) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.ring.since(seq, out)
+	return e.ring.Since(seq, out)
 }
 
 func (e *Events) write(wake <-chan struct{}) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/raftian/raftian/config"
+	"github.com/raftian/raftian/node/wire"
 )
 
 // Crash stops replica i abruptly, as if its process died: its NodeHost is
@@ -27,7 +28,7 @@ func (c *Cluster) Crash(i int) error {
 	}
 	c.noteProgress(r, s)
 	nh.Close()
-	c.net.clues.forget(i)
+	c.net.Forget(i)
 	c.events.emit(Event{Type: EvCrash, Node: i})
 	return nil
 }
@@ -55,7 +56,7 @@ func (c *Cluster) Restart(i int) error {
 			return err
 		}
 	}
-	c.net.clues.forget(i)
+	c.net.Forget(i)
 	if err := c.open(r); err != nil {
 		return err
 	}
@@ -73,7 +74,7 @@ func (c *Cluster) setIsolated(i int, on bool, event string) error {
 	if _, err := c.replica(i); err != nil {
 		return err
 	}
-	c.net.faults.setIsolated(i, on)
+	c.net.SetIsolated(i, on)
 	c.events.emit(Event{Type: event, Node: i})
 	return nil
 }
@@ -102,7 +103,7 @@ func (c *Cluster) Partition(groups [][]int) error {
 	if len(rest) > 0 {
 		groups = append(groups, rest)
 	}
-	c.net.faults.partition(groups)
+	c.net.Partition(groups)
 	c.events.emit(Event{Type: EvPartition, Groups: groups})
 	return nil
 }
@@ -121,9 +122,6 @@ func GroupsText(groups [][]int) string {
 	return strings.Join(parts, "|")
 }
 
-// MaxLinkDelay is the longest delay a link may add.
-const MaxLinkDelay = time.Minute
-
 // SetLink makes the one-way link from replica a to replica b lose a
 // fraction drop of its messages and delay the rest by delay; with
 // votesOnly, only vote and pre-vote messages (requests and replies). Zero
@@ -137,10 +135,10 @@ func (c *Cluster) SetLink(a, b int, drop float64, delay time.Duration, votesOnly
 	if a == b {
 		return fmt.Errorf("a link joins two different replicas")
 	}
-	if drop < 0 || drop > 1 || delay < 0 || delay > MaxLinkDelay {
-		return fmt.Errorf("drop must be 0..1 and delay 0..%v", MaxLinkDelay)
+	if drop < 0 || drop > 1 || delay < 0 || delay > wire.MaxLinkDelay {
+		return fmt.Errorf("drop must be 0..1 and delay 0..%v", wire.MaxLinkDelay)
 	}
-	c.net.faults.setLink(a, b, Link{Drop: drop, Delay: delay}, votesOnly)
+	c.net.SetLink(a, b, wire.Link{Drop: drop, Delay: delay}, votesOnly)
 	ev := Event{Type: EvLink, From: a, To: b, Drop: drop, DelayMs: float64(delay) / float64(time.Millisecond)}
 	if votesOnly {
 		ev.Reason = "votes only"
@@ -152,7 +150,7 @@ func (c *Cluster) SetLink(a, b int, drop float64, delay time.Duration, votesOnly
 // Heal ends every isolation and partition and restores every link.
 // Crashed replicas stay down: Restart brings them back.
 func (c *Cluster) Heal() {
-	c.net.faults.heal()
+	c.net.Heal()
 	c.events.emit(Event{Type: EvHeal})
 }
 
@@ -175,7 +173,7 @@ func (c *Cluster) Reconfigure(raft config.Raft) error {
 		r.mu.Unlock()
 		if nh != nil {
 			nh.Close()
-			c.net.clues.forget(r.id)
+			c.net.Forget(r.id)
 			up = append(up, r)
 		}
 	}

@@ -59,18 +59,6 @@ func leftovers(stacks string) string {
 	return strings.Join(keep, "\n\n")
 }
 
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func waitLeader(t *testing.T, c *Cluster) int {
 	t.Helper()
 	leader, ok := c.WaitLeader(20 * time.Second)

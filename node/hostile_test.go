@@ -1,65 +1,23 @@
 package node
 
 import (
+	"bytes"
+	"encoding/binary"
 	"net"
-	"syscall"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/lni/dragonboat/v4/raftio"
+	pb "github.com/lni/dragonboat/v4/raftpb"
+
 	"github.com/raftian/raftian/internal/testenv"
+	"github.com/raftian/raftian/node/wire"
 )
 
 // closeBound is how long crashing a replica or closing the cluster may
 // take, whatever the peers do.
 const closeBound = 5 * time.Second
-
-// deaf listens on addr and accepts connections that it never reads, with
-// a tiny receive buffer, as a hung program holding a replica's port would.
-func deaf(t *testing.T, addr string) {
-	t.Helper()
-	lc := net.ListenConfig{Control: func(_, _ string, rc syscall.RawConn) error {
-		var err error
-		rc.Control(func(fd uintptr) { err = setRecvBuf(fd, 4096) })
-		return err
-	}}
-	ln, err := lc.Listen(t.Context(), "tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var held []net.Conn
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			held = append(held, c) // never read
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		<-done
-		for _, c := range held {
-			c.Close()
-		}
-	})
-}
-
-// within fails the test if f takes longer than d.
-func within(t *testing.T, d time.Duration, what string, f func()) {
-	t.Helper()
-	done := make(chan struct{})
-	start := time.Now()
-	go func() { f(); close(done) }()
-	select {
-	case <-done:
-		t.Logf("%s took %v", what, time.Since(start).Round(time.Millisecond))
-	case <-time.After(d):
-		t.Fatalf("%s did not finish within %v", what, d)
-	}
-}
 
 // A program that holds a crashed replica's port and never reads what it
 // is sent fills the connection's buffers: crashing the leader and closing
@@ -81,7 +39,7 @@ func TestADeafPeerHangsNothing(t *testing.T) {
 	if err := c.Crash(victim); err != nil {
 		t.Fatal(err)
 	}
-	deaf(t, cfg.Players[victim-1].Address)
+	testenv.Deaf(t, cfg.Players[victim-1].Address)
 	// Large entries (garbage to the game, but real Raft entries) are
 	// replicated to the deaf peer too, until its socket is full.
 	big := make([]byte, 1<<20)
@@ -90,106 +48,73 @@ func TestADeafPeerHangsNothing(t *testing.T) {
 			t.Fatalf("proposal %d: %v", i, err)
 		}
 	}
-	within(t, closeBound, "crashing the leader", func() { c.Crash(leader) })
-	within(t, closeBound, "closing the cluster", c.Close)
+	testenv.Within(t, closeBound, "crashing the leader", func() { c.Crash(leader) })
+	testenv.Within(t, closeBound, "closing the cluster", c.Close)
 	closed = true
 }
 
-func setRecvBuf(fd uintptr, n int) error {
-	return syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, n)
-}
-
-// Idle connections beyond the per-replica limit are refused at once; the
-// rest are closed once they have been silent for the idle time; the
-// cluster commits throughout.
-func TestIdleConnectionsAreBounded(t *testing.T) {
-	// Restored after the cluster has closed (cleanups run last first).
-	t.Cleanup(func(d time.Duration) func() { return func() { inboundIdle = d } }(inboundIdle))
-	inboundIdle = 2 * time.Second
+// Hostile bytes on a Raft port: the replica stays up and the cluster keeps
+// committing; a well-formed batch from another deployment or for another
+// shard changes nothing.
+func TestGarbageOnRaftPortIsHarmless(t *testing.T) {
+	logs := captureLogs(t)
 	c := startCluster(t, testConfig(t, "memory"), Options{})
 	leader := waitLeader(t, c)
 	victim := leader%c.Size() + 1
 	addr := c.Config().Players[victim-1].Address
-	const n = 200
-	conns := make([]net.Conn, 0, n)
-	for i := 0; i < n; i++ {
-		nc, err := net.DialTimeout("tcp", addr, time.Second)
+	peer := c.Config().Players[leader-1].Address
+
+	send := func(data []byte) {
+		conn, err := net.DialTimeout("tcp", addr, time.Second)
 		if err != nil {
-			t.Fatalf("dial %d: %v", i, err)
+			t.Fatalf("dial %s: %v", addr, err)
 		}
-		conns = append(conns, nc)
+		conn.Write(data)
+		conn.Close()
 	}
-	defer func() {
-		for _, nc := range conns {
-			nc.Close()
+	forged := func(deployment, shard uint64) []byte {
+		b := pb.MessageBatch{
+			DeploymentId:  deployment,
+			SourceAddress: peer,
+			BinVer:        raftio.TransportBinVersion,
+			Requests: []pb.Message{{Type: pb.Heartbeat, ShardID: shard,
+				From: uint64(leader), To: uint64(victim), Term: 1000, Commit: 1000}},
 		}
-	}()
-	closedBy := func(d time.Duration) int {
-		closed := 0
-		for _, nc := range conns {
-			nc.SetReadDeadline(time.Now().Add(d))
-			if _, err := nc.Read(make([]byte, 1)); err != nil && !isTimeout(err) {
-				closed++
-			}
+		data, err := b.Marshal()
+		if err != nil {
+			t.Fatal(err)
 		}
-		return closed
+		return wire.BatchFrame(data)
 	}
-	if closed := closedBy(10 * time.Millisecond); closed < n-maxInbound {
-		t.Fatalf("%d of %d idle connections refused, want at least %d (the limit is %d)", closed, n, n-maxInbound, maxInbound)
-	}
-	mustCommit(t, c.NewClient().Attack(victim, victim, leader))
-	waitFor(t, 20*time.Second, "every idle connection to be closed", func() bool { return closedBy(time.Millisecond) == n })
-	mustCommit(t, c.NewClient().Attack(victim, victim, leader))
-}
+	huge := wire.BatchFrame(nil)[:12] // the header alone
+	binary.BigEndian.PutUint32(huge[4:], 0xffffffff)
 
-// A write to a peer that never reads gives up at its deadline, and closing
-// the connection ends a blocked write at once.
-func TestWritesToADeafPeerEnd(t *testing.T) {
-	addr := testenvAddr(t)
-	deaf(t, addr)
-	tr := &transport{net: newNetwork([]string{addr}, 1), out: map[*conn]struct{}{}}
-	c, err := tr.newConn(addr, false)
-	if err != nil {
-		t.Fatal(err)
+	send([]byte("GET / HTTP/1.1\r\nHost: raftian\r\n\r\n"))
+	send(bytes.Repeat([]byte{0xff}, 4096))
+	send(wire.BatchFrame([]byte("not protobuf at all"))[:20])
+	send(huge)
+	send(wire.BatchFrame([]byte{0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f}))
+	send(forged(c.net.Deployment()+1, shardID))
+	send(forged(c.net.Deployment(), shardID+76))
+	// Each bad connection is refused with exactly one log line.
+	testenv.WaitFor(t, 10*time.Second, "7 log lines", func() bool { return logs.count("raft port") >= 7 })
+
+	mustCommit(t, c.Attack(victim, victim, leader))
+	testenv.WaitFor(t, 10*time.Second, "convergence", c.Converged)
+	if n := logs.count("raft port"); n != 7 {
+		t.Errorf("%d log lines for 7 bad connections:\n%s", n, logs.String())
 	}
-	frame := make([]byte, 1<<20)
-	// Fill the peer's socket: the write that cannot go through ends at
-	// its deadline.
-	for i := 0; ; i++ {
-		start := time.Now()
-		ok := c.write(frame)
-		took := time.Since(start)
-		if !ok {
-			if took > writeTimeout+time.Second {
-				t.Fatalf("a blocked write took %v, want about %v", took, writeTimeout)
-			}
-			t.Logf("write %d failed after %v", i, took.Round(time.Millisecond))
-			break
-		}
-		if i > 200 {
-			t.Fatal("200 MiB written to a peer that reads nothing")
+	for _, want := range []string{"bad magic", "too large", "another raftian cluster", "unknown shard", "undecodable"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("no log line says %q:\n%s", want, logs.String())
 		}
 	}
-	// Blocked again, then closed: the write ends at once.
-	blocked := make(chan bool)
-	go func() {
-		for c.write(frame) {
+	for _, s := range c.Status() {
+		if !s.Up {
+			t.Errorf("replica %d went down", s.ID)
 		}
-		blocked <- true
-	}()
-	waitFor(t, 5*time.Second, "the write to start", func() bool {
-		if c.sending.TryLock() { // not writing yet
-			c.sending.Unlock()
-			return false
+		if s.Term >= 1000 {
+			t.Errorf("replica %d took the forged term: %d", s.ID, s.Term)
 		}
-		return true
-	})
-	within(t, time.Second, "closing a connection with a blocked write", c.Close)
-	select {
-	case <-blocked:
-	case <-time.After(time.Second):
-		t.Fatal("the blocked write did not end when the connection closed")
 	}
 }
-
-func testenvAddr(t *testing.T) string { return testenv.Addrs(t, 1)[0] }

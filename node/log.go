@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/lni/dragonboat/v4/logger"
+
+	"github.com/raftian/raftian/node/wire"
 )
 
 // dragonboat's loggers are process-wide and its factory can be set only
@@ -28,7 +30,10 @@ var (
 )
 
 // SetLogger routes dragonboat's and Raftian's log lines to l.
-func SetLogger(l *slog.Logger) { logDest.Store(l) }
+func SetLogger(l *slog.Logger) {
+	logDest.Store(l)
+	wire.SetLogger(l)
+}
 
 func log() *slog.Logger {
 	if l := logDest.Load(); l != nil {

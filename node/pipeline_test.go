@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/raftian/raftian/internal/testenv"
 	"github.com/raftian/raftian/world"
 )
 
@@ -87,7 +88,7 @@ func TestPipelinedAttacksTakeEffectExactlyOnce(t *testing.T) {
 	for _, tk := range tickets {
 		outcomes = append(outcomes, tk.Wait())
 	}
-	waitFor(t, 20*time.Second, "convergence", c.Converged)
+	testenv.WaitFor(t, 20*time.Second, "convergence", c.Converged)
 	acked, failed := j.check(t, outcomes)
 	if acked < len(tickets)*9/10 {
 		t.Errorf("only %d of %d attacks acknowledged (%d failed) with no fault at all", acked, len(tickets), failed)
@@ -119,7 +120,7 @@ func TestPipelinedAttacksThroughAnIsolatedFollowerFail(t *testing.T) {
 		outcomes = append(outcomes, o)
 	}
 	c.Heal()
-	waitFor(t, 20*time.Second, "convergence", c.Converged)
+	testenv.WaitFor(t, 20*time.Second, "convergence", c.Converged)
 	j.check(t, outcomes)
 	hpEverywhere(t, c, target, world.StartHP)
 }

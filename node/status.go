@@ -3,6 +3,7 @@ package node
 import (
 	"time"
 
+	"github.com/raftian/raftian/node/wire"
 	"github.com/raftian/raftian/world"
 )
 
@@ -45,7 +46,7 @@ type ReplicaStatus struct {
 // waits on Raft: it reads dragonboat's cached values and the replicas'
 // worlds under their own short locks.
 func (c *Cluster) Status() []ReplicaStatus {
-	isolated, group := c.net.faults.snapshot()
+	isolated, group := c.net.Cuts()
 	now := time.Now()
 	out := make([]ReplicaStatus, 0, c.Size())
 	for _, r := range c.replicas[1:] {
@@ -57,8 +58,9 @@ func (c *Cluster) Status() []ReplicaStatus {
 			st.World = s.view()
 			st.Applied = st.World.AppliedIndex()
 		}
-		camp, contact, commit := c.net.clues.get(r.id)
-		st.LastContact = contact
+		clue := c.net.Clues(r.id)
+		commit := clue.Commit
+		st.LastContact = clue.Contact
 		if nh != nil {
 			leader, term, valid, err := nh.GetLeaderID(shardID)
 			if err != nil {
@@ -73,7 +75,7 @@ func (c *Cluster) Status() []ReplicaStatus {
 			}
 			// What was applied was committed; nothing past the log is.
 			st.Commit = min(max(commit, st.Applied), max(st.LastIndex, st.Applied))
-			st.Role = deriveRole(r.id, st.Up, st.Leader, valid, camp, contact, now, c.ElectionTimeout())
+			st.Role = deriveRole(r.id, st.Up, st.Leader, valid, clue, now, c.ElectionTimeout())
 		}
 		out = append(out, st)
 	}
@@ -82,14 +84,14 @@ func (c *Cluster) Status() []ReplicaStatus {
 
 // deriveRole works out a replica's role from what dragonboat reports (the
 // leader it knows) and what the transport saw it send (vote requests).
-func deriveRole(id int, up bool, leader int, valid bool, camp campaign, contact, now time.Time, electionTimeout time.Duration) Role {
+func deriveRole(id int, up bool, leader int, valid bool, clue wire.Clues, now time.Time, electionTimeout time.Duration) Role {
 	switch {
 	case !up:
 		return RoleDown
 	case valid && leader == id:
 		return RoleLeader
-	case !valid && campaigning(camp, contact, now, electionTimeout):
-		if camp.preVote {
+	case !valid && campaigning(clue, now, electionTimeout):
+		if clue.Campaign.PreVote {
 			return RolePreCandidate
 		}
 		return RoleCandidate
@@ -99,8 +101,9 @@ func deriveRole(id int, up bool, leader int, valid bool, camp campaign, contact,
 
 // campaigning: it asked for votes lately and has not heard from a leader
 // since. A campaign lasts at most two election timeouts before the next.
-func campaigning(camp campaign, contact, now time.Time, electionTimeout time.Duration) bool {
-	return !camp.at.IsZero() && camp.at.After(contact) && now.Sub(camp.at) < 2*electionTimeout
+func campaigning(clue wire.Clues, now time.Time, electionTimeout time.Duration) bool {
+	at := clue.Campaign.At
+	return !at.IsZero() && at.After(clue.Contact) && now.Sub(at) < 2*electionTimeout
 }
 
 // Leader returns the replica that leads in the highest term, or 0.
@@ -130,7 +133,7 @@ func (c *Cluster) LeaderAgreed() (int, bool) {
 		if !s.Up {
 			continue
 		}
-		reach := c.net.faults.reachable(s.ID)
+		reach := c.net.Reachable(s.ID)
 		live := 0
 		for _, r := range reach {
 			if st[r-1].Up {

@@ -8,6 +8,7 @@ import (
 	rl "github.com/gen2brain/raylib-go/raylib"
 
 	"github.com/raftian/raftian/node"
+	"github.com/raftian/raftian/node/wire"
 	"github.com/raftian/raftian/timeline"
 )
 
@@ -42,16 +43,21 @@ func roleBadge(st node.ReplicaStatus) string {
 	}[st.Role]
 }
 
-// msgColor is the colour of a message dot of a class.
-func msgColor(c MsgClass) rl.Color {
-	return [...]rl.Color{
-		ClassHeartbeat: rl.NewColor(210, 214, 224, 255),
-		ClassAppend:    rl.NewColor(90, 230, 130, 255),
-		ClassVote:      rl.NewColor(255, 160, 40, 255),
-		ClassPreVote:   rl.NewColor(255, 225, 120, 255),
-		ClassSnapshot:  rl.NewColor(70, 200, 255, 255),
-		ClassOther:     rl.NewColor(150, 150, 160, 255),
-	}[c]
+// msgColor is the colour of a message dot of a kind.
+func msgColor(k wire.Kind) rl.Color {
+	switch k {
+	case wire.KindHeartbeat:
+		return rl.NewColor(210, 214, 224, 255)
+	case wire.KindAppend:
+		return rl.NewColor(90, 230, 130, 255)
+	case wire.KindVote:
+		return rl.NewColor(255, 160, 40, 255)
+	case wire.KindPreVote:
+		return rl.NewColor(255, 225, 120, 255)
+	case wire.KindSnapshot:
+		return rl.NewColor(70, 200, 255, 255)
+	}
+	return rl.NewColor(150, 150, 160, 255)
 }
 
 // playerColor parses "#rrggbb" from the config (validated there).
@@ -117,7 +123,7 @@ func (w *Window) drawDots(s Screen, now time.Time) {
 		b := center(LayoutPane(s.Panes[d.To-1]).Cities)
 		t := d.Progress(now)
 		pos := rl.Vector2{X: a.X + (b.X-a.X)*t, Y: a.Y + (b.Y-a.Y)*t}
-		c := msgColor(d.Class)
+		c := msgColor(d.Kind)
 		switch {
 		case d.Dropped:
 			// It dies at the wall: a red cross that fades.

@@ -8,6 +8,7 @@ import (
 	rl "github.com/gen2brain/raylib-go/raylib"
 
 	"github.com/raftian/raftian/node"
+	"github.com/raftian/raftian/node/wire"
 	"github.com/raftian/raftian/timeline"
 )
 
@@ -153,9 +154,9 @@ func (w *Window) drawHelp(s Screen) {
 	rl.DrawRectangleRec(rl.Rectangle{X: x, Y: y + 3, Width: 16, Height: 14}, wallColor)
 	w.fonts.text("isolated", x+22, y, 16, textColor)
 	x += 150
-	for c := MsgClass(0); c < ClassOther; c++ {
-		rl.DrawCircleV(rl.Vector2{X: x + 8, Y: y + 10}, 6, msgColor(c))
-		w.fonts.text([...]string{"heartbeat", "append", "vote", "pre-vote", "snapshot"}[c], x+22, y, 16, textColor)
+	for _, k := range []wire.Kind{wire.KindHeartbeat, wire.KindAppend, wire.KindVote, wire.KindPreVote, wire.KindSnapshot} {
+		rl.DrawCircleV(rl.Vector2{X: x + 8, Y: y + 10}, 6, msgColor(k))
+		w.fonts.text(k.String(), x+22, y, 16, textColor)
 		x += 120
 	}
 	y += 28

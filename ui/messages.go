@@ -3,9 +3,7 @@ package ui
 import (
 	"time"
 
-	pb "github.com/lni/dragonboat/v4/raftpb"
-
-	"github.com/raftian/raftian/node"
+	"github.com/raftian/raftian/node/wire"
 )
 
 // The message view draws Raft messages from the tap as dots flying
@@ -20,47 +18,10 @@ const (
 	dropAt = 0.45
 )
 
-// MsgClass groups message types by what they mean to a student.
-type MsgClass int
-
-const (
-	ClassHeartbeat MsgClass = iota
-	ClassAppend
-	ClassVote
-	ClassPreVote
-	ClassSnapshot
-	ClassOther
-	classCount
-)
-
-func classify(t pb.MessageType) (c MsgClass, reply bool) {
-	switch t {
-	case pb.Heartbeat:
-		return ClassHeartbeat, false
-	case pb.HeartbeatResp:
-		return ClassHeartbeat, true
-	case pb.Replicate:
-		return ClassAppend, false
-	case pb.ReplicateResp:
-		return ClassAppend, true
-	case pb.RequestVote:
-		return ClassVote, false
-	case pb.RequestVoteResp:
-		return ClassVote, true
-	case pb.RequestPreVote:
-		return ClassPreVote, false
-	case pb.RequestPreVoteResp:
-		return ClassPreVote, true
-	case pb.InstallSnapshot:
-		return ClassSnapshot, false
-	}
-	return ClassOther, false
-}
-
 // Dot is one message in flight on screen.
 type Dot struct {
 	From, To int
-	Class    MsgClass
+	Kind     wire.Kind
 	Reply    bool
 	Dropped  bool
 	Start    time.Time
@@ -81,7 +42,7 @@ func (d Dot) Done(now time.Time) bool { return now.Sub(d.Start) >= travelTime }
 
 type link struct {
 	from, to int
-	class    MsgClass
+	kind     wire.Kind
 	reply    bool
 	dropped  bool // thinned apart, so that losses always show
 }
@@ -106,11 +67,10 @@ func NewMessageView() *MessageView {
 
 // Add takes new messages from the tap. Votes are always counted; dots
 // only when show is true, and thinned.
-func (v *MessageView) Add(msgs []node.Message, now time.Time, show bool) {
+func (v *MessageView) Add(msgs []wire.Message, now time.Time, show bool) {
 	for _, m := range msgs {
-		class, reply := classify(m.Type)
-		if reply && !m.Reject && !m.Dropped && (class == ClassVote || class == ClassPreVote) {
-			k := voteKey{candidate: m.To, term: m.Term, pre: class == ClassPreVote}
+		if m.Reply && !m.Reject && !m.Dropped && (m.Kind == wire.KindVote || m.Kind == wire.KindPreVote) {
+			k := voteKey{candidate: m.To, term: m.Term, pre: m.Kind == wire.KindPreVote}
 			if v.votes[k] == nil {
 				v.votes[k] = map[int]bool{}
 			}
@@ -119,12 +79,12 @@ func (v *MessageView) Add(msgs []node.Message, now time.Time, show bool) {
 		if !show {
 			continue
 		}
-		l := link{m.From, m.To, class, reply, m.Dropped}
+		l := link{m.From, m.To, m.Kind, m.Reply, m.Dropped}
 		if t, ok := v.last[l]; ok && now.Sub(t) < thinInterval {
 			continue
 		}
 		v.last[l] = now
-		v.Dots = append(v.Dots, Dot{From: m.From, To: m.To, Class: class, Reply: reply, Dropped: m.Dropped, Start: now})
+		v.Dots = append(v.Dots, Dot{From: m.From, To: m.To, Kind: m.Kind, Reply: m.Reply, Dropped: m.Dropped, Start: now})
 	}
 	v.prune(now)
 }

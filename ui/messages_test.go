@@ -4,27 +4,25 @@ import (
 	"testing"
 	"time"
 
-	pb "github.com/lni/dragonboat/v4/raftpb"
-
-	"github.com/raftian/raftian/node"
+	"github.com/raftian/raftian/node/wire"
 )
 
 func TestMessageViewThinsDeliveredAndDroppedApart(t *testing.T) {
 	v := NewMessageView()
 	now := time.Unix(100, 0)
-	var msgs []node.Message
+	var msgs []wire.Message
 	for i := 0; i < 50; i++ {
-		msgs = append(msgs, node.Message{Type: pb.Heartbeat, From: 1, To: 2})
+		msgs = append(msgs, wire.Message{Kind: wire.KindHeartbeat, From: 1, To: 2})
 	}
-	msgs = append(msgs, node.Message{Type: pb.Heartbeat, From: 1, To: 3, Dropped: true},
-		node.Message{Type: pb.Heartbeat, From: 1, To: 3, Dropped: true})
+	msgs = append(msgs, wire.Message{Kind: wire.KindHeartbeat, From: 1, To: 3, Dropped: true},
+		wire.Message{Kind: wire.KindHeartbeat, From: 1, To: 3, Dropped: true})
 	v.Add(msgs, now, true)
-	msgs = append(msgs, node.Message{Type: pb.Heartbeat, From: 1, To: 2, Dropped: true})
+	msgs = append(msgs, wire.Message{Kind: wire.KindHeartbeat, From: 1, To: 2, Dropped: true})
 	v.Add(msgs, now, true)
 	if len(v.Dots) != 3 {
 		t.Fatalf("%d dots for 50 heartbeats 1→2, 2 dropped 1→3 and 1 dropped 1→2: want 3", len(v.Dots))
 	}
-	v.Add([]node.Message{{Type: pb.Heartbeat, From: 1, To: 2}}, now.Add(thinInterval), true)
+	v.Add([]wire.Message{{Kind: wire.KindHeartbeat, From: 1, To: 2}}, now.Add(thinInterval), true)
 	if len(v.Dots) != 4 {
 		t.Fatalf("after the thinning interval a new dot should appear: %d", len(v.Dots))
 	}
@@ -48,13 +46,13 @@ func TestDroppedDotDiesAtTheWall(t *testing.T) {
 func TestVotesAreCountedFromGrantedReplies(t *testing.T) {
 	v := NewMessageView()
 	now := time.Unix(100, 0)
-	v.Add([]node.Message{
-		{Type: pb.RequestVoteResp, From: 2, To: 1, Term: 5},
-		{Type: pb.RequestVoteResp, From: 3, To: 1, Term: 5},
-		{Type: pb.RequestVoteResp, From: 3, To: 1, Term: 5}, // counted once
-		{Type: pb.RequestVoteResp, From: 4, To: 1, Term: 5, Reject: true},
-		{Type: pb.RequestVoteResp, From: 5, To: 1, Term: 5, Dropped: true},
-		{Type: pb.RequestPreVoteResp, From: 2, To: 1, Term: 6},
+	v.Add([]wire.Message{
+		{Kind: wire.KindVote, Reply: true, From: 2, To: 1, Term: 5},
+		{Kind: wire.KindVote, Reply: true, From: 3, To: 1, Term: 5},
+		{Kind: wire.KindVote, Reply: true, From: 3, To: 1, Term: 5}, // counted once
+		{Kind: wire.KindVote, Reply: true, From: 4, To: 1, Term: 5, Reject: true},
+		{Kind: wire.KindVote, Reply: true, From: 5, To: 1, Term: 5, Dropped: true},
+		{Kind: wire.KindPreVote, Reply: true, From: 2, To: 1, Term: 6},
 	}, now, false)
 	if got := v.Votes(1, 5, false); got != 3 {
 		t.Errorf("votes in term 5: %d, want 3 (itself, 2, 3)", got)

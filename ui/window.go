@@ -14,6 +14,7 @@ import (
 	"github.com/raftian/raftian/console"
 	"github.com/raftian/raftian/lesson"
 	"github.com/raftian/raftian/node"
+	"github.com/raftian/raftian/node/wire"
 	"github.com/raftian/raftian/timeline"
 )
 
@@ -50,7 +51,7 @@ type Window struct {
 	msgs     *MessageView
 	tapSeq   uint64
 	evSeq    uint64
-	msgBuf   []node.Message
+	msgBuf   []wire.Message
 	evBuf    []node.Event
 	notes    []note   // each pane's message line
 	seen     []uint64 // per pane: last world result described

@@ -1,4 +1,4 @@
-package node
+package wire
 
 import (
 	"sync"
@@ -15,32 +15,36 @@ import (
 // follower may advance to; the leader's own commit index is what it sends.
 
 type clues struct {
-	mu       sync.Mutex
-	campaign []campaign  // last campaign message each replica sent
-	contact  []time.Time // when each replica last heard from a leader
-	commit   []uint64    // highest commit index seen for each replica
+	mu sync.Mutex
+	of []Clues // of[i] is what is known of replica i
 }
 
-type campaign struct {
-	at      time.Time
-	term    uint64
-	preVote bool
+// Clues are what the wire tells of one replica.
+type Clues struct {
+	Campaign Campaign  // the last vote request it sent
+	Contact  time.Time // when it last heard from a leader; zero if never
+	Commit   uint64    // the highest commit index it can know
 }
 
-func newClues(n int) *clues {
-	return &clues{campaign: make([]campaign, n+1), contact: make([]time.Time, n+1), commit: make([]uint64, n+1)}
+// Campaign is a vote request a replica sent.
+type Campaign struct {
+	At      time.Time // zero if none
+	Term    uint64
+	PreVote bool
 }
 
-func (c *clues) get(i int) (campaign, time.Time, uint64) {
+func newClues(n int) *clues { return &clues{of: make([]Clues, n+1)} }
+
+func (c *clues) get(i int) Clues {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.campaign[i], c.contact[i], c.commit[i]
+	return c.of[i]
 }
 
 // forget clears what is known about replica i, e.g. when it restarts.
 func (c *clues) forget(i int) {
 	c.mu.Lock()
-	c.campaign[i], c.contact[i], c.commit[i] = campaign{}, time.Time{}, 0
+	c.of[i] = Clues{}
 	c.mu.Unlock()
 }
 
@@ -49,22 +53,23 @@ func (c *clues) received(to int, msgs []pb.Message) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, m := range msgs {
+		o := &c.of[to]
 		switch m.Type {
 		case pb.Heartbeat:
-			c.contact[to] = now
-			c.commit[to] = max(c.commit[to], m.Commit)
+			o.Contact = now
+			o.Commit = max(o.Commit, m.Commit)
 		case pb.Replicate:
 			// A follower commits no further than what it has received.
-			c.contact[to] = now
-			c.commit[to] = max(c.commit[to], min(m.Commit, m.LogIndex+uint64(len(m.Entries))))
+			o.Contact = now
+			o.Commit = max(o.Commit, min(m.Commit, m.LogIndex+uint64(len(m.Entries))))
 		case pb.InstallSnapshot:
-			c.contact[to] = now
+			o.Contact = now
 		}
 	}
 }
 
 // observeSent records a batch in the tap and notes campaigns.
-func (n *network) observeSent(from, to int, msgs []pb.Message, dropped bool) {
+func (n *Network) observeSent(from, to int, msgs []pb.Message, dropped bool) {
 	if len(msgs) == 0 {
 		return
 	}
@@ -72,18 +77,20 @@ func (n *network) observeSent(from, to int, msgs []pb.Message, dropped bool) {
 	// One lock of each per batch: this runs on the send path.
 	n.clues.mu.Lock()
 	for _, m := range msgs {
+		o := &n.clues.of[from]
 		switch m.Type {
 		case pb.RequestVote, pb.RequestPreVote:
-			n.clues.campaign[from] = campaign{at: now, term: m.Term, preVote: m.Type == pb.RequestPreVote}
+			o.Campaign = Campaign{At: now, Term: m.Term, PreVote: m.Type == pb.RequestPreVote}
 		case pb.Replicate, pb.Heartbeat:
-			n.clues.commit[from] = max(n.clues.commit[from], m.Commit)
+			o.Commit = max(o.Commit, m.Commit)
 		}
 	}
 	n.clues.mu.Unlock()
 	n.tap.mu.Lock()
 	for _, m := range msgs {
+		kind, reply := kindOf(m.Type)
 		n.tap.addLocked(Message{
-			At: now, Type: m.Type, From: from, To: to, Term: m.Term,
+			At: now, Kind: kind, Reply: reply, From: from, To: to, Term: m.Term,
 			LogTerm: m.LogTerm, LogIndex: m.LogIndex, Commit: m.Commit,
 			Reject: m.Reject, Entries: len(m.Entries), Dropped: dropped,
 		})
@@ -92,9 +99,9 @@ func (n *network) observeSent(from, to int, msgs []pb.Message, dropped bool) {
 }
 
 // observeChunk records a snapshot chunk as an InstallSnapshot message.
-func (n *network) observeChunk(from, to int, ch pb.Chunk, dropped bool) {
+func (n *Network) observeChunk(from, to int, ch pb.Chunk, dropped bool) {
 	n.tap.add(Message{
-		At: time.Now(), Type: pb.InstallSnapshot, From: from, To: to,
+		At: time.Now(), Kind: KindSnapshot, From: from, To: to,
 		Term: ch.Term, LogIndex: ch.Index, Dropped: dropped,
 	})
 }

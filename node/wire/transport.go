@@ -1,4 +1,4 @@
-package node
+package wire
 
 import (
 	"bufio"
@@ -25,10 +25,10 @@ import (
 //     dropped silently, as a real network would.
 //   - Never block on observers: the tap is a ring that overwrites.
 
-// network is what the transports of one cluster share: the address book,
+// Network is what the transports of one cluster share: the address book,
 // the fault layer, the tap, the clues for role derivation and the budget
 // for frames being read.
-type network struct {
+type Network struct {
 	addrs      []string // addrs[i] is replica i's address; addrs[0] unused
 	byAddr     map[string]int
 	deployment uint64 // this cluster's id; other clusters' messages are refused
@@ -47,8 +47,10 @@ var (
 	frameTimeout = 10 * time.Second // a frame must arrive whole within this
 )
 
-func newNetwork(addrs []string, deployment uint64) *network {
-	n := &network{
+// New returns the network of replicas at addrs (replica i at addrs[i-1])
+// of the cluster with the given deployment id.
+func New(addrs []string, deployment uint64) *Network {
+	n := &Network{
 		addrs:      append([]string{""}, addrs...),
 		byAddr:     map[string]int{},
 		deployment: deployment,
@@ -63,8 +65,10 @@ func newNetwork(addrs []string, deployment uint64) *network {
 	return n
 }
 
-// transportFactory plugs the transport into a NodeHost.
-type transportFactory struct{ net *network }
+// Factory plugs the network's transport into a NodeHost.
+func (n *Network) Factory() dbconfig.TransportFactory { return &transportFactory{net: n} }
+
+type transportFactory struct{ net *Network }
 
 func (f *transportFactory) Create(nhc dbconfig.NodeHostConfig,
 	handler raftio.MessageHandler, chunks raftio.ChunkHandler) raftio.ITransport {
@@ -85,7 +89,7 @@ func (f *transportFactory) Validate(addr string) bool {
 }
 
 type transport struct {
-	net     *network
+	net     *Network
 	self    int
 	addr    string
 	handler raftio.MessageHandler
@@ -251,7 +255,7 @@ func (t *transport) deliver(kind byte, payload []byte) error {
 	switch kind {
 	case frameBatch:
 		var b pb.MessageBatch
-		if err := unmarshal(b.Unmarshal, payload); err != nil {
+		if err := Unmarshal(b.Unmarshal, payload); err != nil {
 			return err
 		}
 		if b.DeploymentId != t.net.deployment {
@@ -262,7 +266,7 @@ func (t *transport) deliver(kind byte, payload []byte) error {
 			return fmt.Errorf("%w %q", errUnknownSource, b.SourceAddress)
 		}
 		for _, m := range b.Requests {
-			if m.ShardID != shardID {
+			if m.ShardID != ShardID {
 				return fmt.Errorf("%w %d", errShard, m.ShardID)
 			}
 		}
@@ -275,13 +279,13 @@ func (t *transport) deliver(kind byte, payload []byte) error {
 		t.handler(b)
 	case frameChunk:
 		var ch pb.Chunk
-		if err := unmarshal(ch.Unmarshal, payload); err != nil {
+		if err := Unmarshal(ch.Unmarshal, payload); err != nil {
 			return err
 		}
 		if ch.DeploymentId != t.net.deployment {
 			return fmt.Errorf("%w (deployment %x)", errDeployment, ch.DeploymentId)
 		}
-		if ch.ShardID != shardID {
+		if ch.ShardID != ShardID {
 			return fmt.Errorf("%w %d", errShard, ch.ShardID)
 		}
 		if t.net.faults.cut(int(ch.From), t.self) {
@@ -294,9 +298,10 @@ func (t *transport) deliver(kind byte, payload []byte) error {
 	return nil
 }
 
-// unmarshal runs a generated protobuf decoder and turns a panic on hostile
-// input into an error: garbage on a Raft port must not crash a replica.
-func unmarshal(decode func([]byte) error, payload []byte) (err error) {
+// Unmarshal runs a generated protobuf decoder and turns a panic on hostile
+// input into an error: garbage on a Raft port (or in a damaged file) must
+// not crash a replica.
+func Unmarshal(decode func([]byte) error, payload []byte) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("undecodable payload: %v", r)

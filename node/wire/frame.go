@@ -1,4 +1,4 @@
-package node
+package wire
 
 import (
 	"encoding/binary"
@@ -45,6 +45,10 @@ func appendFrame(b []byte, kind byte, payload []byte) []byte {
 	putFrameHeader(h[:], kind, payload)
 	return append(append(b, h[:]...), payload...)
 }
+
+// BatchFrame returns the frame a peer sends for an encoded message batch
+// (or for any bytes: tests play hostile peers with it).
+func BatchFrame(payload []byte) []byte { return appendFrame(nil, frameBatch, payload) }
 
 // putFrameHeader writes the header of a frame carrying payload into h.
 func putFrameHeader(h []byte, kind byte, payload []byte) {
