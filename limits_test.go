@@ -208,7 +208,7 @@ func TestEndlessFilesAreRefused(t *testing.T) {
 		where func(stdout, stderr string) string
 	}{
 		{"", []string{"--headless", "--config", "/dev/zero"}, func(_, e string) string { return e }},
-		{"", []string{"--headless", "--storage", "memory", "--config", cfg, "--lesson", "/dev/zero"}, func(o, _ string) string { return o }},
+		{"", []string{"--headless", "--storage", "memory", "--config", cfg, "--lesson", "/dev/zero"}, func(_, e string) string { return e }},
 		{"lesson /dev/zero\n", []string{"--headless", "--storage", "memory", "--config", cfg}, func(o, _ string) string { return o }},
 	} {
 		code, stdout, stderr := runLimited(t, strings.NewReader(c.stdin), c.args...)

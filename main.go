@@ -8,7 +8,6 @@ package main
 
 import (
 	_ "embed"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -21,8 +20,9 @@ import (
 
 	"github.com/raftian/raftian/config"
 	"github.com/raftian/raftian/console"
-	"github.com/raftian/raftian/internal/bounded"
+	"github.com/raftian/raftian/lesson"
 	"github.com/raftian/raftian/node"
+	"github.com/raftian/raftian/session"
 	"github.com/raftian/raftian/ui"
 )
 
@@ -30,80 +30,84 @@ import (
 var builtinConfig []byte
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	c := &cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
+	os.Exit(c.run(os.Args[1:]))
 }
 
-// run is the whole program; it returns the exit status. Every error a
-// user can cause is printed as one plain message, never as a stack trace.
+// run runs the program on the given streams (tests call it in process).
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(args) > 0 && args[0] == "chaos" {
-		return runChaos(args[1:], stdout, stderr)
-	}
-	if len(args) > 0 && args[0] == "bench" {
-		return runBench(args[1:], stdout, stderr)
-	}
-	if len(args) > 0 && args[0] == "replay" {
-		return runReplay(args[1:], stdout, stderr)
-	}
-	if len(args) > 0 && args[0] == "timeline" {
-		return runTimeline(args[1:], stdout, stderr)
-	}
-	flags := flag.NewFlagSet("raftian", flag.ContinueOnError)
-	flags.SetOutput(stderr)
-	configFile := flags.String("config", "", "configuration `file` (default: the built-in config.toml)")
-	storage := flags.String("storage", "", "`disk` or memory (overrides the config)")
-	dataDir := flags.String("data", "", "data `directory` (overrides the config)")
-	fresh := flags.Bool("fresh", false, "wipe the data directory first: start a new game")
-	eventsFile := flags.String("events", "", "write every event as a JSON line to `file`")
-	headless := flags.Bool("headless", false, "no window: read commands from standard input (try help)")
-	lessonName := flags.String("lesson", "", "play a lesson at start: a built-in `name` or a lesson file")
-	recordFile := flags.String("record", "", "record every input to `file` as JSON lines, for raftian replay")
-	if err := flags.Parse(args); err != nil {
-		return 2
-	}
-	if flags.NArg() > 0 {
-		fmt.Fprintf(stderr, "raftian: unexpected argument %q (see raftian -h)\n", flags.Arg(0))
-		return 2
-	}
-	fail := func(err error) int {
-		fmt.Fprintf(stderr, "raftian: %v\n", err)
-		return 1
-	}
+	return (&cli{stdin: stdin, stdout: stdout, stderr: stderr}).run(args)
+}
 
-	cfg, err := loadConfig(*configFile, *storage, *dataDir)
+// playFlags defines raftian's own flags: the game, in the window or
+// headless.
+func playFlags(fs *flag.FlagSet) func(*cli, []string) int {
+	configFile := configFlag(fs)
+	storage := fs.String("storage", "", "`disk` or memory (overrides the config)")
+	dataDir := fs.String("data", "", "data `directory` (overrides the config)")
+	fresh := fs.Bool("fresh", false, "wipe the data directory first: start a new game")
+	eventsFile := fs.String("events", "", "write every event as a JSON line to `file`")
+	headless := fs.Bool("headless", false, "no window: read commands from standard input (try help)")
+	lessonName := fs.String("lesson", "", "play a lesson at start: a built-in `name` or a lesson file")
+	recordFile := fs.String("record", "", "record every command carried out to `file`, for raftian replay")
+	return func(c *cli, args []string) int {
+		if !c.noArgs("raftian", args) {
+			return 2
+		}
+		return c.play(playArgs{*configFile, *storage, *dataDir, *fresh, *eventsFile, *headless, *lessonName, *recordFile})
+	}
+}
+
+type playArgs struct {
+	configFile, storage, dataDir string
+	fresh                        bool
+	eventsFile                   string
+	headless                     bool
+	lesson, recordFile           string
+}
+
+// play wires the game together: config → node.Cluster → a session driven
+// by the window (ui) or by the headless console.
+func (c *cli) play(a playArgs) int {
+	fail := func(err error) int { return c.fail("raftian", err) }
+	cfg, err := loadConfig(a.configFile, a.storage, a.dataDir)
 	if err != nil {
 		return fail(err)
 	}
-	setLogger(stderr)
-	exitOnStop(cfg, stderr)
+	if a.lesson != "" { // a mistyped lesson is said before anything starts
+		if _, err := lesson.Load(a.lesson); err != nil {
+			return fail(err)
+		}
+	}
+	setLogger(c.stderr)
+	exitOnStop(cfg, c.stderr)
 
-	if *fresh && cfg.Storage == config.StorageDisk {
+	if a.fresh && cfg.Storage == config.StorageDisk {
 		if err := node.WipeDataDir(cfg.DataDir); err != nil {
 			return fail(err)
 		}
 	}
 	opts := node.Options{}
-	if *eventsFile != "" {
-		f, err := os.Create(*eventsFile)
+	if a.eventsFile != "" {
+		f, err := os.Create(a.eventsFile)
 		if err != nil {
 			return fail(fmt.Errorf("events file: %w", err))
 		}
 		defer f.Close()
 		opts.Events = f
 	}
-
-	var rec *console.Recorder
-	if *recordFile != "" {
-		f, err := os.Create(*recordFile)
+	var rec *session.Recorder
+	if a.recordFile != "" {
+		f, err := os.Create(a.recordFile)
 		if err != nil {
 			return fail(fmt.Errorf("record file: %w", err))
 		}
 		defer f.Close()
-		rec = console.NewRecorder(f)
+		rec = session.NewRecorder(f)
 	}
 
 	var win *ui.Window
-	if !*headless {
+	if !a.headless {
 		// Open the window before the replicas start, so that a missing
 		// display is reported at once.
 		if win, err = ui.Open(cfg); err != nil {
@@ -124,26 +128,50 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	defer signal.Stop(signals)
 	done := make(chan struct{})
 	defer close(done)
-	sig := exitAfterSignal(signals, done, stderr)
+	sig := exitAfterSignal(signals, done, c.stderr)
 	if win != nil {
-		win.Run(cluster, sig, *lessonName, rec)
+		stop := make(chan struct{})
+		go func() {
+			select {
+			case <-sig:
+				close(stop)
+			case <-done:
+			}
+		}()
+		win.Run(cluster, ui.RunOptions{Stop: stop, Lesson: a.lesson, Record: rec})
 		return 0
 	}
-	if *lessonName != "" {
-		stdin = io.MultiReader(strings.NewReader("lesson "+*lessonName+"\n"), stdin)
+	s := session.New(cluster, session.Options{Record: rec})
+	stdin := c.stdin
+	if a.lesson != "" {
+		stdin = io.MultiReader(strings.NewReader("lesson "+a.lesson+"\n"), stdin)
 	}
-	fmt.Fprintf(stderr, "raftian: %d replicas, %s storage; type help for commands\n", cluster.Size(), cfg.Storage)
-	return runHeadless(cluster, stdin, stdout, stderr, sig, rec)
+	prompt := ""
+	if isTerminal(c.stdin) {
+		prompt = "raftian> "
+	}
+	fmt.Fprintf(c.stderr, "raftian: %d replicas, %s storage; type help for commands\n", cluster.Size(), cfg.Storage)
+	return c.headless(s, cluster.Size(), stdin, prompt, sig)
 }
 
-// runHeadless runs the console until quit, end of input or a signal.
-func runHeadless(c *node.Cluster, stdin io.Reader, stdout, stderr io.Writer, sig <-chan os.Signal, rec *console.Recorder) int {
-	done := make(chan error, 1)
-	go func() { done <- console.Run(c, stdin, stdout, rec) }()
+// headless runs the console until quit, end of input or a signal. The
+// exit status is 1 if a command answered with an error or a failure.
+func (c *cli) headless(s *session.Session, n int, stdin io.Reader, prompt string, sig <-chan os.Signal) int {
+	type end struct {
+		failed bool
+		err    error
+	}
+	done := make(chan end, 1)
+	go func() {
+		failed, err := console.Run(s, n, stdin, c.stdout, prompt)
+		done <- end{failed, err}
+	}()
 	select {
-	case err := <-done:
-		if err != nil {
-			fmt.Fprintf(stderr, "raftian: reading commands: %v\n", err)
+	case e := <-done:
+		if e.err != nil {
+			return c.fail("raftian: reading commands", e.err)
+		}
+		if e.failed {
 			return 1
 		}
 	case <-sig:
@@ -197,30 +225,4 @@ func setLogger(w io.Writer) {
 	logger := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	slog.SetDefault(logger) // also quiets the standard log package that storage uses
 	node.SetLogger(logger)
-}
-
-func loadConfig(file, storage, dataDir string) (config.Config, error) {
-	var override []byte
-	if file != "" {
-		b, err := bounded.ReadFile(file, config.MaxFileSize)
-		if err != nil {
-			return config.Config{}, fmt.Errorf("cannot read the configuration: %w", err)
-		}
-		override = b
-	}
-	cfg, err := config.Parse(builtinConfig, override, file)
-	if err != nil {
-		return config.Config{}, err
-	}
-	switch storage {
-	case "":
-	case config.StorageDisk, config.StorageMemory:
-		cfg.Storage = storage
-	default:
-		return config.Config{}, errors.New(`--storage must be "disk" or "memory"`)
-	}
-	if dataDir != "" {
-		cfg.DataDir = dataDir
-	}
-	return cfg, nil
 }

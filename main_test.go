@@ -93,8 +93,8 @@ func TestBadCommandLinesAreClearErrors(t *testing.T) {
 		{[]string{"--headless", "--config", "/nonexistent/raftian.toml"}, 1, "/nonexistent/raftian.toml"},
 		{[]string{"--headless", "--storage", "tape"}, 1, "--storage"},
 		{[]string{"--no-such-flag"}, 2, "no-such-flag"},
-		{[]string{"chaos", "--duration", "-1s"}, 1, "--duration"},
-		{[]string{"chaos", "--storage", "tape"}, 1, "--storage"},
+		{[]string{"chaos", "--duration", "-1s"}, 2, "--duration"},
+		{[]string{"chaos", "--storage", "tape"}, 2, "--storage"},
 	}
 	for _, c := range cases {
 		code, _, stderr := runRaftian(t, "", c.args...)
@@ -181,8 +181,8 @@ status json
 	events := filepath.Join(t.TempDir(), "events.jsonl")
 	code, out, stderr := runRaftian(t, script, "--headless", "--storage", "memory",
 		"--config", testConfigFile(t, ""), "--events", events)
-	if code != 0 {
-		t.Fatalf("exit %d\n%s", code, stderr)
+	if code != 1 { // "frobnicate" and "attack 2 2" answered with errors
+		t.Fatalf("exit %d, want 1 after commands that failed\n%s", code, stderr)
 	}
 	checkEventsFile(t, events, "leader", "commit", "crash", "partition", "heal")
 	for _, want := range []string{

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/raftian/raftian/config"
-	"github.com/raftian/raftian/ui"
+	"github.com/raftian/raftian/node"
 )
 
 // Row is one figure of the table. Fields that do not apply are nil.
@@ -35,11 +35,14 @@ type Row struct {
 
 // Options say how thoroughly to measure.
 type Options struct {
-	Quick  bool       // small samples: finishes in well under a minute
-	Exe    string     // this program, for the startup figure
-	Config string     // --config file given to raftian, or ""
-	Window *ui.Window // measures frames; nil when there is no display
-	Log    io.Writer  // progress lines
+	Quick  bool   // small samples: finishes in well under a minute
+	Exe    string // this program, for the startup figure
+	Config string // --config file given to raftian, or ""
+	// Window runs the window on c until stop closes, auto-play on if
+	// busy, telling onFrame every frame's whole time and build time; nil
+	// when there is no display.
+	Window func(c *node.Cluster, stop <-chan struct{}, busy bool, onFrame func(frame, build time.Duration))
+	Log    io.Writer // progress lines
 }
 
 // Run measures every figure with the cluster configuration cfg.

@@ -5,9 +5,9 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/raftian/raftian/command"
 	"github.com/raftian/raftian/config"
 	"github.com/raftian/raftian/node"
-	"github.com/raftian/raftian/ui"
 )
 
 // frames: the window's frame build time (CPU, before raylib presents the
@@ -26,11 +26,11 @@ func (b *bench) frames() error {
 		return err
 	}
 	defer stop()
-	idleBuild, idleFrame := b.opts.Window.Measure(c, d, false)
+	idleBuild, idleFrame := b.measure(c, d, false)
 	quit := make(chan struct{})
 	done := make(chan struct{})
 	go func() { storm(c, quit); close(done) }()
-	stormBuild, stormFrame := b.opts.Window.Measure(c, d, true)
+	stormBuild, stormFrame := b.measure(c, d, true)
 	close(quit)
 	<-done
 
@@ -48,19 +48,38 @@ func (b *bench) frames() error {
 	return nil
 }
 
+// measure runs the window on c for a quarter of d to warm up and then
+// for d, and returns every frame's build time and whole time after the
+// warm-up.
+func (b *bench) measure(c *node.Cluster, d time.Duration, busy bool) (build, frame []time.Duration) {
+	stop := make(chan struct{})
+	timer := time.AfterFunc(d+d/4, func() { close(stop) })
+	defer timer.Stop()
+	warm := time.Now().Add(d / 4)
+	first := true
+	b.opts.Window(c, stop, busy, func(f, bt time.Duration) {
+		if time.Now().Before(warm) {
+			return
+		}
+		if first { // its frame time spans the warm-up's last frame
+			first = false
+			return
+		}
+		frame, build = append(frame, f), append(build, bt)
+	})
+	return build, frame
+}
+
 // storm injects a fault every 300 ms until quit: crashes (the leader
 // too), restarts, isolations, partitions and heals.
 func storm(c *node.Cluster, quit <-chan struct{}) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	n := c.Size()
-	presets := ui.Partitions(n)
+	presets := command.Presets(n)
 	for {
 		select {
 		case <-quit:
-			c.Heal()
-			for i := 1; i <= n; i++ {
-				c.Restart(i)
-			}
+			c.Mend(10*time.Second, nil)
 			return
 		case <-time.After(300 * time.Millisecond):
 		}

@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/raftian/raftian/config"
@@ -30,6 +31,9 @@ type Options struct {
 	// clients × 8 it gave up after a minute on some 2,000-operation runs.)
 	Pipeline int
 	Out      io.Writer // where the report goes
+	// Progress, when not nil, gets a line every few seconds while the
+	// faults run: how far, how many faults and attacks so far.
+	Progress io.Writer
 }
 
 // Result sums up a run.
@@ -86,15 +90,15 @@ func Run(cfg config.Config, opts Options) (Result, error) {
 			burster(c, cl, rec, i, rand.New(rand.NewPCG(opts.Seed, uint64(1000+i))), stop)
 		}()
 	}
-	faults := nemesis(c, rand.New(rand.NewPCG(opts.Seed, 0)), opts.Duration)
+	var injected atomic.Int64
+	progress := startProgress(opts, rec, &injected)
+	faults := nemesis(c, rand.New(rand.NewPCG(opts.Seed, 0)), opts.Duration, &injected)
+	progress.stop()
 	close(stop)
 	wg.Wait()
 
 	// Make everything whole again and let the replicas catch up.
-	c.Heal()
-	for i := 1; i <= c.Size(); i++ {
-		c.Restart(i) // an error means it is up already
-	}
+	c.Mend(60*time.Second, nil)
 	converged := c.WaitConverged(60 * time.Second)
 	watch.stop()
 
@@ -129,6 +133,43 @@ func Run(cfg config.Config, opts Options) (Result, error) {
 	fmt.Fprintf(opts.Out, "chaos: seed=%d faults=%d attacks=%d acked=%d checks=%s\n",
 		opts.Seed, res.Faults, res.Attacks, res.Acked, verdict)
 	return res, nil
+}
+
+// reporter writes a progress line every progressEvery until stopped.
+type reporter struct {
+	quit chan struct{}
+	done chan struct{}
+}
+
+const progressEvery = 5 * time.Second
+
+func startProgress(opts Options, rec *recorder, faults *atomic.Int64) *reporter {
+	r := &reporter{quit: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		if opts.Progress == nil {
+			return
+		}
+		start := time.Now()
+		t := time.NewTicker(progressEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-r.quit:
+				return
+			case <-t.C:
+				attacks, acked := rec.counts()
+				fmt.Fprintf(opts.Progress, "chaos: %v of %v: %d faults, %d attacks, %d acknowledged\n",
+					time.Since(start).Round(time.Second), opts.Duration, faults.Load(), attacks, acked)
+			}
+		}
+	}()
+	return r
+}
+
+func (r *reporter) stop() {
+	close(r.quit)
+	<-r.done
 }
 
 type check struct {

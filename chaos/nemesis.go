@@ -3,6 +3,7 @@ package chaos
 import (
 	"fmt"
 	"math/rand/v2"
+	"sync/atomic"
 	"time"
 
 	"github.com/raftian/raftian/node"
@@ -12,7 +13,7 @@ import (
 // seed replays the same faults (Raft's own timing still varies). It keeps
 // a majority able to run most of the time: at most two replicas down.
 // It returns the faults it injected, with when.
-func nemesis(c *node.Cluster, rng *rand.Rand, d time.Duration) []string {
+func nemesis(c *node.Cluster, rng *rand.Rand, d time.Duration, count *atomic.Int64) []string {
 	n := c.Size()
 	down := map[int]bool{}
 	var faults []string
@@ -72,6 +73,7 @@ func nemesis(c *node.Cluster, rng *rand.Rand, d time.Duration) []string {
 			what = "heal"
 		}
 		if what != "" {
+			count.Add(1)
 			faults = append(faults, fmt.Sprintf("%6.2fs %s", time.Since(start).Seconds(), what))
 		}
 	}

@@ -16,7 +16,9 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/raftian/raftian/command"
 	"github.com/raftian/raftian/internal/bounded"
+	"github.com/raftian/raftian/world"
 )
 
 // Lesson is one lesson.
@@ -32,10 +34,16 @@ type Lesson struct {
 type Step struct {
 	At      Duration `toml:"at"`
 	After   string   `toml:"after"` // "", "leader" or "converged"
-	Do      []string `toml:"do"`    // headless commands
+	Do      []string `toml:"do"`    // headless commands, as written
 	Caption string   `toml:"caption"`
 	Pause   bool     `toml:"pause"` // in the window, wait for N before the next step
+
+	// Commands are Do, read when the lesson is loaded.
+	Commands []command.Command `toml:"-"`
 }
+
+// afterWait is how long a step waits for its After state.
+const afterWait = 30 * time.Second
 
 // Duration is a time.Duration written as "2s" in TOML.
 type Duration struct{ time.Duration }
@@ -107,9 +115,26 @@ func Parse(name string, src []byte) (Lesson, error) {
 	if l.Title == "" || len(l.Steps) == 0 {
 		return Lesson{}, fmt.Errorf("lesson %s: needs a title and at least one [[step]]", name)
 	}
-	for i, s := range l.Steps {
+	for i := range l.Steps {
+		s := &l.Steps[i]
 		if s.After != "" && s.After != "leader" && s.After != "converged" {
 			return Lesson{}, fmt.Errorf("lesson %s, step %d: after = %q: want \"leader\" or \"converged\"", name, i+1, s.After)
+		}
+		for k, line := range s.Do {
+			cmd, err := command.Parse(line, world.MaxPlayers)
+			if err == nil && cmd == nil {
+				err = errors.New("no command")
+			}
+			if err == nil {
+				switch cmd.(type) {
+				case command.Quit, command.Lesson, command.Help:
+					err = errors.New("cannot run in a lesson")
+				}
+			}
+			if err != nil {
+				return Lesson{}, fmt.Errorf("lesson %s, step %d, do[%d] %q: %v", name, i+1, k+1, line, err)
+			}
+			s.Commands = append(s.Commands, cmd)
 		}
 	}
 	return l, nil
@@ -118,11 +143,11 @@ func Parse(name string, src []byte) (Lesson, error) {
 // ErrStopped is returned by Run when stop closes.
 var ErrStopped = errors.New("lesson stopped")
 
-// Run runs l: exec runs one headless command (and shows its answer);
-// caption is told each step's caption. After a step with Pause it waits
-// for next (a nil next never pauses: headless runs). It returns when the
-// last step has run, or ErrStopped.
-func Run(l Lesson, exec func(cmd string), caption func(step int, text string), next, stop <-chan struct{}) error {
+// Run runs l: do carries out one command (and shows its answer); caption
+// is told each step's caption. After a step with Pause it waits for next
+// (a nil next never pauses: headless runs). It returns when the last step
+// has run, or ErrStopped.
+func Run(l Lesson, do func(command.Command), caption func(step int, text string), next, stop <-chan struct{}) error {
 	start := time.Now()
 	for i, s := range l.Steps {
 		if wait := time.Until(start.Add(s.At.Duration)); wait > 0 {
@@ -133,15 +158,15 @@ func Run(l Lesson, exec func(cmd string), caption func(step int, text string), n
 			}
 		}
 		if s.After != "" {
-			exec("wait " + s.After + " 30s")
+			do(command.Wait{Until: command.Until(s.After), Timeout: afterWait})
 		}
-		for _, cmd := range s.Do {
+		for _, cmd := range s.Commands {
 			select {
 			case <-stop:
 				return ErrStopped
 			default:
 			}
-			exec(cmd)
+			do(cmd)
 		}
 		if s.Caption != "" {
 			caption(i+1, s.Caption)

@@ -4,15 +4,19 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/raftian/raftian/command"
 )
 
 func TestParseRejectsMistakes(t *testing.T) {
 	for src, want := range map[string]string{
 		"title = \"x\"\n": "at least one",
-		"title = \"x\"\n[[step]]\ncaptoin = \"y\"\n":   "unknown key",
-		"title = \"x\"\n[[step]]\nafter = \"lunch\"\n": "want \"leader\"",
-		"title = \"x\"\n[[step]]\nat = \"soon\"\n":     "duration",
-		"title = \"x\"\n[[step]]\ndo = \"crash 1\"\n":  "", // a string where a list goes
+		"title = \"x\"\n[[step]]\ncaptoin = \"y\"\n":                 "unknown key",
+		"title = \"x\"\n[[step]]\nafter = \"lunch\"\n":               "want \"leader\"",
+		"title = \"x\"\n[[step]]\nat = \"soon\"\n":                   "duration",
+		"title = \"x\"\n[[step]]\ndo = \"crash 1\"\n":                "", // a string where a list goes
+		"title = \"x\"\n[[step]]\ndo = [\"crash 1\", \"explode\"]\n": "step 1, do[2] \"explode\": unknown command",
+		"title = \"x\"\n[[step]]\ndo = [\"lesson other\"]\n":         "cannot run in a lesson",
 	} {
 		_, err := Parse("t", []byte(src))
 		if err == nil || !strings.Contains(err.Error(), want) {
@@ -26,12 +30,12 @@ func TestParseRejectsMistakes(t *testing.T) {
 func TestRunKeepsTimeAndPauses(t *testing.T) {
 	l, err := Parse("t", []byte(`title = "t"
 [[step]]
-do = ["a"]
+do = ["heal"]
 caption = "one"
 pause = true
 [[step]]
 at = "50ms"
-do = ["b", "c"]
+do = ["crash 2", "restart 2"]
 caption = "two"
 `))
 	if err != nil {
@@ -44,11 +48,11 @@ caption = "two"
 	start := time.Now()
 	var bAt time.Duration
 	go func() {
-		done <- Run(l, func(cmd string) {
-			if cmd == "b" {
+		done <- Run(l, func(cmd command.Command) {
+			if cmd.String() == "crash 2" {
 				bAt = time.Since(start)
 			}
-			ran = append(ran, cmd)
+			ran = append(ran, cmd.String())
 		}, func(step int, text string) { captions = append(captions, text) }, next, nil)
 	}()
 	select {
@@ -60,7 +64,7 @@ caption = "two"
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(ran, ",") != "a,b,c" || strings.Join(captions, ",") != "one,two" {
+	if strings.Join(ran, ",") != "heal,crash 2,restart 2" || strings.Join(captions, ",") != "one,two" {
 		t.Fatalf("ran %v, captions %v", ran, captions)
 	}
 	if bAt < 100*time.Millisecond {
@@ -72,7 +76,7 @@ func TestRunStops(t *testing.T) {
 	l, _ := Parse("t", []byte("title = \"t\"\n[[step]]\nat = \"1h\"\n"))
 	stop := make(chan struct{})
 	close(stop)
-	if err := Run(l, func(string) {}, func(int, string) {}, nil, stop); err != ErrStopped {
+	if err := Run(l, func(command.Command) {}, func(int, string) {}, nil, stop); err != ErrStopped {
 		t.Fatalf("Run = %v, want ErrStopped", err)
 	}
 }

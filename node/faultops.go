@@ -2,8 +2,6 @@ package node
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/raftian/raftian/config"
@@ -108,20 +106,6 @@ func (c *Cluster) Partition(groups [][]int) error {
 	return nil
 }
 
-// GroupsText writes partition groups the way the partition command takes
-// them: "1,2|3,4,5".
-func GroupsText(groups [][]int) string {
-	parts := make([]string, len(groups))
-	for i, g := range groups {
-		ids := make([]string, len(g))
-		for j, r := range g {
-			ids[j] = strconv.Itoa(r)
-		}
-		parts[i] = strings.Join(ids, ",")
-	}
-	return strings.Join(parts, "|")
-}
-
 // SetLink makes the one-way link from replica a to replica b lose a
 // fraction drop of its messages and delay the rest by delay; with
 // votesOnly, only vote and pre-vote messages (requests and replies). Zero
@@ -152,6 +136,27 @@ func (c *Cluster) SetLink(a, b int, drop float64, delay time.Duration, votesOnly
 func (c *Cluster) Heal() {
 	c.net.Heal()
 	c.events.emit(Event{Type: EvHeal})
+}
+
+// Mend heals every network fault and restarts every replica that is
+// down, then waits for an agreed leader, at most timeout or until stop
+// closes (nil: never), and returns it; 0 if there is none.
+func (c *Cluster) Mend(timeout time.Duration, stop <-chan struct{}) int {
+	c.Heal()
+	for i := 1; i <= c.Size(); i++ {
+		c.Restart(i) // an error means it is up already
+	}
+	for end := time.Now().Add(timeout); time.Now().Before(end); {
+		if l, ok := c.LeaderAgreed(); ok {
+			return l
+		}
+		select {
+		case <-stop:
+			return 0
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	return 0
 }
 
 // Reconfigure restarts every running replica in place, from its own data,

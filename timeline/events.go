@@ -3,6 +3,7 @@ package timeline
 import (
 	"time"
 
+	"github.com/raftian/raftian/command"
 	"github.com/raftian/raftian/node"
 )
 
@@ -55,22 +56,27 @@ func FromEvents(n int, evs []node.Event) *Timeline {
 				state[i].Isolated = false
 			}
 		}
-		switch e.Type {
-		case node.EvCrash, node.EvRestart, node.EvIsolate, node.EvRejoin, node.EvPartition, node.EvHeal, node.EvReconfigure:
-			t.Mark(Marker{At: at(e), Type: e.Type, Lane: e.Node, Label: MarkerLabel(e)})
+		if m, ok := MarkerOf(e, at(e)); ok {
+			t.Mark(m)
 		}
 		observe(e)
 	}
 	return t
 }
 
-// MarkerLabel is the short text of a fault marker.
-func MarkerLabel(e node.Event) string {
+// MarkerOf returns the marker an event gets, at the given time, if it is
+// one that is marked: a fault, its end, or the Raft settings changing. The
+// window's strip and the SVG export mark the same events the same way.
+func MarkerOf(e node.Event, at time.Time) (Marker, bool) {
+	m := Marker{At: at, Type: e.Type, Lane: e.Node, Label: e.Type}
 	switch e.Type {
+	case node.EvCrash, node.EvRestart, node.EvIsolate, node.EvRejoin, node.EvHeal:
 	case node.EvPartition:
-		return node.GroupsText(e.Groups)
+		m.Label = command.GroupsText(e.Groups)
 	case node.EvReconfigure:
-		return e.Reason
+		m.Label = e.Reason
+	default:
+		return Marker{}, false
 	}
-	return e.Type
+	return m, true
 }

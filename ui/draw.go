@@ -35,12 +35,15 @@ func roleBadge(st node.ReplicaStatus) string {
 	case st.Isolated:
 		return "ISOLATED"
 	}
-	return map[node.Role]string{
-		node.RoleLeader:       "LEADER",
-		node.RoleCandidate:    "CANDIDATE",
-		node.RolePreCandidate: "PRE-CANDIDATE",
-		node.RoleFollower:     "FOLLOWER",
-	}[st.Role]
+	switch st.Role {
+	case node.RoleLeader:
+		return "LEADER"
+	case node.RoleCandidate:
+		return "CANDIDATE"
+	case node.RolePreCandidate:
+		return "PRE-CANDIDATE"
+	}
+	return "FOLLOWER"
 }
 
 // msgColor is the colour of a message dot of a kind.

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"reflect"
 	"testing"
 
 	rl "github.com/gen2brain/raylib-go/raylib"
@@ -57,37 +56,5 @@ func TestClicks(t *testing.T) {
 	}
 	if got := ClickIntent(s, 5, 5, s.Hint.Y+5); got != (Intent{}) {
 		t.Errorf("outside the panes: %+v", got)
-	}
-}
-
-func TestPartitionPresets(t *testing.T) {
-	got := Partitions(5)
-	want := [][][]int{
-		{{1, 2}, {3, 4, 5}},
-		{{1}, {2, 3}, {4, 5}},
-		{{1, 2, 3}, {4, 5}},
-		{{1, 3, 5}, {2, 4}},
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("Partitions(5) = %v, want %v", got, want)
-	}
-	for n := 3; n <= 9; n++ {
-		for _, p := range Partitions(n) {
-			seen := map[int]bool{}
-			for _, g := range p {
-				if len(g) == 0 {
-					t.Fatalf("n=%d: empty group in %v", n, p)
-				}
-				for _, r := range g {
-					if seen[r] || r < 1 || r > n {
-						t.Fatalf("n=%d: bad preset %v", n, p)
-					}
-					seen[r] = true
-				}
-			}
-			if len(seen) != n {
-				t.Fatalf("n=%d: preset %v leaves replicas out", n, p)
-			}
-		}
 	}
 }

@@ -1,21 +1,26 @@
 package ui
 
 import (
-	"bytes"
 	"strconv"
 	"strings"
 	"time"
 
 	rl "github.com/gen2brain/raylib-go/raylib"
 
-	"github.com/raftian/raftian/console"
+	"github.com/raftian/raftian/command"
 	"github.com/raftian/raftian/lesson"
-	"github.com/raftian/raftian/node"
 )
 
 // A lesson plays on its own goroutine, running its steps' commands on the
 // cluster like the headless console would; its captions come back to the
 // frame loop through a channel and are drawn large until the next one.
+
+// lessonState is the lesson playing and its caption.
+type lessonState struct {
+	lesson   *lessonRun
+	caption  caption
+	captions chan captionMsg
+}
 
 type lessonRun struct {
 	l    lesson.Lesson
@@ -34,12 +39,10 @@ type caption struct {
 }
 
 type captionMsg struct {
-	run     *lessonRun
-	step    int
-	text    string
-	done    bool
-	setting string // "autoplay" or "messages": a window setting the lesson changes
-	on      bool
+	run  *lessonRun
+	step int
+	text string
+	done bool
 }
 
 // startLesson loads and starts a lesson, stopping any that is playing.
@@ -53,33 +56,25 @@ func (w *Window) startLesson(name string) {
 	run := &lessonRun{l: l, next: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	w.lesson = run
 	w.caption = caption{title: l.Title, of: len(l.Steps)}
-	c, msgs, rec := w.c, w.captions, w.rec
+	c, msgs, results, s := w.c, w.captions, w.results, w.session
 	go func() {
 		defer close(run.done)
 		if old != nil {
 			close(old.stop)
 			<-old.done
 			// From scratch: whole network, every replica up, a new game.
-			c.Heal()
-			for i := 1; i <= c.Size(); i++ {
-				c.Restart(i)
-			}
-			if leader := waitLeader(c, 10*time.Second, run.stop); leader != 0 {
-				c.NewClient().NewGame(leader).Wait()
+			if c.Mend(10*time.Second, run.stop) != 0 {
+				s.Do(command.NewGame{})
 			}
 		}
-		var out bytes.Buffer // answers are not shown: the panes show what happened
-		session := console.NewSession(c, &out, rec)
-		exec := func(line string) {
-			// The window's own settings go to the frame loop.
-			if f := strings.Fields(strings.ToLower(line)); len(f) == 2 && (f[0] == "autoplay" || f[0] == "messages") {
+		do := func(cmd command.Command) {
+			// The panes show what happened; only failures need words.
+			if r := s.Do(cmd); r.Err != nil {
 				select {
-				case msgs <- captionMsg{run: run, setting: f[0], on: f[1] == "on"}:
-				case <-run.stop:
+				case results <- r:
+				default:
 				}
-				return
 			}
-			session.Exec(line)
 		}
 		say := func(step int, text string) {
 			select {
@@ -87,28 +82,13 @@ func (w *Window) startLesson(name string) {
 			case <-run.stop:
 			}
 		}
-		if lesson.Run(l, exec, say, run.next, run.stop) == nil {
+		if lesson.Run(l, do, say, run.next, run.stop) == nil {
 			select {
 			case msgs <- captionMsg{run: run, done: true}:
 			case <-run.stop:
 			}
 		}
 	}()
-}
-
-// waitLeader waits for an agreed leader, at most timeout or until stop.
-func waitLeader(c *node.Cluster, timeout time.Duration, stop <-chan struct{}) int {
-	for end := time.Now().Add(timeout); time.Now().Before(end); {
-		if l, ok := c.LeaderAgreed(); ok {
-			return l
-		}
-		select {
-		case <-stop:
-			return 0
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-	return 0
 }
 
 // stopLesson stops the lesson playing, if any, and waits for it.
@@ -130,14 +110,6 @@ func (w *Window) takeCaptions(now time.Time) {
 			}
 			if m.done {
 				w.caption.finishedAt = now
-				continue
-			}
-			switch m.setting {
-			case "autoplay":
-				w.auto = m.on
-				continue
-			case "messages":
-				w.showMsgs = m.on
 				continue
 			}
 			w.caption.step, w.caption.text = m.step, m.text
@@ -206,19 +178,27 @@ func wrap(text string, width float32, measure func(string) float32) []string {
 	return lines
 }
 
-// drawMenu draws the lesson menu: press a number to start one.
-func (w *Window) drawMenu() {
-	width, height := float32(rl.GetScreenWidth()), float32(rl.GetScreenHeight())
-	names := lesson.Names()
-	box := rl.Rectangle{X: width/2 - 300, Y: height/2 - 40 - float32(len(names))*18, Width: 600, Height: 90 + float32(len(names))*36}
-	rl.DrawRectangleRec(rl.Rectangle{Width: width, Height: height}, rl.NewColor(0, 0, 0, 150))
-	rl.DrawRectangleRounded(box, 0.05, 8, rl.NewColor(34, 38, 50, 250))
-	w.fonts.text("Lessons: press a number (Esc closes)", box.X+24, box.Y+18, 20, textColor)
-	for i, n := range names {
+// openMenu opens the lesson menu, reading every lesson's title once.
+func (w *Window) openMenu() {
+	w.menu = w.menu[:0]
+	for _, n := range lesson.Names() {
 		title := n
 		if l, err := lesson.Load(n); err == nil {
 			title = l.Title
 		}
+		w.menu = append(w.menu, title)
+	}
+}
+
+// drawMenu draws the lesson menu: press a number to start one.
+func (w *Window) drawMenu() {
+	width, height := float32(rl.GetScreenWidth()), float32(rl.GetScreenHeight())
+	names := w.menu
+	box := rl.Rectangle{X: width/2 - 300, Y: height/2 - 40 - float32(len(names))*18, Width: 600, Height: 90 + float32(len(names))*36}
+	rl.DrawRectangleRec(rl.Rectangle{Width: width, Height: height}, rl.NewColor(0, 0, 0, 150))
+	rl.DrawRectangleRounded(box, 0.05, 8, rl.NewColor(34, 38, 50, 250))
+	w.fonts.text("Lessons: press a number (Esc closes)", box.X+24, box.Y+18, 20, textColor)
+	for i, title := range names {
 		w.fonts.text(strconv.Itoa(i+1)+"   "+title, box.X+24, box.Y+60+float32(i)*36, 20, rl.NewColor(245, 190, 40, 255))
 	}
 }

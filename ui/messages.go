@@ -40,7 +40,7 @@ func (d Dot) Progress(now time.Time) float32 {
 // Done reports whether the dot has finished its flight (or its death).
 func (d Dot) Done(now time.Time) bool { return now.Sub(d.Start) >= travelTime }
 
-type link struct {
+type dotKey struct {
 	from, to int
 	kind     wire.Kind
 	reply    bool
@@ -50,7 +50,7 @@ type link struct {
 // MessageView keeps the dots and the votes seen on the wire.
 type MessageView struct {
 	Dots  []Dot
-	last  map[link]time.Time
+	last  map[dotKey]time.Time
 	votes map[voteKey]map[int]bool
 }
 
@@ -62,7 +62,7 @@ type voteKey struct {
 
 // NewMessageView returns an empty view.
 func NewMessageView() *MessageView {
-	return &MessageView{last: map[link]time.Time{}, votes: map[voteKey]map[int]bool{}}
+	return &MessageView{last: map[dotKey]time.Time{}, votes: map[voteKey]map[int]bool{}}
 }
 
 // Add takes new messages from the tap. Votes are always counted; dots
@@ -79,7 +79,7 @@ func (v *MessageView) Add(msgs []wire.Message, now time.Time, show bool) {
 		if !show {
 			continue
 		}
-		l := link{m.From, m.To, m.Kind, m.Reply, m.Dropped}
+		l := dotKey{m.From, m.To, m.Kind, m.Reply, m.Dropped}
 		if t, ok := v.last[l]; ok && now.Sub(t) < thinInterval {
 			continue
 		}

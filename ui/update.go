@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/raftian/raftian/command"
 	"github.com/raftian/raftian/node"
+	"github.com/raftian/raftian/session"
 	"github.com/raftian/raftian/timeline"
 	"github.com/raftian/raftian/world"
 )
@@ -49,14 +51,35 @@ func (w *Window) update(now time.Time) {
 
 	for done := false; !done; {
 		select {
-		case msg := <-w.feedback:
-			w.banner = note{text: msg, at: now, alarm: len(msg) > 6 && msg[:6] == "error:"}
+		case r := <-w.results:
+			w.banner = resultNote(r, now)
+		case cmd := <-w.commands:
+			w.windowCommand(cmd)
 		default:
 			done = true
 		}
 	}
 	if w.auto {
 		w.autoPlay(now)
+	}
+}
+
+// resultNote is a command's result as the banner shows it.
+func resultNote(r session.Result, now time.Time) note {
+	if r.Err != nil {
+		return note{text: "error: " + r.Err.Error(), at: now, alarm: true}
+	}
+	return note{text: r.Text, at: now}
+}
+
+// windowCommand carries out a command only the window has.
+func (w *Window) windowCommand(cmd command.Command) {
+	switch cmd := cmd.(type) {
+	case command.Autoplay:
+		w.auto = cmd.On
+		w.banner = note{text: cmd.String(), at: time.Now()}
+	case command.Messages:
+		w.showMsgs = cmd.On
 	}
 }
 
@@ -119,24 +142,9 @@ func (w *Window) finished(o node.Outcome) {
 
 // markEvent puts fault events on the timeline.
 func (w *Window) markEvent(now time.Time, e node.Event) {
-	m := timeline.Marker{At: now, Type: e.Type, Lane: e.Node}
-	switch e.Type {
-	case node.EvCrash:
-		m.Label = "crash"
-	case node.EvRestart:
-		m.Label = "restart"
-	case node.EvIsolate:
-		m.Label = "isolate"
-	case node.EvRejoin:
-		m.Label = "rejoin"
-	case node.EvPartition:
-		m.Label = groupsText(e.Groups)
-	case node.EvHeal:
-		m.Label = "heal"
-	default:
-		return
+	if m, ok := timeline.MarkerOf(e, now); ok {
+		w.timeline.Mark(m)
 	}
-	w.timeline.Mark(m)
 }
 
 // autoPlay makes every live player attack a random rival it believes is
@@ -170,8 +178,7 @@ func (w *Window) autoPlay(now time.Time) {
 	}
 	if l := node.LeaderOf(w.snap.status); l != 0 && now.After(w.nextGame) {
 		if wd := w.snap.status[l-1].World; wd != nil && alive(wd) <= 1 {
-			w.rec.Record("newgame")
-			w.players[l-1].NewGame(l)
+			w.job(command.NewGame{})
 			w.nextGame = now.Add(autoInterval) // let the winner be seen
 		}
 	}

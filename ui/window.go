@@ -2,19 +2,18 @@ package ui
 
 import (
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"os"
-	"strings"
 	"time"
 
 	rl "github.com/gen2brain/raylib-go/raylib"
 
+	"github.com/raftian/raftian/command"
 	"github.com/raftian/raftian/config"
-	"github.com/raftian/raftian/console"
 	"github.com/raftian/raftian/lesson"
 	"github.com/raftian/raftian/node"
 	"github.com/raftian/raftian/node/wire"
+	"github.com/raftian/raftian/session"
 	"github.com/raftian/raftian/timeline"
 )
 
@@ -27,25 +26,54 @@ var ErrNoDisplay = errors.New("no display: the window cannot open here " +
 const SlowRTT = 200
 
 // Window is the open game window and everything it remembers between
-// frames. Only the frame loop's goroutine touches it.
+// frames, in groups. Only the frame loop's goroutine reads or writes these
+// fields; cluster operations run on the worker (or a lesson's goroutine)
+// through the session, and come back as results over channels.
 type Window struct {
+	screen
+	link
+	settings
+	picture
+	players
+	lessonState
+}
+
+// screen is the window itself.
+type screen struct {
 	cfg    config.Config
 	fonts  fonts
 	opened time.Time
+	stats  frameStats
+	// frameAt is when the last frame started; onFrame, when not nil, is
+	// told every frame's time and build time (benchmarks).
+	frameAt time.Time
+	onFrame func(frame, build time.Duration)
+}
 
+// link is the window's way to the cluster.
+type link struct {
 	c        *node.Cluster
 	n        int
-	players  []*node.Client // each player's own client session
+	session  *session.Session // carries out every command, as the players
 	poll     *poller
 	work     *worker
-	feedback chan string // results of the worker's jobs, for the banner
+	results  chan session.Result  // the worker's and lessons' results, for the banner
+	commands chan command.Command // window commands from the session (autoplay, messages)
+}
 
+// settings are what the user switched on or chose.
+type settings struct {
 	selected int
 	auto     bool
 	showMsgs bool
 	showHelp bool
-	preset   int // index of the next partition preset
+	preset   int       // index of the next partition preset
+	menu     []string  // the lesson menu's titles, while it is open
+	frozen   time.Time // when the drawing was frozen; zero when live
+}
 
+// picture is what the frame loop keeps from the cluster to draw.
+type picture struct {
 	snap     *snapshot
 	timeline *timeline.Timeline
 	msgs     *MessageView
@@ -57,19 +85,13 @@ type Window struct {
 	seen     []uint64 // per pane: last world result described
 	pending  []pending
 	banner   note
+}
+
+// players is when each player attacks next under auto-play.
+type players struct {
 	nextAuto []time.Time // per player: its next auto-play attack
 	nextGame time.Time   // earliest next auto-play new game
 	rng      *rand.Rand
-	stats    frameStats
-	frameAt  time.Time
-	record   [][2]time.Duration // frame and build times, while Measure runs
-
-	lesson   *lessonRun // the lesson playing, if any
-	caption  caption
-	captions chan captionMsg
-	menu     bool      // the lesson menu is open
-	frozen   time.Time // when the drawing was frozen; zero when live
-	rec      *console.Recorder
 }
 
 // note is a line of text that fades after a while.
@@ -100,7 +122,7 @@ func Open(cfg config.Config) (*Window, error) {
 	}
 	rl.SetExitKey(0) // Esc is an intent like any other
 	rl.SetTargetFPS(60)
-	return &Window{cfg: cfg, fonts: loadFonts(), opened: time.Now()}, nil
+	return &Window{screen: screen{cfg: cfg, fonts: loadFonts(), opened: time.Now()}}, nil
 }
 
 // Close closes the window.
@@ -109,22 +131,30 @@ func (w *Window) Close() {
 	rl.CloseWindow()
 }
 
-// Run draws frames until the window is closed, Esc is pressed or stop
-// receives, playing the lesson named first if it is not "" and recording
-// every input to rec if it is not nil. The cluster stays the caller's to
-// close.
-func (w *Window) Run(c *node.Cluster, stop <-chan os.Signal, first string, rec *console.Recorder) {
-	w.rec = rec
-	w.start(c)
+// RunOptions say how a run of the window goes.
+type RunOptions struct {
+	Stop   <-chan struct{}   // closed to end the run (a signal, a benchmark's end)
+	Lesson string            // a lesson to play at once, if not ""
+	Record *session.Recorder // receives every command carried out, if not nil
+	Auto   bool              // start with auto-play on
+	// OnFrame, when not nil, is told every frame's whole time and the CPU
+	// time spent building it, before raylib presents it (benchmarks).
+	OnFrame func(frame, build time.Duration)
+}
+
+// Run draws frames until the window is closed, Esc is pressed or Stop
+// closes. The cluster stays the caller's to close.
+func (w *Window) Run(c *node.Cluster, opts RunOptions) {
+	w.start(c, opts)
 	defer w.work.close()
 	defer w.poll.close()
 	defer w.stopLesson()
-	if first != "" {
-		w.startLesson(first)
+	if opts.Lesson != "" {
+		w.startLesson(opts.Lesson)
 	}
 	for !rl.WindowShouldClose() {
 		select {
-		case <-stop:
+		case <-opts.Stop:
 			return
 		default:
 		}
@@ -134,25 +164,17 @@ func (w *Window) Run(c *node.Cluster, stop <-chan os.Signal, first string, rec *
 	}
 }
 
-func (w *Window) start(c *node.Cluster) {
-	w.c, w.n = c, c.Size()
-	w.players = make([]*node.Client, w.n)
-	for i := range w.players {
-		w.players[i] = c.NewClient()
-	}
-	w.selected = 1
-	w.showMsgs = true
-	w.poll = startPoller(c)
-	w.work = startWorker()
-	w.feedback = make(chan string, 16)
-	w.timeline = timeline.New(w.n, timeline.Span)
-	w.msgs = NewMessageView()
-	w.notes = make([]note, w.n)
-	w.seen = make([]uint64, w.n)
-	w.nextAuto = make([]time.Time, w.n)
-	w.rng = rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
-	w.frameAt = time.Now()
-	w.captions = make(chan captionMsg, 16)
+func (w *Window) start(c *node.Cluster, opts RunOptions) {
+	w.link = link{c: c, n: c.Size(), poll: startPoller(c), work: startWorker(),
+		results: make(chan session.Result, 16), commands: make(chan command.Command, 16)}
+	w.session = session.New(c, session.Options{Record: opts.Record, PerPlayer: true,
+		Window: func(cmd command.Command) { w.commands <- cmd }})
+	w.settings = settings{selected: 1, showMsgs: true, auto: opts.Auto}
+	w.picture = picture{timeline: timeline.New(w.n, timeline.Span), msgs: NewMessageView(),
+		notes: make([]note, w.n), seen: make([]uint64, w.n)}
+	w.players = players{nextAuto: make([]time.Time, w.n), rng: rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))}
+	w.lessonState = lessonState{captions: make(chan captionMsg, 16)}
+	w.frameAt, w.onFrame = time.Now(), opts.OnFrame
 }
 
 // frame runs one frame: input, update, draw. It returns false to quit.
@@ -162,14 +184,14 @@ func (w *Window) frame() bool {
 	shot := false
 	for _, in := range w.input(screen) {
 		switch {
-		case in.Kind == Quit && w.menu:
-			w.menu = false
+		case in.Kind == Quit && w.menu != nil:
+			w.menu = nil
 		case in.Kind == Quit:
 			return false
 		case in.Kind == Screenshot:
 			shot = true
-		case w.menu && in.Kind == Select:
-			w.menu = false
+		case w.menu != nil && in.Kind == Select:
+			w.menu = nil
 			if names := lesson.Names(); in.N <= len(names) {
 				w.startLesson(names[in.N-1])
 			}
@@ -194,7 +216,7 @@ func (w *Window) frame() bool {
 	if !w.frozen.IsZero() {
 		w.drawFrozen()
 	}
-	if w.menu {
+	if w.menu != nil {
 		w.drawMenu()
 	}
 	if shot {
@@ -203,34 +225,11 @@ func (w *Window) frame() bool {
 	build := time.Since(start)
 	rl.EndDrawing()
 	w.stats.add(start.Sub(w.frameAt), build)
-	if w.record != nil {
-		w.record = append(w.record, [2]time.Duration{start.Sub(w.frameAt), build})
+	if w.onFrame != nil {
+		w.onFrame(start.Sub(w.frameAt), build)
 	}
 	w.frameAt = start
 	return true
-}
-
-// Measure draws c for d, with auto-play on if busy, and returns every
-// frame's build time (CPU, before raylib presents it) and whole frame
-// time. It is for benchmarks; the window must be open.
-func (w *Window) Measure(c *node.Cluster, d time.Duration, busy bool) (build, frame []time.Duration) {
-	w.rec = nil
-	w.start(c)
-	defer w.work.close()
-	defer w.poll.close()
-	w.auto = busy
-	for end := time.Now().Add(d / 4); time.Now().Before(end); { // warm up
-		w.frame()
-	}
-	w.record = make([][2]time.Duration, 0, 1024)
-	for end := time.Now().Add(d); time.Now().Before(end) && !rl.WindowShouldClose(); {
-		w.frame()
-	}
-	for _, r := range w.record[1:] { // the first frame time spans the warm-up gap
-		frame, build = append(frame, r[0]), append(build, r[1])
-	}
-	w.record = nil
-	return build, frame
 }
 
 // input reads this frame's intents. Keys come from raylib's queue, which
@@ -251,61 +250,42 @@ func (w *Window) input(s Screen) []Intent {
 	return out
 }
 
-// apply carries out an intent. Cluster operations go to the worker; the
-// frame loop only records that they were asked for.
+// apply carries out an intent: the window's own ones here, cluster
+// commands through the session on the worker.
 func (w *Window) apply(in Intent) {
-	c := w.c
 	switch in.Kind {
 	case Select:
 		w.selected = in.N
 	case Attack:
 		w.attack(in.From, in.To)
 	case Crash:
-		w.rec.Record("crash %d", in.N)
-		w.job(func() error { return c.Crash(in.N) }, "crashed replica %d", in.N)
+		w.job(command.Crash{Replica: command.Replica(in.N)})
 	case Restart:
-		w.rec.Record("restart %d", in.N)
-		w.job(func() error { return c.Restart(in.N) }, "restarted replica %d", in.N)
+		w.job(command.Restart{Replica: in.N})
 	case CrashLeader:
-		w.job(func() error {
-			l := c.Leader()
-			if l == 0 {
-				return errors.New("no replica is leader right now")
-			}
-			w.rec.Record("crash %d", l)
-			return c.Crash(l)
-		}, "crashed the leader")
+		w.job(command.Crash{Replica: command.Ref{Role: command.Leader}})
 	case ToggleIsolate:
 		if w.snap != nil && w.snap.status[in.N-1].Isolated {
-			w.rec.Record("rejoin %d", in.N)
-			w.job(func() error { return c.Rejoin(in.N) }, "replica %d rejoined", in.N)
+			w.job(command.Rejoin{Replica: command.Replica(in.N)})
 		} else {
-			w.rec.Record("isolate %d", in.N)
-			w.job(func() error { return c.Isolate(in.N) }, "isolated replica %d", in.N)
+			w.job(command.Isolate{Replica: command.Replica(in.N)})
 		}
 	case NextPartition:
-		presets := Partitions(w.n)
+		presets := command.Presets(w.n)
 		if w.preset >= len(presets) {
 			w.preset = 0
-			w.rec.Record("heal")
-			w.job(func() error { c.Heal(); return nil }, "healed: no more partition")
+			w.job(command.Heal{})
 			return
 		}
-		groups := presets[w.preset]
+		w.job(command.Partition{Groups: presets[w.preset]})
 		w.preset++
-		w.rec.Record("partition %s", node.GroupsText(groups))
-		w.job(func() error { return c.Partition(groups) }, "partition %s", groupsText(groups))
 	case Heal:
 		w.preset = 0
-		w.rec.Record("heal")
-		w.job(func() error { c.Heal(); return nil }, "healed every link")
+		w.job(command.Heal{})
 	case ToggleAuto:
-		w.auto = !w.auto
-		w.rec.Record("autoplay %s", map[bool]string{true: "on", false: "off"}[w.auto])
-		w.banner = note{text: map[bool]string{true: "auto-play on", false: "auto-play off"}[w.auto], at: time.Now()}
+		w.session.Do(command.Autoplay{On: !w.auto})
 	case ToggleMessages:
-		w.showMsgs = !w.showMsgs
-		w.rec.Record("messages %s", map[bool]string{true: "on", false: "off"}[w.showMsgs])
+		w.session.Do(command.Messages{On: !w.showMsgs})
 	case ToggleHelp:
 		w.showHelp = !w.showHelp
 	case Freeze:
@@ -315,7 +295,7 @@ func (w *Window) apply(in Intent) {
 			w.frozen = time.Time{}
 		}
 	case LessonMenu:
-		w.menu = true
+		w.openMenu()
 	case NextStep:
 		if w.lesson != nil {
 			select {
@@ -328,29 +308,20 @@ func (w *Window) apply(in Intent) {
 			w.startLesson(w.lesson.l.Name)
 		}
 	case SlowMotion:
-		raft := c.Config().Raft
-		what := fmt.Sprintf("slow motion: round trip %d ms", SlowRTT)
-		if raft.RTTMillisecond == SlowRTT {
-			raft.RTTMillisecond = w.cfg.Raft.RTTMillisecond
-			what = fmt.Sprintf("normal speed: round trip %d ms", raft.RTTMillisecond)
-		} else {
-			raft.RTTMillisecond = SlowRTT
+		rtt := SlowRTT
+		if w.c.Config().Raft.RTTMillisecond == SlowRTT {
+			rtt = w.cfg.Raft.RTTMillisecond
 		}
-		w.rec.Record("set rtt %d", raft.RTTMillisecond)
-		w.job(func() error { return c.Reconfigure(raft) }, "%s (every replica restarted in place)", what)
+		w.job(command.SetRTT{Ms: rtt})
 	}
 }
 
-// job queues a cluster operation and reports its result on the banner.
-func (w *Window) job(op func() error, format string, args ...any) {
-	ok := fmt.Sprintf(format, args...)
+// job queues a command for the worker; its result comes back for the
+// banner.
+func (w *Window) job(cmd command.Command) {
 	queued := w.work.do(func() {
-		msg := ok
-		if err := op(); err != nil {
-			msg = "error: " + err.Error()
-		}
 		select {
-		case w.feedback <- msg:
+		case w.results <- w.session.Do(cmd):
 		default:
 		}
 	})
@@ -359,15 +330,11 @@ func (w *Window) job(op func() error, format string, args ...any) {
 	}
 }
 
+// attack proposes player from's attack on to through its own replica; it
+// returns at once, and the pane shows a ghost arrow until it is decided.
 func (w *Window) attack(from, to int) {
-	w.rec.Record("attack %d %d via %d nowait", from, to, from)
-	w.pending = append(w.pending, pending{from: from, to: to, ticket: w.players[from-1].Attack(from, from, to)})
-}
-
-// groupsText writes the groups as sets: "{1,2} | {3,4,5}".
-func groupsText(groups [][]int) string {
-	if len(groups) == 0 {
-		return ""
+	r := w.session.Do(command.Attack{From: from, To: to, Via: command.Replica(from), NoWait: true})
+	if r.Ticket != nil {
+		w.pending = append(w.pending, pending{from: from, to: to, ticket: r.Ticket})
 	}
-	return "{" + strings.ReplaceAll(node.GroupsText(groups), "|", "} | {") + "}"
 }

@@ -1,48 +1,95 @@
-package console
+package lesson
 
 import (
-	"strings"
 	"testing"
 
+	"github.com/raftian/raftian/command"
 	"github.com/raftian/raftian/config"
 	"github.com/raftian/raftian/internal/testenv"
-	"github.com/raftian/raftian/lesson"
 	"github.com/raftian/raftian/node"
+	"github.com/raftian/raftian/session"
 	"github.com/raftian/raftian/world"
 )
 
-// runLesson runs a built-in lesson headless on a fresh cluster and returns
-// the cluster (still running) and everything the session printed.
-func runLesson(t *testing.T, name string) (*node.Cluster, string) {
+// played is what a lesson did: every command's result and each caption.
+type played struct {
+	results  []session.Result
+	captions map[int]string
+}
+
+// crashed returns the replica the lesson crashed first, or 0.
+func (p played) crashed() int {
+	for _, r := range p.results {
+		if c, ok := r.Command.(command.Crash); ok && r.Err == nil {
+			return c.Replica.N
+		}
+	}
+	return 0
+}
+
+// failedAttacks returns the attacks that did not commit.
+func (p played) failedAttacks() []session.Result {
+	var out []session.Result
+	for _, r := range p.results {
+		if r.Outcome != nil && !r.Outcome.OK {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// logs returns the results of the lesson's log commands.
+func (p played) logs() []session.Result {
+	var out []session.Result
+	for _, r := range p.results {
+		if _, ok := r.Command.(command.Log); ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// playLesson plays a built-in lesson headless on a fresh cluster and
+// returns the cluster (still running) and what the lesson did. Every
+// caption must have been shown, and no command may have failed but the
+// attacks the lesson means to fail.
+func playLesson(t *testing.T, name string) (*node.Cluster, played) {
 	t.Helper()
 	c, err := node.Start(testenv.Config(t, config.StorageMemory), node.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	var out strings.Builder
-	if err := Run(c, strings.NewReader("lesson "+name+"\n"), &out, nil); err != nil {
+	l, err := Load(name)
+	if err != nil {
 		t.Fatal(err)
 	}
-	text := out.String()
-	l, _ := lesson.Load(name)
-	for i := range l.Steps {
-		if l.Steps[i].Caption != "" && !strings.Contains(text, "caption "+string(rune('1'+i))+": ") {
-			t.Errorf("caption %d not shown:\n%s", i+1, text)
+	s := session.New(c, session.Options{})
+	p := played{captions: map[int]string{}}
+	do := func(cmd command.Command) { p.results = append(p.results, s.Do(cmd)) }
+	caption := func(step int, text string) { p.captions[step] = text }
+	if err := Run(l, do, caption, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	for i, step := range l.Steps {
+		if step.Caption != "" && p.captions[i+1] != step.Caption {
+			t.Errorf("caption %d not shown", i+1)
 		}
 	}
-	if strings.Contains(text, "error:") || strings.Contains(text, "timeout:") {
-		t.Errorf("the lesson hit an error:\n%s", text)
+	for _, r := range p.results {
+		if r.Err != nil && r.Outcome == nil {
+			t.Errorf("%s: %v", r.Command, r.Err)
+		}
 	}
-	return c, text
+	return c, p
 }
 
 func TestEveryBuiltinLessonParses(t *testing.T) {
-	if len(lesson.Names()) < 3 {
-		t.Fatalf("lessons: %v", lesson.Names())
+	if len(Names()) < 3 {
+		t.Fatalf("lessons: %v", Names())
 	}
-	for _, n := range lesson.Names() {
-		if _, err := lesson.Load(n); err != nil {
+	for _, n := range Names() {
+		if _, err := Load(n); err != nil {
 			t.Error(err)
 		}
 	}
@@ -51,29 +98,29 @@ func TestEveryBuiltinLessonParses(t *testing.T) {
 // Lesson 1: an election makes one leader that everyone agrees on, in a
 // term above the first, and attacks then commit.
 func TestLessonFirstElection(t *testing.T) {
-	c, out := runLesson(t, "first-election")
-	if strings.Contains(out, "failed: ") {
-		t.Errorf("an attack failed during the lesson:\n%s", out)
+	c, p := playLesson(t, "first-election")
+	if failed := p.failedAttacks(); len(failed) > 0 {
+		t.Errorf("attacks failed during the lesson: %v", failed)
 	}
 	l, ok := c.LeaderAgreed()
 	if !ok {
-		t.Fatalf("no agreed leader after the lesson:\n%s", out)
+		t.Fatal("no agreed leader after the lesson")
 	}
 	if term := c.Status()[l-1].Term; term < 2 {
 		t.Errorf("leader %d in term %d: an election should have raised the term", l, term)
 	}
 	if c.Status()[l-1].World.HP(2) != world.StartHP-world.Damage {
-		t.Errorf("the lesson's attacks did not commit:\n%s", out)
+		t.Error("the lesson's attacks did not commit")
 	}
 }
 
 // Lesson 2: the crashed leader is replaced in a higher term, and comes
 // back as a follower.
 func TestLessonLeaderCrash(t *testing.T) {
-	c, out := runLesson(t, "leader-crash")
-	crashed := crashedReplica(out)
+	c, p := playLesson(t, "leader-crash")
+	crashed := p.crashed()
 	if crashed == 0 {
-		t.Fatalf("no leader was crashed:\n%s", out)
+		t.Fatal("no leader was crashed")
 	}
 	evs, _ := c.Events().Since(0, nil)
 	var oldTerm uint64
@@ -85,10 +132,10 @@ func TestLessonLeaderCrash(t *testing.T) {
 	st := c.Status()
 	l, ok := c.LeaderAgreed()
 	if !ok || l == crashed || st[l-1].Term <= oldTerm {
-		t.Fatalf("leader %d (ok %v) in term %d; the crashed leader %d led term %d:\n%s", l, ok, st[l-1].Term, crashed, oldTerm, out)
+		t.Fatalf("leader %d (ok %v) in term %d; the crashed leader %d led term %d", l, ok, st[l-1].Term, crashed, oldTerm)
 	}
-	if strings.Contains(out, "failed: ") {
-		t.Errorf("an attack failed during the lesson:\n%s", out)
+	if failed := p.failedAttacks(); len(failed) > 0 {
+		t.Errorf("attacks failed during the lesson: %v", failed)
 	}
 	if s := st[crashed-1]; !s.Up || s.Role != node.RoleFollower || s.Leader != l {
 		t.Errorf("the old leader is %v following %d, want an up follower of %d", s.Role, s.Leader, l)
@@ -98,9 +145,9 @@ func TestLessonLeaderCrash(t *testing.T) {
 // Lesson 3: the isolated minority's attack fails and is applied nowhere;
 // the majority's commits.
 func TestLessonMinorityCannotCommit(t *testing.T) {
-	c, out := runLesson(t, "minority")
-	if !strings.Contains(out, "failed: ") {
-		t.Errorf("the minority's attack did not fail:\n%s", out)
+	c, p := playLesson(t, "minority")
+	if failed := p.failedAttacks(); len(failed) != 1 || failed[0].Outcome.Command.From != 1 {
+		t.Errorf("attacks that failed: %v; want the isolated player 1's", failed)
 	}
 	for _, s := range c.Status() {
 		if s.World.HP(3) != world.StartHP {
@@ -115,22 +162,24 @@ func TestLessonMinorityCannotCommit(t *testing.T) {
 // Lesson 4: the old leader's uncommitted entry is in its log during the
 // split and overwritten after the heal; it is applied nowhere.
 func TestLessonSplitBrain(t *testing.T) {
-	c, out := runLesson(t, "split-brain")
-	parts := strings.Split(out, "replica ")
-	var logs []string
-	for _, p := range parts {
-		if strings.Contains(p, "'s log (") {
-			logs = append(logs, p)
-		}
-	}
+	c, p := playLesson(t, "split-brain")
+	logs := p.logs()
 	if len(logs) != 2 {
-		t.Fatalf("want the old leader's log shown twice, got %d:\n%s", len(logs), out)
+		t.Fatalf("want the old leader's log shown twice, got %d", len(logs))
 	}
-	if !strings.Contains(logs[0], "attack 1→4     NOT committed") {
-		t.Errorf("during the split the old leader's log lacks the uncommitted attack:\n%s", logs[0])
+	holds := func(r session.Result, committed bool) bool {
+		for _, e := range r.Entries {
+			if e.Kind == "attack" && e.From == 1 && e.To == 4 && (e.Index <= r.Commit) == committed {
+				return true
+			}
+		}
+		return false
 	}
-	if strings.Contains(logs[1], "attack 1→4") {
-		t.Errorf("after the heal the uncommitted attack is still in the old leader's log:\n%s", logs[1])
+	if !holds(logs[0], false) {
+		t.Errorf("during the split the old leader's log lacks the uncommitted attack 1→4: %+v", logs[0].Entries)
+	}
+	if holds(logs[1], false) || holds(logs[1], true) {
+		t.Errorf("after the heal the attack 1→4 is still in the old leader's log: %+v", logs[1].Entries)
 	}
 	for _, s := range c.Status() {
 		if s.World.HP(4) != world.StartHP {
@@ -141,25 +190,27 @@ func TestLessonSplitBrain(t *testing.T) {
 
 // Lesson 5: the restarted follower catches up by a snapshot.
 func TestLessonSnapshot(t *testing.T) {
-	c, out := runLesson(t, "snapshot")
-	crashed := crashedReplica(out)
+	c, p := playLesson(t, "snapshot")
+	crashed := p.crashed()
 	evs, _ := c.Events().Since(0, nil)
 	got := false
 	for _, e := range evs {
 		got = got || (e.Type == node.EvSnapshot && e.Dir == "received" && e.To == crashed)
 	}
 	if crashed == 0 || !got {
-		t.Fatalf("replica %d received no snapshot:\n%s", crashed, out)
+		t.Fatalf("replica %d received no snapshot", crashed)
 	}
-	if !strings.Contains(out, "load: 3000 of 3000 commands committed") {
-		t.Errorf("the load did not all commit:\n%s", out)
+	for _, r := range p.results {
+		if l, ok := r.Command.(command.Load); ok && r.Count != l.N {
+			t.Errorf("%d of %d commands of the load committed", r.Count, l.N)
+		}
 	}
 }
 
 // Lesson 6: without PreVote the isolated follower's term climbs and its
 // return forces a new election; with PreVote neither happens.
 func TestLessonPreVote(t *testing.T) {
-	c, out := runLesson(t, "prevote")
+	c, _ := playLesson(t, "prevote")
 	evs, _ := c.Events().Since(0, nil)
 	type phase struct {
 		lone             int
@@ -194,7 +245,7 @@ func TestLessonPreVote(t *testing.T) {
 		}
 	}
 	if len(phases) != 2 || !phases[0].healed || !phases[1].healed {
-		t.Fatalf("want two phases (PreVote off, on), each isolating and healing:\n%s", out)
+		t.Fatal("want two phases (PreVote off, on), each isolating and healing")
 	}
 	off, on := phases[0], phases[1]
 	if off.loneMax < off.leaderTerm+2 || off.afterHeal <= off.leaderTerm {
@@ -210,7 +261,7 @@ func TestLessonPreVote(t *testing.T) {
 // Lesson 7: after the crash, a term in which several replicas stood for
 // election and none became leader; then a leader in a higher term.
 func TestLessonSplitVote(t *testing.T) {
-	c, out := runLesson(t, "split-vote")
+	c, _ := playLesson(t, "split-vote")
 	evs, _ := c.Events().Since(0, nil)
 	crashed := false
 	var crashTerm uint64
@@ -251,21 +302,11 @@ func TestLessonSplitVote(t *testing.T) {
 		}
 	}
 	if split == 0 {
-		t.Fatalf("no split vote after the crash (leader's term %d): %v\n%s", crashTerm, first, out)
+		t.Fatalf("no split vote after the crash (leader's term %d): %v", crashTerm, first)
 	}
 	l, ok := c.LeaderAgreed()
 	if !ok || c.Status()[l-1].Term <= split {
-		t.Fatalf("no leader above the split term %d after the heal:\n%s", split, out)
+		t.Fatalf("no leader above the split term %d after the heal", split)
 	}
 	t.Logf("split vote in term %d, then leader %d in term %d", split, l, c.Status()[l-1].Term)
-}
-
-// crashedReplica returns the replica a lesson crashed, from its output.
-func crashedReplica(out string) int {
-	for _, line := range strings.Split(out, "\n") {
-		if r, ok := strings.CutPrefix(line, "crashed replica "); ok && r != "" {
-			return int(r[0] - '0')
-		}
-	}
-	return 0
 }

@@ -1,0 +1,149 @@
+// Package console is raftian's headless mode: commands read from a
+// reader, one a line, carried out by a session and answered on a writer.
+// It also plays lessons headless (their captions printed) and replays
+// recordings.
+package console
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/raftian/raftian/command"
+	"github.com/raftian/raftian/lesson"
+	"github.com/raftian/raftian/session"
+)
+
+// MaxLine is the longest command line read; a longer one is answered with
+// an error, skipped to its end without being kept, and the session goes on.
+const MaxLine = 4096
+
+var errLineTooLong = fmt.Errorf("line too long (over %d bytes): ignored", MaxLine)
+
+// Run reads commands from in, one a line, carries them out with s on a
+// cluster of n replicas and answers each on out, until quit or the end of
+// the input. prompt, when not "", is written before each line is read (a
+// person at a terminal). It reports whether any command answered with an
+// error or a failure, for scripts that stop on one.
+func Run(s *session.Session, n int, in io.Reader, out io.Writer, prompt string) (failed bool, err error) {
+	r := bufio.NewReaderSize(in, MaxLine)
+	for {
+		io.WriteString(out, prompt)
+		line, err := readLine(r)
+		if errors.Is(err, errLineTooLong) {
+			fmt.Fprintf(out, "error: %v\n", err)
+			failed = true
+			continue
+		}
+		if err == io.EOF {
+			return failed, nil
+		}
+		if err != nil {
+			return failed, err
+		}
+		cmd, err := command.Parse(line, n)
+		switch {
+		case err != nil:
+			fmt.Fprintf(out, "error: %v\n", err)
+			failed = true
+		case cmd == nil:
+		case cmd == command.Quit{}:
+			fmt.Fprintln(out, "bye")
+			return failed, nil
+		case isLesson(cmd):
+			if err := RunLesson(s, cmd.(command.Lesson).Name, out, nil); err != nil {
+				fmt.Fprintf(out, "error: %v\n", err)
+				failed = true
+			}
+		default:
+			failed = Say(out, s.Do(cmd)) || failed
+		}
+	}
+}
+
+func isLesson(cmd command.Command) bool {
+	_, ok := cmd.(command.Lesson)
+	return ok
+}
+
+// Say writes a result for a person and reports whether it was an error or
+// a failure.
+func Say(out io.Writer, r session.Result) bool {
+	switch {
+	case r.Err != nil && r.Outcome != nil:
+		fmt.Fprintf(out, "failed: %v\n", r.Err)
+	case r.Err != nil:
+		if r.Text != "" { // done in part
+			fmt.Fprintln(out, r.Text)
+		}
+		fmt.Fprintf(out, "error: %v\n", r.Err)
+	case r.Text != "":
+		fmt.Fprintln(out, r.Text)
+	}
+	return r.Err != nil
+}
+
+// readLine reads one line from r, whose buffer is MaxLine long.
+func readLine(r *bufio.Reader) (string, error) {
+	line, err := r.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		for errors.Is(err, bufio.ErrBufferFull) {
+			_, err = r.ReadSlice('\n')
+		}
+		if err != nil && err != io.EOF {
+			return "", err
+		}
+		return "", errLineTooLong
+	}
+	if err == io.EOF && len(line) > 0 {
+		err = nil // a last line without its newline
+	}
+	return strings.TrimRight(string(line), "\r\n"), err
+}
+
+// RunLesson plays a lesson headless: each step's commands answer as usual
+// and its caption is printed as "caption N: ...". Each result is also
+// handed to seen, when not nil. The lesson's own failures (an attack it
+// means to fail) are shown, not returned: the error is for a lesson that
+// cannot be played.
+func RunLesson(s *session.Session, name string, out io.Writer, seen func(session.Result)) error {
+	l, err := lesson.Load(name)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "lesson: %s\n", l.Title)
+	do := func(cmd command.Command) {
+		r := s.Do(cmd)
+		Say(out, r)
+		if seen != nil {
+			seen(r)
+		}
+	}
+	caption := func(step int, text string) { fmt.Fprintf(out, "caption %d: %s\n", step, text) }
+	if err := lesson.Run(l, do, caption, nil, nil); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "lesson done: %s\n", l.Title)
+	return nil
+}
+
+// Replay carries out recorded commands at the times they were made
+// (counted from when the cluster first has a leader), answering on out.
+func Replay(s *session.Session, inputs []session.Input, out io.Writer) {
+	Say(out, s.Do(command.Wait{Until: command.UntilLeader, Timeout: 30 * time.Second}))
+	start := time.Now()
+	for _, in := range inputs {
+		time.Sleep(time.Until(start.Add(in.At)))
+		if in.Cmd == (command.Quit{}) || isLesson(in.Cmd) {
+			fmt.Fprintf(out, "error: cannot replay %q\n", in.Cmd)
+			continue
+		}
+		fmt.Fprintf(out, "replay %6.2fs: %s\n", in.At.Seconds(), in.Cmd)
+		Say(out, s.Do(in.Cmd))
+	}
+	Say(out, s.Do(command.Wait{Until: command.UntilConverged, Timeout: 30 * time.Second}))
+	fmt.Fprintf(out, "replayed %d inputs\n", len(inputs))
+}

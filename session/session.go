@@ -1,0 +1,314 @@
+// Package session carries commands out on a cluster: the one executor that
+// the headless console, the window, lessons and replays all call. A
+// Session is one proposer (its own client ids), remembers what a later
+// command may refer to (the leader "partition leader" cut off, attacks
+// made with nowait), and records every command it carried out, with roles
+// resolved to replica numbers, so that a replay does the same.
+package session
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/raftian/raftian/command"
+	"github.com/raftian/raftian/node"
+)
+
+// Options say who the session is.
+type Options struct {
+	// Record, when not nil, receives every command carried out.
+	Record *Recorder
+	// PerPlayer gives each player a client of its own, as in the window:
+	// an attack is proposed under its attacker's id. Otherwise the whole
+	// session is one client, as a headless session is.
+	PerPlayer bool
+	// Window, when not nil, takes the commands only a window has
+	// (autoplay, messages).
+	Window func(command.Command)
+}
+
+// Session runs commands on one cluster. It is safe for concurrent use:
+// the window's frame loop, its worker and a lesson may share one.
+type Session struct {
+	c       *node.Cluster
+	opts    Options
+	clients []*node.Client // one per player, or one for all
+	names   []string       // player names; [0] unused
+
+	mu        sync.Mutex
+	oldLeader int            // the leader that "partition leader" cut off
+	nowait    []*node.Ticket // attacks made with nowait, until "wait proposals"
+}
+
+// New returns a session on c.
+func New(c *node.Cluster, opts Options) *Session {
+	s := &Session{c: c, opts: opts, names: []string{""}}
+	for _, p := range c.Config().Players {
+		s.names = append(s.names, p.Name)
+	}
+	n := 1
+	if opts.PerPlayer {
+		n = c.Size()
+	}
+	for i := 0; i < n; i++ {
+		s.clients = append(s.clients, c.NewClient())
+	}
+	return s
+}
+
+// client is the client that proposes player p's commands.
+func (s *Session) client(p int) *node.Client {
+	if len(s.clients) == 1 || p < 1 || p > len(s.clients) {
+		return s.clients[0]
+	}
+	return s.clients[p-1]
+}
+
+// Result is what carrying out one command did.
+type Result struct {
+	// Command is the command as carried out, roles resolved to replica
+	// numbers ("crash leader" is "crash 3"); nil if it was not.
+	Command command.Command
+	Err     error  // why it could not be done
+	Text    string // what happened, for a person; may be several lines
+
+	// Typed parts, for the commands that have them.
+	Outcome  *node.Outcome        // a waited attack, a new game
+	Ticket   *node.Ticket         // an attack with nowait
+	Replicas []node.ReplicaStatus // status
+	Entries  []node.Entry         // log: the tail of the replica's log
+	Commit   uint64               // log: the replica's commit index
+	Leader   int                  // wait leader: the agreed leader
+	Term     uint64               // wait leader: its term
+	Took     time.Duration        // wait, load: how long it took
+	Count    int                  // load: how many of its commands committed
+}
+
+// Failed reports whether the command could not be done.
+func (r Result) Failed() bool { return r.Err != nil }
+
+// ErrNotHere is the error for commands a session does not carry out
+// itself: quitting and lessons belong to whoever reads the commands.
+var ErrNotHere = errors.New("cannot run here")
+
+// Do carries out cmd and says what happened.
+func (s *Session) Do(cmd command.Command) Result {
+	c := s.c
+	switch cmd := cmd.(type) {
+	case command.Help:
+		return Result{Text: command.HelpText}
+	case command.Quit, command.Lesson:
+		return Result{Err: fmt.Errorf("%q %w", cmd, ErrNotHere)}
+	case command.Status:
+		return s.status(cmd.JSON)
+	case command.Attack:
+		return s.attack(cmd)
+	case command.NewGame:
+		return s.newGame()
+	case command.Crash:
+		return s.onReplica(cmd.Replica, func(n int) (command.Command, error) {
+			return command.Crash{Replica: command.Replica(n)}, c.Crash(n)
+		}, "crashed replica %d")
+	case command.Isolate:
+		return s.onReplica(cmd.Replica, func(n int) (command.Command, error) {
+			return command.Isolate{Replica: command.Replica(n)}, c.Isolate(n)
+		}, "isolated replica %d")
+	case command.Rejoin:
+		return s.onReplica(cmd.Replica, func(n int) (command.Command, error) {
+			return command.Rejoin{Replica: command.Replica(n)}, c.Rejoin(n)
+		}, "replica %d rejoined")
+	case command.Restart:
+		if cmd.Replica == 0 {
+			return s.restartAll()
+		}
+		return s.done(cmd, c.Restart(cmd.Replica), "restarted replica %d", cmd.Replica)
+	case command.Log:
+		n, err := s.resolve(cmd.Replica)
+		if err != nil {
+			return Result{Err: err}
+		}
+		return s.log(n)
+	case command.Partition:
+		return s.done(cmd, c.Partition(cmd.Groups), "partitioned %s", spaced(cmd.Groups))
+	case command.PartitionLeader:
+		return s.partitionLeader()
+	case command.Link:
+		return s.link(cmd)
+	case command.Heal:
+		c.Heal()
+		return s.done(cmd, nil, "healed")
+	case command.Load:
+		return s.load(cmd.N)
+	case command.SetPreVote, command.SetCheckQuorum, command.SetRTT:
+		return s.set(cmd)
+	case command.Wait:
+		return s.wait(cmd)
+	case command.Sleep:
+		time.Sleep(cmd.For)
+		return Result{Text: fmt.Sprintf("slept %v", cmd.For)}
+	case command.Autoplay, command.Messages:
+		if s.opts.Window == nil {
+			return Result{Text: cmd.String() + ": only the window has it"}
+		}
+		s.opts.Window(cmd)
+		return s.done(cmd, nil, "%s", cmd)
+	}
+	return Result{Err: fmt.Errorf("%q: unknown command", cmd)}
+}
+
+// done records cmd if it was carried out and makes its result.
+func (s *Session) done(cmd command.Command, err error, format string, args ...any) Result {
+	if err != nil {
+		return Result{Command: cmd, Err: err}
+	}
+	s.opts.Record.Record(cmd)
+	return Result{Command: cmd, Text: fmt.Sprintf(format, args...)}
+}
+
+// onReplica resolves a replica and carries out f on it; f returns the
+// command as carried out.
+func (s *Session) onReplica(r command.Ref, f func(n int) (command.Command, error), format string) Result {
+	n, err := s.resolve(r)
+	if err != nil {
+		return Result{Err: err}
+	}
+	cmd, err := f(n)
+	return s.done(cmd, err, format, n)
+}
+
+// resolve returns the replica r names now.
+func (s *Session) resolve(r command.Ref) (int, error) {
+	n := r.N
+	switch r.Role {
+	case "":
+		return n, nil
+	case command.Leader:
+		n = s.c.Leader()
+	case command.OldLeader:
+		s.mu.Lock()
+		n = s.oldLeader
+		s.mu.Unlock()
+	case command.Follower:
+		leader := s.c.Leader()
+		for _, st := range s.c.Status() {
+			if st.Up && st.ID != leader {
+				n = st.ID
+				break
+			}
+		}
+	}
+	if n == 0 {
+		return 0, fmt.Errorf("no replica is %s right now", r.Role)
+	}
+	return n, nil
+}
+
+func (s *Session) restartAll() Result {
+	var restarted []int
+	var errs []error
+	for _, st := range s.c.Status() {
+		if st.Up {
+			continue
+		}
+		if err := s.c.Restart(st.ID); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		s.opts.Record.Record(command.Restart{Replica: st.ID})
+		restarted = append(restarted, st.ID)
+	}
+	r := Result{Command: command.Restart{}, Err: errors.Join(errs...)}
+	switch {
+	case len(restarted) > 0:
+		r.Text = fmt.Sprintf("restarted replica %s", joinInts(restarted, ", "))
+	case r.Err == nil:
+		r.Text = "no replica is down"
+	}
+	return r
+}
+
+func (s *Session) partitionLeader() Result {
+	l, err := s.resolve(command.Ref{Role: command.Leader})
+	if err != nil {
+		return Result{Err: err}
+	}
+	s.mu.Lock()
+	s.oldLeader = l
+	s.mu.Unlock()
+	n := s.c.Size()
+	var rest []int
+	for i := 1; i <= n; i++ {
+		if i != l && i != l%n+1 {
+			rest = append(rest, i)
+		}
+	}
+	groups := [][]int{{l, l%n + 1}, rest}
+	return s.done(command.Partition{Groups: groups}, s.c.Partition(groups), "partitioned %s", spaced(groups))
+}
+
+func (s *Session) link(cmd command.Link) Result {
+	pairs := [][2]int{{cmd.From, cmd.To}}
+	if cmd.All {
+		pairs = nil
+		for a := 1; a <= s.c.Size(); a++ {
+			for b := 1; b <= s.c.Size(); b++ {
+				if a != b {
+					pairs = append(pairs, [2]int{a, b})
+				}
+			}
+		}
+	}
+	for _, p := range pairs {
+		if err := s.c.SetLink(p[0], p[1], cmd.Drop, cmd.Delay, cmd.Votes); err != nil {
+			return Result{Command: cmd, Err: err}
+		}
+	}
+	which := fmt.Sprintf("%d→%d", cmd.From, cmd.To)
+	if cmd.All {
+		which = "all"
+	}
+	votes := ""
+	if cmd.Votes {
+		votes = " (votes only)"
+	}
+	return s.done(cmd, nil, "link %s: drop %.2f, delay %v%s", which, cmd.Drop, cmd.Delay, votes)
+}
+
+func (s *Session) set(cmd command.Command) Result {
+	raft := s.c.Config().Raft
+	switch cmd := cmd.(type) {
+	case command.SetPreVote:
+		raft.PreVote = cmd.On
+	case command.SetCheckQuorum:
+		raft.CheckQuorum = cmd.On
+	case command.SetRTT:
+		raft.RTTMillisecond = cmd.Ms
+	}
+	return s.done(cmd, s.c.Reconfigure(raft), "restarted every replica in place with %s",
+		cmd.String()[len("set "):])
+}
+
+func joinInts(xs []int, sep string) string {
+	out := ""
+	for i, x := range xs {
+		if i > 0 {
+			out += sep
+		}
+		out += fmt.Sprint(x)
+	}
+	return out
+}
+
+// spaced writes groups for reading: "1,2 | 3,4,5".
+func spaced(groups [][]int) string {
+	parts := ""
+	for i, g := range groups {
+		if i > 0 {
+			parts += " | "
+		}
+		parts += joinInts(g, ",")
+	}
+	return parts
+}

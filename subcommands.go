@@ -1,0 +1,192 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"time"
+
+	"github.com/raftian/raftian/bench"
+	"github.com/raftian/raftian/chaos"
+	"github.com/raftian/raftian/config"
+	"github.com/raftian/raftian/console"
+	"github.com/raftian/raftian/internal/jsonl"
+	"github.com/raftian/raftian/node"
+	"github.com/raftian/raftian/session"
+	"github.com/raftian/raftian/timeline"
+	"github.com/raftian/raftian/ui"
+)
+
+// The subcommands chaos, bench, replay and timeline: each parses its
+// flags and hands the work to its package.
+
+// chaosFlags is "raftian chaos": a fault-injection run with checks at the
+// end. Exit status 0: every check passed; 1: a check failed; 2: it could
+// not run.
+func chaosFlags(fs *flag.FlagSet) func(*cli, []string) int {
+	seed := fs.Uint64("seed", 0, "random `seed` of the faults and clients (default: a new one, printed)")
+	duration := fs.Duration("duration", 30*time.Second, "how long to inject faults")
+	storage := fs.String("storage", config.StorageMemory, "`disk` or memory")
+	pipeline := fs.Int("pipeline", 0, "proposals each client keeps in flight (default 4)")
+	configFile := configFlag(fs)
+	return func(c *cli, args []string) int {
+		const name = "raftian chaos"
+		if !c.noArgs(name, args) {
+			return 2
+		}
+		cfg, err := loadConfig(*configFile, *storage, "")
+		if err == nil && (*duration < time.Second || *duration > 24*time.Hour) {
+			err = errors.New("--duration must be between 1s and 24h")
+		}
+		if err != nil {
+			c.fail(name, err)
+			return 2
+		}
+		if *seed == 0 {
+			*seed = rand.Uint64()
+		}
+		setLogger(c.stderr)
+		res, err := chaos.Run(cfg, chaos.Options{Seed: *seed, Duration: *duration, Out: c.stdout,
+			Pipeline: *pipeline, Progress: c.stderr})
+		if err != nil {
+			c.fail(name, err)
+			return 2
+		}
+		if len(res.Failed) > 0 {
+			return 1
+		}
+		return 0
+	}
+}
+
+// replayFlags is "raftian replay FILE": the recorded commands again, on a
+// fresh cluster with memory storage.
+func replayFlags(fs *flag.FlagSet) func(*cli, []string) int {
+	configFile := configFlag(fs)
+	eventsFile := fs.String("events", "", "write the replay's events as JSON lines to `file`")
+	return func(c *cli, args []string) int {
+		const name = "raftian replay"
+		if len(args) != 1 {
+			fmt.Fprintf(c.stderr, "%s: want one recording (see %s -h)\n", name, name)
+			return 2
+		}
+		f, err := os.Open(args[0])
+		if err != nil {
+			return c.fail(name, err)
+		}
+		inputs, err := session.ReadRecording(f)
+		f.Close()
+		if err != nil {
+			return c.fail(name, fmt.Errorf("%s: %w", args[0], err))
+		}
+		cfg, err := loadConfig(*configFile, config.StorageMemory, "")
+		if err != nil {
+			return c.fail(name, err)
+		}
+		setLogger(c.stderr)
+		opts := node.Options{}
+		if *eventsFile != "" {
+			ev, err := os.Create(*eventsFile)
+			if err != nil {
+				return c.fail(name, err)
+			}
+			defer ev.Close()
+			opts.Events = ev
+		}
+		cl, err := node.Start(cfg, opts)
+		if err != nil {
+			return c.fail(name, err)
+		}
+		defer cl.Close()
+		console.Replay(session.New(cl, session.Options{}), inputs, c.stdout)
+		return 0
+	}
+}
+
+// timelineFlags is "raftian timeline EVENTS.jsonl": a run's role and term
+// lanes and fault markers as a picture.
+func timelineFlags(fs *flag.FlagSet) func(*cli, []string) int {
+	out := fs.String("out", "timeline.svg", "the SVG `file` to write; - for standard output")
+	configFile := configFlag(fs)
+	return func(c *cli, args []string) int {
+		const name = "raftian timeline"
+		if len(args) != 1 {
+			fmt.Fprintf(c.stderr, "%s: want one events file (see %s -h)\n", name, name)
+			return 2
+		}
+		cfg, err := loadConfig(*configFile, "", "")
+		if err != nil {
+			return c.fail(name, err)
+		}
+		in, err := os.Open(args[0])
+		if err != nil {
+			return c.fail(name, err)
+		}
+		evs, err := jsonl.Read(in, node.CheckEvent)
+		in.Close()
+		if err != nil {
+			return c.fail(name, fmt.Errorf("%s: %w", args[0], err))
+		}
+		names := make([]string, len(cfg.Players))
+		for i, p := range cfg.Players {
+			names[i] = p.Name
+		}
+		var w io.Writer = c.stdout
+		if *out != "-" {
+			f, err := os.Create(*out)
+			if err != nil {
+				return c.fail(name, err)
+			}
+			defer f.Close()
+			w = f
+		}
+		if err := timeline.SVG(w, timeline.FromEvents(len(names), evs), names); err != nil {
+			return c.fail(name, err)
+		}
+		if *out != "-" {
+			fmt.Fprintf(c.stdout, "timeline written to %s\n", *out)
+		}
+		return 0
+	}
+}
+
+// benchFlags is "raftian bench": the benchmark table on stdout, progress
+// on stderr. Frame times are measured only when a window can open.
+func benchFlags(fs *flag.FlagSet) func(*cli, []string) int {
+	quick := fs.Bool("quick", false, "small samples: under a minute")
+	jsonFile := fs.String("json", "", "also write the rows as JSON to `file`")
+	configFile := configFlag(fs)
+	return func(c *cli, args []string) int {
+		const name = "raftian bench"
+		if !c.noArgs(name, args) {
+			return 2
+		}
+		cfg, err := loadConfig(*configFile, "", "")
+		if err != nil {
+			return c.fail(name, err)
+		}
+		setLogger(c.stderr)
+		exe, _ := os.Executable()
+		opts := bench.Options{Quick: *quick, Exe: exe, Config: *configFile, Log: c.stderr}
+		if win, err := ui.Open(cfg); err == nil {
+			defer win.Close()
+			opts.Window = func(cl *node.Cluster, stop <-chan struct{}, busy bool, onFrame func(frame, build time.Duration)) {
+				win.Run(cl, ui.RunOptions{Stop: stop, Auto: busy, OnFrame: onFrame})
+			}
+		}
+		rows, err := bench.Run(cfg, opts)
+		fmt.Fprintf(c.stdout, "machine: %s\n\n%s", bench.Machine(), bench.Table(rows))
+		if err != nil {
+			return c.fail(name, err)
+		}
+		if *jsonFile != "" {
+			if err := bench.WriteJSON(*jsonFile, rows); err != nil {
+				return c.fail(name, err)
+			}
+		}
+		return 0
+	}
+}
