@@ -62,6 +62,7 @@ func (c *cli) run(args []string) int {
 		for _, s := range all[1:] {
 			if args[0] == s.name {
 				sub, args = s, args[1:]
+				break
 			}
 		}
 	}
@@ -147,7 +148,9 @@ func (c *cli) usage(s subcommand, fs *flag.FlagSet) {
 	fs.PrintDefaults()
 	fs.SetOutput(io.Discard)
 	if flags.Len() > 0 {
-		fmt.Fprintf(w, "\nflags (before or after the arguments):\n%s", flags.String())
+		// The flag package writes -name; people type --name, which it takes too.
+		text := strings.ReplaceAll("\n"+flags.String(), "\n  -", "\n  --")
+		fmt.Fprintf(w, "\nflags (before or after the arguments):%s", text)
 	}
 }
 

@@ -22,9 +22,9 @@ import (
 
 // window is the real binary running in a private Xvfb.
 type window struct {
-	display, dir, events string
-	stdout, stderr       testenv.Buffer
-	exited               chan error
+	display, dir, events, record string
+	stdout, stderr               testenv.Buffer
+	exited                       chan error
 }
 
 // startWindow starts raftian (race-built) under a private Xvfb with an
@@ -34,7 +34,9 @@ func startWindow(t *testing.T, args ...string) *window {
 	needTools(t, "Xvfb", "xdotool")
 	w := &window{dir: t.TempDir(), display: startXvfb(t), exited: make(chan error, 1)}
 	w.events = filepath.Join(w.dir, "events.jsonl")
-	cmd := exec.Command(buildRaftian(t), append([]string{"--storage", "memory", "--events", w.events}, args...)...)
+	w.record = filepath.Join(w.dir, "record.jsonl")
+	cmd := exec.Command(buildRaftian(t), append([]string{"--storage", "memory", "--events", w.events,
+		"--record", w.record}, args...)...)
 	cmd.Dir = w.dir
 	cmd.Env = append(os.Environ(), "DISPLAY="+w.display, "GORACE=halt_on_error=1")
 	cmd.Stdout, cmd.Stderr = &w.stdout, &w.stderr
@@ -67,6 +69,25 @@ func (w *window) quit(t *testing.T) {
 	}
 	if s := w.stderr.String(); strings.Contains(s, "panic") || strings.Contains(s, "DATA RACE") {
 		t.Fatalf("stderr:\n%s", s)
+	}
+}
+
+// checkReplay replays what the window recorded (keys, clicks, auto-play,
+// lesson steps) on a fresh cluster and checks that it makes the same
+// faults and attacks in the same order.
+func (w *window) checkReplay(t *testing.T, cfg string) {
+	t.Helper()
+	replayed := filepath.Join(w.dir, "replayed.jsonl")
+	code, out, stderr := runRaftian(t, "", "replay", w.record, "--config", cfg, "--events", replayed)
+	if code != 0 {
+		t.Fatalf("replay: exit %d\n%s\n%s", code, out, stderr)
+	}
+	a, b := faultsAndAttacks(t, w.events), faultsAndAttacks(t, replayed)
+	if strings.Join(a, " ") != strings.Join(b, " ") {
+		t.Fatalf("the replay differs from the window's run:\n window %v\n replay %v", a, b)
+	}
+	if len(a) < 2 {
+		t.Fatalf("the window's run recorded too little to compare: %v", a)
 	}
 }
 
@@ -154,13 +175,7 @@ func agreedLeader(evs []map[string]any, n int) (leader, term int) {
 
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testenv.WaitFor(t, 60*time.Second, what, cond)
 }
 
 func xdo(t *testing.T, display string, args ...string) string {
@@ -182,7 +197,8 @@ func press(t *testing.T, display, key string) {
 }
 
 func TestWindowEndToEnd(t *testing.T) {
-	w := startWindow(t, "--config", testConfigFile(t, "[window]\nwidth = 1600\nheight = 900\n"))
+	cfg := testConfigFile(t, "[window]\nwidth = 1600\nheight = 900\n")
+	w := startWindow(t, "--config", cfg)
 	var leader, term int
 	waitUntil(t, "a first leader", func() bool {
 		leader, term = agreedLeader(events(t, w.events), 5)
@@ -217,7 +233,6 @@ func TestWindowEndToEnd(t *testing.T) {
 	})
 
 	// F12 saves one screenshot and says where.
-	time.Sleep(300 * time.Millisecond) // let the attack reach every pane
 	press(t, w.display, "F12")
 	var shot string
 	waitUntil(t, "the screenshot's path on stdout", func() bool {
@@ -239,6 +254,7 @@ func TestWindowEndToEnd(t *testing.T) {
 		return w.hasEvent(t, func(ev map[string]any) bool { return ev["type"] == "heal" })
 	})
 	w.quit(t)
+	w.checkReplay(t, cfg)
 }
 
 // checkScreenshot checks that the picture shows the panes: each pane
@@ -318,7 +334,8 @@ func TestBenchQuickPrintsEveryRow(t *testing.T) {
 // A lesson plays in the window: its steps' attacks commit, and Esc still
 // quits cleanly while it runs.
 func TestWindowPlaysALesson(t *testing.T) {
-	w := startWindow(t, "--lesson", "first-election", "--config", testConfigFile(t, ""))
+	cfg := testConfigFile(t, "")
+	w := startWindow(t, "--lesson", "first-election", "--config", cfg)
 	waitUntil(t, "the lesson's attacks to commit", func() bool {
 		got := map[string]bool{}
 		for _, ev := range events(t, w.events) {
@@ -329,4 +346,5 @@ func TestWindowPlaysALesson(t *testing.T) {
 		return got["1→2"] && got["3→4"]
 	})
 	w.quit(t)
+	w.checkReplay(t, cfg)
 }

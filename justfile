@@ -4,7 +4,7 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 
 # raylib needs cgo and, on Linux, the X11 backend (see ../shared/NOTES.md).
 export CGO_ENABLED := "1"
-export GOFLAGS := "-tags=x11"
+export GOFLAGS := if os() == "linux" { "-tags=x11" } else { "" }
 
 # Debian packages raylib's C code compiles against.
 build_packages := "gcc libc6-dev libgl-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxkbcommon-dev"
@@ -42,10 +42,18 @@ chaos *ARGS: build
 build: setup
     go build -o raftian .
 
-# go vet and every test, with the race detector.
-test: setup test-setup
+# go vet and every test, with the race detector; and the Windows and macOS
+# builds must compile.
+test: setup test-setup cross
     go vet ./...
     go test -race -count=1 -timeout 15m ./...
+
+# Check that raftian compiles for Windows and macOS (without cgo: raylib
+# then loads its library at run time, so this checks our code, not a
+# release build).
+cross:
+    GOFLAGS= CGO_ENABLED=0 GOOS=windows GOARCH=amd64 go build -o /dev/null .
+    GOFLAGS= CGO_ENABLED=0 GOOS=darwin GOARCH=arm64 go build -o /dev/null .
 
 # Install what building needs (when root or with password-less sudo).
 setup:

@@ -14,7 +14,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -142,34 +141,37 @@ func (c *cli) play(a playArgs) int {
 		return 0
 	}
 	s := session.New(cluster, session.Options{Record: rec})
-	stdin := c.stdin
-	if a.lesson != "" {
-		stdin = io.MultiReader(strings.NewReader("lesson "+a.lesson+"\n"), stdin)
-	}
 	prompt := ""
 	if isTerminal(c.stdin) {
 		prompt = "raftian> "
 	}
 	fmt.Fprintf(c.stderr, "raftian: %d replicas, %s storage; type help for commands\n", cluster.Size(), cfg.Storage)
-	return c.headless(s, cluster.Size(), stdin, prompt, sig)
+	return c.headless(s, cluster.Size(), a.lesson, prompt, sig)
 }
 
-// headless runs the console until quit, end of input or a signal. The
-// exit status is 1 if a command answered with an error or a failure.
-func (c *cli) headless(s *session.Session, n int, stdin io.Reader, prompt string, sig <-chan os.Signal) int {
+// headless plays the lesson, if any, then runs the console until quit,
+// end of input or a signal. The exit status is 1 if a command answered
+// with an error or a failure.
+func (c *cli) headless(s *session.Session, n int, lessonName, prompt string, sig <-chan os.Signal) int {
 	type end struct {
 		failed bool
 		err    error
 	}
 	done := make(chan end, 1)
 	go func() {
-		failed, err := console.Run(s, n, stdin, c.stdout, prompt)
+		if lessonName != "" {
+			if err := console.RunLesson(s, lessonName, c.stdout, nil); err != nil {
+				done <- end{true, err}
+				return
+			}
+		}
+		failed, err := console.Run(s, n, c.stdin, c.stdout, prompt)
 		done <- end{failed, err}
 	}()
 	select {
 	case e := <-done:
 		if e.err != nil {
-			return c.fail("raftian: reading commands", e.err)
+			return c.fail("raftian", e.err)
 		}
 		if e.failed {
 			return 1

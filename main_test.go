@@ -186,7 +186,8 @@ status json
 	}
 	checkEventsFile(t, events, "leader", "commit", "crash", "partition", "heal")
 	for _, want := range []string{
-		"leader ", "committed: P1 (1) → P2 (2) via 1: HP 70", "committed: P3 (3) → P2 (2) via 4: HP 40",
+		"leader ", fmt.Sprintf("committed: P1 (1) → P2 (2) via 1: HP %d", world.StartHP-world.Damage),
+		fmt.Sprintf("committed: P3 (3) → P2 (2) via 4: HP %d", world.StartHP-2*world.Damage),
 		"error: a player cannot attack itself",
 		`error: unknown command "frobnicate"`, "crashed replica", "partitioned 1,2 | 3,4,5",
 		"healed", "converged after", "replica  player",
@@ -202,8 +203,8 @@ status json
 			down++
 			continue
 		}
-		if r.HP[1] != 40 {
-			t.Errorf("replica %d: HP of player 2 = %d, want 40", r.ID, r.HP[1])
+		if r.HP[1] != world.StartHP-2*world.Damage {
+			t.Errorf("replica %d: HP of player 2 = %d, want %d", r.ID, r.HP[1], world.StartHP-2*world.Damage)
 		}
 	}
 	if len(st.Replicas) != 5 || down != 1 {
@@ -234,13 +235,15 @@ func TestProgramRestartKeepsTheGame(t *testing.T) {
 				r.ID, r.HP, r.WorldHash, r.Applied, b.HP, b.WorldHash, b.Applied)
 		}
 	}
-	if fmt.Sprint(after.Replicas[0].HP) != "[100 40 70 100 100]" {
-		t.Errorf("HP after restart %v, want [100 40 70 100 100]", after.Replicas[0].HP)
+	// Player 2 was hit twice, player 3 once.
+	full, one, two := world.StartHP, world.StartHP-world.Damage, world.StartHP-2*world.Damage
+	if want := fmt.Sprint([]int{full, two, one, full, full}); fmt.Sprint(after.Replicas[0].HP) != want {
+		t.Errorf("HP after restart %v, want %s", after.Replicas[0].HP, want)
 	}
 
 	// --fresh starts a new game.
 	code, out, _ = runRaftian(t, "wait leader 20s\nwait converged 20s\nstatus json\n", append(args, "--fresh")...)
-	if code != 0 || fmt.Sprint(lastStatus(t, out).Replicas[0].HP) != "[100 100 100 100 100]" {
+	if code != 0 || fmt.Sprint(lastStatus(t, out).Replicas[0].HP) != fmt.Sprint([]int{full, full, full, full, full}) {
 		t.Errorf("--fresh did not start a new game: %s", out)
 	}
 }
@@ -298,7 +301,7 @@ func TestRecordAndReplay(t *testing.T) {
 		"--record", rec, "--events", ev1); code != 0 {
 		t.Fatalf("recording run: exit %d\n%s", code, stderr)
 	}
-	code, out, stderr := runRaftian(t, "", "replay", "--config", cfg, "--events", ev2, rec)
+	code, out, stderr := runRaftian(t, "", "replay", rec, "--config", cfg, "--events", ev2) // flags after the argument
 	if code != 0 || !strings.Contains(out, "replayed 6 inputs") {
 		t.Fatalf("replay: exit %d\n%s\n%s", code, out, stderr)
 	}

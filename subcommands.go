@@ -53,13 +53,21 @@ func chaosFlags(fs *flag.FlagSet) func(*cli, []string) int {
 			Pipeline: *pipeline, Progress: c.stderr})
 		if err != nil {
 			c.fail(name, err)
-			return 2
 		}
-		if len(res.Failed) > 0 {
-			return 1
-		}
-		return 0
+		return chaosStatus(res, err)
 	}
+}
+
+// chaosStatus is chaos's exit status: 0 when every check passed, 1 when
+// one failed, 2 when the run could not happen.
+func chaosStatus(res chaos.Result, err error) int {
+	switch {
+	case err != nil:
+		return 2
+	case len(res.Failed) > 0:
+		return 1
+	}
+	return 0
 }
 
 // replayFlags is "raftian replay FILE": the recorded commands again, on a

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/raftian/raftian/command"
 	"github.com/raftian/raftian/node"
 )
 
@@ -27,23 +28,23 @@ func nemesis(c *node.Cluster, rng *rand.Rand, d time.Duration, count *atomic.Int
 		}
 		time.Sleep(wait)
 		r := rng.IntN(n) + 1
-		var what string
+		var what []command.Command // the fault, as the commands that make it
 		switch k := rng.IntN(100); {
 		case k < 15 && len(down) < 2:
 			if c.Crash(r) == nil {
 				down[r] = true
-				what = fmt.Sprintf("crash %d", r)
+				what = crash(r)
 			}
 		case k < 25 && len(down) < 2:
 			if l := c.Leader(); l != 0 && c.Crash(l) == nil {
 				down[l] = true
-				what = fmt.Sprintf("crash leader %d", l)
+				what = crash(l)
 			}
 		case k < 40:
 			for i := range down {
 				if c.Restart(i) == nil {
 					delete(down, i)
-					what = fmt.Sprintf("restart %d", i)
+					what = []command.Command{command.Restart{Replica: i}}
 					break
 				}
 			}
@@ -52,31 +53,35 @@ func nemesis(c *node.Cluster, rng *rand.Rand, d time.Duration, count *atomic.Int
 				r = l // the leader is the interesting one to cut off
 			}
 			c.Isolate(r)
-			what = fmt.Sprintf("isolate %d", r)
+			what = []command.Command{command.Isolate{Replica: command.Replica(r)}}
 		case k < 70:
 			groups := randomGroups(rng, n)
 			c.Partition(groups)
-			what = fmt.Sprintf("partition %v", groups)
+			what = []command.Command{command.Partition{Groups: groups}}
 		case k < 80:
 			a, b := pair(rng, n)
 			drop := 0.2 + 0.6*rng.Float64()
 			c.SetLink(a, b, drop, 0, false)
 			c.SetLink(b, a, drop, 0, false)
-			what = fmt.Sprintf("lossy link %d-%d (%.0f%%)", a, b, drop*100)
+			what = []command.Command{command.Link{From: a, To: b, Drop: drop}, command.Link{From: b, To: a, Drop: drop}}
 		case k < 90:
 			a, b := pair(rng, n)
 			delay := time.Duration(5+rng.IntN(60)) * time.Millisecond
 			c.SetLink(a, b, 0, delay, false)
-			what = fmt.Sprintf("slow link %d→%d (%v)", a, b, delay)
+			what = []command.Command{command.Link{From: a, To: b, Delay: delay}}
 		default:
 			c.Heal()
-			what = "heal"
+			what = []command.Command{command.Heal{}}
 		}
-		if what != "" {
+		for _, cmd := range what {
 			count.Add(1)
-			faults = append(faults, fmt.Sprintf("%6.2fs %s", time.Since(start).Seconds(), what))
+			faults = append(faults, fmt.Sprintf("%6.2fs %s", time.Since(start).Seconds(), cmd))
 		}
 	}
+}
+
+func crash(r int) []command.Command {
+	return []command.Command{command.Crash{Replica: command.Replica(r)}}
 }
 
 // randomGroups splits 1..n into two or three non-empty groups.

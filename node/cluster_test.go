@@ -37,8 +37,8 @@ func checkOneLeaderPerTerm(t *testing.T, c *Cluster) {
 	}
 }
 
-// attackAll proposes an attack through every live replica in turn and
-// waits for each; it fails the test if any does not commit.
+// mustCommit waits for a ticket and fails the test if its command did not
+// commit.
 func mustCommit(t *testing.T, tk *Ticket) Outcome {
 	t.Helper()
 	o := tk.Wait()
@@ -157,6 +157,7 @@ func TestIsolatedReplicaCannotCommitAndCatchesUp(t *testing.T) {
 func TestPartitionOnlyMajorityCommits(t *testing.T) {
 	c := startCluster(t, testConfig(t, "memory"), Options{ProposalTimeout: time.Second})
 	leader := waitLeader(t, c)
+	oldTerm := c.Status()[leader-1].Term
 	other := leader%c.Size() + 1
 	minority := []int{leader, other}
 	var majority []int
@@ -195,7 +196,17 @@ func TestPartitionOnlyMajorityCommits(t *testing.T) {
 			t.Errorf("replica %d: HP(%d) = %d, want one hit", s.ID, majority[1], s.World.HP(majority[1]))
 		}
 	}
-	t.Logf("new leader %d", newLeader)
+	// The majority elected a leader in a higher term; after the heal the
+	// old leader follows, whoever leads now.
+	now := waitLeader(t, c)
+	st := c.Status()
+	if st[newLeader-1].Term <= oldTerm || st[now-1].Term <= oldTerm {
+		t.Errorf("the majority's leader %d led in term %d, now %d leads in term %d; the old leader's term was %d",
+			newLeader, st[newLeader-1].Term, now, st[now-1].Term, oldTerm)
+	}
+	if now != leader && st[leader-1].Role != RoleFollower {
+		t.Errorf("after the heal the old leader %d is %v, want a follower of %d", leader, st[leader-1].Role, now)
+	}
 	checkOneLeaderPerTerm(t, c)
 }
 

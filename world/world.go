@@ -15,8 +15,8 @@ const (
 // for display.
 const RecentSize = 16
 
-// MaxPlayers is the most players a World can hold: player numbers are
-// encoded in one byte and the UI lays out at most this many panes.
+// MaxPlayers is the most players a World can hold, as many as a cluster
+// can have replicas (config allows 3 to 9).
 const MaxPlayers = 9
 
 // Reason says why a command was rejected; ReasonNone means it was applied.
