@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/raftian/raftian/config"
+	"github.com/raftian/raftian/internal/every"
 	"github.com/raftian/raftian/node"
 	"github.com/raftian/raftian/world"
 )
@@ -91,9 +92,9 @@ func Run(cfg config.Config, opts Options) (Result, error) {
 		}()
 	}
 	var injected atomic.Int64
-	progress := startProgress(opts, rec, &injected)
+	progress := reportProgress(opts, rec, &injected)
 	faults := nemesis(c, rand.New(rand.NewPCG(opts.Seed, 0)), opts.Duration, &injected)
-	progress.stop()
+	progress.Stop()
 	close(stop)
 	wg.Wait()
 
@@ -135,41 +136,20 @@ func Run(cfg config.Config, opts Options) (Result, error) {
 	return res, nil
 }
 
-// reporter writes a progress line every progressEvery until stopped.
-type reporter struct {
-	quit chan struct{}
-	done chan struct{}
-}
-
 const progressEvery = 5 * time.Second
 
-func startProgress(opts Options, rec *recorder, faults *atomic.Int64) *reporter {
-	r := &reporter{quit: make(chan struct{}), done: make(chan struct{})}
-	go func() {
-		defer close(r.done)
-		if opts.Progress == nil {
-			return
-		}
-		start := time.Now()
-		t := time.NewTicker(progressEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-r.quit:
-				return
-			case <-t.C:
-				attacks, acked := rec.counts()
-				fmt.Fprintf(opts.Progress, "chaos: %v of %v: %d faults, %d attacks, %d acknowledged\n",
-					time.Since(start).Round(time.Second), opts.Duration, faults.Load(), attacks, acked)
-			}
-		}
-	}()
-	return r
-}
-
-func (r *reporter) stop() {
-	close(r.quit)
-	<-r.done
+// reportProgress writes a line every progressEvery, if opts ask for it:
+// how far the run is, and how many faults and attacks so far.
+func reportProgress(opts Options, rec *recorder, faults *atomic.Int64) *every.Loop {
+	if opts.Progress == nil {
+		return nil
+	}
+	start := time.Now()
+	return every.Start(progressEvery, func() {
+		attacks, acked := rec.counts()
+		fmt.Fprintf(opts.Progress, "chaos: %v of %v: %d faults, %d attacks, %d acknowledged\n",
+			time.Since(start).Round(time.Second), opts.Duration, faults.Load(), attacks, acked)
+	})
 }
 
 type check struct {

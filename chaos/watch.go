@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/raftian/raftian/internal/every"
 	"github.com/raftian/raftian/node"
 	"github.com/raftian/raftian/node/wire"
 )
@@ -14,8 +15,9 @@ import (
 // (from the tap) and every replica's status, sampled often.
 type watcher struct {
 	c    *node.Cluster
-	quit chan struct{}
-	wg   sync.WaitGroup
+	loop *every.Loop
+	seq  uint64 // the last message and event read
+	evs  uint64
 
 	mu        sync.Mutex
 	leaders   map[uint64]map[int]bool // term → replicas that acted as its leader
@@ -27,63 +29,49 @@ type watcher struct {
 }
 
 func startWatcher(c *node.Cluster) *watcher {
-	w := &watcher{c: c, quit: make(chan struct{}), leaders: map[uint64]map[int]bool{},
-		lastTerm: make([]uint64, c.Size()+1)}
-	w.wg.Add(1)
-	go w.run()
+	w := &watcher{c: c, leaders: map[uint64]map[int]bool{}, lastTerm: make([]uint64, c.Size()+1)}
+	w.loop = every.Start(5*time.Millisecond, w.sample)
 	return w
 }
 
-func (w *watcher) stop() {
-	close(w.quit)
-	w.wg.Wait()
-}
+func (w *watcher) stop() { w.loop.Stop() }
 
-func (w *watcher) run() {
-	defer w.wg.Done()
-	var seq, evSeq uint64
+// sample reads the messages and events since the last sample and every
+// replica's status.
+func (w *watcher) sample() {
+	before := w.seq
 	var msgs []wire.Message
 	var evs []node.Event
-	t := time.NewTicker(5 * time.Millisecond)
-	defer t.Stop()
-	for {
-		select {
-		case <-w.quit:
-			return
-		case <-t.C:
-		}
-		before := seq
-		msgs, seq = w.c.Tap().Since(seq, msgs[:0])
-		evs, evSeq = w.c.Events().Since(evSeq, evs[:0])
-		st := w.c.Status()
-		w.mu.Lock()
-		if len(msgs) > 0 && msgs[0].Seq > before+1 {
-			w.missed += int(msgs[0].Seq - before - 1)
-		}
-		for _, m := range msgs {
-			w.messages++
-			// Only a leader sends Replicate and Heartbeat in its term.
-			if !m.Reply && (m.Kind == wire.KindAppend || m.Kind == wire.KindHeartbeat) {
-				w.leader(m.Term, m.From)
-			}
-		}
-		for _, e := range evs {
-			if e.Type == node.EvLeader && e.Leader != nil && *e.Leader == e.Node {
-				w.leader(e.Term, e.Node)
-			}
-		}
-		for _, s := range st {
-			if !s.Up || s.Term == 0 {
-				continue
-			}
-			if s.Term < w.lastTerm[s.ID] {
-				w.termDrops = append(w.termDrops, fmt.Sprintf("replica %d: term %d after %d", s.ID, s.Term, w.lastTerm[s.ID]))
-			}
-			w.lastTerm[s.ID] = max(w.lastTerm[s.ID], s.Term)
-		}
-		w.samples++
-		w.mu.Unlock()
+	msgs, w.seq = w.c.Tap().Since(w.seq, nil)
+	evs, w.evs = w.c.Events().Since(w.evs, nil)
+	st := w.c.Status()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(msgs) > 0 && msgs[0].Seq > before+1 {
+		w.missed += int(msgs[0].Seq - before - 1)
 	}
+	for _, m := range msgs {
+		w.messages++
+		// Only a leader sends Replicate and Heartbeat in its term.
+		if !m.Reply && (m.Kind == wire.KindAppend || m.Kind == wire.KindHeartbeat) {
+			w.leader(m.Term, m.From)
+		}
+	}
+	for _, e := range evs {
+		if e.Type == node.EvLeader && e.Leader != nil && *e.Leader == e.Node {
+			w.leader(e.Term, e.Node)
+		}
+	}
+	for _, s := range st {
+		if !s.Up || s.Term == 0 {
+			continue
+		}
+		if s.Term < w.lastTerm[s.ID] {
+			w.termDrops = append(w.termDrops, fmt.Sprintf("replica %d: term %d after %d", s.ID, s.Term, w.lastTerm[s.ID]))
+		}
+		w.lastTerm[s.ID] = max(w.lastTerm[s.ID], s.Term)
+	}
+	w.samples++
 }
 
 func (w *watcher) leader(term uint64, id int) {

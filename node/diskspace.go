@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sync/atomic"
 	"time"
+
+	"github.com/raftian/raftian/internal/every"
 )
 
 // A full disk makes the log database fail a write, and dragonboat panics.
@@ -36,8 +38,7 @@ type diskWatch struct {
 	dir  string
 	free func(string) (uint64, error)
 	low  atomic.Bool
-	stop chan struct{}
-	done chan struct{}
+	loop *every.Loop
 }
 
 const diskEvery = 100 * time.Millisecond
@@ -55,26 +56,10 @@ func (d *diskWatch) check() error {
 	return nil
 }
 
-func (d *diskWatch) run() {
-	d.stop, d.done = make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(d.done)
-		t := time.NewTicker(diskEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-d.stop:
-				return
-			case <-t.C:
-				d.check()
-			}
-		}
-	}()
-}
+func (d *diskWatch) run() { d.loop = every.Start(diskEvery, func() { d.check() }) }
 
 func (d *diskWatch) close() {
-	if d != nil && d.stop != nil {
-		close(d.stop)
-		<-d.done
+	if d != nil {
+		d.loop.Stop()
 	}
 }

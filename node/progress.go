@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/raftian/raftian/internal/every"
 )
 
 // Raft cannot protect a replica against its own data coming back older:
@@ -34,8 +36,7 @@ type progress struct {
 	rec   record
 	dirty bool
 
-	stop chan struct{}
-	done chan struct{}
+	writer *every.Loop
 }
 
 const progressEvery = time.Second
@@ -77,33 +78,17 @@ func (p *progress) applied(id int, index uint64) {
 // run writes the record every progressEvery while it changes, reading
 // each replica's applied index with sample, until close.
 func (p *progress) run(sample func()) {
-	if p.path == "" {
-		return
+	if p.path != "" {
+		p.writer = every.Start(progressEvery, func() { sample(); p.write() })
 	}
-	p.stop, p.done = make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(p.done)
-		t := time.NewTicker(progressEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-p.stop:
-				return
-			case <-t.C:
-				sample()
-				p.write()
-			}
-		}
-	}()
 }
 
 // close stops the writer and writes the record a last time.
 func (p *progress) close(sample func()) {
-	if p.stop == nil {
+	if p.writer == nil {
 		return
 	}
-	close(p.stop)
-	<-p.done
+	p.writer.Stop()
 	sample()
 	p.write()
 }

@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/raftian/raftian/internal/every"
 	"github.com/raftian/raftian/node"
 )
 
@@ -23,29 +24,15 @@ type snapshot struct {
 // never waits on Raft or on disk.
 type poller struct {
 	latest atomic.Pointer[snapshot]
-	stop   chan struct{}
-	wg     sync.WaitGroup
+	loop   *every.Loop
 }
 
 const pollInterval = 30 * time.Millisecond
 
 func startPoller(c *node.Cluster) *poller {
-	p := &poller{stop: make(chan struct{})}
+	p := &poller{}
 	p.latest.Store(take(c))
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
-		t := time.NewTicker(pollInterval)
-		defer t.Stop()
-		for {
-			select {
-			case <-p.stop:
-				return
-			case <-t.C:
-				p.latest.Store(take(c))
-			}
-		}
-	}()
+	p.loop = every.Start(pollInterval, func() { p.latest.Store(take(c)) })
 	return p
 }
 
@@ -57,10 +44,7 @@ func take(c *node.Cluster) *snapshot {
 	return s
 }
 
-func (p *poller) close() {
-	close(p.stop)
-	p.wg.Wait()
-}
+func (p *poller) close() { p.loop.Stop() }
 
 // worker runs cluster operations (crash, restart, ...) one at a time in
 // the order asked, off the UI thread: a restart on disk takes tens of ms.

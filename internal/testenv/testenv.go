@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/raftian/raftian/config"
+	"github.com/raftian/raftian/internal/every"
 )
 
 // Addrs returns n distinct free loopback addresses. The n listeners are
@@ -102,34 +103,23 @@ type Watchdog struct {
 	mu     sync.Mutex
 	peak   float64
 	killed bool
-	stop   chan struct{}
-	done   chan struct{}
+	loop   *every.Loop
 }
 
 // WatchRSS polls p's resident memory every 10 ms and kills p if it goes
 // over limitMB. Stop it with Stop.
 func WatchRSS(p *os.Process, limitMB float64) *Watchdog {
-	w := &Watchdog{stop: make(chan struct{}), done: make(chan struct{})}
-	go func() {
-		defer close(w.done)
-		t := time.NewTicker(10 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-w.stop:
-				return
-			case <-t.C:
-			}
-			rss := RSS(p.Pid)
-			w.mu.Lock()
-			w.peak = max(w.peak, rss)
-			if rss > limitMB && !w.killed {
-				w.killed = true
-				p.Kill()
-			}
-			w.mu.Unlock()
+	w := &Watchdog{}
+	w.loop = every.Start(10*time.Millisecond, func() {
+		rss := RSS(p.Pid)
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		w.peak = max(w.peak, rss)
+		if rss > limitMB && !w.killed {
+			w.killed = true
+			p.Kill()
 		}
-	}()
+	})
 	return w
 }
 
@@ -141,10 +131,7 @@ func (w *Watchdog) Peak() (float64, bool) {
 }
 
 // Stop stops watching.
-func (w *Watchdog) Stop() {
-	close(w.stop)
-	<-w.done
-}
+func (w *Watchdog) Stop() { w.loop.Stop() }
 
 // WaitFor polls cond until it holds, failing the test after timeout.
 func WaitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
