@@ -23,16 +23,18 @@ import (
 // window is the real binary running in a private Xvfb.
 type window struct {
 	display, dir, events, record string
+	id                           string // the X window's id
 	stdout, stderr               testenv.Buffer
 	exited                       chan error
 }
 
-// startWindow starts raftian (race-built) under a private Xvfb with an
-// events file and waits for its window.
-func startWindow(t *testing.T, args ...string) *window {
+// startWindow starts raftian (race-built) under a private Xvfb of the
+// given size (e.g. "1600x900") with an events file and waits for its
+// window.
+func startWindow(t *testing.T, size string, args ...string) *window {
 	t.Helper()
 	needTools(t, "Xvfb", "xdotool")
-	w := &window{dir: t.TempDir(), display: startXvfb(t), exited: make(chan error, 1)}
+	w := &window{dir: t.TempDir(), display: startXvfb(t, size), exited: make(chan error, 1)}
 	w.events = filepath.Join(w.dir, "events.jsonl")
 	w.record = filepath.Join(w.dir, "record.jsonl")
 	cmd := exec.Command(buildRaftian(t), append([]string{"--storage", "memory", "--events", w.events,
@@ -50,8 +52,60 @@ func startWindow(t *testing.T, args ...string) *window {
 			<-w.exited
 		}
 	})
-	xdo(t, w.display, "search", "--sync", "--name", "^Raftian$")
+	w.id = xdo(t, w.display, "search", "--sync", "--onlyvisible", "--name", "^Raftian$")
 	return w
+}
+
+// size returns the window's size as the X server has it.
+func (w *window) size(t *testing.T) (int, int) {
+	t.Helper()
+	var ww, wh int
+	for _, line := range strings.Split(xdo(t, w.display, "getwindowgeometry", w.id), "\n") {
+		if g, ok := strings.CutPrefix(strings.TrimSpace(line), "Geometry: "); ok {
+			fmt.Sscanf(g, "%dx%d", &ww, &wh)
+		}
+	}
+	if ww == 0 || wh == 0 {
+		t.Fatal("xdotool did not say the window's size")
+	}
+	return ww, wh
+}
+
+// screen returns the layout the window draws, as the window's size makes it.
+func (w *window) screen(t *testing.T) ui.Screen {
+	ww, wh := w.size(t)
+	return ui.LayoutScreen(float32(ww), float32(wh), 5, 1, false)
+}
+
+// click holds the left button on (x, y) of the window.
+func (w *window) click(t *testing.T, x, y float32) {
+	xdo(t, w.display, "mousemove", "--window", w.id, fmt.Sprint(int(x)), fmt.Sprint(int(y)))
+	xdo(t, w.display, "mousedown", "1")
+	time.Sleep(150 * time.Millisecond) // held across frames, as a hand does
+	xdo(t, w.display, "mouseup", "1")
+}
+
+// screenshot presses F12 and returns the path raftian printed.
+func (w *window) screenshot(t *testing.T) string {
+	t.Helper()
+	before := strings.Count(w.stdout.String(), "screenshot saved: ")
+	press(t, w.display, "F12")
+	var shot string
+	waitUntil(t, "the screenshot's path on stdout", func() bool {
+		lines := strings.Split(w.stdout.String(), "\n")
+		n := 0
+		for _, line := range lines {
+			if p, ok := strings.CutPrefix(line, "screenshot saved: "); ok {
+				n++
+				if n > before {
+					shot = p
+					return true
+				}
+			}
+		}
+		return false
+	})
+	return shot
 }
 
 // quit presses Esc and checks that the program exits 0 without a panic or
@@ -111,14 +165,15 @@ func needTools(t *testing.T, tools ...string) {
 	}
 }
 
-// startXvfb starts a private X server and returns its DISPLAY.
-func startXvfb(t *testing.T) string {
+// startXvfb starts a private X server with a screen of the given size
+// (e.g. "1280x720") and returns its DISPLAY.
+func startXvfb(t *testing.T, size string) string {
 	t.Helper()
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	x := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1600x900x24", "-nolisten", "tcp")
+	x := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", size+"x24", "-nolisten", "tcp")
 	x.ExtraFiles = []*os.File{w}
 	if err := x.Start(); err != nil {
 		t.Fatal(err)
@@ -198,7 +253,7 @@ func press(t *testing.T, display, key string) {
 
 func TestWindowEndToEnd(t *testing.T) {
 	cfg := testConfigFile(t, "[window]\nwidth = 1600\nheight = 900\n")
-	w := startWindow(t, "--config", cfg)
+	w := startWindow(t, "1600x900", "--config", cfg)
 	var leader, term int
 	waitUntil(t, "a first leader", func() bool {
 		leader, term = agreedLeader(events(t, w.events), 5)
@@ -219,13 +274,9 @@ func TestWindowEndToEnd(t *testing.T) {
 	if to == leader {
 		to = to%5 + 1
 	}
-	screen := ui.LayoutScreen(1600, 900, 5)
-	city := ui.CityRects(ui.LayoutPane(screen.Panes[from-1]).Cities, 5)[to-1]
-	wid := xdo(t, w.display, "search", "--name", "^Raftian$")
-	xdo(t, w.display, "mousemove", "--window", wid, fmt.Sprint(int(city.X+city.W/2)), fmt.Sprint(int(city.Y+city.H/2)))
-	xdo(t, w.display, "mousedown", "1")
-	time.Sleep(150 * time.Millisecond)
-	xdo(t, w.display, "mouseup", "1")
+	screen := w.screen(t)
+	city := ui.LayoutCities(ui.LayoutPane(screen.Panes[from-1], screen.Scale).Cities, 5, screen.Scale)[to-1].Town
+	w.click(t, city.X+city.W/2, city.Y+city.H/2)
 	waitUntil(t, fmt.Sprintf("player %d's attack on %d to commit", from, to), func() bool {
 		return w.hasEvent(t, func(ev map[string]any) bool {
 			return ev["type"] == "commit" && num(ev, "from") == from && num(ev, "to") == to && num(ev, "via") == from
@@ -233,17 +284,7 @@ func TestWindowEndToEnd(t *testing.T) {
 	})
 
 	// F12 saves one screenshot and says where.
-	press(t, w.display, "F12")
-	var shot string
-	waitUntil(t, "the screenshot's path on stdout", func() bool {
-		for _, line := range strings.Split(w.stdout.String(), "\n") {
-			if p, ok := strings.CutPrefix(line, "screenshot saved: "); ok {
-				shot = p
-				return true
-			}
-		}
-		return false
-	})
+	shot := w.screenshot(t)
 	checkScreenshot(t, shot, screen, leader)
 	if left, _ := filepath.Glob(filepath.Join(w.dir, "screenshot*.png")); len(left) != 0 {
 		t.Errorf("raylib's own screenshot file was left behind: %v", left)
@@ -271,8 +312,8 @@ func checkScreenshot(t *testing.T, path string, s ui.Screen, crashed int) {
 	if err != nil {
 		t.Fatalf("screenshot is not a PNG: %v", err)
 	}
-	if b := img.Bounds(); b.Dx() != 1600 || b.Dy() != 900 {
-		t.Fatalf("screenshot is %v, want 1600×900", b)
+	if b := img.Bounds(); float32(b.Dx()) != s.Bar.W || float32(b.Dy()) != s.Keys.Y+s.Keys.H {
+		t.Fatalf("screenshot is %v, want the window's %.0f×%.0f", b, s.Bar.W, s.Keys.Y+s.Keys.H)
 	}
 	for i, p := range s.Panes {
 		hist := map[[3]uint32]bool{}
@@ -291,7 +332,7 @@ func checkScreenshot(t *testing.T, path string, s ui.Screen, crashed int) {
 		want := testColours[i]
 		match, total := 0, 0
 		for y := int(p.Y + p.H/4); y < int(p.Y+3*p.H/4); y++ {
-			r, g, b, _ := img.At(int(p.X)+4, y).RGBA()
+			r, g, b, _ := img.At(int(p.X+s.Scale.Px(3)+1), y).RGBA()
 			total++
 			if near(r>>8, want[0]) && near(g>>8, want[1]) && near(b>>8, want[2]) {
 				match++
@@ -310,7 +351,7 @@ func near(a uint32, b uint8) bool { return a+12 >= uint32(b) && a <= uint32(b)+1
 func TestBenchQuickPrintsEveryRow(t *testing.T) {
 	needTools(t, "Xvfb")
 	bin := buildRaftian(t)
-	display := startXvfb(t)
+	display := startXvfb(t, "1600x900")
 	cfg := testConfigFile(t, "")
 	cmd := exec.Command(bin, "bench", "--quick", "--config", cfg, "--json", filepath.Join(t.TempDir(), "b.json"))
 	cmd.Env = append(os.Environ(), "DISPLAY="+display)
@@ -335,7 +376,7 @@ func TestBenchQuickPrintsEveryRow(t *testing.T) {
 // quits cleanly while it runs.
 func TestWindowPlaysALesson(t *testing.T) {
 	cfg := testConfigFile(t, "")
-	w := startWindow(t, "--lesson", "first-election", "--config", cfg)
+	w := startWindow(t, "1600x900", "--lesson", "first-election", "--config", cfg)
 	waitUntil(t, "the lesson's attacks to commit", func() bool {
 		got := map[string]bool{}
 		for _, ev := range events(t, w.events) {
@@ -347,4 +388,30 @@ func TestWindowPlaysALesson(t *testing.T) {
 	})
 	w.quit(t)
 	w.checkReplay(t, cfg)
+}
+
+// On a 1280×720 projector the window opens inside the screen; Esc with the
+// help open closes the help and leaves the program running; the picture
+// is not blank.
+func TestWindowFitsAProjector(t *testing.T) {
+	w := startWindow(t, "1280x720", "--config", testConfigFile(t, ""))
+	waitUntil(t, "a first leader", func() bool {
+		l, _ := agreedLeader(events(t, w.events), 5)
+		return l != 0
+	})
+	ww, wh := w.size(t)
+	if ww > 1280 || wh > 720 {
+		t.Fatalf("the window is %d×%d on a 1280×720 screen", ww, wh)
+	}
+	press(t, w.display, "question") // help
+	press(t, w.display, "Escape")   // closes the help, not the program
+	// F12 after the Esc: answered only if the program is still running.
+	shot := w.screenshot(t)
+	select {
+	case err := <-w.exited:
+		t.Fatalf("Esc with the help open quit the program (%v)", err)
+	default:
+	}
+	checkScreenshot(t, shot, w.screen(t), 0)
+	w.quit(t)
 }

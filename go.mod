@@ -9,6 +9,7 @@ require (
 	github.com/gen2brain/raylib-go/raylib v0.60.1
 	github.com/lni/dragonboat/v4 v4.0.0-20250723143628-076c7f6497dc
 	github.com/lni/vfs v0.2.1-0.20220616104132-8852fd867376
+	golang.org/x/image v0.34.0
 	golang.org/x/sys v0.34.0
 )
 
@@ -49,4 +50,5 @@ require (
 	golang.org/x/crypto v0.40.0 // indirect
 	golang.org/x/exp v0.0.0-20240506185415-9bf2ced13842 // indirect
 	golang.org/x/net v0.41.0 // indirect
+	golang.org/x/text v0.32.0 // indirect
 )

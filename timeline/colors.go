@@ -2,6 +2,7 @@ package timeline
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/raftian/raftian/node"
 )
@@ -13,33 +14,58 @@ type RGB struct{ R, G, B uint8 }
 // Hex writes the colour as "#rrggbb".
 func (c RGB) Hex() string { return fmt.Sprintf("#%02x%02x%02x", c.R, c.G, c.B) }
 
-// RoleRGB is the colour of a role; an isolated replica that is up is
-// drawn as a wall.
-func RoleRGB(r node.Role, isolated bool) RGB {
-	if isolated && r != node.RoleDown {
-		return RGB{150, 58, 44}
-	}
+// The role palette: gold, white and greys, so that every saturated hue is
+// left to the players (config.toml) and a role is never mistaken for a
+// player, also with red-green or blue-yellow colour blindness (see
+// ui.TestPlayerColoursAreNotRoleColours). Roles are told apart by more than
+// colour: the window writes them out and draws each pane's border in its
+// own pattern.
+var (
+	LeaderRGB       = RGB{242, 193, 78}  // gold
+	CandidateRGB    = RGB{240, 240, 240} // white
+	PreCandidateRGB = RGB{180, 180, 180} // light grey
+	FollowerRGB     = RGB{110, 110, 120} // grey
+	DownRGB         = RGB{52, 52, 58}    // almost the background
+	IsolatedRGB     = RGB{158, 74, 58}   // brick
+)
+
+// RoleRGB is the colour of a role.
+func RoleRGB(r node.Role) RGB {
 	switch r {
 	case node.RoleLeader:
-		return RGB{245, 190, 40}
+		return LeaderRGB
 	case node.RoleCandidate:
-		return RGB{255, 120, 40}
+		return CandidateRGB
 	case node.RolePreCandidate:
-		return RGB{230, 170, 110}
+		return PreCandidateRGB
 	case node.RoleFollower:
-		return RGB{80, 110, 150}
+		return FollowerRGB
 	}
-	return RGB{70, 70, 76} // down
+	return DownRGB
 }
 
-// MarkerRGB is the colour of a fault marker: red for a crash, green for
-// what mends, white for the rest.
+// Luminance is the colour's relative luminance (0 black, 1 white), to
+// choose dark or light text on it.
+func (c RGB) Luminance() float64 {
+	lin := func(v uint8) float64 {
+		x := float64(v) / 255
+		if x <= 0.04045 {
+			return x / 12.92
+		}
+		return math.Pow((x+0.055)/1.055, 2.4)
+	}
+	return 0.2126*lin(c.R) + 0.7152*lin(c.G) + 0.0722*lin(c.B)
+}
+
+// MarkerRGB is the colour of a fault marker: vermillion for a crash, sky
+// blue for what mends (apart also for red-green colour blindness), white
+// for the rest. Every marker is labelled too.
 func MarkerRGB(eventType string) RGB {
 	switch eventType {
 	case node.EvCrash:
-		return RGB{255, 110, 100}
+		return RGB{230, 100, 60}
 	case node.EvRestart, node.EvHeal, node.EvRejoin:
-		return RGB{120, 230, 140}
+		return RGB{86, 180, 233}
 	}
 	return RGB{240, 240, 255}
 }

@@ -49,8 +49,8 @@ func TestFromEventsRebuildsRoles(t *testing.T) {
 	if err := SVG(&svg, tl, []string{"Aria", "Boris"}); err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{"<svg", "1 Aria", "2 Boris", RoleRGB(node.RoleLeader, false).Hex(), RoleRGB(node.RoleDown, false).Hex(),
-		RoleRGB(node.RoleLeader, true).Hex(), ">crash<", ">1|2<", "</svg>"} {
+	for _, s := range []string{"<svg", "1 Aria", "2 Boris", RoleRGB(node.RoleLeader).Hex(), RoleRGB(node.RoleDown).Hex(),
+		IsolatedRGB.Hex(), ">crash<", ">1|2<", "</svg>"} {
 		if !strings.Contains(svg.String(), s) {
 			t.Errorf("the SVG lacks %q", s)
 		}

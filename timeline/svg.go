@@ -42,7 +42,11 @@ func SVG(w io.Writer, t *Timeline, names []string) error {
 			}
 			x0, x1 := x(s.Start), x(e)
 			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s term %d</title></rect>`+"\n",
-				x0, y+2, max(x1-x0, 0.5), laneH-4, RoleRGB(s.State.Role, s.State.Isolated).Hex(), s.State.Role, s.State.Term)
+				x0, y+2, max(x1-x0, 0.5), laneH-4, RoleRGB(s.State.Role).Hex(), s.State.Role, s.State.Term)
+			if s.State.Isolated { // a brick band along the top
+				fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="5" fill="%s"/>`+"\n",
+					x0, y+2, max(x1-x0, 0.5), IsolatedRGB.Hex())
+			}
 			if s.State.Term != 0 && s.State.Term != prevTerm && x1-x0 > 12 {
 				fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="#101218">%d</text>`+"\n", x0+3, y+laneH/2+4, s.State.Term)
 			}
@@ -74,8 +78,12 @@ func SVG(w io.Writer, t *Timeline, names []string) error {
 		name     string
 	}{{node.RoleLeader, false, "leader"}, {node.RoleFollower, false, "follower"}, {node.RoleCandidate, false, "candidate"},
 		{node.RolePreCandidate, false, "pre-candidate"}, {node.RoleDown, false, "down"}, {node.RoleFollower, true, "isolated"}} {
+		c := RoleRGB(k.role)
+		if k.isolated {
+			c = IsolatedRGB
+		}
 		fmt.Fprintf(&b, `<rect x="%.0f" y="12" width="14" height="14" fill="%s"/><text x="%.0f" y="24" fill="#e8eaf0">%s</text>`+"\n",
-			lx, RoleRGB(k.role, k.isolated).Hex(), lx+18, k.name)
+			lx, c.Hex(), lx+18, k.name)
 		lx += 120
 	}
 	b.WriteString("</svg>\n")

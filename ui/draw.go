@@ -17,23 +17,39 @@ var (
 	paneBG     = rl.NewColor(28, 31, 40, 255)
 	stripBG    = rl.NewColor(22, 24, 31, 255)
 	textColor  = rl.NewColor(232, 234, 240, 255)
-	dimText    = rl.NewColor(150, 156, 172, 255)
-	alarmText  = rl.NewColor(255, 110, 100, 255)
-	wallColor  = color(timeline.RoleRGB(node.RoleFollower, true))
+	dimText    = rl.NewColor(160, 166, 182, 255)
+	alarmText  = rl.NewColor(255, 120, 90, 255)
+	accent     = color(timeline.LeaderRGB)
+	wallColor  = color(timeline.IsolatedRGB)
 	mortar     = rl.NewColor(70, 30, 24, 255)
 )
 
+// groupTints tint the panes of each partition group alike, so that the
+// groups can be told apart at a glance.
+var groupTints = []rl.Color{
+	rl.NewColor(24, 36, 58, 255),
+	rl.NewColor(48, 34, 26, 255),
+	rl.NewColor(28, 44, 34, 255),
+	rl.NewColor(44, 28, 46, 255),
+}
+
 // roleColor is the colour of a role's badge and timeline lane.
-func roleColor(r node.Role, isolated bool) rl.Color { return color(timeline.RoleRGB(r, isolated)) }
+func roleColor(r node.Role) rl.Color { return color(timeline.RoleRGB(r)) }
 
 func color(c timeline.RGB) rl.Color { return rl.NewColor(c.R, c.G, c.B, 255) }
 
-func roleBadge(st node.ReplicaStatus) string {
-	switch {
-	case !st.Up:
+// onColor is the text colour that reads on a background of colour c.
+func onColor(c timeline.RGB) rl.Color {
+	if c.Luminance() > 0.3 {
+		return background
+	}
+	return textColor
+}
+
+// roleWord is a role as the badge writes it.
+func roleWord(st node.ReplicaStatus) string {
+	if !st.Up {
 		return "CRASHED"
-	case st.Isolated:
-		return "ISOLATED"
 	}
 	switch st.Role {
 	case node.RoleLeader:
@@ -52,13 +68,15 @@ func msgColor(k wire.Kind) rl.Color {
 	case wire.KindHeartbeat:
 		return rl.NewColor(210, 214, 224, 255)
 	case wire.KindAppend:
-		return rl.NewColor(90, 230, 130, 255)
+		return rl.NewColor(60, 200, 140, 255)
 	case wire.KindVote:
-		return rl.NewColor(255, 160, 40, 255)
+		return rl.NewColor(240, 170, 40, 255)
 	case wire.KindPreVote:
-		return rl.NewColor(255, 225, 120, 255)
+		return rl.NewColor(250, 225, 130, 255)
 	case wire.KindSnapshot:
-		return rl.NewColor(70, 200, 255, 255)
+		return rl.NewColor(70, 170, 255, 255)
+	case wire.KindTimeoutNow:
+		return rl.NewColor(230, 90, 220, 255)
 	}
 	return rl.NewColor(150, 150, 160, 255)
 }
@@ -85,7 +103,7 @@ func lerpColor(a, b rl.Color, t float32) rl.Color {
 
 // noteAlpha fades a note out over its last second; 0 when gone.
 func noteAlpha(n note, now time.Time) float32 {
-	const show, out = 4 * time.Second, time.Second
+	const show, out = 6 * time.Second, time.Second
 	age := now.Sub(n.at)
 	if n.text == "" || age > show {
 		return 0
@@ -103,41 +121,153 @@ func pulse(now time.Time, hz float64) float32 {
 // draw draws a whole frame from the window's memory.
 func (w *Window) draw(s Screen, now time.Time) {
 	for i, p := range s.Panes {
-		w.drawPane(p, i, now)
+		w.drawPane(s, p, i, now)
 	}
+	w.drawWalls(s)
 	if w.showMsgs {
 		w.drawDots(s, now)
 	}
-	w.drawTimeline(s.Timeline, now)
-	w.drawHint(s.Hint)
-	w.drawBanner(s, now)
+	w.drawSide(s)
+	w.drawBar(s, now)
+	w.drawCaption(s, now)
+	w.drawTimeline(s, now)
+	w.drawKeys(s)
 	if w.showHelp {
 		w.drawHelp(s)
 	}
 }
 
+// groupOf returns each replica's side of the network, 0-based: its
+// partition group, or a group of its own when it is isolated. With no
+// fault, every replica is in group 0.
+func groupOf(status []node.ReplicaStatus) []int {
+	out := make([]int, len(status))
+	groups := map[int]int{}
+	for i, st := range status {
+		key := st.Group
+		if st.Isolated {
+			key = 1000 + st.ID
+		}
+		g, ok := groups[key]
+		if !ok {
+			g = len(groups)
+			groups[key] = g
+		}
+		out[i] = g
+	}
+	return out
+}
+
+// drawWalls draws a partition as what it is: a red dashed wall along
+// every edge between two panes on different sides.
+func (w *Window) drawWalls(s Screen) {
+	if w.snap == nil {
+		return
+	}
+	group := groupOf(w.snap.status)
+	th := max(s.Scale.Px(5), 3)
+	for i, a := range s.Panes {
+		for j := i + 1; j < len(s.Panes); j++ {
+			if group[i] == group[j] || w.snap.status[i].Isolated || w.snap.status[j].Isolated {
+				continue // isolation has its own brick wall
+			}
+			if e, ok := sharedEdge(a, s.Panes[j]); ok {
+				dashedLine(e[0], e[1], th, s.Scale.Px(14), alarmText)
+			}
+		}
+	}
+}
+
+// sharedEdge returns the edge two touching panes share, if they do.
+func sharedEdge(a, b Rect) ([2]rl.Vector2, bool) {
+	const eps = 0.5
+	overlapX := min(a.X+a.W, b.X+b.W) - max(a.X, b.X)
+	overlapY := min(a.Y+a.H, b.Y+b.H) - max(a.Y, b.Y)
+	switch {
+	case math.Abs(float64(a.X+a.W-b.X)) < eps && overlapY > 0:
+		x, y0 := a.X+a.W, max(a.Y, b.Y)
+		return [2]rl.Vector2{{X: x, Y: y0}, {X: x, Y: y0 + overlapY}}, true
+	case math.Abs(float64(b.X+b.W-a.X)) < eps && overlapY > 0:
+		x, y0 := a.X, max(a.Y, b.Y)
+		return [2]rl.Vector2{{X: x, Y: y0}, {X: x, Y: y0 + overlapY}}, true
+	case math.Abs(float64(a.Y+a.H-b.Y)) < eps && overlapX > 0:
+		y, x0 := a.Y+a.H, max(a.X, b.X)
+		return [2]rl.Vector2{{X: x0, Y: y}, {X: x0 + overlapX, Y: y}}, true
+	case math.Abs(float64(b.Y+b.H-a.Y)) < eps && overlapX > 0:
+		y, x0 := a.Y, max(a.X, b.X)
+		return [2]rl.Vector2{{X: x0, Y: y}, {X: x0 + overlapX, Y: y}}, true
+	}
+	return [2]rl.Vector2{}, false
+}
+
+// dashedLine draws a dashed line from a to b.
+func dashedLine(a, b rl.Vector2, thick, dash float32, c rl.Color) {
+	d := rl.Vector2Subtract(b, a)
+	length := rl.Vector2Length(d)
+	if length == 0 {
+		return
+	}
+	u := rl.Vector2Scale(d, 1/length)
+	for t := float32(0); t < length; t += 2 * dash {
+		e := min(t+dash, length)
+		rl.DrawLineEx(rl.Vector2Add(a, rl.Vector2Scale(u, t)), rl.Vector2Add(a, rl.Vector2Scale(u, e)), thick, c)
+	}
+}
+
+// dotPath is where a message dot flies: from the middle of the sender's
+// cities to the middle of the receiver's.
+func dotPath(s Screen, from, to int) (a, b rl.Vector2) {
+	return center(LayoutPane(s.Panes[from-1], s.Scale).Cities), center(LayoutPane(s.Panes[to-1], s.Scale).Cities)
+}
+
+// wallAt is how far along its path from a to b a lost message dies: where
+// the path first leaves the sender's side of a partition or an isolation
+// (the wall between the two panes), or halfway on a link that merely loses
+// messages.
+func wallAt(s Screen, group []int, from, to int, a, b rl.Vector2) float32 {
+	if group[from-1] == group[to-1] {
+		return 0.5
+	}
+	own := group[from-1]
+	for t := float32(0); t <= 1; t += 0.01 {
+		x, y := a.X+(b.X-a.X)*t, a.Y+(b.Y-a.Y)*t
+		for i, p := range s.Panes {
+			if p.Contains(x, y) && group[i] != own {
+				return t
+			}
+		}
+	}
+	return 0.5
+}
+
 // drawDots draws the messages in flight between panes' city areas.
 func (w *Window) drawDots(s Screen, now time.Time) {
+	group := groupOf(w.snap.status)
+	r := max(s.Scale.Px(6), 4)
 	for _, d := range w.msgs.Dots {
 		if d.From < 1 || d.To < 1 || d.From > len(s.Panes) || d.To > len(s.Panes) {
 			continue
 		}
-		a := center(LayoutPane(s.Panes[d.From-1]).Cities)
-		b := center(LayoutPane(s.Panes[d.To-1]).Cities)
-		t := d.Progress(now)
-		pos := rl.Vector2{X: a.X + (b.X-a.X)*t, Y: a.Y + (b.Y-a.Y)*t}
+		a, b := dotPath(s, d.From, d.To)
+		t := min(d.Progress(now), 1)
 		c := msgColor(d.Kind)
+		dead, alpha := false, float32(1)
+		if d.Dropped {
+			wall := wallAt(s, group, d.From, d.To, a, b)
+			dead, alpha = t >= wall, 1-(d.Progress(now)-wall)*2 // it fades once dead
+			t = min(t, wall)
+		}
+		pos := rl.Vector2{X: a.X + (b.X-a.X)*t, Y: a.Y + (b.Y-a.Y)*t}
 		switch {
-		case d.Dropped:
-			// It dies at the wall: a red cross that fades.
-			alpha := 1 - float32(now.Sub(d.Start))/float32(travelTime)
-			r := float32(7)
-			rl.DrawLineEx(rl.Vector2{X: pos.X - r, Y: pos.Y - r}, rl.Vector2{X: pos.X + r, Y: pos.Y + r}, 3, fade(alarmText, alpha))
-			rl.DrawLineEx(rl.Vector2{X: pos.X - r, Y: pos.Y + r}, rl.Vector2{X: pos.X + r, Y: pos.Y - r}, 3, fade(alarmText, alpha))
+		case dead:
+			// It died at the wall: a cross that fades.
+			k := r * 1.2
+			rl.DrawLineEx(rl.Vector2{X: pos.X - k, Y: pos.Y - k}, rl.Vector2{X: pos.X + k, Y: pos.Y + k}, r*0.5, fade(alarmText, alpha))
+			rl.DrawLineEx(rl.Vector2{X: pos.X - k, Y: pos.Y + k}, rl.Vector2{X: pos.X + k, Y: pos.Y - k}, r*0.5, fade(alarmText, alpha))
 		case d.Reply:
-			rl.DrawCircleLinesV(pos, 5, c)
+			rl.DrawRing(pos, r*0.55, r, 0, 360, 16, c)
 		default:
-			rl.DrawCircleV(pos, 6, c)
+			rl.DrawCircleV(pos, r, c)
 		}
 	}
 }

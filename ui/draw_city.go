@@ -10,43 +10,31 @@ import (
 
 // drawCity draws player p's city as this replica sees it: a walled town
 // whose colour fades and whose buildings crumble with its HP, rubble when
-// destroyed, with an HP bar and number. you marks the pane owner's city.
-func (w *Window) drawCity(r Rect, p, hp int, you bool) {
+// destroyed, with an HP bar and its name and HP. you marks the pane
+// owner's city.
+func (w *Window) drawCity(c CityParts, p, hp int, you bool, sc Scale) {
 	own := playerColor(w.cfg.Players[p-1].Color)
 	health := float32(hp) / world.StartHP
 	grey := rl.NewColor(72, 74, 82, 255)
 	col := lerpColor(grey, own, 0.25+0.75*health)
-
-	label := min(r.H*0.16, 20)
-	town := Rect{r.X, r.Y, r.W, r.H - 2*label - 4}
-	side := min(town.W, town.H)
-	box := Rect{town.X + (town.W-side)/2, town.Y + (town.H-side)/2, side, side}
-
 	if hp <= 0 {
-		drawRubble(box)
+		drawRubble(c.Town)
 	} else {
-		drawTown(box, col, health)
+		drawTown(c.Town, col, health)
 	}
-
-	bar := Rect{r.X + r.W*0.1, town.Y + town.H + 2, r.W * 0.8, label * 0.55}
-	rl.DrawRectangleRec(rect(bar), rl.NewColor(12, 12, 16, 255))
-	fill := bar
+	rl.DrawRectangleRec(rect(c.Bar), rl.NewColor(12, 12, 16, 255))
+	fill := c.Bar
 	fill.W *= health
-	rl.DrawRectangleRec(rect(fill), lerpColor(rl.NewColor(230, 60, 50, 255), rl.NewColor(90, 210, 90, 255), health))
-
-	text := fmt.Sprintf("%s %d", w.cfg.Players[p-1].Name, hp)
-	if hp <= 0 {
-		text = w.cfg.Players[p-1].Name + " ruined"
-	}
-	ts := label * 0.9
-	tw := w.fonts.measure(text, ts)
-	w.fonts.text(text, r.X+(r.W-tw)/2, bar.Y+bar.H+2, ts, lerpColor(dimText, textColor, health))
-	if you {
-		ys := label * 0.8
-		yw := w.fonts.measure("you", ys) + 8
-		tag := rl.Rectangle{X: box.X + box.W - yw, Y: box.Y - 2, Width: yw, Height: ys + 4}
+	rl.DrawRectangleRec(rect(fill), lerpColor(rl.NewColor(230, 90, 40, 255), rl.NewColor(60, 180, 230, 255), health))
+	text := fmt.Sprintf("%s %d", w.cfg.Players[p-1].Name, hp) // 0: the rubble says the rest
+	size := sc.Text(TextCity)
+	w.fonts.inBox(text, c.Label, size, 0.5, lerpColor(dimText, textColor, health))
+	if you && c.Town.W > 0 {
+		ys := sc.Text(TextCity) * 0.8
+		yw := textWidth("you", ys) + sc.Px(8)
+		tag := rl.Rectangle{X: c.Town.X + c.Town.W - yw, Y: c.Town.Y - sc.Px(2), Width: yw, Height: ys + sc.Px(4)}
 		rl.DrawRectangleRounded(tag, 0.5, 6, textColor)
-		w.fonts.text("you", tag.X+4, tag.Y+2, ys, background)
+		w.fonts.text("you", tag.X+sc.Px(4), tag.Y+sc.Px(2), ys, background)
 	}
 }
 

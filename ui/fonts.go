@@ -1,44 +1,26 @@
 package ui
 
 import (
-	"os"
-
 	rl "github.com/gen2brain/raylib-go/raylib"
 )
 
-// fontPaths are tried in order; raylib's built-in font is the fallback.
-var fontPaths = []string{
-	"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-	"/usr/share/fonts/TTF/DejaVuSans.ttf",
-}
-
-// fonts holds the one font the UI draws with: one font keeps raylib's
-// batching intact (switching fonts within a frame costs half the frame rate
-// under software rendering).
+// fonts holds the one font the UI draws with, DejaVu Sans built into the
+// program (text.go): one font keeps raylib's batching intact (switching
+// fonts within a frame cost half the frame rate under software rendering).
 type fonts struct {
-	font   rl.Font
-	loaded bool
+	font rl.Font
 }
 
 func loadFonts() fonts {
-	for _, p := range fontPaths {
-		if _, err := os.Stat(p); err == nil {
-			f := rl.LoadFontEx(p, 48, codepoints())
-			if f.Texture.ID != 0 {
-				rl.SetTextureFilter(f.Texture, rl.FilterBilinear)
-				shareTexture(f)
-				return fonts{font: f, loaded: true}
-			}
-		}
-	}
-	return fonts{font: rl.GetFontDefault()}
+	f := rl.LoadFontFromMemory(".ttf", fontData, atlasSize, glyphs())
+	rl.SetTextureFilter(f.Texture, rl.FilterBilinear)
+	shareTexture(f)
+	return fonts{font: f}
 }
 
 func (f fonts) unload() {
-	if f.loaded {
-		rl.SetShapesTexture(rl.Texture2D{}, rl.Rectangle{}) // back to raylib's own
-		rl.UnloadFont(f.font)
-	}
+	rl.SetShapesTexture(rl.Texture2D{}, rl.Rectangle{}) // back to raylib's own
+	rl.UnloadFont(f.font)
 }
 
 // shareTexture makes raylib draw shapes with a solid white patch of the
@@ -54,20 +36,19 @@ func shareTexture(f rl.Font) {
 	rl.SetShapesTexture(f.Texture, rl.Rectangle{X: r.X + r.Width/2 - 1, Y: r.Y + r.Height/2 - 1, Width: 2, Height: 2})
 }
 
+// text draws s with its top left at (x, y).
 func (f fonts) text(s string, x, y, size float32, c rl.Color) {
 	rl.DrawTextEx(f.font, s, rl.Vector2{X: x, Y: y}, size, 0, c)
 }
 
-func (f fonts) measure(s string, size float32) float32 {
-	return rl.MeasureTextEx(f.font, s, size, 0).X
-}
+// measure is how wide s is at size: the same as raylib's measure of this
+// font, without asking raylib.
+func (f fonts) measure(s string, size float32) float32 { return textWidth(s, size) }
 
-// codepoints are the characters the UI draws: printable ASCII and a few
-// symbols (raylib loads only ASCII unless told).
-func codepoints() []rune {
-	var cs []rune
-	for r := rune(32); r < 127; r++ {
-		cs = append(cs, r)
-	}
-	return append(cs, []rune("→—–·…×█")...)
+// inBox draws s in box, vertically centred, shortened with "…" if it is
+// too wide; align 0 left, 1 right, 0.5 centred.
+func (f fonts) inBox(s string, box Rect, size float32, align float32, c rl.Color) {
+	s = fitText(s, size, box.W)
+	w := textWidth(s, size)
+	f.text(s, box.X+(box.W-w)*align, box.Y+(box.H-size)/2, size, c)
 }

@@ -25,6 +25,11 @@ const (
 	NextStep                  // a paused lesson goes on
 	RestartLesson             // the lesson starts again from scratch
 	SlowMotion                // restart in place with a slow round trip, or back
+	ToggleStats               // the frame statistics on or off
+	FullScreen                // borderless full screen on or off
+	ZoomIn                    // everything larger
+	ZoomOut                   // everything smaller
+	ZoomReset                 // everything as the window's size makes it
 )
 
 // Intent is one thing the user asked for, from a key or a click.
@@ -34,9 +39,20 @@ type Intent struct {
 	From, To int // Attack
 }
 
-// KeyIntent maps a key to an intent; selected is the selected replica and
-// n the number of replicas.
-func KeyIntent(key int32, selected, n int) Intent {
+// KeyIntent maps a key to an intent; selected is the selected replica, n
+// the number of replicas and ctrl whether a Control key is held.
+func KeyIntent(key int32, selected, n int, ctrl bool) Intent {
+	if ctrl {
+		switch key {
+		case rl.KeyEqual, rl.KeyKpAdd:
+			return Intent{Kind: ZoomIn}
+		case rl.KeyMinus, rl.KeyKpSubtract:
+			return Intent{Kind: ZoomOut}
+		case rl.KeyZero, rl.KeyKp0:
+			return Intent{Kind: ZoomReset}
+		}
+		return Intent{}
+	}
 	if key >= rl.KeyOne && key <= rl.KeyNine {
 		if k := int(key-rl.KeyOne) + 1; k <= n {
 			return Intent{Kind: Select, N: k}
@@ -44,7 +60,7 @@ func KeyIntent(key int32, selected, n int) Intent {
 		return Intent{}
 	}
 	if key >= rl.KeyKp1 && key <= rl.KeyKp9 {
-		return KeyIntent(key-rl.KeyKp1+rl.KeyOne, selected, n)
+		return KeyIntent(key-rl.KeyKp1+rl.KeyOne, selected, n, false)
 	}
 	switch key {
 	case rl.KeyC:
@@ -79,6 +95,10 @@ func KeyIntent(key int32, selected, n int) Intent {
 		return Intent{Kind: RestartLesson}
 	case rl.KeyS:
 		return Intent{Kind: SlowMotion}
+	case rl.KeyF3:
+		return Intent{Kind: ToggleStats}
+	case rl.KeyF11:
+		return Intent{Kind: FullScreen}
 	}
 	return Intent{}
 }

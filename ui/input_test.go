@@ -31,19 +31,28 @@ func TestHotkeys(t *testing.T) {
 		{rl.KeyN, Intent{Kind: NextStep}},
 		{rl.KeyBackspace, Intent{Kind: RestartLesson}},
 		{rl.KeyS, Intent{Kind: SlowMotion}},
+		{rl.KeyF3, Intent{Kind: ToggleStats}},
+		{rl.KeyF11, Intent{Kind: FullScreen}},
 		{rl.KeyZ, Intent{}},
 	}
 	for _, c := range cases {
-		if got := KeyIntent(c.key, 2, 5); got != c.want {
+		if got := KeyIntent(c.key, 2, 5, false); got != c.want {
 			t.Errorf("key %d: %+v, want %+v", c.key, got, c.want)
+		}
+	}
+	// With Control: the size of everything; digits do not select.
+	for key, want := range map[int32]Intent{rl.KeyEqual: {Kind: ZoomIn}, rl.KeyKpAdd: {Kind: ZoomIn},
+		rl.KeyMinus: {Kind: ZoomOut}, rl.KeyZero: {Kind: ZoomReset}, rl.KeyThree: {}, rl.KeyC: {}} {
+		if got := KeyIntent(key, 2, 5, true); got != want {
+			t.Errorf("Ctrl+key %d: %+v, want %+v", key, got, want)
 		}
 	}
 }
 
 func TestClicks(t *testing.T) {
-	s := LayoutScreen(1600, 900, 5)
+	s := LayoutScreen(1600, 900, 5, 1, false)
 	city := func(pane, c int) (float32, float32) {
-		r := CityRects(LayoutPane(s.Panes[pane-1]).Cities, 5)[c-1]
+		r := LayoutCities(LayoutPane(s.Panes[pane-1], s.Scale).Cities, 5, s.Scale)[c-1].Cell
 		return r.X + r.W/2, r.Y + r.H/2
 	}
 	x, y := city(2, 4)
@@ -54,7 +63,7 @@ func TestClicks(t *testing.T) {
 	if got := ClickIntent(s, 5, x, y); got != (Intent{Kind: Select, N: 3}) {
 		t.Errorf("own city: %+v, want select", got)
 	}
-	if got := ClickIntent(s, 5, 5, s.Hint.Y+5); got != (Intent{}) {
+	if got := ClickIntent(s, 5, 5, s.Keys.Y+5); got != (Intent{}) {
 		t.Errorf("outside the panes: %+v", got)
 	}
 }

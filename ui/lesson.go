@@ -2,7 +2,6 @@ package ui
 
 import (
 	"strconv"
-	"strings"
 	"time"
 
 	rl "github.com/gen2brain/raylib-go/raylib"
@@ -120,25 +119,19 @@ func (w *Window) takeCaptions(now time.Time) {
 	}
 }
 
-// drawCaption draws the lesson's caption over the timeline strip, where it
-// hides none of the panes a lesson asks the class to watch. The text
-// shrinks until it fits.
+// drawCaption draws the lesson's caption in its own band above the
+// timeline: it hides no pane and no lane. The text shrinks to fit, but not
+// below the smallest size a class can read.
 func (w *Window) drawCaption(s Screen, now time.Time) {
-	if w.lesson == nil || w.caption.text == "" {
+	if s.Caption.Empty() {
 		return
 	}
-	if !w.caption.finishedAt.IsZero() && now.Sub(w.caption.finishedAt) > 8*time.Second {
-		return
-	}
-	box := rl.Rectangle{X: s.Timeline.X + 6, Y: s.Timeline.Y + 2, Width: s.Timeline.W - 12, Height: s.Timeline.H - 4}
-	size := float32(30)
-	var lines []string
-	for ; size > 12; size-- {
-		lines = wrap(w.caption.text, box.Width-40, func(t string) float32 { return w.fonts.measure(t, size) })
-		if float32(len(lines))*size*1.25+34 <= box.Height {
-			break
-		}
-	}
+	sc := s.Scale
+	box := s.Caption.Inset(sc.Px(6))
+	rl.DrawRectangleRounded(rect(box), 0.08, 8, rl.NewColor(8, 10, 16, 255))
+	rl.DrawRectangleRoundedLinesEx(rect(box), 0.08, 8, max(sc.Px(2), 2), accent)
+	in := box.Inset(sc.Px(12))
+	headSize := sc.Text(TextMarker)
 	head := "Lesson: " + w.caption.title
 	if w.caption.step > 0 {
 		head += "   step " + strconv.Itoa(w.caption.step) + " of " + strconv.Itoa(w.caption.of)
@@ -147,35 +140,27 @@ func (w *Window) drawCaption(s Screen, now time.Time) {
 	if w.caption.paused {
 		hint = "N: next step   " + hint
 	}
-	rl.DrawRectangleRounded(box, 0.08, 8, rl.NewColor(8, 10, 16, 240))
-	rl.DrawRectangleRoundedLinesEx(box, 0.08, 8, 2, rl.NewColor(245, 190, 40, 255))
-	w.fonts.text(head, box.X+20, box.Y+8, 15, rl.NewColor(245, 190, 40, 255))
-	w.fonts.text(hint, box.X+box.Width-20-w.fonts.measure(hint, 14), box.Y+9, 14, dimText)
+	if !w.caption.finishedAt.IsZero() {
+		hint = "the lesson is over   " + hint
+	}
+	headRow := Rect{in.X, in.Y, in.W, headSize * 1.3}
+	w.fonts.inBox(head, headRow, headSize, 0, accent)
+	hw := min(textWidth(hint, headSize), in.W*0.45)
+	w.fonts.inBox(hint, Rect{in.X + in.W - hw, in.Y, hw, headRow.H}, headSize, 1, dimText)
+	body := Rect{in.X, in.Y + headRow.H, in.W, in.H - headRow.H}
+	size := sc.Text(TextCaption)
+	lines := wrap(w.caption.text, size, body.W)
+	for size > MinText && float32(len(lines))*size*1.25 > body.H {
+		size--
+		lines = wrap(w.caption.text, size, body.W)
+	}
 	for i, line := range lines {
-		w.fonts.text(line, box.X+20, box.Y+30+float32(i)*size*1.25, size, textColor)
-	}
-}
-
-// wrap breaks text into lines no wider than width.
-func wrap(text string, width float32, measure func(string) float32) []string {
-	var lines []string
-	line := ""
-	for _, word := range strings.Fields(text) {
-		try := word
-		if line != "" {
-			try = line + " " + word
+		y := body.Y + float32(i)*size*1.25
+		if y+size > body.Y+body.H+size*0.3 {
+			break // more than fits: the window is too small
 		}
-		if line != "" && measure(try) > width {
-			lines = append(lines, line)
-			line = word
-			continue
-		}
-		line = try
+		w.fonts.text(line, body.X, y, size, textColor)
 	}
-	if line != "" {
-		lines = append(lines, line)
-	}
-	return lines
 }
 
 // openMenu opens the lesson menu, reading every lesson's title once.
@@ -191,14 +176,19 @@ func (w *Window) openMenu() {
 }
 
 // drawMenu draws the lesson menu: press a number to start one.
-func (w *Window) drawMenu() {
+func (w *Window) drawMenu(s Screen) {
+	sc := s.Scale
 	width, height := float32(rl.GetScreenWidth()), float32(rl.GetScreenHeight())
-	names := w.menu
-	box := rl.Rectangle{X: width/2 - 300, Y: height/2 - 40 - float32(len(names))*18, Width: 600, Height: 90 + float32(len(names))*36}
-	rl.DrawRectangleRec(rl.Rectangle{Width: width, Height: height}, rl.NewColor(0, 0, 0, 150))
-	rl.DrawRectangleRounded(box, 0.05, 8, rl.NewColor(34, 38, 50, 250))
-	w.fonts.text("Lessons: press a number (Esc closes)", box.X+24, box.Y+18, 20, textColor)
-	for i, title := range names {
-		w.fonts.text(strconv.Itoa(i+1)+"   "+title, box.X+24, box.Y+60+float32(i)*36, 20, rl.NewColor(245, 190, 40, 255))
+	size := sc.Text(TextBar)
+	row := size * 1.8
+	bw := min(width*0.9, sc.Px(760))
+	bh := row*float32(len(w.menu)+1) + sc.Px(40)
+	box := Rect{(width - bw) / 2, (height - bh) / 2, bw, bh}
+	rl.DrawRectangleRec(rect(Rect{0, 0, width, height}), rl.NewColor(0, 0, 0, 170))
+	rl.DrawRectangleRounded(rect(box), 0.05, 8, rl.NewColor(34, 38, 50, 250))
+	in := box.Inset(sc.Px(20))
+	w.fonts.inBox("Lessons: press a number (Esc closes)", Rect{in.X, in.Y, in.W, row}, size, 0, textColor)
+	for i, title := range w.menu {
+		w.fonts.inBox(strconv.Itoa(i+1)+"   "+title, Rect{in.X, in.Y + row*float32(i+1), in.W, row}, size, 0, accent)
 	}
 }

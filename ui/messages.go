@@ -14,8 +14,6 @@ const (
 	travelTime   = 450 * time.Millisecond // a dot's flight from pane to pane
 	thinInterval = 180 * time.Millisecond
 	maxDots      = 400
-	// dropAt is how far a dropped message gets before it dies at the wall.
-	dropAt = 0.45
 )
 
 // Dot is one message in flight on screen.
@@ -30,15 +28,17 @@ type Dot struct {
 // Progress is how far the dot has travelled, 0..1; a dropped dot stops at
 // dropAt.
 func (d Dot) Progress(now time.Time) float32 {
-	p := float32(now.Sub(d.Start)) / float32(travelTime)
-	if d.Dropped {
-		return min(p, dropAt)
-	}
-	return min(p, 1)
+	return float32(now.Sub(d.Start)) / float32(travelTime)
 }
 
-// Done reports whether the dot has finished its flight (or its death).
-func (d Dot) Done(now time.Time) bool { return now.Sub(d.Start) >= travelTime }
+// Done reports whether the dot has finished its flight (a lost one
+// lingers a little, dead at its wall).
+func (d Dot) Done(now time.Time) bool {
+	if d.Dropped {
+		return now.Sub(d.Start) >= travelTime*3/2
+	}
+	return now.Sub(d.Start) >= travelTime
+}
 
 type dotKey struct {
 	from, to int

@@ -32,14 +32,15 @@ func TestMessageViewThinsDeliveredAndDroppedApart(t *testing.T) {
 	}
 }
 
-func TestDroppedDotDiesAtTheWall(t *testing.T) {
-	d := Dot{Dropped: true, Start: time.Unix(0, 0)}
-	if p := d.Progress(time.Unix(0, 0).Add(travelTime - 1)); p != dropAt {
-		t.Fatalf("dropped dot progress %v, want it stopped at %v", p, dropAt)
-	}
-	ok := Dot{Start: time.Unix(0, 0)}
-	if p := ok.Progress(time.Unix(0, 0).Add(travelTime / 2)); p < 0.49 || p > 0.51 {
+func TestDotsFlyAndLostOnesLinger(t *testing.T) {
+	start := time.Unix(0, 0)
+	ok := Dot{Start: start}
+	if p := ok.Progress(start.Add(travelTime / 2)); p < 0.49 || p > 0.51 {
 		t.Fatalf("delivered dot at half time: %v", p)
+	}
+	lost := Dot{Start: start, Dropped: true}
+	if !ok.Done(start.Add(travelTime)) || lost.Done(start.Add(travelTime)) {
+		t.Fatal("a lost dot should outlive a delivered one, to be seen dead at its wall")
 	}
 }
 

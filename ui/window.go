@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"time"
 
 	rl "github.com/gen2brain/raylib-go/raylib"
@@ -48,6 +49,7 @@ type screen struct {
 	// told every frame's time and build time (benchmarks).
 	frameAt time.Time
 	onFrame func(frame, build time.Duration)
+	zoom    float32 // Ctrl + and Ctrl -: 1 is the window's own scale
 }
 
 // link is the window's way to the cluster.
@@ -63,13 +65,14 @@ type link struct {
 
 // settings are what the user switched on or chose.
 type settings struct {
-	selected int
-	auto     bool
-	showMsgs bool
-	showHelp bool
-	preset   int       // index of the next partition preset
-	menu     []string  // the lesson menu's titles, while it is open
-	frozen   time.Time // when the drawing was frozen; zero when live
+	selected  int
+	auto      bool
+	showMsgs  bool
+	showHelp  bool
+	showStats bool      // F3: frame times in the key bar
+	preset    int       // index of the next partition preset
+	menu      []string  // the lesson menu's titles, while it is open
+	frozen    time.Time // when the drawing was frozen; zero when live
 }
 
 // picture is what the frame loop keeps from the cluster to draw.
@@ -107,22 +110,45 @@ type pending struct {
 	ticket   *node.Ticket
 }
 
-// Open opens the window. raylib must run on the main thread: call Open and
+// Open opens the window, at the configured size or smaller so that it fits
+// the screen it is on. raylib must run on the main thread: call Open and
 // Run from main's goroutine.
 func Open(cfg config.Config) (*Window, error) {
-	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+	if needsDisplay() && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
 		return nil, ErrNoDisplay
 	}
 	rl.SetTraceLogLevel(rl.LogError)
-	rl.SetConfigFlags(rl.FlagWindowResizable | rl.FlagVsyncHint)
+	rl.SetConfigFlags(rl.FlagWindowResizable | rl.FlagVsyncHint | rl.FlagWindowHidden)
 	rl.InitWindow(int32(cfg.Window.Width), int32(cfg.Window.Height), "Raftian")
 	if !rl.IsWindowReady() {
 		// Nothing else may touch raylib now: drawing would crash.
 		return nil, ErrNoDisplay
 	}
+	m := rl.GetCurrentMonitor()
+	mw, mh := rl.GetMonitorWidth(m), rl.GetMonitorHeight(m)
+	if ww, wh := FitWindow(cfg.Window.Width, cfg.Window.Height, mw, mh); mw > 0 && mh > 0 {
+		rl.SetWindowSize(ww, wh)
+		rl.SetWindowPosition((mw-ww)/2, (mh-wh)/2)
+	}
+	rl.ClearWindowState(rl.FlagWindowHidden)
 	rl.SetExitKey(0) // Esc is an intent like any other
 	rl.SetTargetFPS(60)
-	return &Window{screen: screen{cfg: cfg, fonts: loadFonts(), opened: time.Now()}}, nil
+	return &Window{screen: screen{cfg: cfg, fonts: loadFonts(), opened: time.Now(), zoom: 1}}, nil
+}
+
+// needsDisplay reports whether this system's windows need an X11 or
+// Wayland display (not so on Windows and macOS).
+func needsDisplay() bool { return runtime.GOOS != "windows" && runtime.GOOS != "darwin" }
+
+// FitWindow returns the window size for a wanted w×h on a screen of
+// sw×sh: at most 90 % of the screen either way, keeping the aspect. An
+// unknown screen (0) keeps the wanted size.
+func FitWindow(w, h, sw, sh int) (int, int) {
+	if sw <= 0 || sh <= 0 {
+		return w, h
+	}
+	f := min(1, 0.9*float64(sw)/float64(w), 0.9*float64(sh)/float64(h))
+	return int(float64(w) * f), int(float64(h) * f)
 }
 
 // Close closes the window.
@@ -180,12 +206,14 @@ func (w *Window) start(c *node.Cluster, opts RunOptions) {
 // frame runs one frame: input, update, draw. It returns false to quit.
 func (w *Window) frame() bool {
 	start := time.Now()
-	screen := LayoutScreen(float32(rl.GetScreenWidth()), float32(rl.GetScreenHeight()), w.n)
+	screen := w.layout()
 	shot := false
 	for _, in := range w.input(screen) {
 		switch {
-		case in.Kind == Quit && w.menu != nil:
+		case in.Kind == Quit && w.menu != nil: // Esc closes the topmost overlay first
 			w.menu = nil
+		case in.Kind == Quit && w.showHelp:
+			w.showHelp = false
 		case in.Kind == Quit:
 			return false
 		case in.Kind == Screenshot:
@@ -212,12 +240,8 @@ func (w *Window) frame() bool {
 	rl.BeginDrawing()
 	rl.ClearBackground(background)
 	w.draw(screen, now)
-	w.drawCaption(screen, now)
-	if !w.frozen.IsZero() {
-		w.drawFrozen()
-	}
 	if w.menu != nil {
-		w.drawMenu()
+		w.drawMenu(screen)
 	}
 	if shot {
 		w.screenshot()
@@ -232,12 +256,19 @@ func (w *Window) frame() bool {
 	return true
 }
 
+// layout lays out this frame's screen.
+func (w *Window) layout() Screen {
+	return LayoutScreen(float32(rl.GetScreenWidth()), float32(rl.GetScreenHeight()), w.n, w.zoom,
+		w.lesson != nil && w.caption.text != "")
+}
+
 // input reads this frame's intents. Keys come from raylib's queue, which
 // keeps presses shorter than a frame; mouse buttons have no queue.
 func (w *Window) input(s Screen) []Intent {
 	var out []Intent
+	ctrl := rl.IsKeyDown(rl.KeyLeftControl) || rl.IsKeyDown(rl.KeyRightControl)
 	for k := rl.GetKeyPressed(); k != 0; k = rl.GetKeyPressed() {
-		if in := KeyIntent(k, w.selected, w.n); in.Kind != NoIntent {
+		if in := KeyIntent(k, w.selected, w.n, ctrl); in.Kind != NoIntent {
 			out = append(out, in)
 		}
 	}
@@ -288,6 +319,17 @@ func (w *Window) apply(in Intent) {
 		w.session.Do(command.Messages{On: !w.showMsgs})
 	case ToggleHelp:
 		w.showHelp = !w.showHelp
+	case ToggleStats:
+		w.showStats = !w.showStats
+	case FullScreen:
+		// Borderless: safer on projectors than changing the monitor's mode.
+		rl.ToggleBorderlessWindowed()
+	case ZoomIn:
+		w.zoom = min(w.zoom+0.1, 1.6)
+	case ZoomOut:
+		w.zoom = max(w.zoom-0.1, 0.6)
+	case ZoomReset:
+		w.zoom = 1
 	case Freeze:
 		if w.frozen.IsZero() {
 			w.frozen = time.Now()
