@@ -1,0 +1,121 @@
+package rewind
+
+import (
+	"fmt"
+
+	"github.com/raftian/raftian/record"
+)
+
+// Lanes are what each replica was over time, for the timeline strip: a
+// segment per stretch in one role and term; and the faults, as markers.
+
+// Segment is a stretch of time a replica spent in one state.
+type Segment struct {
+	Start, End int64 // End is -1 while it lasts
+	Role       record.Role
+	Term       uint64
+	Isolated   bool
+}
+
+// Marker is a fault, its end, or a crash or start, on the strip.
+type Marker struct {
+	At    int64
+	Kind  record.Kind
+	Node  int // 0: every lane
+	Label string
+}
+
+type lanes struct {
+	segs    [][]Segment // [i-1]: replica i, oldest first
+	markers []Marker
+}
+
+func newLanes(n int) lanes { return lanes{segs: make([][]Segment, n)} }
+
+// observe notes the replicas' states after an observation at t.
+func (l *lanes) observe(t int64, s *State) {
+	for i, r := range s.Replicas {
+		seg := Segment{Start: t, End: -1, Role: r.Role, Term: r.Term, Isolated: s.Net.Isolated[i]}
+		if !r.Up {
+			seg.Role = record.RoleDown
+		}
+		lane := l.segs[i]
+		if n := len(lane); n > 0 {
+			last := &lane[n-1]
+			if last.Role == seg.Role && last.Term == seg.Term && last.Isolated == seg.Isolated {
+				continue
+			}
+			last.End = t
+		}
+		l.segs[i] = append(lane, seg)
+	}
+}
+
+// mark adds a marker for the observation, if it is one the strip marks.
+func (l *lanes) mark(o *record.Obs) {
+	m := Marker{At: o.At, Kind: o.Kind, Node: int(o.Node), Label: o.Kind.String()}
+	switch o.Kind {
+	case record.Down:
+		m.Label = "crash"
+	case record.Up:
+		m.Label = "start"
+	case record.Isolate, record.Rejoin, record.Heal:
+	case record.Partition:
+		m.Label = groupsText(o.Data)
+	case record.Slow:
+		m.Label = "slow"
+		if o.Delay == 0 {
+			m.Label = "normal speed"
+		}
+	case record.Link:
+		m.Label = fmt.Sprintf("link %d→%d", o.Node, o.Peer)
+		m.Node = 0
+	default:
+		return
+	}
+	l.markers = append(l.markers, m)
+}
+
+// groupsText writes partition groups as {1,2}|{3,4,5}.
+func groupsText(group []byte) string {
+	var out []byte
+	for g := byte(0); g <= 9; g++ {
+		var members []byte
+		for i, x := range group {
+			if x == g {
+				members = append(members, byte('1'+i))
+			}
+		}
+		if len(members) == 0 {
+			continue
+		}
+		if len(out) > 0 {
+			out = append(out, '|')
+		}
+		out = append(out, '{')
+		for k, c := range members {
+			if k > 0 {
+				out = append(out, ',')
+			}
+			out = append(out, c)
+		}
+		out = append(out, '}')
+	}
+	return string(out)
+}
+
+// drop forgets what ended before t.
+func (l *lanes) drop(t int64) {
+	for i, lane := range l.segs {
+		k := 0
+		for k < len(lane)-1 && lane[k].End >= 0 && lane[k].End < t {
+			k++
+		}
+		l.segs[i] = lane[k:]
+	}
+	k := 0
+	for k < len(l.markers) && l.markers[k].At < t {
+		k++
+	}
+	l.markers = l.markers[k:]
+}
