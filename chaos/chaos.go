@@ -35,12 +35,25 @@ type Options struct {
 	// Progress, when not nil, gets a line every few seconds while the
 	// faults run: how far, how many faults and attacks so far.
 	Progress io.Writer
+	// Observe, if not "", is where the run's record (package record) is
+	// written. A run that fails a check writes it anyway, to a temporary
+	// file if Observe is "", and says where.
+	Observe string
 }
 
 // Result sums up a run.
 type Result struct {
 	Faults, Attacks, Acked int
 	Failed                 []string // the checks that failed, with why
+	// Worlds are the replicas' worlds at the end, [i-1] for replica i: the
+	// index last applied and the world's hash.
+	Worlds []Final
+}
+
+// Final is where a replica's world ended.
+type Final struct {
+	Applied uint64
+	Hash    string
 }
 
 // Run runs one chaos test on a fresh cluster made from cfg and writes one
@@ -61,7 +74,7 @@ func Run(cfg config.Config, opts Options) (Result, error) {
 		cfg.DataDir = dir
 	}
 	rec := newRecorder()
-	c, err := node.Start(cfg, node.Options{OnApply: rec.applied})
+	c, err := node.Start(cfg, node.Options{OnApply: rec.applied, Record: true})
 	if err != nil {
 		return Result{}, err
 	}
@@ -105,6 +118,11 @@ func Run(cfg config.Config, opts Options) (Result, error) {
 
 	res := Result{Faults: len(faults)}
 	res.Attacks, res.Acked = rec.counts()
+	for _, st := range c.Status() {
+		if st.World != nil {
+			res.Worlds = append(res.Worlds, Final{Applied: st.Applied, Hash: st.World.Hash()})
+		}
+	}
 	checks := []check{
 		{"convergence", func() (string, error) { return convergence(c, converged) }},
 		{"state-machine-safety", rec.stateMachineSafety},
@@ -131,9 +149,37 @@ func Run(cfg config.Config, opts Options) (Result, error) {
 			fmt.Fprintln(opts.Out, "  "+f)
 		}
 	}
+	if opts.Observe != "" || len(res.Failed) > 0 {
+		path, err := saveRecord(c, opts.Observe)
+		if err != nil {
+			fmt.Fprintf(opts.Out, "the run's record could not be written: %v\n", err)
+		} else {
+			fmt.Fprintf(opts.Out, "the run's record: %s (watch it step by step: raftian view %s)\n", path, path)
+		}
+	}
 	fmt.Fprintf(opts.Out, "chaos: seed=%d faults=%d attacks=%d acked=%d checks=%s\n",
 		opts.Seed, res.Faults, res.Attacks, res.Acked, verdict)
 	return res, nil
+}
+
+// saveRecord writes the cluster's record to path, or to a new temporary
+// file if path is "", and returns where.
+func saveRecord(c *node.Cluster, path string) (string, error) {
+	var f *os.File
+	var err error
+	if path == "" {
+		f, err = os.CreateTemp("", "raftian-chaos-*.jsonl.gz")
+	} else {
+		f, err = os.Create(path)
+	}
+	if err != nil {
+		return "", err
+	}
+	if err := c.Recorder().Save(f); err != nil {
+		f.Close()
+		return "", err
+	}
+	return f.Name(), f.Close()
 }
 
 const progressEvery = 5 * time.Second

@@ -1,6 +1,7 @@
 package chaos
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,7 +22,8 @@ func testConfig(t *testing.T) config.Config {
 func TestShortChaosRun(t *testing.T) {
 	var out strings.Builder
 	const seed = 1
-	res, err := Run(testConfig(t), Options{Seed: seed, Duration: 15 * time.Second, Out: &out})
+	path := filepath.Join(t.TempDir(), "record.jsonl.gz")
+	res, err := Run(testConfig(t), Options{Seed: seed, Duration: 15 * time.Second, Out: &out, Observe: path})
 	t.Log("\n" + out.String())
 	if err != nil {
 		t.Fatal(err)
@@ -40,4 +42,5 @@ func TestShortChaosRun(t *testing.T) {
 			t.Errorf("no passing line for %s", check)
 		}
 	}
+	checkRecord(t, path, res.Worlds)
 }

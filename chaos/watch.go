@@ -8,28 +8,29 @@ import (
 
 	"github.com/raftian/raftian/internal/every"
 	"github.com/raftian/raftian/node"
-	"github.com/raftian/raftian/node/wire"
+	"github.com/raftian/raftian/record"
 )
 
 // watcher follows the run from outside Raft: every message on the wire
-// (from the tap) and every replica's status, sampled often.
+// (from the record) and every replica's status, sampled often.
 type watcher struct {
 	c    *node.Cluster
 	loop *every.Loop
-	seq  uint64 // the last message and event read
-	evs  uint64
+	seq  uint64 // the next observation to read
+	evs  uint64 // the last event read
+	buf  []record.Obs
 
 	mu        sync.Mutex
 	leaders   map[uint64]map[int]bool // term → replicas that acted as its leader
 	lastTerm  []uint64                // per replica, the highest term seen
 	termDrops []string                // a replica's term went down
 	messages  int
-	missed    int // messages the tap overwrote before we read them
+	missed    int // observations the record dropped before we read them
 	samples   int
 }
 
 func startWatcher(c *node.Cluster) *watcher {
-	w := &watcher{c: c, leaders: map[uint64]map[int]bool{}, lastTerm: make([]uint64, c.Size()+1)}
+	w := &watcher{c: c, leaders: map[uint64]map[int]bool{}, lastTerm: make([]uint64, c.Size()+1), seq: 1}
 	w.loop = every.Start(5*time.Millisecond, w.sample)
 	return w
 }
@@ -39,22 +40,32 @@ func (w *watcher) stop() { w.loop.Stop() }
 // sample reads the messages and events since the last sample and every
 // replica's status.
 func (w *watcher) sample() {
-	before := w.seq
-	var msgs []wire.Message
+	rec := w.c.Recorder()
+	first, next := rec.Bounds()
 	var evs []node.Event
-	msgs, w.seq = w.c.Tap().Since(w.seq, nil)
 	evs, w.evs = w.c.Events().Since(w.evs, nil)
 	st := w.c.Status()
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if len(msgs) > 0 && msgs[0].Seq > before+1 {
-		w.missed += int(msgs[0].Seq - before - 1)
+	if first > w.seq {
+		w.missed += int(first - w.seq)
+		w.seq = first
 	}
-	for _, m := range msgs {
-		w.messages++
-		// Only a leader sends Replicate and Heartbeat in its term.
-		if !m.Reply && (m.Kind == wire.KindAppend || m.Kind == wire.KindHeartbeat) {
-			w.leader(m.Term, m.From)
+	for w.seq < next {
+		w.buf = rec.Read(w.seq, 4096, w.buf[:0])
+		if len(w.buf) == 0 {
+			break
+		}
+		w.seq += uint64(len(w.buf))
+		for _, o := range w.buf {
+			if o.Kind != record.Send {
+				continue
+			}
+			w.messages++
+			// Only a leader sends Replicate and Heartbeat in its term.
+			if o.Msg == record.MsgAppend || o.Msg == record.MsgHeartbeat {
+				w.leader(o.Term, int(o.Node))
+			}
 		}
 	}
 	for _, e := range evs {

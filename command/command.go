@@ -109,6 +109,9 @@ type (
 	SetCheckQuorum struct{ On bool }
 	// SetRTT restarts every replica in place with a round trip of Ms.
 	SetRTT struct{ Ms int }
+	// Slow delays every message so that a round trip takes about 200 ms
+	// (slow motion), or no longer; the replicas run on undisturbed.
+	Slow struct{ On bool }
 	// Wait waits for a state of the cluster, at most Timeout.
 	Wait struct {
 		Until   Until
@@ -142,6 +145,7 @@ func (Load) isCommand()            {}
 func (SetPreVote) isCommand()      {}
 func (SetCheckQuorum) isCommand()  {}
 func (SetRTT) isCommand()          {}
+func (Slow) isCommand()            {}
 func (Wait) isCommand()            {}
 func (Sleep) isCommand()           {}
 func (Lesson) isCommand()          {}
@@ -221,6 +225,7 @@ func (c Load) String() string           { return "load " + strconv.Itoa(c.N) }
 func (c SetPreVote) String() string     { return "set prevote " + onOff(c.On) }
 func (c SetCheckQuorum) String() string { return "set checkquorum " + onOff(c.On) }
 func (c SetRTT) String() string         { return "set rtt " + strconv.Itoa(c.Ms) }
+func (c Slow) String() string           { return "slow " + onOff(c.On) }
 func (c Wait) String() string           { return "wait " + string(c.Until) + " " + c.Timeout.String() }
 func (c Sleep) String() string          { return "sleep " + c.For.String() }
 func (c Lesson) String() string         { return "lesson " + c.Name }

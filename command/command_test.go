@@ -31,6 +31,7 @@ func TestParseValidCommands(t *testing.T) {
 		{"set checkquorum on", SetCheckQuorum{On: true}},
 		{"set rtt 200ms", SetRTT{Ms: 200}},
 		{"autoplay on", Autoplay{On: true}},
+		{"slow on", Slow{On: true}},
 		{"messages off", Messages{}},
 		{"restart all", Restart{}},
 		{"lesson My-Lesson.toml", Lesson{Name: "My-Lesson.toml"}},
@@ -185,11 +186,13 @@ func randomCommand(rng *rand.Rand, kind, n int) Command {
 		return Autoplay{On: on}
 	case 22:
 		return Messages{On: on}
+	case 23:
+		return Slow{On: on}
 	}
 	return nil
 }
 
-const kinds = 23
+const kinds = 24
 
 // Every kind of command, written and read back, is the same command.
 func TestStringParsesBackToTheSameCommand(t *testing.T) {

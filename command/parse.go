@@ -38,6 +38,7 @@ const HelpText = `commands (one a line; # starts a comment):
                            make the link A→B (or every link) lossy (P in 0..1) or
                            slow (e.g. 50ms, at most 1m); votes: only vote messages
   heal                     end isolations, partitions and link faults
+  slow on|off              slow motion: every message delayed, a round trip ~200 ms
   wait leader [TIMEOUT]    until the replicas that can reach a majority agree on a leader
   wait converged [TIMEOUT] until every up replica has applied the same entries
   wait proposals [TIMEOUT] until every attack made with nowait has its answer
@@ -108,14 +109,18 @@ func Parse(line string, n int) (Command, error) {
 		return Load{N: v}, nil
 	case "set":
 		return p.set()
-	case "autoplay", "messages":
+	case "autoplay", "messages", "slow":
 		if len(p.args) != 1 || (p.args[0] != "on" && p.args[0] != "off") {
 			return nil, fmt.Errorf("usage: %s on|off", f[0])
 		}
-		if f[0] == "autoplay" {
-			return Autoplay{On: p.args[0] == "on"}, nil
+		on := p.args[0] == "on"
+		switch f[0] {
+		case "autoplay":
+			return Autoplay{On: on}, nil
+		case "slow":
+			return Slow{On: on}, nil
 		}
-		return Messages{On: p.args[0] == "on"}, nil
+		return Messages{On: on}, nil
 	case "lesson":
 		if len(raw) != 2 {
 			return nil, errors.New("usage: lesson NAME|FILE")

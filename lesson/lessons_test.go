@@ -7,6 +7,7 @@ import (
 	"github.com/raftian/raftian/config"
 	"github.com/raftian/raftian/internal/testenv"
 	"github.com/raftian/raftian/node"
+	"github.com/raftian/raftian/record"
 	"github.com/raftian/raftian/session"
 	"github.com/raftian/raftian/world"
 )
@@ -169,7 +170,7 @@ func TestLessonSplitBrain(t *testing.T) {
 	}
 	holds := func(r session.Result, committed bool) bool {
 		for _, e := range r.Entries {
-			if e.Kind == "attack" && e.From == 1 && e.To == 4 && (e.Index <= r.Commit) == committed {
+			if e.What == record.WhatAttack && e.From == 1 && e.To == 4 && (e.Index <= r.Commit) == committed {
 				return true
 			}
 		}

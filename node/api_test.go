@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/raftian/raftian/internal/testenv"
+	"github.com/raftian/raftian/record"
 	"github.com/raftian/raftian/world"
 )
 
@@ -23,7 +24,7 @@ func TestLogTailShowsOwnEntries(t *testing.T) {
 	testenv.WaitFor(t, 10*time.Second, "the leader's no-op in every log", func() bool {
 		for i := 1; i <= c.Size(); i++ {
 			tail := c.LogTail(i, 100)
-			if len(tail) == 0 || tail[0].Index != 1 || tail[len(tail)-1].Kind != "no-op" {
+			if len(tail) == 0 || tail[0].Index != 1 || tail[len(tail)-1].What != record.WhatNoop {
 				return false
 			}
 		}
@@ -37,12 +38,12 @@ func TestLogTailShowsOwnEntries(t *testing.T) {
 			t.Fatalf("replica %d: tail of %d entries", i, len(tail))
 		}
 		last := tail[len(tail)-1]
-		if last.Kind != "attack" || last.From != 2 || last.To != 4 {
+		if last.What != record.WhatAttack || last.From != 2 || last.To != 4 {
 			t.Fatalf("replica %d: last entry %+v, want the attack 2→4 (%v)", i, last, o.Command)
 		}
 		noop := false
 		for _, e := range tail {
-			noop = noop || e.Kind == "no-op"
+			noop = noop || e.What == record.WhatNoop
 		}
 		if !noop {
 			t.Errorf("replica %d: no leader no-op in %+v", i, tail)

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lni/dragonboat/v4"
@@ -40,6 +41,9 @@ type Options struct {
 	// its log order (again after a restart, from its snapshot on). It runs
 	// on dragonboat's apply path: it must be quick and must not block.
 	OnApply func(replica int, r world.Result)
+	// Record keeps a record of everything the cluster does (package
+	// record), for the window's player and for --observe.
+	Record bool
 
 	// freeBytes, when not nil, replaces the disk's free space (tests).
 	freeBytes func(dir string) (uint64, error)
@@ -64,7 +68,9 @@ type Cluster struct {
 	// cluster started, so one without any has lost its own.
 	dataAtStart bool
 
-	client *Client // proposals made through Cluster.Propose
+	client   *Client       // proposals made through Cluster.Propose
+	observer *observer     // samples logs and takes checkpoints for the record
+	proposed atomic.Uint64 // proposal ids for the record
 
 	ctx       context.Context // cancelled by Close: stops proposals
 	cancel    context.CancelFunc
@@ -111,14 +117,18 @@ func start(cfg config.Config, opts Options, eng engine) (*Cluster, error) {
 	// A random id, kept with the data, tells this cluster's messages from
 	// those of any other raftian on the same ports.
 	deployment := randomID()
-	c.progress = &progress{rec: record{Applied: map[int]uint64{}}}
+	c.progress = &progress{rec: progressRecord{Applied: map[int]uint64{}}}
 	if cfg.Storage == config.StorageDisk {
 		if err := c.openDataDir(len(addrs), &deployment); err != nil {
 			c.unlock()
 			return nil, err
 		}
 	}
-	c.net = wire.New(addrs, deployment)
+	var rec *wire.Recorder
+	if opts.Record {
+		rec = wire.NewRecorder(headerOf(cfg))
+	}
+	c.net = wire.New(addrs, deployment, rec)
 	c.events = newEvents(time.Now(), opts.Events)
 	c.client = c.NewClient()
 	c.replicas = make([]*replica, len(addrs)+1)
@@ -139,6 +149,7 @@ func start(cfg config.Config, opts Options, eng engine) (*Cluster, error) {
 		}
 	}
 	c.progress.run(c.sampleProgress)
+	c.startObserver()
 	if c.disk != nil {
 		c.disk.run()
 	}
@@ -214,9 +225,6 @@ func (c *Cluster) Config() config.Config {
 // Events returns the cluster's event log.
 func (c *Cluster) Events() *Events { return c.events }
 
-// Tap returns the ring of recent Raft messages.
-func (c *Cluster) Tap() *wire.Tap { return c.net.Tap() }
-
 // ElectionTimeout is the configured minimum election timeout.
 func (c *Cluster) ElectionTimeout() time.Duration {
 	r := c.Config().Raft
@@ -254,6 +262,7 @@ func (c *Cluster) open(r *replica) error {
 		onApply = func(res world.Result) { c.opts.OnApply(r.id, res) }
 	}
 	s := newStateMachine(len(c.replicas)-1, onApply)
+	s.rec, s.id = c.Recorder(), r.id
 	create := func(uint64, uint64) sm.IStateMachine { return s }
 	if c.engine != engineGame {
 		s, create = nil, func(uint64, uint64) sm.IStateMachine { return noop{} }
@@ -272,6 +281,7 @@ func (c *Cluster) open(r *replica) error {
 	r.mu.Lock()
 	r.nh, r.sm = nh, s
 	r.mu.Unlock()
+	c.recordUp(r, nh)
 	return nil
 }
 
@@ -350,6 +360,7 @@ func (c *Cluster) Close() {
 			c.leaderMu.Unlock()
 		}()
 		c.proposals.Wait()
+		c.observer.stop()
 		var wg sync.WaitGroup
 		for _, r := range c.replicas[1:] {
 			if r == nil {
@@ -489,6 +500,7 @@ type leaderListener struct {
 
 func (l *leaderListener) LeaderUpdated(info raftio.LeaderInfo) {
 	leader := int(info.LeaderID)
+	l.c.Recorder().Reported(l.id, leader, info.Term)
 	l.c.events.emit(Event{Type: EvLeader, Node: l.id, Term: info.Term, Leader: &leader})
 	if leader != 0 {
 		l.c.newLeader() // proposals waiting on a lost leader retry now

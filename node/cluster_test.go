@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/raftian/raftian/internal/testenv"
+	"github.com/raftian/raftian/record"
 	"github.com/raftian/raftian/world"
 )
 
@@ -321,22 +322,25 @@ func TestHealReleasesDelayedMessages(t *testing.T) {
 // A link that drops everything in both directions is as good as a cut:
 // the two replicas never talk, but the cluster goes on.
 func TestLossyLinksDropMessages(t *testing.T) {
-	c := startCluster(t, testConfig(t, "memory"), Options{})
+	c := startCluster(t, testConfig(t, "memory"), Options{Record: true})
 	leader := waitLeader(t, c)
 	follower := leader%c.Size() + 1
 	c.SetLink(leader, follower, 1, 0, false)
 	c.SetLink(follower, leader, 1, 0, false)
-	_, seq := c.Tap().Since(0, nil)
+	rec := c.Recorder()
+	_, seq := rec.Bounds()
 	mustCommit(t, c.Attack(leader, leader, follower))
-	testenv.WaitFor(t, 10*time.Second, "a dropped message in the tap", func() bool {
-		msgs, _ := c.Tap().Since(seq, nil)
-		for _, m := range msgs {
-			if m.From == leader && m.To == follower && m.Dropped {
-				return true
+	testenv.WaitFor(t, 10*time.Second, "a lost message in the record", func() bool {
+		var obs []record.Obs
+		obs = rec.Read(seq, 1<<20, obs)
+		for _, o := range obs {
+			if o.Kind != record.Send || int(o.Node) != leader || int(o.Peer) != follower {
+				continue
 			}
-			if m.From == leader && m.To == follower && !m.Dropped {
-				t.Fatalf("message %v crossed a link that drops everything", m.Kind)
+			if !o.Lost {
+				t.Fatalf("a %v crossed a link that drops everything", o.Msg)
 			}
+			return true
 		}
 		return false
 	})

@@ -49,6 +49,7 @@ const (
 	EvCommit    = "commit"
 	EvFail      = "fail"
 	EvSnapshot  = "snapshot"
+	EvSlow      = "slow" // slow motion on (delay_ms) or off (0)
 	// EvReconfigure: every running replica restarted with new Raft
 	// settings (in reason).
 	EvReconfigure = "reconfigure"

@@ -6,6 +6,7 @@ import (
 
 	"github.com/raftian/raftian/config"
 	"github.com/raftian/raftian/node/wire"
+	"github.com/raftian/raftian/record"
 )
 
 // Crash stops replica i abruptly, as if its process died: its NodeHost is
@@ -27,6 +28,7 @@ func (c *Cluster) Crash(i int) error {
 	c.noteProgress(r, s)
 	nh.Close()
 	c.net.Forget(i)
+	c.Recorder().Down(i)
 	c.events.emit(Event{Type: EvCrash, Node: i})
 	return nil
 }
@@ -73,6 +75,11 @@ func (c *Cluster) setIsolated(i int, on bool, event string) error {
 		return err
 	}
 	c.net.SetIsolated(i, on)
+	kind := record.Rejoin
+	if on {
+		kind = record.Isolate
+	}
+	c.Recorder().Add(record.Obs{Kind: kind, Node: uint8(i)})
 	c.events.emit(Event{Type: event, Node: i})
 	return nil
 }
@@ -102,6 +109,13 @@ func (c *Cluster) Partition(groups [][]int) error {
 		groups = append(groups, rest)
 	}
 	c.net.Partition(groups)
+	group := make([]byte, c.Size())
+	for g, members := range groups {
+		for _, r := range members {
+			group[r-1] = byte(g + 1)
+		}
+	}
+	c.Recorder().Add(record.Obs{Kind: record.Partition, Data: group})
 	c.events.emit(Event{Type: EvPartition, Groups: groups})
 	return nil
 }
@@ -123,6 +137,8 @@ func (c *Cluster) SetLink(a, b int, drop float64, delay time.Duration, votesOnly
 		return fmt.Errorf("drop must be 0..1 and delay 0..%v", wire.MaxLinkDelay)
 	}
 	c.net.SetLink(a, b, wire.Link{Drop: drop, Delay: delay}, votesOnly)
+	c.Recorder().Add(record.Obs{Kind: record.Link, Node: uint8(a), Peer: uint8(b), Loss: uint32(drop * 1e6),
+		Delay: delay.Microseconds(), Reject: votesOnly})
 	ev := Event{Type: EvLink, From: a, To: b, Drop: drop, DelayMs: float64(delay) / float64(time.Millisecond)}
 	if votesOnly {
 		ev.Reason = "votes only"
@@ -135,8 +151,33 @@ func (c *Cluster) SetLink(a, b int, drop float64, delay time.Duration, votesOnly
 // Crashed replicas stay down: Restart brings them back.
 func (c *Cluster) Heal() {
 	c.net.Heal()
+	c.Recorder().Add(record.Obs{Kind: record.Heal})
 	c.events.emit(Event{Type: EvHeal})
 }
+
+// SlowDelay is how long slow motion delays each message: a round trip
+// takes twice that. It is at most a tenth of the election timeout, so
+// that a round trip stays well inside it and no election starts: Raft's
+// timers cannot change without restarting the replicas.
+func (c *Cluster) SlowDelay() time.Duration {
+	return min(100*time.Millisecond, c.ElectionTimeout()/10)
+}
+
+// SetSlow turns slow motion on or off: every message is delayed by
+// SlowDelay on its way, for real, and the replicas run on undisturbed.
+func (c *Cluster) SetSlow(on bool) time.Duration {
+	d := time.Duration(0)
+	if on {
+		d = c.SlowDelay()
+	}
+	c.net.SetSlow(d)
+	c.Recorder().Add(record.Obs{Kind: record.Slow, Delay: d.Microseconds()})
+	c.events.emit(Event{Type: EvSlow, DelayMs: float64(d) / float64(time.Millisecond)})
+	return d
+}
+
+// Slow returns the delay slow motion adds to every message; 0 when off.
+func (c *Cluster) Slow() time.Duration { return time.Duration(c.net.Faults().Slow) * time.Microsecond }
 
 // Mend heals every network fault and restarts every replica that is
 // down, then waits for an agreed leader, at most timeout or until stop
@@ -179,6 +220,7 @@ func (c *Cluster) Reconfigure(raft config.Raft) error {
 		if nh != nil {
 			nh.Close()
 			c.net.Forget(r.id)
+			c.Recorder().Down(r.id)
 			up = append(up, r)
 		}
 	}

@@ -86,12 +86,12 @@ func TestGarbageOnRaftPortIsHarmless(t *testing.T) {
 		}
 		return wire.BatchFrame(data)
 	}
-	huge := wire.BatchFrame(nil)[:12] // the header alone
+	huge := wire.BatchFrame(nil) // the header alone
 	binary.BigEndian.PutUint32(huge[4:], 0xffffffff)
 
 	send([]byte("GET / HTTP/1.1\r\nHost: raftian\r\n\r\n"))
 	send(bytes.Repeat([]byte{0xff}, 4096))
-	send(wire.BatchFrame([]byte("not protobuf at all"))[:20])
+	send(wire.BatchFrame([]byte("not protobuf at all"))[:28])
 	send(huge)
 	send(wire.BatchFrame([]byte{0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f}))
 	send(forged(c.net.Deployment()+1, shardID))

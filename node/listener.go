@@ -1,6 +1,9 @@
 package node
 
-import "github.com/lni/dragonboat/v4/raftio"
+import (
+	"github.com/lni/dragonboat/v4/raftio"
+	"github.com/raftian/raftian/record"
+)
 
 // systemListener turns dragonboat's snapshot notifications into events;
 // the rest of its system events are not shown.
@@ -16,6 +19,23 @@ func (l *systemListener) snapshot(dir string, info raftio.SnapshotInfo) {
 	l.c.events.emit(ev)
 }
 
+// SnapshotCreated records a replica's own snapshot. dragonboat's report
+// carries no index: the replica's log says where its snapshot is.
+func (l *systemListener) SnapshotCreated(i raftio.SnapshotInfo) {
+	rec := l.c.Recorder()
+	if rec == nil {
+		return
+	}
+	if _, err := l.c.replica(int(i.ReplicaID)); err != nil {
+		return
+	}
+	if nh := l.c.nodeHost(int(i.ReplicaID)); nh != nil {
+		if lr, err := nh.GetLogReader(shardID); err == nil {
+			rec.Add(record.Obs{Kind: record.Snap, Node: uint8(i.ReplicaID), Index: lr.Snapshot().Index})
+		}
+	}
+}
+
 func (l *systemListener) SendSnapshotCompleted(i raftio.SnapshotInfo) { l.snapshot("sent", i) }
 func (l *systemListener) SnapshotReceived(i raftio.SnapshotInfo)      { l.snapshot("received", i) }
 
@@ -29,7 +49,6 @@ func (l *systemListener) ConnectionFailed(raftio.ConnectionInfo)      {}
 func (l *systemListener) SendSnapshotStarted(raftio.SnapshotInfo)     {}
 func (l *systemListener) SendSnapshotAborted(raftio.SnapshotInfo)     {}
 func (l *systemListener) SnapshotRecovered(raftio.SnapshotInfo)       {}
-func (l *systemListener) SnapshotCreated(raftio.SnapshotInfo)         {}
 func (l *systemListener) SnapshotCompacted(raftio.SnapshotInfo)       {}
 func (l *systemListener) LogCompacted(raftio.EntryInfo)               {}
 func (l *systemListener) LogDBCompacted(raftio.EntryInfo)             {}

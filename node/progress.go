@@ -22,8 +22,8 @@ import (
 // progressName is the file, in the data directory, that holds the record.
 const progressName = "progress"
 
-// record is how far each replica had got: the last game entry it applied.
-type record struct {
+// progressRecord is how far each replica had got: the last game entry it applied.
+type progressRecord struct {
 	Applied map[int]uint64 `json:"applied"`
 }
 
@@ -33,7 +33,7 @@ type progress struct {
 	path string // "" with memory storage: nothing is kept
 
 	mu    sync.Mutex
-	rec   record
+	rec   progressRecord
 	dirty bool
 
 	writer *every.Loop
@@ -44,7 +44,7 @@ const progressEvery = time.Second
 // loadProgress reads the record in dir, if there is one.
 func loadProgress(dir string) (*progress, error) {
 	p := &progress{path: filepath.Join(dir, progressName),
-		rec: record{Applied: map[int]uint64{}}}
+		rec: progressRecord{Applied: map[int]uint64{}}}
 	b, err := os.ReadFile(p.path)
 	if errors.Is(err, os.ErrNotExist) {
 		return p, nil

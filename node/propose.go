@@ -8,6 +8,7 @@ import (
 
 	"github.com/lni/dragonboat/v4"
 
+	"github.com/raftian/raftian/record"
 	"github.com/raftian/raftian/world"
 )
 
@@ -118,6 +119,7 @@ type Outcome struct {
 type Ticket struct {
 	done    chan struct{}
 	outcome Outcome
+	id      uint64 // in the record
 }
 
 // Done returns a channel closed when the outcome is known.
@@ -161,7 +163,8 @@ func (cl *Client) Propose(via int, cmd world.Command) *Ticket {
 // send proposes cmd, whose sequence number is outstanding in session s.
 func (cl *Client) send(via int, s *clientSession, cmd world.Command) *Ticket {
 	c := cl.c
-	t := &Ticket{done: make(chan struct{}), outcome: Outcome{Command: cmd, Via: via}}
+	t := &Ticket{done: make(chan struct{}), outcome: Outcome{Command: cmd, Via: via}, id: c.proposed.Add(1)}
+	c.Recorder().Add(record.Obs{Kind: record.Propose, ID: t.id, Node: uint8(cmd.From), Peer: uint8(cmd.To), Via: uint8(via)})
 	fail := func(reason string) *Ticket {
 		cl.finished(s, cmd.ID.Seq, false)
 		t.finish(c, time.Now(), reason)
@@ -372,6 +375,11 @@ func (t *Ticket) finish(c *Cluster, start time.Time, failure string) {
 	} else {
 		ev.Type, ev.Reason = EvFail, failure
 	}
+	out := record.Obs{Kind: record.Outcome, ID: t.id, Node: uint8(t.outcome.Via)}
+	if !t.outcome.OK {
+		out.Data = []byte(failure)
+	}
+	c.Recorder().Add(out)
 	c.events.emit(ev)
 	close(t.done)
 }

@@ -1,11 +1,14 @@
 package node
 
 import (
+	"bytes"
 	"io"
 	"sync"
 
 	sm "github.com/lni/dragonboat/v4/statemachine"
 
+	"github.com/raftian/raftian/node/wire"
+	"github.com/raftian/raftian/record"
 	"github.com/raftian/raftian/world"
 )
 
@@ -16,6 +19,8 @@ type stateMachine struct {
 	mu      sync.RWMutex
 	w       *world.World
 	onApply func(world.Result) // may be nil
+	rec     *wire.Recorder     // may be nil
+	id      int                // the replica's number, for the record
 }
 
 func newStateMachine(players int, onApply func(world.Result)) *stateMachine {
@@ -28,6 +33,9 @@ func (s *stateMachine) Update(e sm.Entry) (sm.Result, error) {
 	s.mu.Lock()
 	r := s.w.Apply(e.Index, e.Cmd)
 	s.mu.Unlock()
+	if s.rec != nil {
+		s.rec.Add(record.Obs{Kind: record.Apply, Node: uint8(s.id), Index: e.Index, Data: bytes.Clone(e.Cmd)})
+	}
 	if s.onApply != nil {
 		s.onApply(r)
 	}
@@ -69,7 +77,15 @@ func (s *stateMachine) SaveSnapshot(w io.Writer, _ sm.ISnapshotFileCollection, _
 func (s *stateMachine) RecoverFromSnapshot(r io.Reader, _ []sm.SnapshotFile, _ <-chan struct{}) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.w.Restore(r)
+	if err := s.w.Restore(r); err != nil {
+		return err
+	}
+	if s.rec != nil {
+		var b bytes.Buffer
+		s.w.Save(&b)
+		s.rec.Add(record.Obs{Kind: record.Restore, Node: uint8(s.id), Index: s.w.AppliedIndex(), Data: b.Bytes()})
+	}
+	return nil
 }
 
 func (s *stateMachine) Close() error { return nil }

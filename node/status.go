@@ -4,23 +4,21 @@ import (
 	"time"
 
 	"github.com/raftian/raftian/node/wire"
+	"github.com/raftian/raftian/record"
 	"github.com/raftian/raftian/world"
 )
 
 // Role is what a replica is doing in Raft, as far as it can be seen.
-type Role int
+type Role = record.Role
 
+// The roles.
 const (
-	RoleDown Role = iota
-	RoleFollower
-	RolePreCandidate
-	RoleCandidate
-	RoleLeader
+	RoleDown         = record.RoleDown
+	RoleFollower     = record.RoleFollower
+	RolePreCandidate = record.RolePreCandidate
+	RoleCandidate    = record.RoleCandidate
+	RoleLeader       = record.RoleLeader
 )
-
-func (r Role) String() string {
-	return [...]string{"down", "follower", "pre-candidate", "candidate", "leader"}[r]
-}
 
 // ReplicaStatus is one replica's own view of things. Two replicas may
 // disagree: that is the point.

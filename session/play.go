@@ -10,6 +10,7 @@ import (
 
 	"github.com/raftian/raftian/command"
 	"github.com/raftian/raftian/node"
+	"github.com/raftian/raftian/record"
 	"github.com/raftian/raftian/world"
 )
 
@@ -249,9 +250,9 @@ func (s *Session) log(n int) Result {
 	var b strings.Builder
 	fmt.Fprintf(&b, "replica %d's log (term %d, commit %d):", n, st.Term, st.Commit)
 	for _, e := range tail {
-		what := e.Kind
-		if e.Kind == "attack" {
-			what = fmt.Sprintf("attack %d→%d", e.From, e.To)
+		what := e.String()
+		if e.What == record.WhatAttack {
+			what = "attack " + what
 		}
 		state := "committed"
 		if e.Index > st.Commit {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/raftian/raftian/command"
 	"github.com/raftian/raftian/node"
+	"github.com/raftian/raftian/record"
 )
 
 // Options say who the session is.
@@ -78,7 +79,7 @@ type Result struct {
 	Outcome  *node.Outcome        // a waited attack, a new game
 	Ticket   *node.Ticket         // an attack with nowait
 	Replicas []node.ReplicaStatus // status
-	Entries  []node.Entry         // log: the tail of the replica's log
+	Entries  []record.Ent         // log: the tail of the replica's log
 	Commit   uint64               // log: the replica's commit index
 	Leader   int                  // wait leader: the agreed leader
 	Term     uint64               // wait leader: its term
@@ -139,6 +140,11 @@ func (s *Session) Do(cmd command.Command) Result {
 	case command.Heal:
 		c.Heal()
 		return s.done(cmd, nil, "healed")
+	case command.Slow:
+		if d := c.SetSlow(cmd.On); d > 0 {
+			return s.done(cmd, nil, "slow motion: every message delayed %v, a round trip %v", d, 2*d)
+		}
+		return s.done(cmd, nil, "slow motion off")
 	case command.Load:
 		return s.load(cmd.N)
 	case command.SetPreVote, command.SetCheckQuorum, command.SetRTT:

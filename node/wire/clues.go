@@ -68,13 +68,14 @@ func (c *clues) received(to int, msgs []pb.Message) {
 	}
 }
 
-// observeSent records a batch in the tap and notes campaigns.
-func (n *Network) observeSent(from, to int, msgs []pb.Message, dropped bool) {
+// observeSent notes a batch's campaigns and commit index, records it, and
+// returns the id of its first message (0 when nothing is recorded).
+func (n *Network) observeSent(from, to int, msgs []pb.Message, dropped bool) uint64 {
 	if len(msgs) == 0 {
-		return
+		return 0
 	}
 	now := time.Now()
-	// One lock of each per batch: this runs on the send path.
+	// One lock for the batch: this runs on the send path.
 	n.clues.mu.Lock()
 	for _, m := range msgs {
 		o := &n.clues.of[from]
@@ -86,22 +87,16 @@ func (n *Network) observeSent(from, to int, msgs []pb.Message, dropped bool) {
 		}
 	}
 	n.clues.mu.Unlock()
-	n.tap.mu.Lock()
-	for _, m := range msgs {
-		kind, reply := kindOf(m.Type)
-		n.tap.addLocked(Message{
-			At: now, Kind: kind, Reply: reply, From: from, To: to, Term: m.Term,
-			LogTerm: m.LogTerm, LogIndex: m.LogIndex, Commit: m.Commit,
-			Reject: m.Reject, Entries: len(m.Entries), Dropped: dropped,
-		})
-	}
-	n.tap.mu.Unlock()
+	return n.rec.sent(from, to, msgs, dropped)
 }
 
 // observeChunk records a snapshot chunk as an InstallSnapshot message.
-func (n *Network) observeChunk(from, to int, ch pb.Chunk, dropped bool) {
-	n.tap.add(Message{
-		At: time.Now(), Kind: KindSnapshot, From: from, To: to,
-		Term: ch.Term, LogIndex: ch.Index, Dropped: dropped,
-	})
+func (n *Network) observeChunk(from, to int, ch pb.Chunk, dropped bool) uint64 {
+	return n.rec.sent(from, to, chunkMessage(ch), dropped)
+}
+
+// chunkMessage is a snapshot chunk as the record keeps it: the snapshot's
+// index and term; a chunk does not carry its sender's term.
+func chunkMessage(ch pb.Chunk) []pb.Message {
+	return []pb.Message{{Type: pb.InstallSnapshot, LogTerm: ch.Term, LogIndex: ch.Index}}
 }

@@ -73,6 +73,8 @@ type delayed struct {
 	sent  time.Time
 	votes bool // only the link's fault on vote messages applies to it
 	frame []byte
+	first uint64 // the id of its first message, and how many it holds
+	n     int
 }
 
 // delayQueue bounds how many delayed frames a link holds; beyond it the
@@ -105,36 +107,49 @@ func (c *conn) SendMessageBatch(b pb.MessageBatch) error {
 	if v.votes {
 		var votes []pb.Message
 		votes, b.Requests = splitVotes(b.Requests)
-		c.t.net.observeSent(c.t.self, c.to, votes, !v.votesDeliver)
+		first := c.t.net.observeSent(c.t.self, c.to, votes, !v.votesDeliver)
 		if v.votesDeliver && len(votes) > 0 {
 			vb := b
 			vb.Requests = votes
-			c.send(vb, v.delay+v.votesDelay, true)
+			c.send(vb, first, v.delay+v.votesDelay, true)
 		}
 	}
-	c.t.net.observeSent(c.t.self, c.to, b.Requests, false)
+	first := c.t.net.observeSent(c.t.self, c.to, b.Requests, false)
 	if len(b.Requests) > 0 {
-		c.send(b, v.delay, false)
+		c.send(b, first, v.delay, false)
 	}
 	return nil
 }
 
-// send frames a batch and writes it now or, on a slow link, later.
-func (c *conn) send(b pb.MessageBatch, delay time.Duration, votes bool) {
+// send frames a batch whose first message has the given id and writes it
+// now or, on a slow link, later.
+func (c *conn) send(b pb.MessageBatch, first uint64, delay time.Duration, votes bool) {
 	// Marshal straight into the frame: one allocation, no copy.
 	frame := make([]byte, frameHeaderSize+b.Size())
 	n, err := b.MarshalTo(frame[frameHeaderSize:])
 	if err != nil {
-		return // cannot happen for a batch dragonboat built; drop it
-	}
-	putFrameHeader(frame[:frameHeaderSize], frameBatch, frame[frameHeaderSize:frameHeaderSize+n])
-	frame = frame[:frameHeaderSize+n]
-	if delay > 0 {
-		c.sendLater(delayed{sent: time.Now(), votes: votes, frame: frame})
+		c.lost(first, len(b.Requests)) // cannot happen for a batch dragonboat built
 		return
 	}
-	c.write(frame)
+	putFrameHeader(frame[:frameHeaderSize], frameBatch, first, frame[frameHeaderSize:frameHeaderSize+n])
+	frame = frame[:frameHeaderSize+n]
+	d := delayed{sent: time.Now(), votes: votes, frame: frame, first: first, n: len(b.Requests)}
+	if delay > 0 {
+		c.sendLater(d)
+		return
+	}
+	c.writeOrLose(d)
 }
+
+// writeOrLose writes a frame; if it cannot be written, its messages are
+// recorded as lost.
+func (c *conn) writeOrLose(d delayed) {
+	if !c.write(d.frame) {
+		c.lost(d.first, d.n)
+	}
+}
+
+func (c *conn) lost(first uint64, n int) { c.t.net.rec.lost(c.t.self, c.to, first, n) }
 
 // splitVotes separates vote and pre-vote requests and replies from the
 // other messages.
@@ -156,15 +171,17 @@ var errLinkCut = errors.New("link cut by the fault layer")
 
 func (c *conn) SendChunk(ch pb.Chunk) error {
 	cut := c.t.net.faults.cut(c.t.self, c.to)
-	c.t.net.observeChunk(c.t.self, c.to, ch, cut)
+	id := c.t.net.observeChunk(c.t.self, c.to, ch, cut)
 	if cut {
 		return errLinkCut
 	}
 	payload, err := ch.Marshal()
 	if err != nil {
+		c.lost(id, 1)
 		return err
 	}
-	if !c.write(appendFrame(nil, frameChunk, payload)) {
+	if !c.write(appendFrame(nil, frameChunk, id, payload)) {
+		c.lost(id, 1)
 		return fmt.Errorf("send snapshot chunk to replica %d: connection failed", c.to)
 	}
 	return nil
@@ -235,6 +252,7 @@ func (c *conn) sendLater(d delayed) {
 	select {
 	case q <- d:
 	default: // queue full: the slow link loses it
+		c.lost(d.first, d.n)
 	}
 }
 
@@ -247,11 +265,26 @@ func (c *conn) delayLine(q chan delayed) {
 	for {
 		select {
 		case <-c.stop:
+			c.loseQueued(q)
 			return
 		case d := <-q:
 			if !c.waitDelay(d, timer) {
+				c.lost(d.first, d.n)
+				c.loseQueued(q)
 				return
 			}
+		}
+	}
+}
+
+// loseQueued records the frames still waiting on a closed link as lost.
+func (c *conn) loseQueued(q chan delayed) {
+	for {
+		select {
+		case d := <-q:
+			c.lost(d.first, d.n)
+		default:
+			return
 		}
 	}
 }
@@ -266,11 +299,12 @@ func (c *conn) waitDelay(d delayed, timer *time.Timer) bool {
 		changed := faults.changed()
 		cut, delay := faults.delay(c.t.self, c.to, d.votes)
 		if cut {
+			c.lost(d.first, d.n)
 			return true
 		}
 		wait := time.Until(d.sent.Add(delay))
 		if wait <= 0 {
-			c.write(d.frame)
+			c.writeOrLose(d)
 			return true
 		}
 		timer.Reset(wait) // since Go 1.23 a reset timer holds no stale tick
@@ -279,7 +313,7 @@ func (c *conn) waitDelay(d delayed, timer *time.Timer) bool {
 			return false
 		case <-changed:
 		case <-timer.C:
-			c.write(d.frame)
+			c.writeOrLose(d)
 			return true
 		}
 	}

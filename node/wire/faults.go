@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"sync"
 	"time"
+
+	"github.com/raftian/raftian/record"
 )
 
 // faults is the fault layer shared by every transport of a cluster. A
@@ -17,6 +19,7 @@ type faults struct {
 	group    []int // partition group of each replica; all 0 when healed
 	links    map[[2]int]Link
 	votes    map[[2]int]Link // faults for vote and pre-vote messages only
+	slow     time.Duration   // added to every message: slow motion
 	change   chan struct{}   // closed (and replaced) when anything changes
 }
 
@@ -55,7 +58,7 @@ func (f *faults) changedLocked() {
 func (f *faults) delay(a, b int, votes bool) (cut bool, d time.Duration) {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
-	d = f.links[[2]int{a, b}].Delay
+	d = f.slow + f.links[[2]int{a, b}].Delay
 	if votes {
 		d += f.votes[[2]int{a, b}].Delay
 	}
@@ -94,14 +97,15 @@ func (f *faults) judge(a, b int) verdict {
 	cut := f.cutLocked(a, b)
 	l, lossy := f.links[[2]int{a, b}]
 	vl, votes := f.votes[[2]int{a, b}]
+	slow := f.slow
 	f.mu.RUnlock()
 	if cut {
 		return verdict{}
 	}
-	v := verdict{deliver: true}
+	v := verdict{deliver: true, delay: slow}
 	if lossy {
 		v.deliver = l.Drop == 0 || rand.Float64() >= l.Drop
-		v.delay = l.Delay
+		v.delay += l.Delay
 	}
 	if votes {
 		v.votes = true
@@ -148,6 +152,13 @@ func (f *faults) setLink(a, b int, l Link, votesOnly bool) {
 	m[[2]int{a, b}] = l
 }
 
+func (f *faults) setSlow(d time.Duration) {
+	f.mu.Lock()
+	f.slow = d
+	f.changedLocked()
+	f.mu.Unlock()
+}
+
 func (f *faults) heal() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -157,6 +168,23 @@ func (f *faults) heal() {
 	clear(f.links)
 	clear(f.votes)
 	f.changedLocked()
+}
+
+// net returns the faults as the record keeps them.
+func (f *faults) net() record.Net {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	n := record.Net{Isolated: append([]bool(nil), f.isolated[1:]...), Group: append([]int(nil), f.group[1:]...),
+		Slow: f.slow.Microseconds()}
+	add := func(m map[[2]int]Link, votes bool) {
+		for k, l := range m {
+			n.Links = append(n.Links, record.LinkFault{From: k[0], To: k[1], Loss: uint32(l.Drop * 1e6),
+				Delay: l.Delay.Microseconds(), VotesOnly: votes})
+		}
+	}
+	add(f.links, false)
+	add(f.votes, true)
+	return n
 }
 
 // snapshot returns a copy of the isolation flags and partition groups.

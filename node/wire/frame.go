@@ -13,7 +13,11 @@ import (
 // one frame.
 //
 //	magic "RFT" | kind (1 byte) | payload length (4 bytes, big endian) |
-//	CRC-32C of the payload (4 bytes) | payload (protobuf from raftpb)
+//	CRC-32C of the payload (4 bytes) | id of its first message (8 bytes) |
+//	payload (protobuf from raftpb)
+//
+// The id pairs the messages' delivery with their sending in the record
+// (package record): a batch's messages have consecutive ids; 0 if none.
 //
 // The reader never trusts the length: a frame is read only once its
 // length fits in the inbound budget shared by every connection of the
@@ -21,7 +25,7 @@ import (
 // replicas hold more than that.
 
 const (
-	frameHeaderSize = 12
+	frameHeaderSize = 20
 	frameBatch      = 1
 	frameChunk      = 2
 	// maxFrameSize bounds one frame: dragonboat caps a message batch at
@@ -40,22 +44,23 @@ var (
 )
 
 // appendFrame appends a frame carrying payload to b.
-func appendFrame(b []byte, kind byte, payload []byte) []byte {
+func appendFrame(b []byte, kind byte, id uint64, payload []byte) []byte {
 	var h [frameHeaderSize]byte
-	putFrameHeader(h[:], kind, payload)
+	putFrameHeader(h[:], kind, id, payload)
 	return append(append(b, h[:]...), payload...)
 }
 
 // BatchFrame returns the frame a peer sends for an encoded message batch
 // (or for any bytes: tests play hostile peers with it).
-func BatchFrame(payload []byte) []byte { return appendFrame(nil, frameBatch, payload) }
+func BatchFrame(payload []byte) []byte { return appendFrame(nil, frameBatch, 0, payload) }
 
 // putFrameHeader writes the header of a frame carrying payload into h.
-func putFrameHeader(h []byte, kind byte, payload []byte) {
+func putFrameHeader(h []byte, kind byte, id uint64, payload []byte) {
 	copy(h, frameMagic[:])
 	h[3] = kind
 	binary.BigEndian.PutUint32(h[4:], uint32(len(payload)))
 	binary.BigEndian.PutUint32(h[8:], crc32.Checksum(payload, crcTable))
+	binary.BigEndian.PutUint64(h[12:], id)
 }
 
 // header is a frame's header, read before its payload.
@@ -63,6 +68,7 @@ type header struct {
 	kind byte
 	size int
 	sum  uint32
+	id   uint64
 }
 
 // readHeader reads and checks one frame header.
@@ -74,7 +80,8 @@ func readHeader(r io.Reader) (header, error) {
 	if [3]byte(h[:3]) != frameMagic {
 		return header{}, errBadMagic
 	}
-	fh := header{kind: h[3], size: int(binary.BigEndian.Uint32(h[4:])), sum: binary.BigEndian.Uint32(h[8:])}
+	fh := header{kind: h[3], size: int(binary.BigEndian.Uint32(h[4:])), sum: binary.BigEndian.Uint32(h[8:]),
+		id: binary.BigEndian.Uint64(h[12:])}
 	if fh.kind != frameBatch && fh.kind != frameChunk {
 		return header{}, fmt.Errorf("%w %d", errBadKind, fh.kind)
 	}

@@ -16,7 +16,7 @@ import (
 func listening(t *testing.T) string {
 	t.Helper()
 	addr := testenv.Addrs(t, 1)[0]
-	n := New([]string{addr}, 1)
+	n := New([]string{addr}, 1, nil)
 	tr := n.Factory().Create(dbconfig.NodeHostConfig{RaftAddress: addr},
 		func(pb.MessageBatch) {}, func(pb.Chunk) bool { return true })
 	if err := tr.Start(); err != nil {
@@ -68,7 +68,7 @@ func TestIdleConnectionsAreBounded(t *testing.T) {
 func TestWritesToADeafPeerEnd(t *testing.T) {
 	addr := testenv.Addrs(t, 1)[0]
 	testenv.Deaf(t, addr)
-	tr := &transport{net: New([]string{addr}, 1), out: map[*conn]struct{}{}}
+	tr := &transport{net: New([]string{addr}, 1, nil), out: map[*conn]struct{}{}}
 	c, err := tr.newConn(addr, false)
 	if err != nil {
 		t.Fatal(err)

@@ -23,17 +23,17 @@ import (
 //     the connection down and back off for up to a second, which hides the
 //     Raft timing a class wants to see. A dead or cut peer's messages are
 //     dropped silently, as a real network would.
-//   - Never block on observers: the tap is a ring that overwrites.
+//   - Never block on observers: the recorder takes one short lock a batch.
 
 // Network is what the transports of one cluster share: the address book,
-// the fault layer, the tap, the clues for role derivation and the budget
-// for frames being read.
+// the fault layer, the recorder, the clues for role derivation and the
+// budget for frames being read.
 type Network struct {
 	addrs      []string // addrs[i] is replica i's address; addrs[0] unused
 	byAddr     map[string]int
 	deployment uint64 // this cluster's id; other clusters' messages are refused
 	faults     *faults
-	tap        *Tap
+	rec        *Recorder // nil: nothing recorded
 	clues      *clues
 	budget     *budget
 }
@@ -48,14 +48,15 @@ var (
 )
 
 // New returns the network of replicas at addrs (replica i at addrs[i-1])
-// of the cluster with the given deployment id.
-func New(addrs []string, deployment uint64) *Network {
+// of the cluster with the given deployment id, recording to rec (if not
+// nil).
+func New(addrs []string, deployment uint64, rec *Recorder) *Network {
 	n := &Network{
 		addrs:      append([]string{""}, addrs...),
 		byAddr:     map[string]int{},
 		deployment: deployment,
 		faults:     newFaults(len(addrs)),
-		tap:        newTap(),
+		rec:        rec,
 		clues:      newClues(len(addrs)),
 		budget:     &budget{left: inboundBudget},
 	}
@@ -229,7 +230,7 @@ func (t *transport) serve(c net.Conn) {
 		c.SetReadDeadline(time.Now().Add(frameTimeout))
 		payload, err := readPayload(r, h, buf)
 		if err == nil {
-			err = t.deliver(h.kind, payload)
+			err = t.deliver(h.kind, h.id, payload)
 		}
 		t.net.budget.give(h.size)
 		if h.size >= largeFrame {
@@ -251,7 +252,8 @@ var (
 	errShard         = errors.New("message for an unknown shard")
 )
 
-func (t *transport) deliver(kind byte, payload []byte) error {
+// deliver hands a frame's messages (whose first id is id) to Raft.
+func (t *transport) deliver(kind byte, id uint64, payload []byte) error {
 	switch kind {
 	case frameBatch:
 		var b pb.MessageBatch
@@ -273,9 +275,11 @@ func (t *transport) deliver(kind byte, payload []byte) error {
 		// Checked again on receipt: a partition may have started while the
 		// batch was on its way.
 		if t.net.faults.cut(src, t.self) {
+			t.net.rec.arrived(src, t.self, id, b.Requests, true)
 			return nil
 		}
 		t.net.clues.received(t.self, b.Requests)
+		t.net.rec.arrived(src, t.self, id, b.Requests, false)
 		t.handler(b)
 	case frameChunk:
 		var ch pb.Chunk
@@ -288,9 +292,12 @@ func (t *transport) deliver(kind byte, payload []byte) error {
 		if ch.ShardID != ShardID {
 			return fmt.Errorf("%w %d", errShard, ch.ShardID)
 		}
+		msg := chunkMessage(ch)
 		if t.net.faults.cut(int(ch.From), t.self) {
+			t.net.rec.arrived(int(ch.From), t.self, id, msg, true)
 			return nil
 		}
+		t.net.rec.arrived(int(ch.From), t.self, id, msg, false)
 		if !t.chunks(ch) {
 			return errors.New("snapshot chunk refused")
 		}

@@ -12,8 +12,8 @@ import (
 func TestFrameRoundTrip(t *testing.T) {
 	payload := []byte("hello raft")
 	var stream []byte
-	stream = appendFrame(stream, frameBatch, payload)
-	stream = appendFrame(stream, frameChunk, nil)
+	stream = appendFrame(stream, frameBatch, 7, payload)
+	stream = appendFrame(stream, frameChunk, 8, nil)
 	r := bytes.NewReader(stream)
 	kind, got, err := readFrame(r, nil)
 	if err != nil || kind != frameBatch || !bytes.Equal(got, payload) {
@@ -29,7 +29,7 @@ func TestFrameRoundTrip(t *testing.T) {
 }
 
 func TestFrameRejectsDamage(t *testing.T) {
-	good := appendFrame(nil, frameBatch, []byte("payload"))
+	good := appendFrame(nil, frameBatch, 1, []byte("payload"))
 	flip := append([]byte{}, good...)
 	flip[len(flip)-1] ^= 1
 	kind := append([]byte{}, good...)
@@ -64,7 +64,7 @@ func TestBudgetRefusesWhatDoesNotFit(t *testing.T) {
 	if b.left != inboundBudget {
 		t.Fatalf("budget left %d after everything was given back, want %d", b.left, inboundBudget)
 	}
-	h := appendFrame(nil, frameBatch, nil)[:frameHeaderSize]
+	h := appendFrame(nil, frameBatch, 0, nil)[:frameHeaderSize]
 	binary.BigEndian.PutUint32(h[4:], maxFrameSize+1)
 	if _, err := readHeader(bytes.NewReader(h)); err == nil {
 		t.Fatal("over-long frame accepted")
@@ -72,8 +72,8 @@ func TestBudgetRefusesWhatDoesNotFit(t *testing.T) {
 }
 
 func FuzzReadFrame(f *testing.F) {
-	f.Add(appendFrame(nil, frameBatch, []byte("x")))
-	f.Add(appendFrame(nil, frameChunk, nil))
+	f.Add(appendFrame(nil, frameBatch, 1, []byte("x")))
+	f.Add(appendFrame(nil, frameChunk, 2, nil))
 	f.Add([]byte("RFT"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r := bytes.NewReader(data)

@@ -1,7 +1,7 @@
 // Package wire is the replicas' network: the project's own TCP transport
 // between dragonboat NodeHosts on loopback, with a fault layer (isolation,
-// partitions, lossy and slow links) every message passes through, a tap
-// that records what was sent, and the clues about each replica (campaigns,
+// partitions, lossy and slow links) every message passes through, the
+// recorder that notes every message's sending and arrival, and the clues about each replica (campaigns,
 // contact with a leader, commit index) that only the wire can see.
 package wire
 
@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"sync/atomic"
 	"time"
+
+	"github.com/raftian/raftian/record"
 )
 
 // ShardID is the one Raft group: the game.
@@ -29,8 +31,8 @@ func log() *slog.Logger {
 // Deployment returns the cluster's id: messages with another are refused.
 func (n *Network) Deployment() uint64 { return n.deployment }
 
-// Tap returns the ring of recent messages.
-func (n *Network) Tap() *Tap { return n.tap }
+// Recorder returns the record the network writes to, or nil.
+func (n *Network) Recorder() *Recorder { return n.rec }
 
 // Clues returns what the wire tells of replica i.
 func (n *Network) Clues(i int) Clues { return n.clues.get(i) }
@@ -48,6 +50,14 @@ func (n *Network) Partition(groups [][]int) { n.faults.partition(groups) }
 // SetLink sets the fault of the one-way link from a to b: with votesOnly,
 // for vote and pre-vote messages only. A zero Link restores it.
 func (n *Network) SetLink(a, b int, l Link, votesOnly bool) { n.faults.setLink(a, b, l, votesOnly) }
+
+// SetSlow delays every message by d (0: no more): slow motion. Unlike the
+// faults, a heal leaves it on.
+func (n *Network) SetSlow(d time.Duration) { n.faults.setSlow(d) }
+
+// Faults returns the network's faults (and slow motion) as the record
+// keeps them.
+func (n *Network) Faults() record.Net { return n.faults.net() }
 
 // Heal ends every isolation, partition and link fault; what slow links
 // held is released.
