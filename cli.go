@@ -39,6 +39,7 @@ func subcommands() []subcommand {
 		{"chaos", "", "inject faults into the real cluster while clients attack, then check everything", chaosFlags},
 		{"bench", "", "measure latency, throughput, failover, memory and frame times", benchFlags},
 		{"replay", "RECORDING", "carry out a --record file again, on a fresh in-memory cluster", replayFlags},
+		{"view", "RECORD", "watch an --observe or Ctrl+S record in the window, step by step, with no cluster", viewFlags},
 		{"timeline", "EVENTS.jsonl", "draw an --events file as an SVG picture of roles, terms and faults", timelineFlags},
 		{"config", "", "print the built-in config.toml (or check a file with --check FILE)", configFlags},
 		{"version", "", "print the version, commit and Go version", noFlags(runVersion)},

@@ -49,11 +49,13 @@ func playFlags(fs *flag.FlagSet) func(*cli, []string) int {
 	headless := fs.Bool("headless", false, "no window: read commands from standard input (try help)")
 	lessonName := fs.String("lesson", "", "play a lesson at start: a built-in `name` or a lesson file")
 	recordFile := fs.String("record", "", "record every command carried out to `file`, for raftian replay")
+	observe := fs.String("observe", "", "at the end, write everything the replicas did to `file`, for raftian view")
 	return func(c *cli, args []string) int {
 		if !c.noArgs("raftian", args) {
 			return 2
 		}
-		return c.play(playArgs{*configFile, *storage, *dataDir, *fresh, *eventsFile, *headless, *lessonName, *recordFile})
+		return c.play(playArgs{*configFile, *storage, *dataDir, *fresh, *eventsFile, *headless, *lessonName,
+			*recordFile, *observe})
 	}
 }
 
@@ -62,7 +64,7 @@ type playArgs struct {
 	fresh                        bool
 	eventsFile                   string
 	headless                     bool
-	lesson, recordFile           string
+	lesson, recordFile, observe  string
 }
 
 // play wires the game together: config → node.Cluster → a session driven
@@ -86,7 +88,16 @@ func (c *cli) play(a playArgs) int {
 			return fail(err)
 		}
 	}
-	opts := node.Options{}
+	// The window draws from the record; headless runs keep one to write it.
+	opts := node.Options{Record: !a.headless || a.observe != ""}
+	var observed *os.File
+	if a.observe != "" {
+		// Created now: a bad path is said before anything starts.
+		if observed, err = os.Create(a.observe); err != nil {
+			return fail(fmt.Errorf("observe file: %w", err))
+		}
+		defer observed.Close()
+	}
 	if a.eventsFile != "" {
 		f, err := os.Create(a.eventsFile)
 		if err != nil {
@@ -119,6 +130,9 @@ func (c *cli) play(a playArgs) int {
 		return fail(err)
 	}
 	defer cluster.Close()
+	if observed != nil {
+		defer c.saveRecord(cluster, observed)
+	}
 
 	// Ctrl-C or a kill quits as cleanly as Esc or "quit", and within a
 	// bound whatever happens.
@@ -179,6 +193,15 @@ func (c *cli) headless(s *session.Session, n int, lessonName, prompt string, sig
 	case <-sig:
 	}
 	return 0
+}
+
+// saveRecord writes the cluster's record to f, at the end of a run.
+func (c *cli) saveRecord(cluster *node.Cluster, f *os.File) {
+	if err := cluster.Recorder().Save(f); err != nil {
+		fmt.Fprintf(c.stderr, "raftian: writing %s: %v\n", f.Name(), err)
+		return
+	}
+	fmt.Fprintf(c.stderr, "raftian: the record is in %s (watch it: raftian view %s)\n", f.Name(), f.Name())
 }
 
 // exitOnStop makes the program end with a message instead of a stack

@@ -7,6 +7,8 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/raftian/raftian/bench"
@@ -15,6 +17,7 @@ import (
 	"github.com/raftian/raftian/console"
 	"github.com/raftian/raftian/internal/jsonl"
 	"github.com/raftian/raftian/node"
+	"github.com/raftian/raftian/record"
 	"github.com/raftian/raftian/session"
 	"github.com/raftian/raftian/timeline"
 	"github.com/raftian/raftian/ui"
@@ -31,6 +34,7 @@ func chaosFlags(fs *flag.FlagSet) func(*cli, []string) int {
 	duration := fs.Duration("duration", 30*time.Second, "how long to inject faults")
 	storage := fs.String("storage", config.StorageMemory, "`disk` or memory")
 	pipeline := fs.Int("pipeline", 0, "proposals each client keeps in flight (default 4)")
+	observe := fs.String("observe", "", "write the run's record to `file`, for raftian view (a failed run writes one anyway)")
 	configFile := configFlag(fs)
 	return func(c *cli, args []string) int {
 		const name = "raftian chaos"
@@ -50,7 +54,7 @@ func chaosFlags(fs *flag.FlagSet) func(*cli, []string) int {
 		}
 		setLogger(c.stderr)
 		res, err := chaos.Run(cfg, chaos.Options{Seed: *seed, Duration: *duration, Out: c.stdout,
-			Pipeline: *pipeline, Progress: c.stderr})
+			Pipeline: *pipeline, Progress: c.stderr, Observe: *observe})
 		if err != nil {
 			c.fail(name, err)
 		}
@@ -110,6 +114,52 @@ func replayFlags(fs *flag.FlagSet) func(*cli, []string) int {
 		}
 		defer cl.Close()
 		console.Replay(session.New(cl, session.Options{}), inputs, c.stdout)
+		return 0
+	}
+}
+
+// viewFlags is "raftian view RECORD": a record in the window, paused at
+// its beginning (or at --at), with no cluster.
+func viewFlags(fs *flag.FlagSet) func(*cli, []string) int {
+	at := fs.Float64("at", 0, "open at this `second` of the record (as the window shows it)")
+	configFile := configFlag(fs)
+	return func(c *cli, args []string) int {
+		const name = "raftian view"
+		if len(args) != 1 {
+			fmt.Fprintf(c.stderr, "%s: want one record file (see %s -h)\n", name, name)
+			return 2
+		}
+		cfg, err := loadConfig(*configFile, "", "")
+		if err != nil {
+			return c.fail(name, err)
+		}
+		f, err := os.Open(args[0])
+		if err != nil {
+			return c.fail(name, err)
+		}
+		log, err := record.ReadLog(f)
+		f.Close()
+		if err != nil {
+			return c.fail(name, fmt.Errorf("%s: %w", args[0], err))
+		}
+		win, err := ui.Open(cfg)
+		if err != nil {
+			return c.fail(name, err)
+		}
+		defer win.Close()
+		signals := make(chan os.Signal, 1)
+		signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+		defer signal.Stop(signals)
+		stop, done := make(chan struct{}), make(chan struct{})
+		defer close(done)
+		go func() {
+			select {
+			case <-signals:
+				close(stop)
+			case <-done:
+			}
+		}()
+		win.View(log, int64(*at*1e6), stop)
 		return 0
 	}
 }

@@ -21,7 +21,7 @@ func (b *bench) frames() error {
 	}
 	d := time.Duration(b.n(3, 10)) * time.Second
 	b.logf("frames: %v idle, %v storm", d, d)
-	c, stop, err := b.start(config.StorageMemory, node.Options{}, "")
+	c, stop, err := b.start(config.StorageMemory, node.Options{Record: true}, "")
 	if err != nil {
 		return err
 	}

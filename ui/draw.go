@@ -7,8 +7,8 @@ import (
 
 	rl "github.com/gen2brain/raylib-go/raylib"
 
-	"github.com/raftian/raftian/node"
-	"github.com/raftian/raftian/node/wire"
+	"github.com/raftian/raftian/record"
+	"github.com/raftian/raftian/rewind"
 	"github.com/raftian/raftian/timeline"
 )
 
@@ -34,7 +34,7 @@ var groupTints = []rl.Color{
 }
 
 // roleColor is the colour of a role's badge and timeline lane.
-func roleColor(r node.Role) rl.Color { return color(timeline.RoleRGB(r)) }
+func roleColor(r record.Role) rl.Color { return color(timeline.RoleRGB(r)) }
 
 func color(c timeline.RGB) rl.Color { return rl.NewColor(c.R, c.G, c.B, 255) }
 
@@ -47,35 +47,36 @@ func onColor(c timeline.RGB) rl.Color {
 }
 
 // roleWord is a role as the badge writes it.
-func roleWord(st node.ReplicaStatus) string {
-	if !st.Up {
+func roleWord(r *rewind.Replica) string {
+	if !r.Up {
 		return "CRASHED"
 	}
-	switch st.Role {
-	case node.RoleLeader:
+	switch r.Role {
+	case record.RoleLeader:
 		return "LEADER"
-	case node.RoleCandidate:
+	case record.RoleCandidate:
 		return "CANDIDATE"
-	case node.RolePreCandidate:
+	case record.RolePreCandidate:
 		return "PRE-CANDIDATE"
 	}
 	return "FOLLOWER"
 }
 
-// msgColor is the colour of a message dot of a kind.
-func msgColor(k wire.Kind) rl.Color {
-	switch k {
-	case wire.KindHeartbeat:
+// msgColor is the colour of a message dot, by what it is for: a request
+// and its reply alike.
+func msgColor(m record.MsgType) rl.Color {
+	switch m.Request() {
+	case record.MsgHeartbeat:
 		return rl.NewColor(210, 214, 224, 255)
-	case wire.KindAppend:
+	case record.MsgAppend:
 		return rl.NewColor(60, 200, 140, 255)
-	case wire.KindVote:
+	case record.MsgVote:
 		return rl.NewColor(240, 170, 40, 255)
-	case wire.KindPreVote:
+	case record.MsgPreVote:
 		return rl.NewColor(250, 225, 130, 255)
-	case wire.KindSnapshot:
+	case record.MsgSnapshot:
 		return rl.NewColor(70, 170, 255, 255)
-	case wire.KindTimeoutNow:
+	case record.MsgTimeoutNow:
 		return rl.NewColor(230, 90, 220, 255)
 	}
 	return rl.NewColor(150, 150, 160, 255)
@@ -101,11 +102,11 @@ func lerpColor(a, b rl.Color, t float32) rl.Color {
 	return rl.NewColor(l(a.R, b.R), l(a.G, b.G), l(a.B, b.B), l(a.A, b.A))
 }
 
-// noteAlpha fades a note out over its last second; 0 when gone.
-func noteAlpha(n note, now time.Time) float32 {
+// noteAlpha fades a note out over its last second; 0 when gone. age is
+// how long it has been shown, in screen time.
+func noteAlpha(text string, age time.Duration) float32 {
 	const show, out = 6 * time.Second, time.Second
-	age := now.Sub(n.at)
-	if n.text == "" || age > show {
+	if text == "" || age > show || age < 0 {
 		return 0
 	}
 	if age < show-out {
@@ -118,42 +119,56 @@ func pulse(now time.Time, hz float64) float32 {
 	return float32(0.5 + 0.5*math.Sin(float64(now.UnixNano())/1e9*2*math.Pi*hz))
 }
 
-// draw draws a whole frame from the window's memory.
+// draw draws a whole frame from the state at the moment shown.
 func (w *Window) draw(s Screen, now time.Time) {
+	w.hits.reset()
 	for i, p := range s.Panes {
 		w.drawPane(s, p, i, now)
 	}
 	w.drawWalls(s)
 	if w.showMsgs {
-		w.drawDots(s, now)
+		w.drawDots(s)
 	}
 	w.drawSide(s)
 	w.drawBar(s, now)
 	w.drawCaption(s, now)
-	w.drawTimeline(s, now)
+	w.drawTimeline(s)
 	w.drawKeys(s)
 	if w.showHelp {
 		w.drawHelp(s)
 	}
 }
 
+// screenAge is how long ago, in screen time at the speed shown, the
+// moment at (µs into the record) was.
+func (w *Window) screenAge(at int64) time.Duration {
+	if at < 0 {
+		return time.Hour
+	}
+	s := Speeds[w.player.Speed]
+	if w.player.Mode == Live {
+		s = Speeds[0]
+	}
+	return time.Duration((w.t-at)*s.Den/s.Num) * time.Microsecond
+}
+
 // groupOf returns each replica's side of the network, 0-based: its
 // partition group, or a group of its own when it is isolated. With no
 // fault, every replica is in group 0.
-func groupOf(status []node.ReplicaStatus) []int {
-	out := make([]int, len(status))
+func groupOf(net record.Net) []int {
+	out := make([]int, len(net.Group))
 	groups := map[int]int{}
-	for i, st := range status {
-		key := st.Group
-		if st.Isolated {
-			key = 1000 + st.ID
+	for i, g := range net.Group {
+		key := g
+		if net.Isolated[i] {
+			key = 1000 + i
 		}
-		g, ok := groups[key]
+		k, ok := groups[key]
 		if !ok {
-			g = len(groups)
-			groups[key] = g
+			k = len(groups)
+			groups[key] = k
 		}
-		out[i] = g
+		out[i] = k
 	}
 	return out
 }
@@ -161,14 +176,12 @@ func groupOf(status []node.ReplicaStatus) []int {
 // drawWalls draws a partition as what it is: a red dashed wall along
 // every edge between two panes on different sides.
 func (w *Window) drawWalls(s Screen) {
-	if w.snap == nil {
-		return
-	}
-	group := groupOf(w.snap.status)
+	net := w.st.Net
+	group := groupOf(net)
 	th := max(s.Scale.Px(5), 3)
 	for i, a := range s.Panes {
 		for j := i + 1; j < len(s.Panes); j++ {
-			if group[i] == group[j] || w.snap.status[i].Isolated || w.snap.status[j].Isolated {
+			if group[i] == group[j] || net.Isolated[i] || net.Isolated[j] {
 				continue // isolation has its own brick wall
 			}
 			if e, ok := sharedEdge(a, s.Panes[j]); ok {
@@ -238,36 +251,4 @@ func wallAt(s Screen, group []int, from, to int, a, b rl.Vector2) float32 {
 		}
 	}
 	return 0.5
-}
-
-// drawDots draws the messages in flight between panes' city areas.
-func (w *Window) drawDots(s Screen, now time.Time) {
-	group := groupOf(w.snap.status)
-	r := max(s.Scale.Px(6), 4)
-	for _, d := range w.msgs.Dots {
-		if d.From < 1 || d.To < 1 || d.From > len(s.Panes) || d.To > len(s.Panes) {
-			continue
-		}
-		a, b := dotPath(s, d.From, d.To)
-		t := min(d.Progress(now), 1)
-		c := msgColor(d.Kind)
-		dead, alpha := false, float32(1)
-		if d.Dropped {
-			wall := wallAt(s, group, d.From, d.To, a, b)
-			dead, alpha = t >= wall, 1-(d.Progress(now)-wall)*2 // it fades once dead
-			t = min(t, wall)
-		}
-		pos := rl.Vector2{X: a.X + (b.X-a.X)*t, Y: a.Y + (b.Y-a.Y)*t}
-		switch {
-		case dead:
-			// It died at the wall: a cross that fades.
-			k := r * 1.2
-			rl.DrawLineEx(rl.Vector2{X: pos.X - k, Y: pos.Y - k}, rl.Vector2{X: pos.X + k, Y: pos.Y + k}, r*0.5, fade(alarmText, alpha))
-			rl.DrawLineEx(rl.Vector2{X: pos.X - k, Y: pos.Y + k}, rl.Vector2{X: pos.X + k, Y: pos.Y - k}, r*0.5, fade(alarmText, alpha))
-		case d.Reply:
-			rl.DrawRing(pos, r*0.55, r, 0, 360, 16, c)
-		default:
-			rl.DrawCircleV(pos, r, c)
-		}
-	}
 }

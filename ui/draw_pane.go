@@ -7,70 +7,115 @@ import (
 	rl "github.com/gen2brain/raylib-go/raylib"
 
 	"github.com/raftian/raftian/node"
+	"github.com/raftian/raftian/record"
+	"github.com/raftian/raftian/rewind"
 	"github.com/raftian/raftian/timeline"
+	"github.com/raftian/raftian/world"
 )
 
-// drawPane draws replica i's pane (0-based) from its own status.
-func (w *Window) drawPane(s Screen, r Rect, i int, now time.Time) {
-	st := w.snap.status[i]
+// drawPane draws replica i's pane (0-based) from its own state at the
+// moment shown.
+func (w *Window) drawPane(s Screen, rr Rect, i int, now time.Time) {
+	r := &w.st.Replicas[i]
+	net := w.st.Net
 	sc := s.Scale
-	own := playerColor(w.cfg.Players[i].Color)
-	parts := LayoutPane(r, sc)
-	box := r.Inset(sc.Px(3))
+	own := playerColor(w.header.Players[i].Color)
+	parts := LayoutPane(rr, sc)
+	box := rr.Inset(sc.Px(3))
 
 	bg := paneBG
-	if partitioned(w.snap.status) && !st.Isolated {
-		bg = groupTints[st.Group%len(groupTints)]
+	if w.st.Partitioned() && !net.Isolated[i] {
+		bg = groupTints[net.Group[i]%len(groupTints)]
 	}
 	rl.DrawRectangleRec(rect(box), bg)
-	w.drawTitle(parts, i, st, own, sc, now)
-	w.drawInfo(parts.Info, st, sc)
-	if a := noteAlpha(w.notes[i], now); a > 0 {
-		c := dimText
-		if w.notes[i].alarm {
-			c = alarmText
-		}
-		w.fonts.inBox(w.notes[i].text, parts.Message, sc.Text(TextMessage), 0, fade(c, a))
+	w.drawTitle(parts, i, r, own, sc, now)
+	w.drawInfo(parts.Info, r, sc)
+	w.drawNote(parts.Message, r, sc)
+	cities := LayoutCities(parts.Cities, w.n, sc)
+	for q, c := range cities {
+		w.drawCity(c, q+1, r.World.HP(q+1), q == i, sc)
 	}
-	if st.World != nil {
-		cities := LayoutCities(parts.Cities, w.n, sc)
-		for q, c := range cities {
-			w.drawCity(c, q+1, st.World.HP(q+1), q == i, sc)
-		}
-		for _, p := range w.pending {
-			if p.from == i+1 && p.to >= 1 && p.to <= len(cities) {
-				ghostArrow(center(cities[p.from-1].Town), center(cities[p.to-1].Town), own, sc, now)
-			}
+	for _, p := range w.st.Pending {
+		if p.From == i+1 && p.To >= 1 && p.To <= len(cities) {
+			ghostArrow(center(cities[p.From-1].Town), center(cities[p.To-1].Town), own, sc, now)
 		}
 	}
-	w.drawLog(parts.Log, w.snap.tails[i], st, sc)
-	roleBorder(box, st, own, sc, now)
-	if st.Up && st.Isolated {
+	w.drawLog(parts.Log, r, sc)
+	roleBorder(box, r, own, sc, now)
+	if r.Up && net.Isolated[i] {
 		brickWall(box, sc.Px(10))
 	}
 	if i+1 == w.selected {
-		rl.DrawRectangleLinesEx(rect(r.Inset(1)), max(sc.Px(2), 2), textColor)
+		rl.DrawRectangleLinesEx(rect(rr.Inset(1)), max(sc.Px(2), 2), textColor)
 	}
-	if !st.Up {
+	if !r.Up {
 		w.drawCrashed(box, i+1, sc)
 	}
 }
 
-// partitioned reports whether the replicas are split into groups.
-func partitioned(status []node.ReplicaStatus) bool {
-	for _, st := range status {
-		if st.Group != status[0].Group {
-			return true
-		}
+// drawNote writes the pane's message line: the newest result in the
+// replica's OWN world (a stale replica shows stale news), or its last
+// failed attack if that came later.
+func (w *Window) drawNote(box Rect, r *rewind.Replica, sc Scale) {
+	text, at, alarm := "", r.AppliedAt, false
+	if last, ok := r.World.Last(); ok && r.AppliedAt >= 0 {
+		text, alarm = w.resultText(last), !last.Applied()
 	}
-	return false
+	if r.Failed.At > at {
+		text, at, alarm = "attack failed: "+failText(r.Failed.Why), r.Failed.At, true
+	}
+	if a := noteAlpha(text, w.screenAge(at)); a > 0 {
+		c := dimText
+		if alarm {
+			c = alarmText
+		}
+		w.fonts.inBox(text, box, sc.Text(TextMessage), 0, fade(c, a))
+	}
+}
+
+// failText says why a proposal failed, in a few words.
+func failText(why string) string {
+	if t, ok := map[string]string{
+		node.FailTimeout:  "no quorum (timed out)",
+		node.FailNoLeader: "no leader",
+		node.FailDown:     "this replica is down",
+		node.FailClosing:  "shutting down",
+	}[why]; ok {
+		return t
+	}
+	return why
+}
+
+func (w *Window) name(p int) string {
+	if p < 1 || p > w.n {
+		return fmt.Sprintf("player %d", p)
+	}
+	return w.header.Players[p-1].Name
+}
+
+func (w *Window) resultText(r world.Result) string {
+	switch {
+	case r.Kind == world.KindNewGame && r.Applied():
+		return "New game: every city rebuilt"
+	case r.Applied() && r.HP == 0:
+		return fmt.Sprintf("%s destroyed %s!", w.name(r.From), w.name(r.To))
+	case r.Applied():
+		return fmt.Sprintf("%s attacked %s (%d HP left)", w.name(r.From), w.name(r.To), r.HP)
+	case r.Reason == world.ReasonTargetDestroyed:
+		return fmt.Sprintf("%s is already destroyed", w.name(r.To))
+	case r.Reason == world.ReasonAttackerDestroyed:
+		return fmt.Sprintf("%s is destroyed and cannot attack", w.name(r.From))
+	case r.Reason == world.ReasonDuplicate:
+		return "a retried proposal came twice: applied once"
+	}
+	return "rejected: " + r.Reason.String()
 }
 
 // roleBorder draws the pane's border in its player's colour, in the
 // pattern of its role, so that roles are told apart without colour too:
 // a leader's is double, a candidate's dashed and pulsing, a
 // pre-candidate's dotted, a follower's plain.
-func roleBorder(box Rect, st node.ReplicaStatus, own rl.Color, sc Scale, now time.Time) {
+func roleBorder(box Rect, r *rewind.Replica, own rl.Color, sc Scale, now time.Time) {
 	th := max(sc.Px(3), 2)
 	corners := [4]rl.Vector2{{X: box.X, Y: box.Y}, {X: box.X + box.W, Y: box.Y},
 		{X: box.X + box.W, Y: box.Y + box.H}, {X: box.X, Y: box.Y + box.H}}
@@ -80,15 +125,15 @@ func roleBorder(box Rect, st node.ReplicaStatus, own rl.Color, sc Scale, now tim
 		}
 	}
 	switch {
-	case !st.Up:
+	case !r.Up:
 		rl.DrawRectangleLinesEx(rect(box), th, fade(own, 0.4))
-	case st.Role == node.RoleLeader:
+	case r.Role == record.RoleLeader:
 		rl.DrawRectangleLinesEx(rect(box), th*1.5, own)
 		rl.DrawRectangleLinesEx(rect(box.Inset(th*2.5)), max(th*0.6, 1.5), own)
-	case st.Role == node.RoleCandidate:
+	case r.Role == record.RoleCandidate:
 		c := fade(own, 0.5+0.5*pulse(now, 2.5))
 		edges(func(a, b rl.Vector2) { dashedLine(a, b, th*1.8, sc.Px(16), c) })
-	case st.Role == node.RolePreCandidate:
+	case r.Role == record.RolePreCandidate:
 		c := fade(own, 0.5+0.5*pulse(now, 2.5))
 		edges(func(a, b rl.Vector2) { dashedLine(a, b, th*1.5, sc.Px(4), c) })
 	default:
@@ -97,32 +142,29 @@ func roleBorder(box Rect, st node.ReplicaStatus, own rl.Color, sc Scale, now tim
 }
 
 // drawTitle draws the title line: the number and player, the role badge
-// (a candidate's with its votes), tags for isolation and partition, and a
-// follower's election timer.
-func (w *Window) drawTitle(p PaneParts, i int, st node.ReplicaStatus, own rl.Color, sc Scale, now time.Time) {
+// (a candidate's with the votes delivered to it so far in this campaign),
+// tags for isolation and partition, and a follower's election timer.
+func (w *Window) drawTitle(p PaneParts, i int, r *rewind.Replica, own rl.Color, sc Scale, now time.Time) {
 	h := p.Title
 	size := sc.Text(TextTitle)
-	title := fitText(fmt.Sprintf("%d %s", i+1, w.cfg.Players[i].Name), size, h.W*0.4)
+	title := fitText(fmt.Sprintf("%d %s", i+1, w.header.Players[i].Name), size, h.W*0.4)
 	w.fonts.text(title, h.X, h.Y+(h.H-size)/2, size, own)
 	x := h.X + textWidth(title, size) + sc.Px(10)
 
-	badge := roleWord(st)
-	if st.Up && st.Role == node.RoleCandidate {
-		badge += fmt.Sprintf(" %d/%d", w.msgs.Votes(i+1, st.Term, false), w.n)
+	badge := roleWord(r)
+	if r.Up && r.Role.Campaigning() {
+		badge += fmt.Sprintf(" %d/%d", r.Campaign.Votes(), w.n)
 	}
-	if st.Up && st.Role == node.RolePreCandidate {
-		badge += fmt.Sprintf(" %d/%d", w.msgs.Votes(i+1, st.Term+1, true), w.n)
-	}
-	rgb := timeline.RoleRGB(st.Role)
-	if !st.Up {
+	rgb := timeline.RoleRGB(r.Role)
+	if !r.Up {
 		rgb = timeline.DownRGB
 	}
 	x = w.tag(badge, x, h, rgb, sc)
-	if st.Up && st.Isolated {
+	if r.Up && w.st.Net.Isolated[i] {
 		x = w.tag("ISOLATED", x, h, timeline.IsolatedRGB, sc)
 	}
-	if st.Up && st.Role == node.RoleFollower && !st.LastContact.IsZero() {
-		w.drawTimer(p.Ring, now.Sub(st.LastContact), sc)
+	if r.Up && r.Role == record.RoleFollower && r.Contact >= 0 {
+		w.drawTimer(p.Ring, time.Duration(w.t-r.Contact)*time.Microsecond, sc)
 	}
 }
 
@@ -147,7 +189,7 @@ func (w *Window) tag(text string, x float32, h Rect, c timeline.RGB, sc Scale) f
 // grey up to the tick at one timeout; past it the follower may stand at any
 // moment, and the ring turns amber.
 func (w *Window) drawTimer(r Rect, since time.Duration, sc Scale) {
-	base := w.c.ElectionTimeout()
+	base := w.header.ElectionTimeout()
 	frac := min(float32(since)/float32(2*base), 1)
 	c := rl.Vector2{X: r.X + r.W/2, Y: r.Y + r.H/2}
 	outer, inner := r.H*0.42, r.H*0.28
@@ -163,21 +205,21 @@ func (w *Window) drawTimer(r Rect, since time.Duration, sc Scale) {
 
 // drawInfo writes the replica's term, the leader it believes in, its
 // commit and applied index, the same words in every pane.
-func (w *Window) drawInfo(r Rect, st node.ReplicaStatus, sc Scale) {
+func (w *Window) drawInfo(box Rect, r *rewind.Replica, sc Scale) {
 	size := sc.Text(TextInfo)
-	if !st.Up {
-		w.fonts.inBox(fmt.Sprintf("down · last applied %d", st.Applied), r, size, 0, dimText)
+	if !r.Up {
+		w.fonts.inBox(fmt.Sprintf("down · last applied %d", r.Applied), box, size, 0, dimText)
 		return
 	}
 	leader := "none"
-	if st.Leader != 0 {
-		leader = fmt.Sprint(st.Leader)
+	if r.Leader != 0 {
+		leader = fmt.Sprint(r.Leader)
 	}
 	form := "term %d · leader %s · commit %d · applied %d"
-	if !fullInfo(r.W, size) { // every pane has the same width: all take the short form
+	if !fullInfo(box.W, size) { // every pane has the same width: all take the short form
 		form = "t%d · ldr %s · c%d · a%d"
 	}
-	w.fonts.inBox(fmt.Sprintf(form, st.Term, leader, st.Commit, st.Applied), r, size, 0, dimText)
+	w.fonts.inBox(fmt.Sprintf(form, r.Term, leader, r.Commit, r.Applied), box, size, 0, dimText)
 }
 
 // fullInfo reports whether the info line's full words fit in width at
@@ -188,38 +230,61 @@ func fullInfo(width, size float32) bool {
 }
 
 // drawLog draws the tail of the replica's own Raft log, newest on top:
-// committed entries solid, the rest hollow, so that an unreplicated entry
-// and its later overwrite can be seen.
-func (w *Window) drawLog(r Rect, tail []node.Entry, st node.ReplicaStatus, sc Scale) {
+// committed entries solid, the rest hollow. A leader's uncommitted entries
+// say how many replicas it knows to hold them ("on 2/5"), and its header
+// line each follower's match index: the commit rule, visible. Entries lately
+// overwritten stay, struck through, under the entry that replaced them.
+func (w *Window) drawLog(box Rect, r *rewind.Replica, sc Scale) {
 	size := sc.Text(TextLog)
 	row := sc.line(TextLog)
-	w.fonts.text("log", r.X+sc.Px(4), r.Y+(row-size)/2, size, dimText)
-	rows := logRows(r, sc)
-	y := r.Y + row
-	for k := len(tail) - 1; k >= 0 && k >= len(tail)-rows; k-- {
-		e := tail[k]
-		box := Rect{r.X, y, r.W - sc.Px(4), row}
-		text := fmt.Sprintf("%d t%d %s", e.Index, e.Term, entryText(e))
-		if e.Index <= st.Commit {
-			rl.DrawRectangleRec(rect(box), rl.NewColor(58, 64, 80, 255))
-			w.fonts.inBox(text, box.Inset(sc.Px(4)), size, 0, textColor)
-		} else {
-			rl.DrawRectangleLinesEx(rect(box), max(sc.Px(1.5), 1.5), dimText)
-			w.fonts.inBox(text, box.Inset(sc.Px(4)), size, 0, dimText)
+	head := "log"
+	if r.Up && r.Role == record.RoleLeader && r.Match != nil {
+		head += " · match"
+		for k, m := range r.Match {
+			if k+1 != r.ID {
+				head += fmt.Sprintf(" %d:%d", k+1, m)
+			}
+		}
+	}
+	w.fonts.inBox(head, Rect{box.X + sc.Px(4), box.Y, box.W - sc.Px(8), row}, size, 0, dimText)
+	y := box.Y + row
+	rows := logRows(box, sc)
+	line := func(text string, fill, solid bool) Rect {
+		b := Rect{box.X, y, box.W - sc.Px(4), row}
+		switch {
+		case solid:
+			rl.DrawRectangleRec(rect(b), rl.NewColor(58, 64, 80, 255))
+			w.fonts.inBox(text, b.Inset(sc.Px(4)), size, 0, textColor)
+		case fill:
+			rl.DrawRectangleLinesEx(rect(b), max(sc.Px(1.5), 1.5), dimText)
+			w.fonts.inBox(text, b.Inset(sc.Px(4)), size, 0, dimText)
+		default: // overwritten: struck through
+			in := b.Inset(sc.Px(4))
+			w.fonts.inBox(text, in, size, 0, alarmText)
+			mid := in.Y + in.H/2
+			rl.DrawLineEx(rl.Vector2{X: in.X, Y: mid}, rl.Vector2{X: in.X + min(textWidth(text, size), in.W), Y: mid}, max(sc.Px(2), 1.5), alarmText)
 		}
 		y += row + sc.Px(2)
+		return b
 	}
-}
-
-// entryText says what a log entry is, briefly.
-func entryText(e node.Entry) string {
-	switch e.Kind {
-	case "attack":
-		return fmt.Sprintf("%d→%d", e.From, e.To)
-	case "config":
-		return "members"
+	shown := 0
+	for k := len(r.Log.Ents) - 1; k >= 0 && shown < rows; k-- {
+		e := r.Log.Ents[k]
+		text := fmt.Sprintf("%d t%d %s", e.Index, e.Term, e)
+		committed := e.Index <= r.Commit
+		if !committed && r.Role == record.RoleLeader && r.Match != nil {
+			text += fmt.Sprintf("  on %d/%d", r.Holding(e.Index), w.n)
+		}
+		w.hits.entries = append(w.hits.entries, entryHit{box: line(text, true, committed), replica: r.ID, ent: e})
+		shown++
+		for g := len(r.Log.Gone) - 1; g >= 0 && shown < rows; g-- {
+			if gone := &r.Log.Gone[g]; gone.Ent.Index == e.Index {
+				text := fmt.Sprintf("%d t%d %s  overwritten by t%d", gone.Ent.Index, gone.Ent.Term, gone.Ent, gone.ByTerm)
+				w.hits.entries = append(w.hits.entries, entryHit{box: line(text, false, false), replica: r.ID, ent: gone.Ent, gone: gone})
+				shown++
+			}
+		}
 	}
-	return e.Kind
 }
 
 func (w *Window) drawCrashed(r Rect, id int, sc Scale) {

@@ -9,13 +9,13 @@ import (
 	rl "github.com/gen2brain/raylib-go/raylib"
 
 	"github.com/raftian/raftian/node"
-	"github.com/raftian/raftian/node/wire"
+	"github.com/raftian/raftian/record"
 	"github.com/raftian/raftian/timeline"
 )
 
-// drawBar draws the top bar: what the cluster agrees on at the left, what
-// the last command did (or FROZEN) at the right. It has its own place, so
-// it covers no pane header and no timeline lane.
+// drawBar draws the top bar: what the replicas agree on at the moment
+// shown at the left; at the right, where the player is (paused, playing,
+// how far behind live, how fast) or what the last command did.
 func (w *Window) drawBar(s Screen, now time.Time) {
 	b := s.Bar
 	sc := s.Scale
@@ -28,51 +28,83 @@ func (w *Window) drawBar(s Screen, now time.Time) {
 	w.fonts.inBox(left, Rect{inner.X, inner.Y, lw, inner.H}, size, 0, textColor)
 
 	right := Rect{inner.X + lw + sc.Px(16), inner.Y, inner.W - lw - sc.Px(16), inner.H}
-	switch {
-	case !w.frozen.IsZero():
-		msg := "FROZEN: the cluster runs on · Space resumes"
+	if msg := w.playerText(); msg != "" {
 		tw := min(textWidth(msg, size)+sc.Px(20), right.W)
 		box := Rect{right.X + right.W - tw, right.Y, tw, right.H}
 		rl.DrawRectangleRounded(rect(box), 0.3, 6, rl.NewColor(30, 110, 200, 255))
 		w.fonts.inBox(msg, box.Inset(sc.Px(4)), size, 0.5, textColor)
-	default:
-		if a := noteAlpha(w.banner, now); a > 0 {
-			c := textColor
-			if w.banner.alarm {
-				c = alarmText
-			}
-			w.fonts.inBox(w.banner.text, right, size, 1, fade(c, a))
-		}
+		right.W -= tw + sc.Px(12)
 	}
+	if a := noteAlpha(w.banner.text, now.Sub(w.banner.at)); a > 0 {
+		c := textColor
+		if w.banner.alarm {
+			c = alarmText
+		}
+		w.fonts.inBox(w.banner.text, right, size, 1, fade(c, a))
+	}
+}
+
+// playerText says where the picture is, unless it is live.
+func (w *Window) playerText() string {
+	p := w.player
+	at := fmt.Sprintf("%.6f s", float64(w.t)/1e6)
+	behind := ""
+	if w.c != nil {
+		behind = fmt.Sprintf(" · %s behind live", seconds(w.live()-w.t))
+	}
+	speed := Speeds[p.Speed].String()
+	switch p.Mode {
+	case Paused:
+		return "PAUSED at " + at + behind + " · " + speed + " · ←/→ step · Enter play · End live"
+	case Playing:
+		return "PLAYING " + speed + " at " + at + behind + " · Space pause · End live"
+	}
+	if w.st.Net.Slow > 0 {
+		return fmt.Sprintf("SLOW MOTION: every message %s on its way · S for normal", seconds(w.st.Net.Slow))
+	}
+	return ""
+}
+
+// seconds writes µs as seconds, briefly.
+func seconds(us int64) string {
+	switch {
+	case us < 1000:
+		return fmt.Sprintf("%d µs", us)
+	case us < 1_000_000:
+		return fmt.Sprintf("%.1f ms", float64(us)/1e3)
+	}
+	return fmt.Sprintf("%.1f s", float64(us)/1e6)
 }
 
 // summary says in a few words what the replicas agree on.
 func (w *Window) summary() string {
-	if w.snap == nil {
-		return "starting"
-	}
 	up := 0
-	for _, st := range w.snap.status {
-		if st.Up {
+	for _, r := range w.st.Replicas {
+		if r.Up {
 			up++
 		}
 	}
 	majority := w.n/2 + 1
-	l := node.LeaderOf(w.snap.status)
+	l := w.st.LeaderOf()
 	if l == 0 {
 		return fmt.Sprintf("no leader · %d of %d up · a majority is %d", up, w.n, majority)
 	}
-	return fmt.Sprintf("leader %d in term %d · %d of %d up · a majority is %d", l, w.snap.status[l-1].Term, up, w.n, majority)
+	return fmt.Sprintf("leader %d in term %d · %d of %d up · a majority is %d", l, w.st.Replicas[l-1].Term, up, w.n, majority)
 }
 
-// drawSide draws the grid's spare cell, when there is one: what the
-// colours and marks on screen mean.
+// drawSide draws the grid's spare cell, when there is one: what was
+// clicked, or what the colours and marks on screen mean.
 func (w *Window) drawSide(s Screen) {
 	if s.Side.Empty() {
+		w.drawDetailOverlay(s)
 		return
 	}
 	sc := s.Scale
 	r := s.Side.Inset(sc.Px(10))
+	if w.detail.what != "" {
+		w.drawDetail(r, sc)
+		return
+	}
 	size := sc.Text(TextLog)
 	row := sc.line(TextLog)
 	y := r.Y
@@ -86,8 +118,8 @@ func (w *Window) drawSide(s Screen) {
 	}
 	w.fonts.inBox("What you see", Rect{r.X, y, r.W, row}, size, 0, textColor)
 	y += row
-	for _, k := range []wire.Kind{wire.KindHeartbeat, wire.KindAppend, wire.KindVote, wire.KindPreVote, wire.KindSnapshot} {
-		line(func(x, y float32) { rl.DrawCircleV(rl.Vector2{X: x, Y: y}, sc.Px(6), msgColor(k)) }, k.String())
+	for _, k := range record.Families[:5] {
+		line(func(x, y float32) { rl.DrawCircleV(rl.Vector2{X: x, Y: y}, sc.Px(6), msgColor(k)) }, k.Family())
 	}
 	line(func(x, y float32) { rl.DrawRing(rl.Vector2{X: x, Y: y}, sc.Px(3.3), sc.Px(6), 0, 360, 16, dimText) }, "a hollow dot: a reply")
 	line(func(x, y float32) {
@@ -101,68 +133,82 @@ func (w *Window) drawSide(s Screen) {
 	line(func(x, y float32) {
 		rl.DrawRectangleLinesEx(rl.Rectangle{X: x - sc.Px(8), Y: y - sc.Px(6), Width: sc.Px(16), Height: sc.Px(12)}, 1.5, dimText)
 	}, "log entry not yet committed")
+	w.fonts.inBox("Space pause, ←/→ step; click a dot or entry", Rect{r.X, y, r.W, row}, size, 0, dimText)
+	y += row
 	w.fonts.inBox("? for every key and more", Rect{r.X, y, r.W, row}, size, 0, dimText)
 }
 
-// drawTimeline draws one lane per replica over the last timeline.Span:
+// drawTimeline draws one lane per replica over a minute of the record:
 // coloured by role, the term written where it changes; fault markers in a
-// row of their own above the lanes, so that no label covers a term.
-func (w *Window) drawTimeline(s Screen, now time.Time) {
+// row of their own above the lanes, so that no label covers a term. A line
+// marks the moment shown; dragging on the strip moves it.
+func (w *Window) drawTimeline(s Screen) {
 	r := s.Timeline
 	sc := s.Scale
 	rl.DrawRectangleRec(rect(r), stripBG)
 	laneText, markText := sc.Text(TextLane), sc.Text(TextMarker)
-	labelW := min(textWidth("9 Emeka", laneText)+sc.Px(24), r.W*0.2)
-	x0, x1 := r.X+labelW, r.X+r.W-sc.Px(8)
-	marks := Rect{x0, r.Y + sc.Px(2), x1 - x0, sc.line(TextMarker)}
-	top := marks.Y + marks.H
-	laneH := (r.Y + r.H - top - sc.Px(4)) / float32(w.n)
-	xAt := func(t time.Time) float32 {
-		f := 1 - float32(now.Sub(t))/float32(timeline.Span)
+	x0, x1, marks, top, laneH := stripGeometry(s, w.n)
+	win := w.stripWindow()
+	if w.drag {
+		win = w.dragWin
+	}
+	xAt := func(t int64) float32 {
+		f := float32(t-win[0]) / float32(max(win[1]-win[0], 1))
 		return x0 + (x1-x0)*min(max(f, 0), 1)
 	}
-	w.fonts.inBox("last 60 s", Rect{r.X + sc.Px(6), marks.Y, labelW - sc.Px(6), marks.H}, markText, 0, dimText)
-	for i, lane := range w.timeline.Lanes {
+	label := "last 60 s"
+	if w.player.Mode != Live {
+		label = "drag: move"
+	}
+	w.fonts.inBox(label, Rect{r.X + sc.Px(6), marks.Y, x0 - r.X - sc.Px(6), marks.H}, markText, 0, dimText)
+	segs, markers := w.model.Lanes()
+	for i, lane := range segs {
 		y := top + float32(i)*laneH
-		name := fmt.Sprintf("%d %s", i+1, w.cfg.Players[i].Name)
-		w.fonts.inBox(name, Rect{r.X + sc.Px(6), y, labelW - sc.Px(12), laneH}, laneText, 0, playerColor(w.cfg.Players[i].Color))
+		name := fmt.Sprintf("%d %s", i+1, w.header.Players[i].Name)
+		w.fonts.inBox(name, Rect{r.X + sc.Px(6), y, x0 - r.X - sc.Px(12), laneH}, laneText, 0, playerColor(w.header.Players[i].Color))
 		var prevTerm uint64
 		for _, seg := range lane {
 			end := seg.End
-			if end.IsZero() {
-				end = now
+			if end < 0 {
+				end = w.live()
+			}
+			if end < win[0] || seg.Start > win[1] {
+				continue
 			}
 			a, b := xAt(seg.Start), xAt(end)
 			if b-a < 0.5 {
 				continue
 			}
-			rgb := timeline.RoleRGB(seg.State.Role)
+			rgb := timeline.RoleRGB(seg.Role)
 			rl.DrawRectangleRec(rl.Rectangle{X: a, Y: y + 1, Width: b - a, Height: laneH - 2}, color(rgb))
-			if seg.State.Isolated { // a brick band along the top
+			if seg.Isolated { // a brick band along the top
 				rl.DrawRectangleRec(rl.Rectangle{X: a, Y: y + 1, Width: b - a, Height: max(laneH*0.2, 3)}, wallColor)
 			}
-			term := strconv.FormatUint(seg.State.Term, 10)
-			if seg.State.Term != prevTerm && seg.State.Term != 0 && b-a > textWidth(term, laneText)+4 {
+			term := strconv.FormatUint(seg.Term, 10)
+			if seg.Term != prevTerm && seg.Term != 0 && b-a > textWidth(term, laneText)+4 {
 				w.fonts.text(term, a+2, y+(laneH-laneText)/2, laneText, onColor(rgb))
 			}
-			if seg.State.Term != 0 {
-				prevTerm = seg.State.Term
+			if seg.Term != 0 {
+				prevTerm = seg.Term
 			}
 		}
 	}
 	// Markers: a line across their lane (or all lanes), the label above.
 	nextFree := float32(-1e9)
-	for _, m := range w.timeline.Markers {
+	for _, m := range markers {
+		if m.At < win[0] || m.At > win[1] {
+			continue
+		}
 		x := xAt(m.At)
 		y, h := top, laneH*float32(w.n)
-		if m.Lane >= 1 && m.Lane <= w.n {
-			y, h = top+float32(m.Lane-1)*laneH, laneH
+		if m.Node >= 1 && m.Node <= w.n {
+			y, h = top+float32(m.Node-1)*laneH, laneH
 		}
-		c := color(timeline.MarkerRGB(m.Type))
+		c := color(timeline.MarkerRGB(markerType(m.Kind)))
 		rl.DrawLineEx(rl.Vector2{X: x, Y: y}, rl.Vector2{X: x, Y: y + h}, max(sc.Px(2.5), 2), c)
 		label := m.Label
-		if m.Lane >= 1 {
-			label = fmt.Sprintf("%s %d", m.Label, m.Lane)
+		if m.Node >= 1 {
+			label = fmt.Sprintf("%s %d", m.Label, m.Node)
 		}
 		lw := textWidth(label, markText)
 		lx := min(max(x-lw/2, x0), x1-lw)
@@ -172,13 +218,71 @@ func (w *Window) drawTimeline(s Screen, now time.Time) {
 		w.fonts.text(label, lx, marks.Y+(marks.H-markText)/2, markText, c)
 		nextFree = lx + lw + sc.Px(8)
 	}
+	if w.player.Mode != Live {
+		x := xAt(w.t)
+		rl.DrawLineEx(rl.Vector2{X: x, Y: marks.Y}, rl.Vector2{X: x, Y: r.Y + r.H}, max(sc.Px(3), 2), rl.NewColor(30, 110, 200, 255))
+	}
+}
+
+// stripGeometry is where the timeline's lanes go: x0 to x1 across, the
+// marker row, the lanes' top and height.
+func stripGeometry(s Screen, n int) (x0, x1 float32, marks Rect, top, laneH float32) {
+	r, sc := s.Timeline, s.Scale
+	labelW := min(textWidth("9 Emeka", sc.Text(TextLane))+sc.Px(24), r.W*0.2)
+	x0, x1 = r.X+labelW, r.X+r.W-sc.Px(8)
+	marks = Rect{x0, r.Y + sc.Px(2), x1 - x0, sc.line(TextMarker)}
+	top = marks.Y + marks.H
+	laneH = (r.Y + r.H - top - sc.Px(4)) / float32(n)
+	return x0, x1, marks, top, laneH
+}
+
+// stripSpan is how much of the record the strip shows.
+const stripSpan = 60_000_000
+
+// stripWindow is the stretch of the record the strip shows: the last
+// minute, or a minute around a moment further back.
+func (w *Window) stripWindow() [2]int64 {
+	live := w.live()
+	if w.player.Mode == Live || w.t >= live-stripSpan*3/4 {
+		return [2]int64{live - stripSpan, live}
+	}
+	return [2]int64{w.t - stripSpan/2, w.t + stripSpan/2}
+}
+
+// stripTime is the moment at x on the strip showing win.
+func stripTime(s Screen, win [2]int64, x float32) (int64, bool) {
+	x0, x1, _, _, _ := stripGeometry(s, 1)
+	if x1 <= x0 {
+		return 0, false
+	}
+	f := min(max((x-x0)/(x1-x0), 0), 1)
+	return win[0] + int64(float64(f)*float64(win[1]-win[0])), true
+}
+
+// markerType maps an observation to the fault name the palette knows.
+func markerType(k record.Kind) string {
+	switch k {
+	case record.Down:
+		return node.EvCrash
+	case record.Up:
+		return node.EvRestart
+	case record.Isolate:
+		return node.EvIsolate
+	case record.Rejoin:
+		return node.EvRejoin
+	case record.Partition:
+		return node.EvPartition
+	case record.Heal:
+		return node.EvHeal
+	}
+	return node.EvLink
 }
 
 // keys are the key bar's hints, in the order they are dropped when the
 // bar is too narrow: the first ones always show.
-var keys = []string{"? help", "Esc quit", "click a rival city: attack", "1-9 select", "C crash", "R restart",
-	"L crash leader", "I isolate", "P partition", "H heal", "A auto-play", "Space freeze", "F2 lessons",
-	"M messages", "S slow", "F11 full screen", "Ctrl +/- size"}
+var keys = []string{"? help", "Esc quit", "Space pause", "←/→ step", "click a rival city: attack", "1-9 select",
+	"C crash", "R restart", "L crash leader", "I isolate", "P partition", "H heal", "A auto-play", "[ ] speed",
+	"S slow", "F2 lessons", "M messages", "Ctrl S save", "F11 full screen", "Ctrl +/- size"}
 
 // drawKeys draws the key bar and, with F3, the frame statistics.
 func (w *Window) drawKeys(s Screen) {
@@ -225,8 +329,13 @@ var helpRows = [][2]string{
 	{"P", "next partition: {1,2}|{3,4,5}, {1}|{2,3}|{4,5}, ... then heal"},
 	{"H", "heal every isolation, partition and link"},
 	{"A / M", "auto-play on or off / message dots on or off"},
-	{"Space", "freeze the picture (the cluster runs on); again to resume"},
-	{"S", "slow motion: a 200 ms round trip; again for normal"},
+	{"Space", "pause the picture at this moment (the cluster runs on); again to play on"},
+	{"← / →", "paused: the previous / next message, vote, append or commit; Shift: a second"},
+	{"[ / ]", "slower / faster: 1×, 1/2 … 1/1000; Enter plays from here; End: back to live"},
+	{"drag the timeline", "move to any moment of the last ten minutes; Home: the first"},
+	{"click a dot or entry", "its fields: kind, from → to, term, index, when sent and delivered"},
+	{"S", "slow motion: every message delayed, a 200 ms round trip; again for normal"},
+	{"Ctrl S", "save the record to a file: raftian view FILE plays it, here or in class"},
 	{"F2", "lessons; N: next step, Backspace: start the lesson again"},
 	{"F11 / F12", "full screen on or off / save a screenshot"},
 	{"Ctrl + / - / 0", "everything larger / smaller / as it was"},
@@ -245,7 +354,8 @@ var legend = []string{
 	"  members = a membership entry (the five at the start make the cluster).",
 	"Ring: time since the follower heard a leader; it stands somewhere between the tick and",
 	"  the full circle (its timeout is random in that range), amber once past the tick.",
-	"Dots: messages in flight (hollow: replies); a cross: a message lost at a wall.",
+	"Dots: messages on their way, from sending to delivery (hollow: replies); a cross: one lost.",
+	"Leader's log: each follower's match index; an entry not yet committed is on N/5 replicas.",
 	"Timeline: gold leader, white candidate, light grey pre-candidate, grey follower, dark",
 	"  down; a brick band: isolated; numbers are terms; markers are faults and their ends.",
 }

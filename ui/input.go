@@ -20,17 +20,30 @@ const (
 	Screenshot                // save a screenshot
 	ToggleHelp                // the help overlay on or off
 	Quit                      // close the window and every replica
-	Freeze                    // freeze the drawing (the cluster runs on), or resume
+	Pause                     // pause the picture (the cluster runs on), or play it on
 	LessonMenu                // open the lesson menu
 	NextStep                  // a paused lesson goes on
 	RestartLesson             // the lesson starts again from scratch
-	SlowMotion                // restart in place with a slow round trip, or back
+	SlowMotion                // slow every message down, or back
 	ToggleStats               // the frame statistics on or off
 	FullScreen                // borderless full screen on or off
 	ZoomIn                    // everything larger
 	ZoomOut                   // everything smaller
 	ZoomReset                 // everything as the window's size makes it
+	StepBack                  // the previous observation in the record
+	StepForward               // the next one
+	JumpBack                  // one second back
+	JumpForward               // one second on
+	Slower                    // the next slower playback speed
+	Faster                    // the next faster one
+	Play                      // play from the moment shown
+	GoLive                    // back to the newest moment
+	GoStart                   // to the record's first moment
+	SaveRecord                // write the record to a file
 )
+
+// Mods are the modifier keys held.
+type Mods struct{ Ctrl, Shift bool }
 
 // Intent is one thing the user asked for, from a key or a click.
 type Intent struct {
@@ -40,9 +53,9 @@ type Intent struct {
 }
 
 // KeyIntent maps a key to an intent; selected is the selected replica, n
-// the number of replicas and ctrl whether a Control key is held.
-func KeyIntent(key int32, selected, n int, ctrl bool) Intent {
-	if ctrl {
+// the number of replicas and mods the modifier keys held.
+func KeyIntent(key int32, selected, n int, mods Mods) Intent {
+	if mods.Ctrl {
 		switch key {
 		case rl.KeyEqual, rl.KeyKpAdd:
 			return Intent{Kind: ZoomIn}
@@ -50,8 +63,32 @@ func KeyIntent(key int32, selected, n int, ctrl bool) Intent {
 			return Intent{Kind: ZoomOut}
 		case rl.KeyZero, rl.KeyKp0:
 			return Intent{Kind: ZoomReset}
+		case rl.KeyS:
+			return Intent{Kind: SaveRecord}
 		}
 		return Intent{}
+	}
+	switch key {
+	case rl.KeyLeft:
+		if mods.Shift {
+			return Intent{Kind: JumpBack}
+		}
+		return Intent{Kind: StepBack}
+	case rl.KeyRight:
+		if mods.Shift {
+			return Intent{Kind: JumpForward}
+		}
+		return Intent{Kind: StepForward}
+	case rl.KeyLeftBracket:
+		return Intent{Kind: Slower}
+	case rl.KeyRightBracket:
+		return Intent{Kind: Faster}
+	case rl.KeyEnter, rl.KeyKpEnter:
+		return Intent{Kind: Play}
+	case rl.KeyEnd:
+		return Intent{Kind: GoLive}
+	case rl.KeyHome:
+		return Intent{Kind: GoStart}
 	}
 	if key >= rl.KeyOne && key <= rl.KeyNine {
 		if k := int(key-rl.KeyOne) + 1; k <= n {
@@ -60,7 +97,7 @@ func KeyIntent(key int32, selected, n int, ctrl bool) Intent {
 		return Intent{}
 	}
 	if key >= rl.KeyKp1 && key <= rl.KeyKp9 {
-		return KeyIntent(key-rl.KeyKp1+rl.KeyOne, selected, n, false)
+		return KeyIntent(key-rl.KeyKp1+rl.KeyOne, selected, n, Mods{})
 	}
 	switch key {
 	case rl.KeyC:
@@ -86,7 +123,7 @@ func KeyIntent(key int32, selected, n int, ctrl bool) Intent {
 	case rl.KeyEscape:
 		return Intent{Kind: Quit}
 	case rl.KeySpace:
-		return Intent{Kind: Freeze}
+		return Intent{Kind: Pause}
 	case rl.KeyF2:
 		return Intent{Kind: LessonMenu}
 	case rl.KeyN:

@@ -26,7 +26,14 @@ func TestHotkeys(t *testing.T) {
 		{rl.KeyF1, Intent{Kind: ToggleHelp}},
 		{rl.KeySlash, Intent{Kind: ToggleHelp}},
 		{rl.KeyEscape, Intent{Kind: Quit}},
-		{rl.KeySpace, Intent{Kind: Freeze}},
+		{rl.KeySpace, Intent{Kind: Pause}},
+		{rl.KeyLeft, Intent{Kind: StepBack}},
+		{rl.KeyRight, Intent{Kind: StepForward}},
+		{rl.KeyLeftBracket, Intent{Kind: Slower}},
+		{rl.KeyRightBracket, Intent{Kind: Faster}},
+		{rl.KeyEnter, Intent{Kind: Play}},
+		{rl.KeyEnd, Intent{Kind: GoLive}},
+		{rl.KeyHome, Intent{Kind: GoStart}},
 		{rl.KeyF2, Intent{Kind: LessonMenu}},
 		{rl.KeyN, Intent{Kind: NextStep}},
 		{rl.KeyBackspace, Intent{Kind: RestartLesson}},
@@ -36,15 +43,23 @@ func TestHotkeys(t *testing.T) {
 		{rl.KeyZ, Intent{}},
 	}
 	for _, c := range cases {
-		if got := KeyIntent(c.key, 2, 5, false); got != c.want {
+		if got := KeyIntent(c.key, 2, 5, Mods{}); got != c.want {
 			t.Errorf("key %d: %+v, want %+v", c.key, got, c.want)
 		}
 	}
-	// With Control: the size of everything; digits do not select.
+	// With Control: the size of everything, and saving the record;
+	// digits do not select.
 	for key, want := range map[int32]Intent{rl.KeyEqual: {Kind: ZoomIn}, rl.KeyKpAdd: {Kind: ZoomIn},
-		rl.KeyMinus: {Kind: ZoomOut}, rl.KeyZero: {Kind: ZoomReset}, rl.KeyThree: {}, rl.KeyC: {}} {
-		if got := KeyIntent(key, 2, 5, true); got != want {
+		rl.KeyMinus: {Kind: ZoomOut}, rl.KeyZero: {Kind: ZoomReset}, rl.KeyThree: {}, rl.KeyC: {},
+		rl.KeyS: {Kind: SaveRecord}} {
+		if got := KeyIntent(key, 2, 5, Mods{Ctrl: true}); got != want {
 			t.Errorf("Ctrl+key %d: %+v, want %+v", key, got, want)
+		}
+	}
+	// With Shift, the arrows move a second at a time.
+	for key, want := range map[int32]Intent{rl.KeyLeft: {Kind: JumpBack}, rl.KeyRight: {Kind: JumpForward}} {
+		if got := KeyIntent(key, 2, 5, Mods{Shift: true}); got != want {
+			t.Errorf("Shift+key %d: %+v, want %+v", key, got, want)
 		}
 	}
 }

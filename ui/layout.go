@@ -215,10 +215,13 @@ func LayoutCities(area Rect, n int, sc Scale) []CityParts {
 	return out
 }
 
+// LogRowsMax is the most log entries a pane shows.
+const LogRowsMax = 8
+
 // logRows is how many log entries fit in a pane's log area, under a title
-// row; at most LogTailSize.
+// row; at most LogRowsMax.
 func logRows(log Rect, sc Scale) int {
-	return max(min(int((log.H-sc.line(TextLog))/(sc.line(TextLog)+sc.Px(2))), LogTailSize), 0)
+	return max(min(int((log.H-sc.line(TextLog))/(sc.line(TextLog)+sc.Px(2))), LogRowsMax), 0)
 }
 
 // HitCity returns the pane and city under (x, y), both 1-based: city 0

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"sync"
 	"time"
 
 	rl "github.com/gen2brain/raylib-go/raylib"
@@ -14,8 +15,9 @@ import (
 	"github.com/raftian/raftian/lesson"
 	"github.com/raftian/raftian/node"
 	"github.com/raftian/raftian/node/wire"
+	"github.com/raftian/raftian/record"
+	"github.com/raftian/raftian/rewind"
 	"github.com/raftian/raftian/session"
-	"github.com/raftian/raftian/timeline"
 )
 
 // ErrNoDisplay is returned by Open when there is no screen to draw on.
@@ -23,13 +25,14 @@ var ErrNoDisplay = errors.New("no display: the window cannot open here " +
 	"(DISPLAY is unset or unreachable). Run with --headless to use the " +
 	"cluster without a window, or start an X server (e.g. xvfb-run -a raftian)")
 
-// SlowRTT is the round trip of slow motion (S): elections take seconds.
-const SlowRTT = 200
-
 // Window is the open game window and everything it remembers between
 // frames, in groups. Only the frame loop's goroutine reads or writes these
 // fields; cluster operations run on the worker (or a lesson's goroutine)
 // through the session, and come back as results over channels.
+//
+// The window draws only from the record's model (package rewind) at the
+// moment the player shows: live, that is now; paused or playing, another
+// moment. Both are the same code.
 type Window struct {
 	screen
 	link
@@ -49,15 +52,19 @@ type screen struct {
 	// told every frame's time and build time (benchmarks).
 	frameAt time.Time
 	onFrame func(frame, build time.Duration)
-	zoom    float32 // Ctrl + and Ctrl -: 1 is the window's own scale
+	zoom    float32        // Ctrl + and Ctrl -: 1 is the window's own scale
+	saving  sync.WaitGroup // records being written
 }
 
-// link is the window's way to the cluster.
+// link is the window's way to the cluster and to its record.
 type link struct {
-	c        *node.Cluster
+	c        *node.Cluster // nil when viewing a record file
 	n        int
-	session  *session.Session // carries out every command, as the players
-	poll     *poller
+	header   record.Header
+	model    *rewind.Model
+	src      rewind.Source
+	rec      *wire.Recorder // the live record; nil when viewing a file
+	session  *session.Session
 	work     *worker
 	results  chan session.Result  // the worker's and lessons' results, for the banner
 	commands chan command.Command // window commands from the session (autoplay, messages)
@@ -69,25 +76,23 @@ type settings struct {
 	auto      bool
 	showMsgs  bool
 	showHelp  bool
-	showStats bool      // F3: frame times in the key bar
-	preset    int       // index of the next partition preset
-	menu      []string  // the lesson menu's titles, while it is open
-	frozen    time.Time // when the drawing was frozen; zero when live
+	showStats bool     // F3: frame times in the key bar
+	preset    int      // index of the next partition preset
+	menu      []string // the lesson menu's titles, while it is open
+	player    Player
 }
 
-// picture is what the frame loop keeps from the cluster to draw.
+// picture is what this frame draws, and what the last one drew where
+// (for clicks).
 type picture struct {
-	snap     *snapshot
-	timeline *timeline.Timeline
-	msgs     *MessageView
-	tapSeq   uint64
-	evSeq    uint64
-	msgBuf   []wire.Message
-	evBuf    []node.Event
-	notes    []note   // each pane's message line
-	seen     []uint64 // per pane: last world result described
-	pending  []pending
-	banner   note
+	t       int64 // the moment shown, µs into the record
+	st      *rewind.State
+	flights []rewind.Flight
+	hits    hits   // where the last frame drew dots and log entries
+	detail  detail // what was clicked, shown in the side cell
+	drag    bool   // the timeline is being dragged
+	dragWin [2]int64
+	banner  note
 }
 
 // players is when each player attacks next under auto-play.
@@ -102,12 +107,6 @@ type note struct {
 	text  string
 	at    time.Time
 	alarm bool // a failure: drawn in red
-}
-
-// pending is an attack in flight, drawn as a ghost arrow in its pane.
-type pending struct {
-	from, to int
-	ticket   *node.Ticket
 }
 
 // Open opens the window, at the configured size or smaller so that it fits
@@ -169,18 +168,32 @@ type RunOptions struct {
 }
 
 // Run draws frames until the window is closed, Esc is pressed or Stop
-// closes. The cluster stays the caller's to close.
+// closes. The cluster, which must keep a record (node.Options.Record),
+// stays the caller's to close.
 func (w *Window) Run(c *node.Cluster, opts RunOptions) {
-	w.start(c, opts)
+	w.start(c, c.Recorder(), opts)
+	defer w.saving.Wait()
 	defer w.work.close()
-	defer w.poll.close()
 	defer w.stopLesson()
 	if opts.Lesson != "" {
 		w.startLesson(opts.Lesson)
 	}
+	w.loop(opts.Stop)
+}
+
+// View shows a record read from a file, with no cluster: paused at at
+// (µs into the record; at its beginning if at is before it).
+func (w *Window) View(log *record.Log, at int64, stop <-chan struct{}) {
+	w.start(nil, log, RunOptions{})
+	w.model.Update()
+	w.player.Seek(w.model, at, w.live())
+	w.loop(stop)
+}
+
+func (w *Window) loop(stop <-chan struct{}) {
 	for !rl.WindowShouldClose() {
 		select {
-		case <-opts.Stop:
+		case <-stop:
 			return
 		default:
 		}
@@ -190,17 +203,32 @@ func (w *Window) Run(c *node.Cluster, opts RunOptions) {
 	}
 }
 
-func (w *Window) start(c *node.Cluster, opts RunOptions) {
-	w.link = link{c: c, n: c.Size(), poll: startPoller(c), work: startWorker(),
+func (w *Window) start(c *node.Cluster, src rewind.Source, opts RunOptions) {
+	h := src.Header()
+	w.link = link{c: c, n: len(h.Players), header: h, src: src, model: rewind.New(src), work: startWorker(),
 		results: make(chan session.Result, 16), commands: make(chan command.Command, 16)}
-	w.session = session.New(c, session.Options{Record: opts.Record, PerPlayer: true,
-		Window: func(cmd command.Command) { w.commands <- cmd }})
-	w.settings = settings{selected: 1, showMsgs: true, auto: opts.Auto}
-	w.picture = picture{timeline: timeline.New(w.n, timeline.Span), msgs: NewMessageView(),
-		notes: make([]note, w.n), seen: make([]uint64, w.n)}
+	if c != nil {
+		w.rec = c.Recorder()
+		w.session = session.New(c, session.Options{Record: opts.Record, PerPlayer: true,
+			Window: func(cmd command.Command) { w.commands <- cmd }})
+	}
+	w.settings = settings{selected: 1, showMsgs: true, auto: opts.Auto && c != nil}
+	if c == nil {
+		w.player.Mode = Paused
+	}
+	w.picture = picture{}
 	w.players = players{nextAuto: make([]time.Time, w.n), rng: rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))}
 	w.lessonState = lessonState{captions: make(chan captionMsg, 16)}
 	w.frameAt, w.onFrame = time.Now(), opts.OnFrame
+}
+
+// live is the newest moment: now, or a file's last observation.
+func (w *Window) live() int64 {
+	if w.rec != nil {
+		return w.rec.Now()
+	}
+	_, end := w.model.Range()
+	return end
 }
 
 // frame runs one frame: input, update, draw. It returns false to quit.
@@ -214,6 +242,8 @@ func (w *Window) frame() bool {
 			w.menu = nil
 		case in.Kind == Quit && w.showHelp:
 			w.showHelp = false
+		case in.Kind == Quit && w.detail.what != "":
+			w.detail = detail{}
 		case in.Kind == Quit:
 			return false
 		case in.Kind == Screenshot:
@@ -227,19 +257,16 @@ func (w *Window) frame() bool {
 			w.apply(in)
 		}
 	}
-	// Frozen, the picture stays as it was (the cluster runs on): no new
-	// snapshot, and animations stand still at the moment of freezing.
-	now := start
-	if w.frozen.IsZero() {
-		w.update(start)
-		w.takeCaptions(start)
-	} else {
-		now = w.frozen
-	}
+	w.update(start)
+	w.takeCaptions(start)
+	w.player.Advance(start.Sub(w.frameAt), w.live(), w.c == nil)
+	w.t = w.player.At(w.live())
+	w.st = w.model.At(w.t)
+	w.flights = w.model.Flights(w.t, w.trail(), w.flights[:0])
 
 	rl.BeginDrawing()
 	rl.ClearBackground(background)
-	w.draw(screen, now)
+	w.draw(screen, start)
 	if w.menu != nil {
 		w.drawMenu(screen)
 	}
@@ -256,6 +283,16 @@ func (w *Window) frame() bool {
 	return true
 }
 
+// trail is how long, in record time, a message that arrived stays drawn:
+// a quarter second of screen time at the speed shown.
+func (w *Window) trail() int64 {
+	s := Speeds[w.player.Speed]
+	if w.player.Mode == Live {
+		s = Speeds[0]
+	}
+	return 250_000 * s.Num / s.Den
+}
+
 // layout lays out this frame's screen.
 func (w *Window) layout() Screen {
 	return LayoutScreen(float32(rl.GetScreenWidth()), float32(rl.GetScreenHeight()), w.n, w.zoom,
@@ -263,19 +300,37 @@ func (w *Window) layout() Screen {
 }
 
 // input reads this frame's intents. Keys come from raylib's queue, which
-// keeps presses shorter than a frame; mouse buttons have no queue.
+// keeps presses shorter than a frame; mouse buttons have no queue. A drag
+// on the timeline scrubs.
 func (w *Window) input(s Screen) []Intent {
 	var out []Intent
-	ctrl := rl.IsKeyDown(rl.KeyLeftControl) || rl.IsKeyDown(rl.KeyRightControl)
+	mods := Mods{
+		Ctrl:  rl.IsKeyDown(rl.KeyLeftControl) || rl.IsKeyDown(rl.KeyRightControl),
+		Shift: rl.IsKeyDown(rl.KeyLeftShift) || rl.IsKeyDown(rl.KeyRightShift),
+	}
 	for k := rl.GetKeyPressed(); k != 0; k = rl.GetKeyPressed() {
-		if in := KeyIntent(k, w.selected, w.n, ctrl); in.Kind != NoIntent {
+		if in := KeyIntent(k, w.selected, w.n, mods); in.Kind != NoIntent {
 			out = append(out, in)
 		}
 	}
+	m := rl.GetMousePosition()
 	if rl.IsMouseButtonPressed(rl.MouseButtonLeft) {
-		m := rl.GetMousePosition()
-		if in := ClickIntent(s, w.n, m.X, m.Y); in.Kind != NoIntent {
-			out = append(out, in)
+		switch {
+		case s.Timeline.Contains(m.X, m.Y):
+			w.drag, w.dragWin = true, w.stripWindow()
+		case w.click(m.X, m.Y):
+		default:
+			if in := ClickIntent(s, w.n, m.X, m.Y); in.Kind != NoIntent {
+				out = append(out, in)
+			}
+		}
+	}
+	if w.drag {
+		if t, ok := stripTime(s, w.dragWin, m.X); ok {
+			w.player.Seek(w.model, t, w.live())
+		}
+		if !rl.IsMouseButtonDown(rl.MouseButtonLeft) {
+			w.drag = false
 		}
 	}
 	return out
@@ -284,11 +339,16 @@ func (w *Window) input(s Screen) []Intent {
 // apply carries out an intent: the window's own ones here, cluster
 // commands through the session on the worker.
 func (w *Window) apply(in Intent) {
+	if w.playerIntent(in) || w.viewIntent(in) {
+		return
+	}
+	if w.c == nil {
+		w.banner = note{text: "viewing a record: there is no cluster to change", at: time.Now(), alarm: true}
+		return
+	}
 	switch in.Kind {
-	case Select:
-		w.selected = in.N
 	case Attack:
-		w.attack(in.From, in.To)
+		w.session.Do(command.Attack{From: in.From, To: in.To, Via: command.Replica(in.From), NoWait: true})
 	case Crash:
 		w.job(command.Crash{Replica: command.Replica(in.N)})
 	case Restart:
@@ -296,7 +356,7 @@ func (w *Window) apply(in Intent) {
 	case CrashLeader:
 		w.job(command.Crash{Replica: command.Ref{Role: command.Leader}})
 	case ToggleIsolate:
-		if w.snap != nil && w.snap.status[in.N-1].Isolated {
+		if w.model.Head().Net.Isolated[in.N-1] {
 			w.job(command.Rejoin{Replica: command.Replica(in.N)})
 		} else {
 			w.job(command.Isolate{Replica: command.Replica(in.N)})
@@ -317,25 +377,6 @@ func (w *Window) apply(in Intent) {
 		w.session.Do(command.Autoplay{On: !w.auto})
 	case ToggleMessages:
 		w.session.Do(command.Messages{On: !w.showMsgs})
-	case ToggleHelp:
-		w.showHelp = !w.showHelp
-	case ToggleStats:
-		w.showStats = !w.showStats
-	case FullScreen:
-		// Borderless: safer on projectors than changing the monitor's mode.
-		rl.ToggleBorderlessWindowed()
-	case ZoomIn:
-		w.zoom = min(w.zoom+0.1, 1.6)
-	case ZoomOut:
-		w.zoom = max(w.zoom-0.1, 0.6)
-	case ZoomReset:
-		w.zoom = 1
-	case Freeze:
-		if w.frozen.IsZero() {
-			w.frozen = time.Now()
-		} else {
-			w.frozen = time.Time{}
-		}
 	case LessonMenu:
 		w.openMenu()
 	case NextStep:
@@ -350,12 +391,73 @@ func (w *Window) apply(in Intent) {
 			w.startLesson(w.lesson.l.Name)
 		}
 	case SlowMotion:
-		rtt := SlowRTT
-		if w.c.Config().Raft.RTTMillisecond == SlowRTT {
-			rtt = w.cfg.Raft.RTTMillisecond
-		}
-		w.job(command.SetRTT{Ms: rtt})
+		w.job(command.Slow{On: w.model.Head().Net.Slow == 0})
+	case SaveRecord:
+		w.saveRecord()
 	}
+}
+
+// playerIntent carries out the player's keys; it reports whether in was one.
+func (w *Window) playerIntent(in Intent) bool {
+	p, live := &w.player, w.live()
+	switch in.Kind {
+	case Pause:
+		p.Toggle(live)
+	case StepBack, StepForward:
+		dir := 1
+		if in.Kind == StepBack {
+			dir = -1
+		}
+		p.Step(w.model, dir, live)
+	case JumpBack:
+		p.Jump(w.model, -1_000_000, live)
+	case JumpForward:
+		p.Jump(w.model, 1_000_000, live)
+	case Slower:
+		p.Slower(live)
+	case Faster:
+		p.Faster()
+	case Play:
+		p.Play(live)
+	case GoLive:
+		if w.c != nil {
+			p.GoLive()
+		} else {
+			p.Seek(w.model, live, live)
+		}
+	case GoStart:
+		start, _ := w.model.Range()
+		p.Pause(live)
+		p.Seek(w.model, start, live)
+	default:
+		return false
+	}
+	return true
+}
+
+// viewIntent carries out what changes only the window; it reports whether
+// in was such.
+func (w *Window) viewIntent(in Intent) bool {
+	switch in.Kind {
+	case Select:
+		w.selected = in.N
+	case ToggleHelp:
+		w.showHelp = !w.showHelp
+	case ToggleStats:
+		w.showStats = !w.showStats
+	case FullScreen:
+		// Borderless: safer on projectors than changing the monitor's mode.
+		rl.ToggleBorderlessWindowed()
+	case ZoomIn:
+		w.zoom = min(w.zoom+0.1, 1.6)
+	case ZoomOut:
+		w.zoom = max(w.zoom-0.1, 0.6)
+	case ZoomReset:
+		w.zoom = 1
+	default:
+		return false
+	}
+	return true
 }
 
 // job queues a command for the worker; its result comes back for the
@@ -369,14 +471,5 @@ func (w *Window) job(cmd command.Command) {
 	})
 	if !queued {
 		w.banner = note{text: "busy: try again", at: time.Now(), alarm: true}
-	}
-}
-
-// attack proposes player from's attack on to through its own replica; it
-// returns at once, and the pane shows a ghost arrow until it is decided.
-func (w *Window) attack(from, to int) {
-	r := w.session.Do(command.Attack{From: from, To: to, Via: command.Replica(from), NoWait: true})
-	if r.Ticket != nil {
-		w.pending = append(w.pending, pending{from: from, to: to, ticket: r.Ticket})
 	}
 }
