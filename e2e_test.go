@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"image/png"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,6 +24,7 @@ import (
 // window is the real binary running in a private Xvfb.
 type window struct {
 	display, dir, events, record string
+	saved                        string // the record Ctrl+S wrote
 	id                           string // the X window's id
 	stdout, stderr               testenv.Buffer
 	exited                       chan error
@@ -33,12 +35,27 @@ type window struct {
 // window.
 func startWindow(t *testing.T, size string, args ...string) *window {
 	t.Helper()
+	dir := t.TempDir()
+	w := &window{dir: dir, events: filepath.Join(dir, "events.jsonl"), record: filepath.Join(dir, "record.jsonl")}
+	w.launch(t, size, append([]string{"--storage", "memory", "--events", w.events, "--record", w.record}, args...))
+	return w
+}
+
+// startView starts raftian view on a record file, at a moment (µs).
+func startView(t *testing.T, size, file string, at int64, args ...string) *window {
+	t.Helper()
+	w := &window{dir: t.TempDir()}
+	w.launch(t, size, append([]string{"view", file, "--at", fmt.Sprintf("%.6f", float64(at)/1e6)}, args...))
+	return w
+}
+
+// launch runs raftian with args in w.dir under a private Xvfb of the given
+// size and waits for its window.
+func (w *window) launch(t *testing.T, size string, args []string) {
+	t.Helper()
 	needTools(t, "Xvfb", "xdotool")
-	w := &window{dir: t.TempDir(), display: startXvfb(t, size), exited: make(chan error, 1)}
-	w.events = filepath.Join(w.dir, "events.jsonl")
-	w.record = filepath.Join(w.dir, "record.jsonl")
-	cmd := exec.Command(buildRaftian(t), append([]string{"--storage", "memory", "--events", w.events,
-		"--record", w.record}, args...)...)
+	w.display, w.exited = startXvfb(t, size), make(chan error, 1)
+	cmd := exec.Command(buildRaftian(t), args...)
 	cmd.Dir = w.dir
 	cmd.Env = append(os.Environ(), "DISPLAY="+w.display, "GORACE=halt_on_error=1")
 	cmd.Stdout, cmd.Stderr = &w.stdout, &w.stderr
@@ -53,7 +70,6 @@ func startWindow(t *testing.T, size string, args ...string) *window {
 		}
 	})
 	w.id = xdo(t, w.display, "search", "--sync", "--onlyvisible", "--name", "^Raftian$")
-	return w
 }
 
 // size returns the window's size as the X server has it.
@@ -87,25 +103,44 @@ func (w *window) click(t *testing.T, x, y float32) {
 
 // screenshot presses F12 and returns the path raftian printed.
 func (w *window) screenshot(t *testing.T) string {
+	path, _, _ := w.shot(t)
+	return path
+}
+
+// shot presses F12 and returns what raftian printed: the file, the moment
+// of the record it shows (µs) and the code of the state it shows.
+func (w *window) shot(t *testing.T) (path string, at int64, state string) {
 	t.Helper()
-	before := strings.Count(w.stdout.String(), "screenshot saved: ")
-	press(t, w.display, "F12")
-	var shot string
-	waitUntil(t, "the screenshot's path on stdout", func() bool {
-		lines := strings.Split(w.stdout.String(), "\n")
+	line := w.nextLine(t, "F12", "screenshot saved: ")
+	path, rest, _ := strings.Cut(line, " (record ")
+	var secs float64
+	if _, err := fmt.Sscanf(rest, "%f s, state %s", &secs, &state); err != nil {
+		t.Fatalf("screenshot line %q: %v", line, err)
+	}
+	return path, int64(math.Round(secs * 1e6)), strings.TrimSuffix(state, ")")
+}
+
+// nextLine presses key and returns the rest of the next new line on
+// stdout that starts with prefix.
+func (w *window) nextLine(t *testing.T, key, prefix string) string {
+	t.Helper()
+	before := strings.Count(w.stdout.String(), prefix)
+	press(t, w.display, key)
+	var found string
+	waitUntil(t, "a line "+prefix+"… on stdout", func() bool {
 		n := 0
-		for _, line := range lines {
-			if p, ok := strings.CutPrefix(line, "screenshot saved: "); ok {
+		for _, line := range strings.Split(w.stdout.String(), "\n") {
+			if rest, ok := strings.CutPrefix(line, prefix); ok {
 				n++
 				if n > before {
-					shot = p
+					found = rest
 					return true
 				}
 			}
 		}
 		return false
 	})
-	return shot
+	return found
 }
 
 // quit presses Esc and checks that the program exits 0 without a panic or

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"compress/gzip"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -214,6 +215,31 @@ func TestEndlessFilesAreRefused(t *testing.T) {
 		code, stdout, stderr := runLimited(t, strings.NewReader(c.stdin), c.args...)
 		if msg := c.where(stdout, stderr); !strings.Contains(msg, "/dev/zero is larger than") {
 			t.Errorf("raftian %v: exit %d, no refusal in:\n%s%s", c.args, code, stdout, stderr)
+		}
+		checkNoStackTrace(t, stderr)
+	}
+}
+
+// raftian view reads a record file that may be anything: /dev/zero, or a
+// small file that decompresses to far more. Both are refused, within the
+// memory limit.
+func TestViewRefusesEndlessRecords(t *testing.T) {
+	bomb := filepath.Join(t.TempDir(), "bomb.jsonl.gz")
+	f, err := os.Create(bomb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gz, _ := gzip.NewWriterLevel(f, gzip.BestCompression)
+	zeros := make([]byte, 1<<20)
+	for range 64 { // 64 MiB of zeros in about 64 KiB
+		gz.Write(zeros)
+	}
+	gz.Close()
+	f.Close()
+	for file, want := range map[string]string{"/dev/zero": "not a raftian record", bomb: "not a raftian record"} {
+		code, _, stderr := runLimited(t, nil, "view", file)
+		if code == 0 || !strings.Contains(stderr, want) {
+			t.Errorf("raftian view %s: exit %d, stderr %q; want a refusal saying %q", file, code, stderr, want)
 		}
 		checkNoStackTrace(t, stderr)
 	}

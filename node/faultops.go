@@ -156,11 +156,13 @@ func (c *Cluster) Heal() {
 }
 
 // SlowDelay is how long slow motion delays each message: a round trip
-// takes twice that. It is at most a tenth of the election timeout, so
-// that a round trip stays well inside it and no election starts: Raft's
-// timers cannot change without restarting the replicas.
+// takes twice that. It is at most a fifth of the election timeout, so
+// that a vote's round trip fits well inside it and heartbeats keep
+// arriving as often as ever: no election starts. (Raft's timers cannot
+// change without restarting the replicas: dragonboat's tick is fixed when
+// a NodeHost starts.)
 func (c *Cluster) SlowDelay() time.Duration {
-	return min(100*time.Millisecond, c.ElectionTimeout()/10)
+	return min(100*time.Millisecond, c.ElectionTimeout()/5)
 }
 
 // SetSlow turns slow motion on or off: every message is delayed by

@@ -19,9 +19,10 @@ const (
 	Version = 1
 )
 
-// Limits on reading a file, which may come from anywhere.
+// Limits on reading a file, which may come from anywhere. A record of the
+// largest Log (Budget) is well under maxFileBytes uncompressed.
 const (
-	maxFileBytes = 1 << 30 // uncompressed
+	maxFileBytes = 256 << 20 // uncompressed
 	maxLine      = 4 << 20
 	maxEnts      = 1 << 16 // entries in one observation
 )
@@ -102,13 +103,16 @@ var ErrNotRecord = errors.New("not a raftian record (made with Ctrl+S in the win
 // ReadLog reads a record file into a log with the usual bounds: a file
 // holding more keeps its newest part. Nothing in the file is trusted: its
 // size, its lines and its fields are all checked.
-func ReadLog(r io.Reader) (*Log, error) {
+func ReadLog(r io.Reader) (*Log, error) { return readLog(r, maxFileBytes) }
+
+func readLog(r io.Reader, limit int64) (*Log, error) {
 	gz, err := gzip.NewReader(r)
 	if err != nil {
 		return nil, ErrNotRecord
 	}
 	defer gz.Close()
-	sc := bufio.NewScanner(io.LimitReader(gz, maxFileBytes))
+	in := &bounded{r: gz, left: limit}
+	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 64<<10), maxLine)
 	if !sc.Scan() {
 		if sc.Err() != nil {
@@ -130,6 +134,9 @@ func ReadLog(r io.Reader) (*Log, error) {
 	last := int64(-1)
 	for n := 2; sc.Scan(); n++ {
 		o, err := parseLine(sc.Bytes(), len(fh.Players))
+		if err != nil && in.left <= 0 { // the last line was cut at the limit
+			return nil, fmt.Errorf("record: %v", errTooBig)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("record line %d: %v", n, err)
 		}
@@ -180,6 +187,27 @@ func parseLine(b []byte, players int) (Obs, error) {
 		o.Ents = append(o.Ents, Ent{Index: e[0], Term: e[1], What: What(e[2]), From: uint8(e[3]), To: uint8(e[4])})
 	}
 	return o, nil
+}
+
+// bounded reads at most left bytes from r, then fails: a file that
+// decompresses to more is refused, not cut short.
+type bounded struct {
+	r    io.Reader
+	left int64
+}
+
+var errTooBig = fmt.Errorf("it holds more than %d MiB uncompressed: not a record raftian wrote", maxFileBytes>>20)
+
+func (b *bounded) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, errTooBig
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.r.Read(p)
+	b.left -= int64(n)
+	return n, err
 }
 
 // lookup finds name among names and returns its position as a T.

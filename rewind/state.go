@@ -1,6 +1,8 @@
 package rewind
 
 import (
+	"fmt"
+	"hash/fnv"
 	"slices"
 
 	"github.com/raftian/raftian/record"
@@ -235,4 +237,23 @@ func (s *State) Partitioned() bool {
 		}
 	}
 	return false
+}
+
+// Digest is a short code for what a state shows: two moments with the
+// same digest look alike in every pane (roles, terms, votes, logs,
+// commits, worlds and the network), whatever window drew them.
+func (s *State) Digest() string {
+	h := fnv.New64a()
+	for _, r := range s.Replicas {
+		fmt.Fprintf(h, "%d %v %v %d %d %d %d %d %d %d %v %v|%s|", r.ID, r.Up, r.Role, r.Term, r.Vote, r.Leader,
+			r.Commit, r.Applied, r.Campaign.Granted, r.Campaign.Term, r.Match, r.Log.Start, r.World.Hash())
+		for _, e := range r.Log.Ents {
+			fmt.Fprintf(h, "%d/%d/%d ", e.Index, e.Term, e.What)
+		}
+		for _, g := range r.Log.Gone {
+			fmt.Fprintf(h, "-%d/%d ", g.Ent.Index, g.Ent.Term)
+		}
+	}
+	fmt.Fprintf(h, "%v %v %v %d", s.Net.Isolated, s.Net.Group, s.Net.Links, s.Net.Slow)
+	return fmt.Sprintf("%08x", h.Sum64()>>32)
 }

@@ -157,8 +157,11 @@ func (w *Window) drawTimeline(s Screen) {
 		return x0 + (x1-x0)*min(max(f, 0), 1)
 	}
 	label := "last 60 s"
+	if win[1]-win[0] < stripSpan {
+		label = "so far"
+	}
 	if w.player.Mode != Live {
-		label = "drag: move"
+		label = "drag"
 	}
 	w.fonts.inBox(label, Rect{r.X + sc.Px(6), marks.Y, x0 - r.X - sc.Px(6), marks.H}, markText, 0, dimText)
 	segs, markers := w.model.Lanes()
@@ -243,7 +246,11 @@ const stripSpan = 60_000_000
 // minute, or a minute around a moment further back.
 func (w *Window) stripWindow() [2]int64 {
 	live := w.live()
-	if w.player.Mode == Live || w.t >= live-stripSpan*3/4 {
+	start, _ := w.model.Range()
+	switch {
+	case live-start < stripSpan: // a young record fills the strip
+		return [2]int64{start, max(live, start+1)}
+	case w.player.Mode == Live || w.t >= live-stripSpan*3/4:
 		return [2]int64{live - stripSpan, live}
 	}
 	return [2]int64{w.t - stripSpan/2, w.t + stripSpan/2}

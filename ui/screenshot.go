@@ -37,7 +37,9 @@ func (w *Window) screenshot() {
 		w.banner = note{text: "screenshot failed: " + err.Error(), at: time.Now(), alarm: true}
 		return
 	}
-	fmt.Println("screenshot saved:", dest)
+	// The moment and a code for what it shows: two screenshots with the
+	// same code show the same state, in this window or in raftian view.
+	fmt.Printf("screenshot saved: %s (record %.6f s, state %s)\n", dest, float64(w.t)/1e6, w.st.Digest())
 	w.banner = note{text: "screenshot saved: " + dest, at: time.Now()}
 }
 

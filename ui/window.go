@@ -284,13 +284,17 @@ func (w *Window) frame() bool {
 }
 
 // trail is how long, in record time, a message that arrived stays drawn:
-// a quarter second of screen time at the speed shown.
+// a quarter second of screen time at the speed shown. Paused, only what
+// arrives at the very moment shown: a step lands one message.
 func (w *Window) trail() int64 {
-	s := Speeds[w.player.Speed]
-	if w.player.Mode == Live {
-		s = Speeds[0]
+	switch w.player.Mode {
+	case Live:
+		return 250_000
+	case Paused:
+		return 1
 	}
-	return 250_000 * s.Num / s.Den
+	s := Speeds[w.player.Speed]
+	return max(250_000*s.Num/s.Den, 1)
 }
 
 // layout lays out this frame's screen.
