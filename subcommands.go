@@ -159,7 +159,7 @@ func viewFlags(fs *flag.FlagSet) func(*cli, []string) int {
 			case <-done:
 			}
 		}()
-		win.View(log, int64(*at*1e6), stop)
+		win.View(log, ui.ViewOptions{At: int64(*at * 1e6), Stop: stop})
 		return 0
 	}
 }
@@ -233,6 +233,9 @@ func benchFlags(fs *flag.FlagSet) func(*cli, []string) int {
 			defer win.Close()
 			opts.Window = func(cl *node.Cluster, stop <-chan struct{}, busy bool, onFrame func(frame, build time.Duration)) {
 				win.Run(cl, ui.RunOptions{Stop: stop, Auto: busy, OnFrame: onFrame})
+			}
+			opts.Replay = func(log *record.Log, at int64, stop <-chan struct{}, onFrame func(frame, build time.Duration)) {
+				win.View(log, ui.ViewOptions{At: at, Speed: ui.SpeedIndex(100), Stop: stop, OnFrame: onFrame})
 			}
 		}
 		rows, err := bench.Run(cfg, opts)

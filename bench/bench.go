@@ -17,6 +17,7 @@ import (
 
 	"github.com/raftian/raftian/config"
 	"github.com/raftian/raftian/node"
+	"github.com/raftian/raftian/record"
 )
 
 // Row is one figure of the table. Fields that do not apply are nil.
@@ -42,6 +43,10 @@ type Options struct {
 	// busy, telling onFrame every frame's whole time and build time; nil
 	// when there is no display.
 	Window func(c *node.Cluster, stop <-chan struct{}, busy bool, onFrame func(frame, build time.Duration))
+	// Replay plays a record in the window at 1/100 from at (µs) until
+	// stop closes, telling onFrame every frame's times; nil when there is
+	// no display.
+	Replay func(log *record.Log, at int64, stop <-chan struct{}, onFrame func(frame, build time.Duration))
 	Log    io.Writer // progress lines
 }
 
@@ -54,6 +59,7 @@ func Run(cfg config.Config, opts Options) ([]Row, error) {
 	steps := []func() error{
 		// Memory first: the other figures leave this process's heap large.
 		b.memory, b.latency, b.throughput, b.transport, b.failover, b.heal, b.catchUp, b.startup, b.frames,
+		b.recording, b.record,
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {

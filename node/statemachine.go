@@ -34,7 +34,7 @@ func (s *stateMachine) Update(e sm.Entry) (sm.Result, error) {
 	r := s.w.Apply(e.Index, e.Cmd)
 	s.mu.Unlock()
 	if s.rec != nil {
-		s.rec.Add(record.Obs{Kind: record.Apply, Node: uint8(s.id), Index: e.Index, Data: bytes.Clone(e.Cmd)})
+		s.rec.Add(record.Obs{Kind: record.Apply, Node: uint8(s.id), Index: e.Index, Data: e.Cmd}) // the record copies it
 	}
 	if s.onApply != nil {
 		s.onApply(r)

@@ -139,3 +139,13 @@ func (p *Player) Slower(live int64) {
 }
 
 func (p *Player) Faster() { p.Speed = max(p.Speed-1, 0) }
+
+// SpeedIndex returns the index in Speeds of 1/den×, or 0 (full speed).
+func SpeedIndex(den int64) int {
+	for i, s := range Speeds {
+		if s.Num == 1 && s.Den == den {
+			return i
+		}
+	}
+	return 0
+}

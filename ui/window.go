@@ -181,13 +181,24 @@ func (w *Window) Run(c *node.Cluster, opts RunOptions) {
 	w.loop(opts.Stop)
 }
 
-// View shows a record read from a file, with no cluster: paused at at
-// (µs into the record; at its beginning if at is before it).
-func (w *Window) View(log *record.Log, at int64, stop <-chan struct{}) {
-	w.start(nil, log, RunOptions{})
+// ViewOptions say how a record is shown.
+type ViewOptions struct {
+	At      int64           // µs into the record: paused there (at its beginning if before it)
+	Speed   int             // if not 0, play from At at Speeds[Speed] (benchmarks)
+	Stop    <-chan struct{} // closed to end the view
+	OnFrame func(frame, build time.Duration)
+}
+
+// View shows a record read from a file, with no cluster.
+func (w *Window) View(log *record.Log, opts ViewOptions) {
+	w.start(nil, log, RunOptions{OnFrame: opts.OnFrame})
 	w.model.Update()
-	w.player.Seek(w.model, at, w.live())
-	w.loop(stop)
+	w.player.Seek(w.model, opts.At, w.live())
+	if opts.Speed > 0 {
+		w.player.Speed = min(opts.Speed, len(Speeds)-1)
+		w.player.Play(w.live())
+	}
+	w.loop(opts.Stop)
 }
 
 func (w *Window) loop(stop <-chan struct{}) {

@@ -23,6 +23,7 @@ type Recorder struct {
 	log    *record.Log
 	known  []record.Known // [i]: replica i
 	nextID uint64
+	ents   []record.Ent // scratch: a message's entries, copied by the log
 }
 
 // NewRecorder returns a recorder of a cluster of len(h.Players) replicas
@@ -46,6 +47,14 @@ func (r *Recorder) stamp() int64 {
 
 func (r *Recorder) addLocked(o record.Obs) {
 	o.At = r.stamp()
+	r.log.Add(o)
+}
+
+// addNext records o a microsecond after the last observation, for the
+// observations of a batch after its first: one clock reading a batch.
+func (r *Recorder) addNext(o record.Obs) {
+	r.last++
+	o.At = r.last
 	r.log.Add(o)
 }
 
@@ -122,15 +131,17 @@ func (r *Recorder) sent(from, to int, msgs []pb.Message, lost bool) uint64 {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	first := r.nextID + 1
+	r.stamp()
+	r.last--
 	for _, m := range msgs {
-		o := obsOf(m, from, to)
+		o := r.obsOf(m, from, to)
 		o.Kind, o.Lost = record.Send, lost
 		if st, ok := r.known[from].Sent(&o); ok {
-			r.addLocked(st)
+			r.addNext(st)
 		}
 		r.nextID++
 		o.ID = r.nextID
-		r.addLocked(o)
+		r.addNext(o)
 	}
 	return first
 }
@@ -143,13 +154,15 @@ func (r *Recorder) arrived(from, to int, first uint64, msgs []pb.Message, lost b
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.stamp()
+	r.last--
 	for k, m := range msgs {
-		o := obsOf(m, from, to)
+		o := r.obsOf(m, from, to)
 		o.Kind, o.ID = record.Deliver, first+uint64(k)
 		if lost {
 			o.Kind = record.Drop
 		}
-		r.addLocked(o)
+		r.addNext(o)
 	}
 }
 
@@ -226,15 +239,17 @@ func (r *Recorder) Save(w io.Writer) error {
 	return fw.Close()
 }
 
-// obsOf is a message as the record keeps it.
-func obsOf(m pb.Message, from, to int) record.Obs {
+// obsOf is a message as the record keeps it; its entries are in r's
+// scratch buffer until the log copies them. r.mu is held.
+func (r *Recorder) obsOf(m pb.Message, from, to int) record.Obs {
 	o := record.Obs{Msg: msgType(m.Type), Node: uint8(from), Peer: uint8(to), Term: m.Term,
 		LogTerm: m.LogTerm, Index: m.LogIndex, Commit: m.Commit, Reject: m.Reject, Hint: m.Hint}
 	if len(m.Entries) > 0 {
-		o.Ents = make([]record.Ent, len(m.Entries))
-		for i, e := range m.Entries {
-			o.Ents[i] = Ent(e)
+		r.ents = r.ents[:0]
+		for _, e := range m.Entries {
+			r.ents = append(r.ents, Ent(e))
 		}
+		o.Ents = r.ents
 	}
 	return o
 }
