@@ -224,7 +224,6 @@ func (r *ring[T]) drop(upto uint64) {
 	r.first += uint64(n)
 }
 
-
 // slice returns n items from pos on, capped so that appending to it
 // cannot write into the arena.
 func (r *ring[T]) slice(pos uint64, n int) []T {
