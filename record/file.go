@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 )
 
 // A record file is gzip-compressed JSON lines: a header line, then one
@@ -127,8 +128,8 @@ func readLog(r io.Reader, limit int64) (*Log, error) {
 	if fh.Version != Version {
 		return nil, fmt.Errorf("record version %d: this raftian reads version %d", fh.Version, Version)
 	}
-	if n := len(fh.Players); n < 1 || n > 9 {
-		return nil, fmt.Errorf("record header: %d players (1 to 9 expected)", n)
+	if err := fh.check(); err != nil {
+		return nil, fmt.Errorf("record header: %v", err)
 	}
 	log := NewLog(fh.Header, Keep, Budget)
 	last := int64(-1)
@@ -151,6 +152,24 @@ func readLog(r io.Reader, limit int64) (*Log, error) {
 	}
 	return log, nil
 }
+
+// check refuses a header the window could not draw from.
+func (h *fileHeader) check() error {
+	if n := len(h.Players); n < 1 || n > 9 {
+		return fmt.Errorf("%d players (1 to 9 expected)", n)
+	}
+	for i, p := range h.Players {
+		if !colorRE.MatchString(p.Color) || len(p.Name) == 0 || len(p.Name) > 64 {
+			return fmt.Errorf("player %d: name %q, colour %q", i+1, p.Name, p.Color)
+		}
+	}
+	if h.RTTMs < 1 || h.ElectionRTT < 1 || h.RTTMs > 1<<20 || h.ElectionRTT > 1<<20 {
+		return fmt.Errorf("timing: rtt %d ms, election_rtt %d", h.RTTMs, h.ElectionRTT)
+	}
+	return nil
+}
+
+var colorRE = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
 
 func parseLine(b []byte, players int) (Obs, error) {
 	var l line

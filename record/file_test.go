@@ -66,7 +66,7 @@ func TestFileRefusesWhatIsNotARecord(t *testing.T) {
 		w.Close()
 		return b.Bytes()
 	}
-	header := `{"format":"raftian-record","version":1,"players":[{"name":"a","color":"#000000"}]}` + "\n"
+	header := `{"format":"raftian-record","version":1,"players":[{"name":"a","color":"#000000"}],"rtt_ms":50,"election_rtt":10}` + "\n"
 	for name, c := range map[string]struct {
 		data []byte
 		want string
@@ -75,6 +75,7 @@ func TestFileRefusesWhatIsNotARecord(t *testing.T) {
 		"not a header":    {gz("{\"x\":1}\n"), "not a raftian record"},
 		"newer version":   {gz(`{"format":"raftian-record","version":9}` + "\n"), "version 9"},
 		"no players":      {gz(`{"format":"raftian-record","version":1}` + "\n"), "players"},
+		"no colour":       {gz(`{"format":"raftian-record","version":1,"players":[{"name":"a"}]}` + "\n"), `colour ""`},
 		"unknown kind":    {gz(header + `{"t":1,"k":"teleport"}` + "\n"), `line 2: unknown kind "teleport"`},
 		"time going back": {gz(header + `{"t":5,"k":"heal"}` + "\n" + `{"t":4,"k":"heal"}` + "\n"), "line 3: time 4"},
 		"replica 7 of 1":  {gz(header + `{"t":1,"k":"down","node":7}` + "\n"), "out of range"},
@@ -93,7 +94,7 @@ func TestFileBeyondTheLimitIsRefused(t *testing.T) {
 	pr, pw := io.Pipe()
 	go func() {
 		gz := gzip.NewWriter(pw)
-		fmt.Fprintln(gz, `{"format":"raftian-record","version":1,"players":[{"name":"a","color":"#000000"}]}`)
+		fmt.Fprintln(gz, `{"format":"raftian-record","version":1,"players":[{"name":"a","color":"#000000"}],"rtt_ms":50,"election_rtt":10}`)
 		for i := 1; ; i++ {
 			if _, err := fmt.Fprintf(gz, `{"t":%d,"k":"heal"}`+"\n", i); err != nil {
 				return // the reader gave up

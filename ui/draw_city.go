@@ -13,7 +13,7 @@ import (
 // destroyed, with an HP bar and its name and HP. you marks the pane
 // owner's city.
 func (w *Window) drawCity(c CityParts, p, hp int, you bool, sc Scale) {
-	own := playerColor(w.cfg.Players[p-1].Color)
+	own := playerColor(w.header.Players[p-1].Color)
 	health := float32(hp) / world.StartHP
 	grey := rl.NewColor(72, 74, 82, 255)
 	col := lerpColor(grey, own, 0.25+0.75*health)
@@ -26,7 +26,7 @@ func (w *Window) drawCity(c CityParts, p, hp int, you bool, sc Scale) {
 	fill := c.Bar
 	fill.W *= health
 	rl.DrawRectangleRec(rect(fill), lerpColor(rl.NewColor(230, 90, 40, 255), rl.NewColor(60, 180, 230, 255), health))
-	text := fmt.Sprintf("%s %d", w.cfg.Players[p-1].Name, hp) // 0: the rubble says the rest
+	text := fmt.Sprintf("%s %d", w.header.Players[p-1].Name, hp) // 0: the rubble says the rest
 	size := sc.Text(TextCity)
 	w.fonts.inBox(text, c.Label, size, 0.5, lerpColor(dimText, textColor, health))
 	if you && c.Town.W > 0 {
