@@ -28,9 +28,10 @@ type Marker struct {
 type lanes struct {
 	segs    [][]Segment // [i-1]: replica i, oldest first
 	markers []Marker
+	started []bool // [i-1]: replica i has started once: its next start is a restart
 }
 
-func newLanes(n int) lanes { return lanes{segs: make([][]Segment, n)} }
+func newLanes(n int) lanes { return lanes{segs: make([][]Segment, n), started: make([]bool, n)} }
 
 // observe notes the replicas' states after an observation at t.
 func (l *lanes) observe(t int64, s *State) {
@@ -58,7 +59,14 @@ func (l *lanes) mark(o *record.Obs) {
 	case record.Down:
 		m.Label = "crash"
 	case record.Up:
-		m.Label = "start"
+		i := int(o.Node) - 1
+		if i < 0 || i >= len(l.started) || !l.started[i] {
+			if i >= 0 && i < len(l.started) {
+				l.started[i] = true
+			}
+			return // a replica's first start is no fault
+		}
+		m.Label = "restart"
 	case record.Isolate, record.Rejoin, record.Heal:
 	case record.Partition:
 		m.Label = groupsText(o.Data)

@@ -161,6 +161,7 @@ func (m *Model) fromCheckpoint() {
 		if r.Role == record.RoleLeader {
 			becomes(s, r, &record.Obs{Role: record.RoleLeader, Term: r.Term, Peer: uint8(r.ID)})
 		}
+		m.lanes.started[r.ID-1] = true // its next start is a restart
 	}
 	m.start = s.At
 	m.lanes.observe(s.At, s)

@@ -6,13 +6,24 @@ import (
 	rl "github.com/gen2brain/raylib-go/raylib"
 
 	"github.com/raftian/raftian/record"
+	"github.com/raftian/raftian/rewind"
 )
 
 // A click on a message dot or a log entry, while the picture is not live,
 // shows its fields in the grid's spare cell (or a box over the timeline
 // when the grid has none). Esc or a click elsewhere closes it.
 
-// detail is what was clicked, as lines of text.
+// picked is what was clicked: a message (by its Send's number) or a log
+// entry of a replica. Its description is written anew every frame, so it
+// follows the moment shown.
+type picked struct {
+	seq   uint64 // a message; 0 if an entry
+	entry entryHit
+}
+
+func (p picked) open() bool { return p.seq != 0 || p.entry.replica != 0 }
+
+// detail is a picked thing's description, as lines of text.
 type detail struct {
 	what  string
 	lines []string
@@ -27,15 +38,23 @@ func (w *Window) click(x, y float32) bool {
 	d, e := w.hits.at(x, y)
 	switch {
 	case d != nil:
-		w.detail = w.flightDetail(d.flight.Seq)
+		w.picked = picked{seq: d.flight.Seq}
 	case e != nil:
-		w.detail = w.entryDetail(e)
+		w.picked = picked{entry: *e}
 	default:
-		had := w.detail.what != ""
-		w.detail = detail{}
+		had := w.picked.open()
+		w.picked = picked{}
 		return had
 	}
 	return true
+}
+
+// detail describes what was picked, at the moment shown.
+func (w *Window) detail() detail {
+	if w.picked.seq != 0 {
+		return w.flightDetail(w.picked.seq)
+	}
+	return w.entryDetail(&w.picked.entry)
 }
 
 // flightDetail describes the message whose Send is observation seq.
@@ -98,24 +117,37 @@ func (w *Window) flightDetail(seq uint64) detail {
 	return d
 }
 
-// entryDetail describes a log entry as replica e.replica holds it.
+// entryDetail describes a log entry as replica e.replica holds it at
+// the moment shown.
 func (w *Window) entryDetail(e *entryHit) detail {
+	if e.replica < 1 || e.replica > len(w.st.Replicas) {
+		return detail{what: "nothing"}
+	}
 	r := &w.st.Replicas[e.replica-1]
 	d := detail{what: fmt.Sprintf("entry %d of term %d: %s", e.ent.Index, e.ent.Term, e.ent)}
 	add := func(format string, a ...any) { d.lines = append(d.lines, fmt.Sprintf(format, a...)) }
-	add("in replica %d's log", e.replica)
-	switch {
-	case e.gone != nil:
-		add("OVERWRITTEN at %.6f s by an entry of term %d:", float64(e.gone.At)/1e6, e.gone.ByTerm)
-		add("a leader of a later term had another entry here (§5.3)")
-	case e.ent.Index <= r.Commit:
-		add("committed (its commit index is %d)", r.Commit)
-	default:
-		add("not committed yet (its commit index is %d)", r.Commit)
+	var gone *rewind.Overwritten
+	for k := range r.Log.Gone {
+		if g := &r.Log.Gone[k]; g.Ent == e.ent {
+			gone = g
+		}
 	}
-	if r.Role == record.RoleLeader && r.Match != nil && e.gone == nil {
+	held, ok := r.Log.Entry(e.ent.Index)
+	switch {
+	case gone != nil:
+		add("in replica %d's log until %.6f s, when it was", e.replica, float64(gone.At)/1e6)
+		add("OVERWRITTEN by an entry of term %d: a leader of a later", gone.ByTerm)
+		add("term had another entry at this index (§5.3)")
+	case !ok || held.Term != e.ent.Term:
+		add("not in replica %d's log at this moment", e.replica)
+	case e.ent.Index <= r.Commit:
+		add("in replica %d's log, committed (its commit index is %d)", e.replica, r.Commit)
+	default:
+		add("in replica %d's log, not committed yet (its commit index is %d)", e.replica, r.Commit)
+	}
+	if r.Role == record.RoleLeader && r.Match != nil && gone == nil && ok {
 		add("the leader knows %d of %d replicas hold it; a majority is %d", r.Holding(e.ent.Index), w.n, w.st.Majority())
-		if e.ent.Term != r.Term {
+		if e.ent.Term != r.Term && e.ent.Index > r.Commit {
 			add("of an older term: committed only with an entry of term %d (§5.4.2)", r.Term)
 		}
 	}
@@ -131,14 +163,15 @@ func (w *Window) entryDetail(e *entryHit) detail {
 	return d
 }
 
-// drawDetail writes the detail into r.
+// drawDetail writes the detail of what was picked into r.
 func (w *Window) drawDetail(r Rect, sc Scale) {
+	d := w.detail()
 	size := sc.Text(TextLog)
 	row := sc.line(TextLog)
 	y := r.Y
-	w.fonts.inBox(w.detail.what, Rect{r.X, y, r.W, row}, size, 0, accent)
+	w.fonts.inBox(d.what, Rect{r.X, y, r.W, row}, size, 0, accent)
 	y += row
-	for _, l := range w.detail.lines {
+	for _, l := range d.lines {
 		if y+row > r.Y+r.H-row {
 			break
 		}
@@ -151,11 +184,11 @@ func (w *Window) drawDetail(r Rect, sc Scale) {
 // drawDetailOverlay draws the detail in a box over the timeline, when the
 // grid has no spare cell.
 func (w *Window) drawDetailOverlay(s Screen) {
-	if w.detail.what == "" {
+	if !w.picked.open() {
 		return
 	}
 	sc := s.Scale
-	h := sc.line(TextLog) * float32(len(w.detail.lines)+3)
+	h := sc.line(TextLog) * float32(len(w.detail().lines)+3)
 	bw := min(s.Timeline.W*0.6, sc.Px(640))
 	box := Rect{s.Timeline.X + s.Timeline.W - bw - sc.Px(8), s.Timeline.Y + s.Timeline.H - h, bw, h}
 	rl.DrawRectangleRounded(rect(box), 0.05, 8, rl.NewColor(34, 38, 50, 245))

@@ -96,7 +96,6 @@ type entryHit struct {
 	box     Rect
 	replica int
 	ent     record.Ent
-	gone    *rewind.Overwritten
 }
 
 func (h *hits) reset() {

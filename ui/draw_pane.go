@@ -239,12 +239,7 @@ func (w *Window) drawLog(box Rect, r *rewind.Replica, sc Scale) {
 	row := sc.line(TextLog)
 	head := "log"
 	if r.Up && r.Role == record.RoleLeader && r.Match != nil {
-		head += " · match"
-		for k, m := range r.Match {
-			if k+1 != r.ID {
-				head += fmt.Sprintf(" %d:%d", k+1, m)
-			}
-		}
+		head += " · " + matchText(r)
 	}
 	w.fonts.inBox(head, Rect{box.X + sc.Px(4), box.Y, box.W - sc.Px(8), row}, size, 0, dimText)
 	y := box.Y + row
@@ -279,12 +274,29 @@ func (w *Window) drawLog(box Rect, r *rewind.Replica, sc Scale) {
 		shown++
 		for g := len(r.Log.Gone) - 1; g >= 0 && shown < rows; g-- {
 			if gone := &r.Log.Gone[g]; gone.Ent.Index == e.Index {
-				text := fmt.Sprintf("%d t%d %s  overwritten by t%d", gone.Ent.Index, gone.Ent.Term, gone.Ent, gone.ByTerm)
-				w.hits.entries = append(w.hits.entries, entryHit{box: line(text, false, false), replica: r.ID, ent: gone.Ent, gone: gone})
+				text := fmt.Sprintf("%d t%d %s overwritten", gone.Ent.Index, gone.Ent.Term, gone.Ent)
+				w.hits.entries = append(w.hits.entries, entryHit{box: line(text, false, false), replica: r.ID, ent: gone.Ent})
 				shown++
 			}
 		}
 	}
+}
+
+// matchText is a leader's knowledge of its followers' logs, briefly:
+// "all match 9" when every follower holds its last entry, else the match
+// index of each that lags ("match 2:7 5:3").
+func matchText(r *rewind.Replica) string {
+	last := r.Log.Last()
+	lag := ""
+	for k, m := range r.Match {
+		if k+1 != r.ID && m < last {
+			lag += fmt.Sprintf(" %d:%d", k+1, m)
+		}
+	}
+	if lag == "" {
+		return fmt.Sprintf("all match %d", last)
+	}
+	return "match" + lag
 }
 
 func (w *Window) drawCrashed(r Rect, id int, sc Scale) {

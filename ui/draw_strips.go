@@ -101,7 +101,7 @@ func (w *Window) drawSide(s Screen) {
 	}
 	sc := s.Scale
 	r := s.Side.Inset(sc.Px(10))
-	if w.detail.what != "" {
+	if w.picked.open() {
 		w.drawDetail(r, sc)
 		return
 	}

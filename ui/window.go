@@ -89,7 +89,7 @@ type picture struct {
 	st      *rewind.State
 	flights []rewind.Flight
 	hits    hits   // where the last frame drew dots and log entries
-	detail  detail // what was clicked, shown in the side cell
+	picked  picked // what was clicked, described in the side cell
 	drag    bool   // the timeline is being dragged
 	dragWin [2]int64
 	banner  note
@@ -253,8 +253,8 @@ func (w *Window) frame() bool {
 			w.menu = nil
 		case in.Kind == Quit && w.showHelp:
 			w.showHelp = false
-		case in.Kind == Quit && w.detail.what != "":
-			w.detail = detail{}
+		case in.Kind == Quit && w.picked.open():
+			w.picked = picked{}
 		case in.Kind == Quit:
 			return false
 		case in.Kind == Screenshot:
