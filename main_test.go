@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/raftian/raftian/internal/testenv"
+	"github.com/raftian/raftian/record"
+	"github.com/raftian/raftian/rewind"
 	"github.com/raftian/raftian/world"
 )
 
@@ -405,6 +407,40 @@ func TestNowaitAttacksTakeEffectExactlyOnce(t *testing.T) {
 			if want := max(world.StartHP-world.Damage*hits[p], 0); r.HP[p-1] != want {
 				t.Errorf("replica %d: HP of %d is %d; the %d acknowledged hits make %d", r.ID, p, r.HP[p-1], hits[p], want)
 			}
+		}
+	}
+}
+
+// --observe writes the run's record at the end: the model read from it
+// holds every replica's world as the run left it, and the crash.
+func TestHeadlessObserveWritesTheRecord(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "run.jsonl.gz")
+	script := "wait leader 20s\nattack 1 2\ncrash 3\nattack 2 4\nwait converged 20s\nstatus json\n"
+	code, out, stderr := runRaftian(t, script, "--headless", "--storage", "memory",
+		"--config", testConfigFile(t, ""), "--observe", path)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "raftian view "+path) {
+		t.Errorf("stderr does not say where the record is and how to watch it:\n%s", stderr)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	log, err := record.ReadLog(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := rewind.New(log)
+	m.Update()
+	st := lastStatus(t, out)
+	for i, r := range m.Head().Replicas {
+		want := st.Replicas[i]
+		if r.Up != want.Up || r.World.HP(2) != want.HP[1] || r.World.HP(4) != want.HP[3] {
+			t.Errorf("replica %d in the record: up %v, HP %d/%d; the run ended with up %v, HP %d/%d",
+				r.ID, r.Up, r.World.HP(2), r.World.HP(4), want.Up, want.HP[1], want.HP[3])
 		}
 	}
 }

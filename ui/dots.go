@@ -24,7 +24,7 @@ type trailKey struct {
 // tails of those that arrived or were lost just before.
 func (w *Window) drawDots(s Screen) {
 	group := groupOf(w.st.Net)
-	r := max(s.Scale.Px(6), 4)
+	r := max(s.Scale.Px(8), 5)
 	trail := w.trail()
 	seen := map[trailKey]bool{}
 	for i := len(w.flights) - 1; i >= 0; i-- { // newest first
