@@ -122,12 +122,16 @@ func (b *bench) record() error {
 		return nil
 	}
 	// Play at 1/100 from the middle of the storm.
-	play := time.Duration(b.n(3, 10)) * time.Second
+	play := time.Duration(b.n(4, 12)) * time.Second
 	var builds []time.Duration
 	done := make(chan struct{})
 	timer := time.AfterFunc(play, func() { close(done) })
 	defer timer.Stop()
-	warm := time.Now().Add(time.Second)
+	// The record and the model just built leave garbage: collect it now,
+	// not during the frames measured.
+	m = nil
+	runtime.GC()
+	warm := time.Now().Add(2 * time.Second)
 	b.opts.Replay(log, (from+to)/2, done, func(_, build time.Duration) {
 		if time.Now().After(warm) {
 			builds = append(builds, build)
