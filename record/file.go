@@ -54,7 +54,7 @@ type line struct {
 	Hint    uint64      `json:"hint,omitempty"`
 	Delay   int64       `json:"delay_us,omitempty"`
 	Loss    uint32      `json:"loss_ppm,omitempty"`
-	Ents    [][5]uint64 `json:"ents,omitempty"` // index, term, what, from, to
+	Ents    [][6]uint64 `json:"ents,omitempty"` // index, term, what, from, to, command id
 	Data    []byte      `json:"data,omitempty"`
 }
 
@@ -85,7 +85,7 @@ func (w *Writer) Write(o *Obs) error {
 		l.Role = o.Role.String()
 	}
 	for _, e := range o.Ents {
-		l.Ents = append(l.Ents, [5]uint64{e.Index, e.Term, uint64(e.What), uint64(e.From), uint64(e.To)})
+		l.Ents = append(l.Ents, [6]uint64{e.Index, e.Term, uint64(e.What), uint64(e.From), uint64(e.To), uint64(e.ID)})
 	}
 	return w.enc.Encode(&l)
 }
@@ -200,10 +200,10 @@ func parseLine(b []byte, players int) (Obs, error) {
 		return Obs{}, fmt.Errorf("%d entries in one observation", len(l.Ents))
 	}
 	for _, e := range l.Ents {
-		if e[2] > uint64(WhatGarbage) || e[3] > 255 || e[4] > 255 {
+		if e[2] > uint64(WhatGarbage) || e[3] > 255 || e[4] > 255 || e[5] > 1<<32-1 {
 			return Obs{}, errors.New("bad entry")
 		}
-		o.Ents = append(o.Ents, Ent{Index: e[0], Term: e[1], What: What(e[2]), From: uint8(e[3]), To: uint8(e[4])})
+		o.Ents = append(o.Ents, Ent{Index: e[0], Term: e[1], What: What(e[2]), From: uint8(e[3]), To: uint8(e[4]), ID: uint32(e[5])})
 	}
 	return o, nil
 }

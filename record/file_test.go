@@ -18,7 +18,7 @@ func testHeader() Header {
 // Every kind of observation written to a file reads back the same.
 func TestFileRoundTrip(t *testing.T) {
 	in := []Obs{
-		{At: 1, Kind: Up, Node: 1, Term: 3, Peer: 2, Commit: 7, Index: 9, Ents: []Ent{{Index: 9, Term: 3, What: WhatAttack, From: 1, To: 2}}},
+		{At: 1, Kind: Up, Node: 1, Term: 3, Peer: 2, Commit: 7, Index: 9, Ents: []Ent{{Index: 9, Term: 3, What: WhatAttack, From: 1, To: 2, ID: 77}}},
 		{At: 2, Kind: State, Node: 1, Role: RoleCandidate, Term: 4},
 		{At: 3, Kind: Send, ID: 1, Msg: MsgAppend, Node: 1, Peer: 3, Term: 4, LogTerm: 3, Index: 9, Commit: 8,
 			Ents: []Ent{{Index: 10, Term: 4, What: WhatNoop}}},

@@ -121,7 +121,8 @@ func (r Role) Campaigning() bool { return r == RolePreCandidate || r == RoleCand
 type Ent struct {
 	Index, Term uint64
 	What        What
-	From, To    uint8 // an attack's players
+	From, To    uint8  // an attack's players
+	ID          uint32 // a hash of the command's client and sequence number: a retried proposal has the same
 }
 
 func (e Ent) String() string {

@@ -49,7 +49,7 @@ func (m *Model) apply(s *State, o *record.Obs) {
 			if w, err := m.decodeWorld(o.Data); err == nil {
 				r.World = w
 			}
-			r.Applied = o.Index
+			r.Applied, r.Snapshot = o.Index, max(r.Snapshot, o.Index)
 			r.Commit = max(r.Commit, o.Index)
 			r.Log.compact(o.Index, o.Term)
 		}

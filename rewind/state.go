@@ -42,7 +42,7 @@ type Replica struct {
 	Match, Next []uint64
 	AppliedAt   int64   // when it last applied an entry; -1 if never
 	Failed      Failure // its last failed proposal
-	Snapshot    uint64  // the index of its last snapshot
+	Snapshot    uint64  // its last snapshot's index (taken or installed): its log starts after it
 }
 
 // Campaign is a vote a replica is asking for: its votes so far are those
@@ -179,6 +179,10 @@ func (l *Log) compact(i, term uint64) {
 		l.Start, l.StartTerm = i, term
 	}
 }
+
+// Clone returns a copy of s to keep: a State a Model returns is valid only
+// until the model is next asked.
+func (s *State) Clone() *State { return s.clone() }
 
 // clone returns a deep copy of s, sharing only the worlds.
 func (s *State) clone() *State {

@@ -238,6 +238,9 @@ func (w *Window) drawLog(box Rect, r *rewind.Replica, sc Scale) {
 	size := sc.Text(TextLog)
 	row := sc.line(TextLog)
 	head := "log"
+	if r.Snapshot > 0 {
+		head = fmt.Sprintf("log · snapshot ≤%d", r.Snapshot) // entries up to it may be compacted away
+	}
 	if r.Up && r.Role == record.RoleLeader && r.Match != nil {
 		head += " · " + matchText(r)
 	}
@@ -270,6 +273,9 @@ func (w *Window) drawLog(box Rect, r *rewind.Replica, sc Scale) {
 		if !committed && r.Role == record.RoleLeader && r.Match != nil {
 			text += fmt.Sprintf("  on %d/%d", r.Holding(e.Index), w.n)
 		}
+		if duplicate(r.Log.Ents[:k], e) {
+			text += "  retry: the game ignores it"
+		}
 		w.hits.entries = append(w.hits.entries, entryHit{box: line(text, true, committed), replica: r.ID, ent: e})
 		shown++
 		for g := len(r.Log.Gone) - 1; g >= 0 && shown < rows; g-- {
@@ -282,15 +288,33 @@ func (w *Window) drawLog(box Rect, r *rewind.Replica, sc Scale) {
 	}
 }
 
+// duplicate reports whether an earlier entry holds e's command: a
+// proposal retried after its first attempt was lost (or thought lost).
+func duplicate(earlier []record.Ent, e record.Ent) bool {
+	if e.ID == 0 {
+		return false
+	}
+	for _, x := range earlier {
+		if x.ID == e.ID {
+			return true
+		}
+	}
+	return false
+}
+
 // matchText is a leader's knowledge of its followers' logs, briefly:
 // "all match 9" when every follower holds its last entry, else the match
-// index of each that lags ("match 2:7 5:3").
+// index of each that lags, and the next index the leader will send it
+// when that is not just after ("match 2:7 5:3 next 9").
 func matchText(r *rewind.Replica) string {
 	last := r.Log.Last()
 	lag := ""
 	for k, m := range r.Match {
 		if k+1 != r.ID && m < last {
 			lag += fmt.Sprintf(" %d:%d", k+1, m)
+			if k < len(r.Next) && r.Next[k] != m+1 {
+				lag += fmt.Sprintf(" next %d", r.Next[k])
+			}
 		}
 	}
 	if lag == "" {

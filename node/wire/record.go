@@ -300,6 +300,9 @@ func Ent(e pb.Entry) record.Ent {
 		default:
 			d.What, d.From, d.To = record.WhatAttack, uint8(cmd.From), uint8(cmd.To)
 		}
+		if err == nil {
+			d.ID = uint32(cmd.ID.Client*0x9e3779b97f4a7c15^cmd.ID.Seq) | 1
+		}
 	}
 	return d
 }
