@@ -28,6 +28,7 @@ const (
 	Leader    Role = "leader"     // the replica that leads in the highest term
 	OldLeader Role = "old-leader" // the leader that "partition leader" cut off
 	Follower  Role = "follower"   // the lowest-numbered live follower
+	All       Role = "all"        // every replica (crash only)
 )
 
 // Ref is a replica: by number (N, from 1), or by Role when N is 0.

@@ -32,6 +32,7 @@ func TestParseValidCommands(t *testing.T) {
 		{"set rtt 200ms", SetRTT{Ms: 200}},
 		{"autoplay on", Autoplay{On: true}},
 		{"slow on", Slow{On: true}},
+		{"crash all", Crash{Replica: Ref{Role: All}}},
 		{"messages off", Messages{}},
 		{"restart all", Restart{}},
 		{"lesson My-Lesson.toml", Lesson{Name: "My-Lesson.toml"}},

@@ -24,7 +24,7 @@ const HelpText = `commands (one a line; # starts a comment):
                            player FROM attacks TO (through replica FROM, N or the
                            leader); nowait: answer at once, not when it commits
   newgame                  rebuild every city
-  crash N|leader|follower  stop a replica abruptly
+  crash N|leader|follower|all  stop a replica abruptly
   restart N|all            start a crashed replica (or every one) from its data
   isolate N|leader|follower  cut every link of a replica
   rejoin N                 undo isolate
@@ -81,7 +81,10 @@ func Parse(line string, n int) (Command, error) {
 	case "attack":
 		return p.attack()
 	case "crash":
-		r, err := p.ref("crash N|leader|follower")
+		if len(p.args) == 1 && p.args[0] == "all" {
+			return Crash{Replica: Ref{Role: All}}, nil
+		}
+		r, err := p.ref("crash N|leader|follower|all")
 		return Crash{Replica: r}, err
 	case "isolate":
 		r, err := p.ref("isolate N|leader|follower")

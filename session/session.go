@@ -14,6 +14,7 @@ import (
 
 	"github.com/raftian/raftian/command"
 	"github.com/raftian/raftian/node"
+	"github.com/raftian/raftian/node/wire"
 	"github.com/raftian/raftian/record"
 )
 
@@ -94,6 +95,9 @@ func (r Result) Failed() bool { return r.Err != nil }
 // itself: quitting and lessons belong to whoever reads the commands.
 var ErrNotHere = errors.New("cannot run here")
 
+// Record is the cluster's record (nil if it keeps none).
+func (s *Session) Record() *wire.Recorder { return s.c.Recorder() }
+
 // Do carries out cmd and says what happened.
 func (s *Session) Do(cmd command.Command) Result {
 	c := s.c
@@ -109,6 +113,9 @@ func (s *Session) Do(cmd command.Command) Result {
 	case command.NewGame:
 		return s.newGame()
 	case command.Crash:
+		if cmd.Replica.Role == command.All {
+			return s.crashAll()
+		}
 		return s.onReplica(cmd.Replica, func(n int) (command.Command, error) {
 			return command.Crash{Replica: command.Replica(n)}, c.Crash(n)
 		}, "crashed replica %d")
@@ -211,26 +218,40 @@ func (s *Session) resolve(r command.Ref) (int, error) {
 	return n, nil
 }
 
+// crashAll crashes every replica that is up.
+func (s *Session) crashAll() Result {
+	return s.everyReplica(true, command.Crash{Replica: command.Ref{Role: command.All}}, "crashed", "every replica is down already",
+		s.c.Crash, func(n int) command.Command { return command.Crash{Replica: command.Replica(n)} })
+}
+
+// restartAll restarts every replica that is down.
 func (s *Session) restartAll() Result {
-	var restarted []int
+	return s.everyReplica(false, command.Restart{}, "restarted", "no replica is down",
+		s.c.Restart, func(n int) command.Command { return command.Restart{Replica: n} })
+}
+
+// everyReplica carries out op on every replica that is up (or, with up
+// false, down), recording each as the command one makes.
+func (s *Session) everyReplica(up bool, all command.Command, verb, none string, op func(int) error, one func(int) command.Command) Result {
+	var done []int
 	var errs []error
 	for _, st := range s.c.Status() {
-		if st.Up {
+		if st.Up != up {
 			continue
 		}
-		if err := s.c.Restart(st.ID); err != nil {
+		if err := op(st.ID); err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		s.opts.Record.Record(command.Restart{Replica: st.ID})
-		restarted = append(restarted, st.ID)
+		s.opts.Record.Record(one(st.ID))
+		done = append(done, st.ID)
 	}
-	r := Result{Command: command.Restart{}, Err: errors.Join(errs...)}
+	r := Result{Command: all, Err: errors.Join(errs...)}
 	switch {
-	case len(restarted) > 0:
-		r.Text = fmt.Sprintf("restarted replica %s", joinInts(restarted, ", "))
+	case len(done) > 0:
+		r.Text = fmt.Sprintf("%s replica %s", verb, joinInts(done, ", "))
 	case r.Err == nil:
-		r.Text = "no replica is down"
+		r.Text = none
 	}
 	return r
 }
