@@ -90,3 +90,19 @@ func TestChaosExitStatus(t *testing.T) {
 		t.Fatalf("a short chaos run: exit %d\n%s\n%s", code, out, stderr)
 	}
 }
+
+// raftian lesson check says a good lesson is good and shows a bad one's
+// mistake with its line.
+func TestLessonCheck(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.toml")
+	os.WriteFile(bad, []byte("title = \"x\"\n\n[[step]]\ncaption = \"c\"\n\n[[step]]\ndo = [\"crsh 1\"]\ncaption = \"d\"\n"), 0o644)
+	if code, out, stderr := runRaftian(t, "", "lesson", "check", "first-election"); code != 0 || !strings.Contains(out, "good") {
+		t.Errorf("a built-in lesson: exit %d, %q %q", code, out, stderr)
+	}
+	if code, _, stderr := runRaftian(t, "", "lesson", "check", bad); code != 1 || !strings.Contains(stderr, "bad.toml:6: step 2: do[1] \"crsh 1\": unknown command") {
+		t.Errorf("a bad lesson: exit %d, %q", code, stderr)
+	}
+	if code, _, stderr := runRaftian(t, "", "lesson", "frobnicate"); code != 2 || !strings.Contains(stderr, "usage") {
+		t.Errorf("no check: exit %d, %q", code, stderr)
+	}
+}

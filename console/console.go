@@ -14,6 +14,7 @@ import (
 
 	"github.com/raftian/raftian/command"
 	"github.com/raftian/raftian/lesson"
+	"github.com/raftian/raftian/rewind"
 	"github.com/raftian/raftian/session"
 )
 
@@ -104,30 +105,67 @@ func readLine(r *bufio.Reader) (string, error) {
 	return strings.TrimRight(string(line), "\r\n"), err
 }
 
-// RunLesson plays a lesson headless: each step's commands answer as usual
-// and its caption is printed as "caption N: ...". Each result is also
-// handed to seen, when not nil. The lesson's own failures (an attack it
-// means to fail) are shown, not returned: the error is for a lesson that
-// cannot be played.
+// RunLesson plays a lesson headless: each step's commands answer as usual,
+// and its caption is printed as "caption N: ...", a question as
+// "question N: ..." (nobody answers here) and its reveal as "reveal N:
+// ...". Nothing waits to be read: a terminal keeps what it printed. Each
+// result is also handed to seen, when not nil. The lesson's own failures
+// (an attack it means to fail) are shown, not returned: the error is for
+// a lesson that cannot be played.
 func RunLesson(s *session.Session, name string, out io.Writer, seen func(session.Result)) error {
 	l, err := lesson.Load(name)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "lesson: %s\n", l.Title)
-	do := func(cmd command.Command) {
-		r := s.Do(cmd)
-		Say(out, r)
-		if seen != nil {
-			seen(r)
-		}
-	}
-	caption := func(step int, text string) { fmt.Fprintf(out, "caption %d: %s\n", step, text) }
-	if err := lesson.Run(l, do, caption, nil, nil); err != nil {
+	if err := lesson.Run(l, &headless{s: s, out: out, seen: seen}); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "lesson done: %s\n", l.Title)
 	return nil
+}
+
+// headless is the console as a lesson plays in it (lesson.Env).
+type headless struct {
+	s    *session.Session
+	out  io.Writer
+	seen func(session.Result)
+	last lesson.Caption // what was printed already
+}
+
+func (h *headless) Do(cmd command.Command) {
+	r := h.s.Do(cmd)
+	Say(h.out, r)
+	if h.seen != nil {
+		h.seen(r)
+	}
+}
+
+func (h *headless) Show(c lesson.Caption) {
+	if c.Question != "" && c.Question != h.last.Question {
+		fmt.Fprintf(h.out, "question %d: %s (%s)\n", c.Step, c.Question, strings.Join(c.Choices, ", "))
+	}
+	if c.Reveal != "" && c.Reveal != h.last.Reveal {
+		fmt.Fprintf(h.out, "reveal %d: %s\n", c.Step, c.Reveal)
+	}
+	if c.Text != "" && (c.Text != h.last.Text || c.Step != h.last.Step) {
+		fmt.Fprintf(h.out, "caption %d: %s\n", c.Step, c.Text)
+	}
+	if c.Score != "" && c.Score != h.last.Score {
+		fmt.Fprintln(h.out, c.Score)
+	}
+	h.last = c
+}
+
+func (h *headless) Record() rewind.Source            { return h.s.Record() }
+func (h *headless) Now() int64                       { return h.s.Record().Now() }
+func (h *headless) Replay(from, to int64, speed int) {}
+
+func (h *headless) Wait(d time.Duration) lesson.Input {
+	if d == lesson.Forever {
+		return lesson.Input{Kind: lesson.Next} // a pause: nothing here needs time to read
+	}
+	return lesson.Input{Kind: lesson.Timeout}
 }
 
 // Replay carries out recorded commands at the times they were made

@@ -1,10 +1,13 @@
 // Package lesson runs Raft lessons: a short TOML script of steps, each
-// started at a time or when the cluster reaches a state, each running
-// headless commands (crash, isolate, attack, ...) and showing a caption
-// that says what to watch.
+// running headless commands (crash, isolate, attack, ...) and showing a
+// caption that says what to watch, long enough to read. A step can ask the
+// class to predict what happens next and reveal, from the record, what
+// did; and replay its key moment slowly. docs/lessons.md describes the
+// format.
 package lesson
 
 import (
+	"bytes"
 	"embed"
 	"errors"
 	"fmt"
@@ -28,19 +31,57 @@ type Lesson struct {
 	Steps []Step `toml:"step"`
 }
 
-// Step is one step of a lesson. It starts At after the lesson began (or
-// right after the previous step), once the cluster has reached After, then
-// runs Do and shows Caption until the next step.
+// Step is one step of a lesson: once the previous step's caption has been
+// read, it waits Wait and for its After state, asks its question (if any),
+// runs Do, waits for its Until state, reveals the answer, replays its key
+// moment (if asked to), shows Caption, and with Pause waits for N. After
+// and Until are "", "leader", "new-leader" (in a higher term than before
+// the step), "converged" (the same entries applied everywhere),
+// "caught-up" (every log ends where the leader's does, committed) or
+// "proposals" (every nowait attack answered).
 type Step struct {
-	At      Duration `toml:"at"`
-	After   string   `toml:"after"` // "", "leader" or "converged"
-	Do      []string `toml:"do"`    // headless commands, as written
+	Wait    Duration `toml:"wait"`
+	After   string   `toml:"after"`
+	Do      []string `toml:"do"` // headless commands, as written
+	Until   string   `toml:"until"`
 	Caption string   `toml:"caption"`
 	Pause   bool     `toml:"pause"` // in the window, wait for N before the next step
+	Ask     *Ask     `toml:"ask"`
+	Replay  *Replay  `toml:"replay"`
 
 	// Commands are Do, read when the lesson is loaded.
 	Commands []command.Command `toml:"-"`
+	line     int               // where the step starts in its file
 }
+
+// Ask is a question the class answers before the step acts.
+type Ask struct {
+	Question string   `toml:"question"`
+	Answer   string   `toml:"answer"`  // what is compared: see Answers
+	Timeout  Duration `toml:"timeout"` // how long the window waits for an answer; 0: 30 s
+}
+
+// Replay is the step's key moment, played again slowly once it is over:
+// from one moment of the record to another (see Anchors), at 1/Speed.
+type Replay struct {
+	From  string `toml:"from"`
+	To    string `toml:"to"`
+	Speed int    `toml:"speed"`
+}
+
+// Answers are the kinds of question a step may ask: who leads once the
+// step is over, in which term, whether the step's first attack commits,
+// whether the last entry of the replica the step cuts off survives.
+var Answers = []string{"leader", "term", "commits", "survives"}
+
+// Anchors are the moments a replay may run between, each the first of its
+// kind after the step began: "step" (the step's start), "end" (its Until
+// state reached), "campaign" (a replica stands), "leader" (a replica wins),
+// "snapshot" (a snapshot is sent), "restore" (one is installed), "heal",
+// "overwrite" (a follower's entry is overwritten).
+var Anchors = []string{"step", "end", "campaign", "leader", "snapshot", "restore", "heal", "overwrite"}
+
+var afters = []string{"leader", "new-leader", "converged", "caught-up", "proposals"}
 
 // afterWait is how long a step waits for its After state.
 const afterWait = 30 * time.Second
@@ -79,7 +120,7 @@ func Load(name string) (Lesson, error) {
 	for _, n := range Names() {
 		if n == name || strings.SplitN(n, "-", 2)[1] == name || strings.SplitN(n, "-", 2)[0] == name {
 			src, _ := builtin.ReadFile("lessons/" + n + ".toml")
-			return Parse(n, src)
+			return Parse(n+".toml", src)
 		}
 	}
 	src, err := bounded.ReadFile(name, MaxFileSize)
@@ -89,96 +130,149 @@ func Load(name string) (Lesson, error) {
 	if err != nil {
 		return Lesson{}, fmt.Errorf("lesson %s: %w", name, err)
 	}
-	return Parse(strings.TrimSuffix(filepath.Base(name), ".toml"), src)
+	return Parse(name, src)
 }
 
 // MaxFileSize is the largest lesson file read.
 const MaxFileSize = 1 << 20
 
-// Parse reads a lesson; unknown keys and bad values are errors.
-func Parse(name string, src []byte) (Lesson, error) {
+// Error is a mistake in a lesson file, at a line when it has one.
+type Error struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.File, e.Msg)
+}
+
+// Parse reads a lesson from file (its name, for errors); unknown keys and
+// bad values are errors that say where.
+func Parse(file string, src []byte) (Lesson, error) {
 	var l Lesson
 	md, err := toml.Decode(string(src), &l)
 	var perr toml.ParseError
 	if errors.As(err, &perr) {
 		// Only the line and what was wrong: the file may not be a lesson
 		// at all, and its contents are not ours to print.
-		return Lesson{}, fmt.Errorf("lesson %s: line %d: not valid TOML (%s)", name, perr.Position.Line, perr.Message)
+		return Lesson{}, &Error{File: file, Line: perr.Position.Line, Msg: "not valid TOML (" + perr.Message + ")"}
 	}
 	if err != nil {
-		return Lesson{}, fmt.Errorf("lesson %s: %w", name, err)
+		return Lesson{}, &Error{File: file, Msg: err.Error()}
 	}
 	if und := md.Undecoded(); len(und) > 0 {
-		return Lesson{}, fmt.Errorf("lesson %s: unknown key %q", name, und[0].String())
+		key := und[0].String()
+		return Lesson{}, &Error{File: file, Line: keyLine(src, und[0][len(und[0])-1]), Msg: fmt.Sprintf("unknown key %q", key)}
 	}
-	l.Name = name
+	l.Name = strings.TrimSuffix(filepath.Base(file), ".toml")
 	if l.Title == "" || len(l.Steps) == 0 {
-		return Lesson{}, fmt.Errorf("lesson %s: needs a title and at least one [[step]]", name)
+		return Lesson{}, &Error{File: file, Msg: "a lesson needs a title and at least one [[step]]"}
 	}
+	lines := stepLines(src)
 	for i := range l.Steps {
 		s := &l.Steps[i]
-		if s.After != "" && s.After != "leader" && s.After != "converged" {
-			return Lesson{}, fmt.Errorf("lesson %s, step %d: after = %q: want \"leader\" or \"converged\"", name, i+1, s.After)
+		if i < len(lines) {
+			s.line = lines[i]
 		}
-		for k, line := range s.Do {
-			cmd, err := command.Parse(line, world.MaxPlayers)
-			if err == nil && cmd == nil {
-				err = errors.New("no command")
-			}
-			if err == nil {
-				switch cmd.(type) {
-				case command.Quit, command.Lesson, command.Help:
-					err = errors.New("cannot run in a lesson")
-				}
-			}
-			if err != nil {
-				return Lesson{}, fmt.Errorf("lesson %s, step %d, do[%d] %q: %v", name, i+1, k+1, line, err)
-			}
-			s.Commands = append(s.Commands, cmd)
+		if err := s.check(); err != nil {
+			return Lesson{}, &Error{File: file, Line: s.line, Msg: fmt.Sprintf("step %d: %v", i+1, err)}
 		}
 	}
 	return l, nil
 }
 
-// ErrStopped is returned by Run when stop closes.
-var ErrStopped = errors.New("lesson stopped")
-
-// Run runs l: do carries out one command (and shows its answer); caption
-// is told each step's caption. After a step with Pause it waits for next
-// (a nil next never pauses: headless runs). It returns when the last step
-// has run, or ErrStopped.
-func Run(l Lesson, do func(command.Command), caption func(step int, text string), next, stop <-chan struct{}) error {
-	start := time.Now()
-	for i, s := range l.Steps {
-		if wait := time.Until(start.Add(s.At.Duration)); wait > 0 {
-			select {
-			case <-stop:
-				return ErrStopped
-			case <-time.After(wait):
-			}
-		}
-		if s.After != "" {
-			do(command.Wait{Until: command.Until(s.After), Timeout: afterWait})
-		}
-		for _, cmd := range s.Commands {
-			select {
-			case <-stop:
-				return ErrStopped
-			default:
-			}
-			do(cmd)
-		}
-		if s.Caption != "" {
-			caption(i+1, s.Caption)
-		}
-		if s.Pause && next != nil {
-			select {
-			case <-stop:
-				return ErrStopped
-			case <-next:
-				start = time.Now().Add(-s.At.Duration) // later steps' times count from here
-			}
+// check reads a step's commands and checks its fields.
+func (s *Step) check() error {
+	for key, v := range map[string]string{"after": s.After, "until": s.Until} {
+		if v != "" && !contains(afters, v) {
+			return fmt.Errorf("%s = %q: want one of %s", key, v, strings.Join(afters, ", "))
 		}
 	}
+	for k, line := range s.Do {
+		cmd, err := command.Parse(line, world.MaxPlayers)
+		if err == nil && cmd == nil {
+			err = errors.New("no command")
+		}
+		if err == nil {
+			switch cmd.(type) {
+			case command.Quit, command.Lesson, command.Help:
+				err = errors.New("cannot run in a lesson")
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("do[%d] %q: %v", k+1, line, err)
+		}
+		s.Commands = append(s.Commands, cmd)
+	}
+	if a := s.Ask; a != nil {
+		if strings.TrimSpace(a.Question) == "" {
+			return errors.New("ask needs a question")
+		}
+		if !contains(Answers, a.Answer) {
+			return fmt.Errorf("ask: answer = %q: want one of %s", a.Answer, strings.Join(Answers, ", "))
+		}
+		need := map[string][]string{"leader": {"new-leader", "leader"}, "term": {"new-leader", "leader"},
+			"commits": {"proposals", "converged", "caught-up"}, "survives": {"caught-up"}}[a.Answer]
+		if !contains(need, s.Until) {
+			return fmt.Errorf("ask: an answer about %q needs until = %q, so that it has happened", a.Answer, need[0])
+		}
+	}
+	if r := s.Replay; r != nil {
+		if r.From == "" {
+			r.From = "step"
+		}
+		if r.To == "" {
+			r.To = "end"
+		}
+		for _, a := range []string{r.From, r.To} {
+			if !contains(Anchors, a) {
+				return fmt.Errorf("replay: %q is not a moment: want one of %s", a, strings.Join(Anchors, ", "))
+			}
+		}
+		if r.Speed == 0 {
+			r.Speed = 20
+		}
+		if r.Speed < 1 || r.Speed > 1000 {
+			return fmt.Errorf("replay: speed = %d: want 1 to 1000 (1/speed of real time)", r.Speed)
+		}
+	}
+	if s.Caption == "" && s.Ask == nil {
+		return errors.New("a step needs a caption (or a question)")
+	}
 	return nil
+}
+
+func contains(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+// stepLines returns the line of every [[step]] header in src.
+func stepLines(src []byte) []int {
+	var out []int
+	for i, line := range bytes.Split(src, []byte("\n")) {
+		if string(bytes.TrimSpace(line)) == "[[step]]" {
+			out = append(out, i+1)
+		}
+	}
+	return out
+}
+
+// keyLine returns the first line of src that sets key, or 0.
+func keyLine(src []byte, key string) int {
+	for i, line := range bytes.Split(src, []byte("\n")) {
+		t := bytes.TrimSpace(line)
+		if bytes.HasPrefix(t, []byte(key)) && bytes.Contains(t, []byte("=")) {
+			return i + 1
+		}
+	}
+	return 0
 }

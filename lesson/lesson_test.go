@@ -6,77 +6,179 @@ import (
 	"time"
 
 	"github.com/raftian/raftian/command"
+	"github.com/raftian/raftian/record"
+	"github.com/raftian/raftian/rewind"
 )
 
-func TestParseRejectsMistakes(t *testing.T) {
+func TestParseRejectsMistakesWithTheirLine(t *testing.T) {
 	for src, want := range map[string]string{
 		"title = \"x\"\n": "at least one",
-		"title = \"x\"\n[[step]]\ncaptoin = \"y\"\n":                 "unknown key",
-		"title = \"x\"\n[[step]]\nafter = \"lunch\"\n":               "want \"leader\"",
-		"title = \"x\"\n[[step]]\nat = \"soon\"\n":                   "duration",
-		"title = \"x\"\n[[step]]\ndo = \"crash 1\"\n":                "", // a string where a list goes
-		"title = \"x\"\n[[step]]\ndo = [\"crash 1\", \"explode\"]\n": "step 1, do[2] \"explode\": unknown command",
-		"title = \"x\"\n[[step]]\ndo = [\"lesson other\"]\n":         "cannot run in a lesson",
+		"title = \"x\"\n[[step]]\ncaptoin = \"y\"\n":                                    `t.toml:3: unknown key "step.captoin"`,
+		"title = \"x\"\n[[step]]\ncaption = \"c\"\nafter = \"lunch\"\n":                 `t.toml:2: step 1: after = "lunch": want one of leader`,
+		"title = \"x\"\n[[step]]\nwait = \"soon\"\n":                                    "duration",
+		"title = \"x\"\n[[step]]\ndo = \"crash 1\"\n":                                   "", // a string where a list goes
+		"title = \"x\"\n\n[[step]]\ncaption = \"c\"\n\n[[step]]\ndo = [\"explode\"]\n":  `t.toml:6: step 2: do[1] "explode": unknown command`,
+		"title = \"x\"\n[[step]]\ncaption = \"c\"\ndo = [\"lesson other\"]\n":           "cannot run in a lesson",
+		"title = \"x\"\n[[step]]\nask = { question = \"who?\", answer = \"luck\" }\n":   `answer = "luck"`,
+		"title = \"x\"\n[[step]]\nask = { question = \"who?\", answer = \"leader\" }\n": `needs until = "new-leader"`,
+		"title = \"x\"\n[[step]]\ncaption = \"c\"\nreplay = { from = \"lunch\" }\n":     `"lunch" is not a moment`,
+		"title = \"x\"\n[[step]]\ncaption = \"c\"\nreplay = { speed = 5000 }\n":         "speed = 5000",
+		"title = \"x\"\n[[step]]\ndo = [\"heal\"]\n":                                    "needs a caption",
 	} {
-		_, err := Parse("t", []byte(src))
+		_, err := Parse("t.toml", []byte(src))
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Parse(%q) = %v, want an error mentioning %q", src, err, want)
 		}
 	}
 }
 
-// Steps run in order, not before their time, and a paused step waits for
-// next.
-func TestRunKeepsTimeAndPauses(t *testing.T) {
-	l, err := Parse("t", []byte(`title = "t"
+// fakeEnv plays a lesson on a clock of its own, with no cluster: the
+// record stays empty, and every Wait lasts as long as asked (or until the
+// next scripted input).
+type fakeEnv struct {
+	log    *record.Log
+	clock  time.Duration
+	inputs []scripted // in time order
+	ran    []string
+	shown  []shown
+}
+
+type scripted struct {
+	at time.Duration
+	in Input
+}
+
+type shown struct {
+	at time.Duration
+	c  Caption
+}
+
+func newFakeEnv() *fakeEnv {
+	h := record.Header{RTTMs: 50, ElectionRTT: 10, Players: []record.Player{{Name: "a", Color: "#000000"}, {Name: "b", Color: "#111111"}, {Name: "c", Color: "#222222"}}}
+	return &fakeEnv{log: record.NewLog(h, record.Keep, record.Budget)}
+}
+
+func (e *fakeEnv) Do(cmd command.Command) { e.ran = append(e.ran, cmd.String()) }
+func (e *fakeEnv) Show(c Caption)         { e.shown = append(e.shown, shown{e.clock, c}) }
+func (e *fakeEnv) Record() rewind.Source  { return e.log }
+func (e *fakeEnv) Now() int64             { return e.clock.Microseconds() }
+func (e *fakeEnv) Replay(from, to int64, speed int) {
+	e.clock += time.Duration((to-from)*int64(speed)) * time.Microsecond
+}
+
+func (e *fakeEnv) Wait(d time.Duration) Input {
+	if e.clock > 24*time.Hour { // waiting for an input that never comes
+		return Input{Kind: Stop}
+	}
+	if d == Forever {
+		d = 48 * time.Hour
+	}
+	if len(e.inputs) > 0 && e.inputs[0].at <= e.clock+d {
+		in := e.inputs[0]
+		e.inputs = e.inputs[1:]
+		waited := max(in.at-e.clock, 0)
+		e.clock += waited
+		in.in.Waited = waited
+		return in.in
+	}
+	e.clock += d
+	return Input{Kind: Timeout, Waited: d}
+}
+
+const paced = `title = "Paced"
 [[step]]
 do = ["heal"]
-caption = "one"
+caption = "A short one."
+[[step]]
+do = ["crash 2"]
+caption = """A caption of some thirty words takes a class a while to read, and the lesson must \
+not take it away before then: one two three four five six seven eight nine ten."""
+[[step]]
+wait = "1s"
+do = ["restart 2"]
+caption = "Another."
 pause = true
 [[step]]
-at = "50ms"
-do = ["crash 2", "restart 2"]
-caption = "two"
-`))
+do = ["heal"]
+caption = "The end."
+`
+
+// Every caption stays on screen at least its reading time before the next
+// replaces it, a step waits its own time on top, and a paused step waits
+// for N.
+func TestEveryCaptionStaysItsReadingTime(t *testing.T) {
+	l, err := Parse("paced.toml", []byte(paced))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ran []string
-	var captions []string
-	next := make(chan struct{})
-	done := make(chan error, 1)
-	start := time.Now()
-	var bAt time.Duration
-	go func() {
-		done <- Run(l, func(cmd command.Command) {
-			if cmd.String() == "crash 2" {
-				bAt = time.Since(start)
-			}
-			ran = append(ran, cmd.String())
-		}, func(step int, text string) { captions = append(captions, text) }, next, nil)
-	}()
-	select {
-	case <-done:
-		t.Fatal("the lesson went past a paused step without next")
-	case <-time.After(100 * time.Millisecond):
-	}
-	next <- struct{}{}
-	if err := <-done; err != nil {
+	env := newFakeEnv()
+	env.inputs = []scripted{{at: time.Hour, in: Input{Kind: Next}}}
+	if err := Run(l, env); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(ran, ",") != "heal,crash 2,restart 2" || strings.Join(captions, ",") != "one,two" {
-		t.Fatalf("ran %v, captions %v", ran, captions)
+	if got := strings.Join(env.ran, ","); got != "heal,crash 2,restart 2,heal" {
+		t.Fatalf("ran %s", got)
 	}
-	if bAt < 100*time.Millisecond {
-		t.Fatalf("step 2 ran at %v, before the pause ended", bAt)
+	// When each caption text first appeared.
+	var texts []string
+	var at []time.Duration
+	for _, s := range env.shown {
+		if s.c.Text != "" && (len(texts) == 0 || texts[len(texts)-1] != s.c.Text) {
+			texts, at = append(texts, s.c.Text), append(at, s.at)
+		}
+	}
+	if len(texts) != 4 {
+		t.Fatalf("captions shown: %q", texts)
+	}
+	for i := 0; i+1 < len(texts); i++ {
+		on := at[i+1] - at[i]
+		need := ReadingTime(texts[i])
+		if i == 1 {
+			need += time.Second // step 3 waits a second of its own
+		}
+		if i == 2 && at[i+1] < time.Hour {
+			t.Errorf("caption 4 came at %v, before N (at 1h)", at[i+1])
+		}
+		if on < need {
+			t.Errorf("caption %d was on screen %v, less than %v", i+1, on, need)
+		}
+	}
+	if ReadingTime(texts[1]) < 6*time.Second || ReadingTime(texts[0]) != 3*time.Second {
+		t.Errorf("reading times: %v for 30 words, %v for 3", ReadingTime(texts[1]), ReadingTime(texts[0]))
+	}
+}
+
+// B replays the step on screen from where it began, then the lesson goes
+// on where it was.
+func TestBackReplaysTheStep(t *testing.T) {
+	l, err := Parse("paced.toml", []byte(paced))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := newFakeEnv()
+	env.inputs = []scripted{{at: time.Second, in: Input{Kind: Back}}, {at: time.Hour, in: Input{Kind: Next}}}
+	if err := Run(l, env); err != nil {
+		t.Fatal(err)
+	}
+	replayed := false
+	for _, s := range env.shown {
+		if s.c.Waiting == "replaying this step" && s.c.Step == 1 && s.c.Text == "A short one." {
+			replayed = true
+		}
+	}
+	if !replayed {
+		t.Error("B did not replay step 1 with its caption")
+	}
+	if got := strings.Join(env.ran, ","); got != "heal,crash 2,restart 2,heal" {
+		t.Errorf("B ran commands again: %s", got)
 	}
 }
 
 func TestRunStops(t *testing.T) {
-	l, _ := Parse("t", []byte("title = \"t\"\n[[step]]\nat = \"1h\"\n"))
-	stop := make(chan struct{})
-	close(stop)
-	if err := Run(l, func(command.Command) {}, func(int, string) {}, nil, stop); err != ErrStopped {
+	l, _ := Parse("t.toml", []byte("title = \"t\"\n[[step]]\nwait = \"1h\"\ncaption = \"c\"\n"))
+	env := newFakeEnv()
+	env.inputs = []scripted{{at: time.Minute, in: Input{Kind: Stop}}}
+	if err := Run(l, env); err != ErrStopped {
 		t.Fatalf("Run = %v, want ErrStopped", err)
 	}
 }

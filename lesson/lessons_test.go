@@ -1,79 +1,86 @@
 package lesson
 
 import (
+	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/raftian/raftian/command"
 	"github.com/raftian/raftian/config"
 	"github.com/raftian/raftian/internal/testenv"
 	"github.com/raftian/raftian/node"
 	"github.com/raftian/raftian/record"
+	"github.com/raftian/raftian/rewind"
 	"github.com/raftian/raftian/session"
-	"github.com/raftian/raftian/world"
 )
 
-// played is what a lesson did: every command's result and each caption.
-type played struct {
+// Every built-in lesson is played on a real cluster, headless (nothing
+// waits to be read), and each caption's claim is checked through the
+// record's model at the very moment the caption was shown: what the
+// class reads is what the panes show then.
+
+// play is a lesson played in a test: the cluster, when each caption was
+// shown (µs into the record), every band shown, every command's result.
+type play struct {
+	c        *node.Cluster
+	s        *session.Session
+	captions map[int]int64
+	shown    []Caption
 	results  []session.Result
-	captions map[int]string
+	answers  map[int]int // step → the answer the class gives
+	model    *rewind.Model
 }
 
-// crashed returns the replica the lesson crashed first, or 0.
-func (p played) crashed() int {
-	for _, r := range p.results {
-		if c, ok := r.Command.(command.Crash); ok && r.Err == nil {
-			return c.Replica.N
+func (p *play) Do(cmd command.Command)   { p.results = append(p.results, p.s.Do(cmd)) }
+func (p *play) Show(c Caption)           { p.shown = append(p.shown, c) }
+func (p *play) Record() rewind.Source    { return p.c.Recorder() }
+func (p *play) Now() int64               { return p.c.Recorder().Now() }
+func (p *play) Replay(int64, int64, int) {}
+
+// Wait answers a question the class was asked, if the test says how;
+// nothing else waits, and a pause goes on at once.
+func (p *play) Wait(d time.Duration) Input {
+	if n := len(p.shown); n > 0 && p.shown[n-1].Question != "" {
+		if a, ok := p.answers[p.shown[n-1].Step]; ok {
+			return Input{Kind: Answer, Answer: a}
 		}
 	}
-	return 0
-}
-
-// failedAttacks returns the attacks that did not commit.
-func (p played) failedAttacks() []session.Result {
-	var out []session.Result
-	for _, r := range p.results {
-		if r.Outcome != nil && !r.Outcome.OK {
-			out = append(out, r)
-		}
+	if d == Forever {
+		return Input{Kind: Next}
 	}
-	return out
+	return Input{Kind: Timeout}
 }
 
-// logs returns the results of the lesson's log commands.
-func (p played) logs() []session.Result {
-	var out []session.Result
-	for _, r := range p.results {
-		if _, ok := r.Command.(command.Log); ok {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-// playLesson plays a built-in lesson headless on a fresh cluster and
-// returns the cluster (still running) and what the lesson did. Every
-// caption must have been shown, and no command may have failed but the
-// attacks the lesson means to fail.
-func playLesson(t *testing.T, name string) (*node.Cluster, played) {
+// playLesson plays a lesson (a built-in name, or a lesson's source) on a
+// fresh cluster. No command may fail but the attacks the lesson means to
+// fail.
+func playLesson(t *testing.T, name string, answers map[int]int, cfg ...func(*config.Config)) *play {
 	t.Helper()
-	c, err := node.Start(testenv.Config(t, config.StorageMemory), node.Options{})
+	conf := testenv.Config(t, config.StorageMemory)
+	for _, f := range cfg {
+		f(&conf)
+	}
+	c, err := node.Start(conf, node.Options{Record: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	l, err := Load(name)
+	var l Lesson
+	if strings.HasPrefix(name, "title") {
+		l, err = Parse("test.toml", []byte(name))
+	} else {
+		l, err = Load(name)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := session.New(c, session.Options{})
-	p := played{captions: map[int]string{}}
-	do := func(cmd command.Command) { p.results = append(p.results, s.Do(cmd)) }
-	caption := func(step int, text string) { p.captions[step] = text }
-	if err := Run(l, do, caption, nil, nil); err != nil {
+	p := &play{c: c, s: session.New(c, session.Options{}), captions: map[int]int64{}, answers: answers}
+	if err := run(l, p, func(step int, at int64) { p.captions[step] = at }); err != nil {
 		t.Fatal(err)
 	}
 	for i, step := range l.Steps {
-		if step.Caption != "" && p.captions[i+1] != step.Caption {
+		if _, ok := p.captions[i+1]; !ok && step.Caption != "" {
 			t.Errorf("caption %d not shown", i+1)
 		}
 	}
@@ -82,11 +89,72 @@ func playLesson(t *testing.T, name string) (*node.Cluster, played) {
 			t.Errorf("%s: %v", r.Command, r.Err)
 		}
 	}
-	return c, p
+	p.model = rewind.New(c.Recorder())
+	p.model.Update()
+	return p
+}
+
+// at is the state the panes showed when caption step was.
+func (p *play) at(t *testing.T, step int) *rewind.State {
+	t.Helper()
+	at, ok := p.captions[step]
+	if !ok {
+		t.Fatalf("caption %d was never shown", step)
+	}
+	return p.model.At(at).Clone()
+}
+
+// reveal returns the reveal shown at step.
+func (p *play) reveal(step int) Caption {
+	for _, c := range p.shown {
+		if c.Step == step && c.Reveal != "" {
+			return c
+		}
+	}
+	return Caption{}
+}
+
+// replayed reports whether step asked for an instant replay.
+func (p *play) replayed(step int) bool {
+	for _, c := range p.shown {
+		if c.Step == step && strings.HasPrefix(c.Waiting, "instant replay") {
+			return true
+		}
+	}
+	return false
+}
+
+// first returns the first observation after the lesson began that match
+// accepts, and whether there is one.
+func (p *play) first(match func(*record.Obs) bool) (record.Obs, bool) {
+	src := p.c.Recorder()
+	first, next := src.Bounds()
+	for _, o := range src.Read(first, int(next-first), nil) {
+		if match(&o) {
+			return o, true
+		}
+	}
+	return record.Obs{}, false
+}
+
+func sameWorlds(st *rewind.State) error {
+	var ref *rewind.Replica
+	for i := range st.Replicas {
+		r := &st.Replicas[i]
+		if !r.Up {
+			continue
+		}
+		if ref == nil {
+			ref = r
+		} else if r.World.Hash() != ref.World.Hash() || r.Applied != ref.Applied {
+			return fmt.Errorf("replica %d at %d differs from replica %d at %d", r.ID, r.Applied, ref.ID, ref.Applied)
+		}
+	}
+	return nil
 }
 
 func TestEveryBuiltinLessonParses(t *testing.T) {
-	if len(Names()) < 3 {
+	if len(Names()) < 9 {
 		t.Fatalf("lessons: %v", Names())
 	}
 	for _, n := range Names() {
@@ -96,218 +164,300 @@ func TestEveryBuiltinLessonParses(t *testing.T) {
 	}
 }
 
-// Lesson 1: an election makes one leader that everyone agrees on, in a
-// term above the first, and attacks then commit.
+// Lesson 1: the class sees the very first election: every replica down,
+// then an election whose winner the reveal names from the record.
 func TestLessonFirstElection(t *testing.T) {
-	c, p := playLesson(t, "first-election")
-	if failed := p.failedAttacks(); len(failed) > 0 {
-		t.Errorf("attacks failed during the lesson: %v", failed)
+	p := playLesson(t, "first-election", map[int]int{2: 3})
+	for _, r := range p.at(t, 1).Replicas {
+		if r.Up {
+			t.Errorf("caption 1: replica %d is up; the lesson starts with every replica stopped", r.ID)
+		}
 	}
-	l, ok := c.LeaderAgreed()
-	if !ok {
-		t.Fatal("no agreed leader after the lesson")
+	st := p.at(t, 2)
+	l := leaderOf(st)
+	if l.id == 0 {
+		t.Fatal("caption 2: no leader agreed on")
 	}
-	if term := c.Status()[l-1].Term; term < 2 {
-		t.Errorf("leader %d in term %d: an election should have raised the term", l, term)
+	rv := p.reveal(2)
+	if !strings.Contains(rv.Reveal, fmt.Sprintf("replica %d ", l.id)) || (rv.Right == 1) != (l.id == 3) {
+		t.Errorf("caption 2: leader %d, but the reveal says %q (right %d for the answer 3)", l.id, rv.Reveal, rv.Right)
 	}
-	if c.Status()[l-1].World.HP(2) != world.StartHP-world.Damage {
-		t.Error("the lesson's attacks did not commit")
+	if !p.replayed(2) {
+		t.Error("the election was not replayed")
+	}
+	if err := sameWorlds(p.at(t, 3)); err != nil {
+		t.Errorf("caption 3 says every pane shows the same cities: %v", err)
 	}
 }
 
 // Lesson 2: the crashed leader is replaced in a higher term, and comes
-// back as a follower.
+// back a follower that caught up.
 func TestLessonLeaderCrash(t *testing.T) {
-	c, p := playLesson(t, "leader-crash")
-	crashed := p.crashed()
-	if crashed == 0 {
-		t.Fatal("no leader was crashed")
+	p := playLesson(t, "leader-crash", nil)
+	crash, ok := p.first(func(o *record.Obs) bool { return o.Kind == record.Down })
+	if !ok {
+		t.Fatal("no crash in the record")
 	}
-	evs, _ := c.Events().Since(0, nil)
-	var oldTerm uint64
-	for _, e := range evs {
-		if e.Type == node.EvLeader && e.Leader != nil && *e.Leader == crashed && oldTerm == 0 {
-			oldTerm = e.Term
-		}
+	old := p.model.At(crash.At - 1).Replicas[crash.Node-1].Term
+	st := p.at(t, 2)
+	if l := leaderOf(st); l.id == 0 || l.id == int(crash.Node) || l.term <= old || st.Replicas[crash.Node-1].Up {
+		t.Errorf("caption 2: leader %+v, crashed replica %d up %v; want a new leader above term %d", l, crash.Node, st.Replicas[crash.Node-1].Up, old)
 	}
-	st := c.Status()
-	l, ok := c.LeaderAgreed()
-	if !ok || l == crashed || st[l-1].Term <= oldTerm {
-		t.Fatalf("leader %d (ok %v) in term %d; the crashed leader %d led term %d", l, ok, st[l-1].Term, crashed, oldTerm)
-	}
-	if failed := p.failedAttacks(); len(failed) > 0 {
-		t.Errorf("attacks failed during the lesson: %v", failed)
-	}
-	if s := st[crashed-1]; !s.Up || s.Role != node.RoleFollower || s.Leader != l {
-		t.Errorf("the old leader is %v following %d, want an up follower of %d", s.Role, s.Leader, l)
+	st = p.at(t, 4)
+	back, l := st.Replicas[crash.Node-1], leaderOf(st)
+	if !back.Up || back.Role != record.RoleFollower || back.Leader != l.id || back.Applied != st.Replicas[l.id-1].Applied {
+		t.Errorf("caption 4: the old leader is %v following %d at %d; the leader %d is at %d",
+			back.Role, back.Leader, back.Applied, l.id, st.Replicas[l.id-1].Applied)
 	}
 }
 
-// Lesson 3: the isolated minority's attack fails and is applied nowhere;
-// the majority's commits.
+// Lesson 3: the minority's attack fails, and pane 1 says so.
 func TestLessonMinorityCannotCommit(t *testing.T) {
-	c, p := playLesson(t, "minority")
-	if failed := p.failedAttacks(); len(failed) != 1 || failed[0].Outcome.Command.From != 1 {
-		t.Errorf("attacks that failed: %v; want the isolated player 1's", failed)
+	p := playLesson(t, "minority", map[int]int{3: 1})
+	st := p.at(t, 3)
+	if r := st.Replicas[0]; r.Failed.At < 0 {
+		t.Error("caption 3: pane 1 shows no failed attack")
 	}
-	for _, s := range c.Status() {
-		if s.World.HP(3) != world.StartHP {
-			t.Errorf("replica %d applied the minority's attack: HP(3) = %d", s.ID, s.World.HP(3))
-		}
-		if s.World.HP(4) != world.StartHP-world.Damage {
-			t.Errorf("replica %d: HP(4) = %d, want the majority's attack", s.ID, s.World.HP(4))
-		}
+	if rv := p.reveal(3); rv.Right != -1 || !strings.Contains(rv.Reveal, "did not commit") {
+		t.Errorf("caption 3 reveal: %+v; want \"did not commit\", the answer yes wrong", rv)
+	}
+	if l := leaderOf(p.at(t, 4)); l.id < 3 {
+		t.Errorf("caption 4: leader %+v; want one of 3, 4, 5", l)
+	}
+	if err := sameWorlds(p.at(t, 5)); err != nil {
+		t.Errorf("caption 5: %v", err)
 	}
 }
 
-// Lesson 4: the old leader's uncommitted entry is in its log during the
-// split and overwritten after the heal; it is applied nowhere.
+// Lesson 4: two replicas say LEADER in different terms while the caption
+// says so; after the heal the old leader's attack was overwritten.
 func TestLessonSplitBrain(t *testing.T) {
-	c, p := playLesson(t, "split-brain")
-	logs := p.logs()
-	if len(logs) != 2 {
-		t.Fatalf("want the old leader's log shown twice, got %d", len(logs))
+	p := playLesson(t, "split-brain", map[int]int{5: 1})
+	st := p.at(t, 3)
+	terms := map[uint64]int{}
+	for _, r := range st.Replicas {
+		if r.Up && r.Role == record.RoleLeader {
+			terms[r.Term] = r.ID
+		}
 	}
-	holds := func(r session.Result, committed bool) bool {
-		for _, e := range r.Entries {
-			if e.What == record.WhatAttack && e.From == 1 && e.To == 4 && (e.Index <= r.Commit) == committed {
-				return true
-			}
+	if len(terms) < 2 {
+		t.Errorf("caption 3: leaders by term %v; want two replicas leading in different terms", terms)
+	}
+	rv := p.reveal(5)
+	if rv.Right != -1 || !strings.Contains(rv.Reveal, "overwritten") {
+		t.Errorf("caption 5 reveal: %+v; want the attack overwritten, the answer yes wrong", rv)
+	}
+	gone := false
+	for _, r := range p.at(t, 5).Replicas {
+		for _, g := range r.Log.Gone {
+			gone = gone || (g.Ent.What == record.WhatAttack && g.Ent.From == 1 && g.Ent.To == 4)
+		}
+	}
+	if !gone {
+		t.Error("caption 5: no log shows the attack 1→4 overwritten")
+	}
+}
+
+// Lesson 5: the restarted follower installs a snapshot, and its world is
+// the leader's.
+func TestLessonSnapshot(t *testing.T) {
+	p := playLesson(t, "snapshot", nil)
+	crash, _ := p.first(func(o *record.Obs) bool { return o.Kind == record.Down })
+	st := p.at(t, 2)
+	l := leaderOf(st)
+	if r := st.Replicas[crash.Node-1]; r.Up || l.id == 0 || st.Replicas[l.id-1].Snapshot <= r.Log.Last() {
+		t.Errorf("caption 2: replica %d up %v with log to %d; leader %d snapshot at %d: its missed entries should be compacted",
+			crash.Node, r.Up, r.Log.Last(), l.id, st.Replicas[max(l.id, 1)-1].Snapshot)
+	}
+	st = p.at(t, 3)
+	r := st.Replicas[crash.Node-1]
+	if !r.Up || r.Snapshot == 0 || r.World.Hash() != st.Replicas[leaderOf(st).id-1].World.Hash() {
+		t.Errorf("caption 3: replica %d up %v, snapshot %d; want it restored from a snapshot to the leader's world", crash.Node, r.Up, r.Snapshot)
+	}
+	if !p.replayed(3) {
+		t.Error("the snapshot install was not replayed")
+	}
+}
+
+// Lesson 6: without PreVote the isolated replica is a candidate whose term
+// climbs and its return forces an election; with PreVote it stays a
+// pre-candidate in its term and nothing happens.
+func TestLessonPreVote(t *testing.T) {
+	p := playLesson(t, "prevote", map[int]int{4: 3, 8: 1})
+	iso, _ := p.first(func(o *record.Obs) bool { return o.Kind == record.Isolate })
+	st := p.at(t, 3)
+	l := leaderOf(st)
+	if r := st.Replicas[iso.Node-1]; r.Role != record.RoleCandidate || r.Term <= st.Replicas[l.id-1].Term {
+		t.Errorf("caption 3 (no PreVote): isolated replica %d is %v in term %d; the leader's term is %d",
+			iso.Node, r.Role, r.Term, st.Replicas[l.id-1].Term)
+	}
+	if rv := p.reveal(4); rv.Right != 1 {
+		t.Errorf("caption 4 reveal: %+v; want the term to have jumped (answer 3 right)", rv)
+	}
+	var second record.Obs
+	p.first(func(o *record.Obs) bool {
+		if o.Kind == record.Isolate && o.At > p.captions[5] {
+			second = *o
+			return true
 		}
 		return false
+	})
+	st = p.at(t, 7)
+	l = leaderOf(st)
+	if r := st.Replicas[second.Node-1]; second.Node == 0 || r.Role != record.RolePreCandidate || r.Term != st.Replicas[l.id-1].Term {
+		t.Errorf("caption 7 (PreVote): isolated replica %d is %v in term %d; the leader's term is %d",
+			second.Node, r.Role, r.Term, st.Replicas[l.id-1].Term)
 	}
-	if !holds(logs[0], false) {
-		t.Errorf("during the split the old leader's log lacks the uncommitted attack 1→4: %+v", logs[0].Entries)
-	}
-	if holds(logs[1], false) || holds(logs[1], true) {
-		t.Errorf("after the heal the attack 1→4 is still in the old leader's log: %+v", logs[1].Entries)
-	}
-	for _, s := range c.Status() {
-		if s.World.HP(4) != world.StartHP {
-			t.Errorf("replica %d applied the minority's attack: HP(4) = %d", s.ID, s.World.HP(4))
-		}
+	if rv := p.reveal(8); rv.Right != 1 {
+		t.Errorf("caption 8 reveal: %+v; want the same term (answer 1 right)", rv)
 	}
 }
 
-// Lesson 5: the restarted follower catches up by a snapshot.
-func TestLessonSnapshot(t *testing.T) {
-	c, p := playLesson(t, "snapshot")
-	crashed := p.crashed()
-	evs, _ := c.Events().Since(0, nil)
-	got := false
-	for _, e := range evs {
-		got = got || (e.Type == node.EvSnapshot && e.Dir == "received" && e.To == crashed)
-	}
-	if crashed == 0 || !got {
-		t.Fatalf("replica %d received no snapshot", crashed)
-	}
-	for _, r := range p.results {
-		if l, ok := r.Command.(command.Load); ok && r.Count != l.N {
-			t.Errorf("%d of %d commands of the load committed", r.Count, l.N)
-		}
-	}
-}
-
-// Lesson 6: without PreVote the isolated follower's term climbs and its
-// return forces a new election; with PreVote neither happens.
-func TestLessonPreVote(t *testing.T) {
-	c, _ := playLesson(t, "prevote")
-	evs, _ := c.Events().Since(0, nil)
-	type phase struct {
-		lone             int
-		leaderTerm       uint64 // the leader's term when the follower was cut off
-		loneMax          uint64 // the highest term the lone replica reached while cut off
-		afterHeal        uint64 // the highest term anyone reached after the heal
-		isolated, healed bool
-	}
-	var phases []*phase
-	var cur *phase
-	var term uint64
-	for _, e := range evs {
-		switch {
-		case e.Type == node.EvReconfigure:
-			cur = &phase{}
-			phases = append(phases, cur)
-		case cur == nil:
-		case e.Type == node.EvIsolate:
-			cur.lone, cur.leaderTerm, cur.isolated = e.Node, term, true
-		case e.Type == node.EvHeal:
-			cur.healed = true
-		case e.Type == node.EvLeader:
-			if e.Leader != nil && *e.Leader != 0 && !cur.isolated {
-				term = max(term, e.Term)
-			}
-			if cur.isolated && !cur.healed && e.Node == cur.lone {
-				cur.loneMax = max(cur.loneMax, e.Term)
-			}
-			if cur.healed {
-				cur.afterHeal = max(cur.afterHeal, e.Term)
-			}
-		}
-	}
-	if len(phases) != 2 || !phases[0].healed || !phases[1].healed {
-		t.Fatal("want two phases (PreVote off, on), each isolating and healing")
-	}
-	off, on := phases[0], phases[1]
-	if off.loneMax < off.leaderTerm+2 || off.afterHeal <= off.leaderTerm {
-		t.Errorf("without PreVote: leader term %d, the lone replica reached %d, after the heal %d; want its term to climb and a new election",
-			off.leaderTerm, off.loneMax, off.afterHeal)
-	}
-	if on.loneMax > on.leaderTerm || on.afterHeal > on.leaderTerm {
-		t.Errorf("with PreVote: leader term %d, the lone replica reached %d, after the heal %d; want no change",
-			on.leaderTerm, on.loneMax, on.afterHeal)
-	}
-}
-
-// Lesson 7: after the crash, a term in which several replicas stood for
-// election and none became leader; then a leader in a higher term.
+// Lesson 7: several candidates and no leader while the caption says the
+// vote is split; then a leader.
 func TestLessonSplitVote(t *testing.T) {
-	c, _ := playLesson(t, "split-vote")
-	evs, _ := c.Events().Since(0, nil)
-	crashed := false
-	var crashTerm uint64
-	first := map[uint64]map[int]int{} // term → replica → first leader it reported in that term
-	led := map[uint64]bool{}
-	for _, e := range evs {
-		if e.Type == node.EvCrash {
-			crashed = true
-			continue
-		}
-		if e.Type != node.EvLeader || e.Leader == nil {
-			continue
-		}
-		if !crashed {
-			crashTerm = max(crashTerm, e.Term)
-			continue
-		}
-		if first[e.Term] == nil {
-			first[e.Term] = map[int]int{}
-		}
-		if _, ok := first[e.Term][e.Node]; !ok {
-			first[e.Term][e.Node] = *e.Leader
-		}
-		if *e.Leader != 0 {
-			led[e.Term] = true
+	p := playLesson(t, "split-vote", nil)
+	st := p.at(t, 5)
+	var candidates []int
+	for _, r := range st.Replicas {
+		if r.Up && r.Role == record.RoleCandidate {
+			candidates = append(candidates, r.ID)
 		}
 	}
-	split := uint64(0)
-	for term, reps := range first {
-		candidates := 0
-		for _, l := range reps {
-			if l == 0 {
-				candidates++
+	if len(candidates) < 2 || leaderOf(st).id != 0 {
+		t.Errorf("caption 5: candidates %v, leader %+v; want two candidates or more and no leader", candidates, leaderOf(st))
+	}
+	if l := leaderOf(p.at(t, 6)); l.id == 0 {
+		t.Error("caption 6: no leader")
+	}
+}
+
+// Lesson 8: the attack is on a majority of logs when the new leader wins,
+// yet it is not committed until the new leader's own entry is.
+func TestLessonCommitRule(t *testing.T) {
+	p := playLesson(t, "commit-rule", nil, func(c *config.Config) { c.Raft.RTTMillisecond = 50 })
+	prop, _ := p.first(func(o *record.Obs) bool { return o.Kind == record.Propose && o.Node == 2 })
+	win, ok := p.first(func(o *record.Obs) bool {
+		return o.Kind == record.State && o.Role == record.RoleLeader && o.At > prop.At
+	})
+	if !ok {
+		t.Fatal("no new leader in the record")
+	}
+	st := p.model.At(win.At).Clone()
+	l := st.Replicas[win.Node-1]
+	var x record.Ent
+	for _, e := range l.Log.Ents {
+		if e.What == record.WhatAttack && e.From == 2 && e.To == 4 {
+			x = e
+		}
+	}
+	holders := 0
+	for _, r := range st.Replicas {
+		if e, ok := r.Log.Entry(x.Index); ok && e == x {
+			holders++
+		}
+	}
+	if x.Index == 0 || holders < 3 || l.Commit >= x.Index || x.Term >= l.Term {
+		t.Fatalf("when replica %d won term %d: attack %+v held by %d, its commit %d; want an older-term attack on a majority, not committed",
+			win.Node, l.Term, x, holders, l.Commit)
+	}
+	// It is committed exactly when an entry of the new term is.
+	committed, ok := p.first(func(o *record.Obs) bool {
+		return o.At > win.At && p.model.At(o.At).Replicas[win.Node-1].Commit >= x.Index
+	})
+	if !ok {
+		t.Fatal("the attack was never committed")
+	}
+	st = p.model.At(committed.At)
+	if c := st.Replicas[win.Node-1].Commit; c <= x.Index {
+		t.Errorf("the leader committed the old attack (%d) alone, commit %d, before any entry of its term", x.Index, c)
+	}
+}
+
+// Lesson 9: the returning follower rejected an append, and the leader
+// backed up and sent what was missing.
+func TestLessonCatchUp(t *testing.T) {
+	p := playLesson(t, "catch-up", nil)
+	iso, _ := p.first(func(o *record.Obs) bool { return o.Kind == record.Isolate })
+	heal, _ := p.first(func(o *record.Obs) bool { return o.Kind == record.Heal })
+	rejected, ok := p.first(func(o *record.Obs) bool {
+		return o.At > heal.At && o.Kind == record.Deliver && o.Msg == record.MsgAppendResp && o.Node == iso.Node && o.Reject
+	})
+	if !ok {
+		t.Fatal("the returning follower never rejected an append")
+	}
+	if _, ok := p.first(func(o *record.Obs) bool {
+		return o.At > rejected.At && o.Kind == record.Deliver && o.Msg == record.MsgAppendResp && o.Node == iso.Node && !o.Reject
+	}); !ok {
+		t.Error("no append accepted after the rejection")
+	}
+	if err := sameWorlds(p.at(t, 3)); err != nil {
+		t.Errorf("caption 3: %v", err)
+	}
+}
+
+// whoLeads is a lesson asking who will lead after the leader crashes, in
+// which only one replica can win: the others' vote messages to every
+// replica but it are lost.
+func whoLeads(old, winner, n int) string {
+	var do []string
+	for a := 1; a <= n; a++ {
+		for b := 1; b <= n; b++ {
+			if a != b && a != winner && a != old && b != winner {
+				do = append(do, fmt.Sprintf("link %d %d drop 1 votes", a, b))
 			}
 		}
-		if term > crashTerm && candidates >= 2 && !led[term] {
-			split = term
+	}
+	do = append(do, "crash leader")
+	return `title = "Who leads"
+[[step]]
+ask = { question = "Who will lead?", answer = "leader" }
+do = ["` + strings.Join(do, `", "`) + `"]
+until = "new-leader"
+caption = "{leader} leads."
+`
+}
+
+// A question's reveal comes from the record: two runs in which different
+// replicas win name each its own winner, right for the class that said
+// so and wrong for the one that did not.
+func TestRevealSaysWhatHappened(t *testing.T) {
+	conf := testenv.Config(t, config.StorageMemory)
+	c, err := node.Start(conf, node.Options{Record: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s := session.New(c, session.Options{})
+	var winners []int
+	for attempt := 0; attempt < 2; attempt++ {
+		old, ok := c.WaitLeader(20 * time.Second)
+		if !ok {
+			t.Fatal("no leader")
 		}
+		winner := old%c.Size() + 1
+		l, err := Parse("who.toml", []byte(whoLeads(old, winner, c.Size())))
+		if err != nil {
+			t.Fatal(err)
+		}
+		answer := winner
+		if attempt == 1 {
+			answer = old // wrong: it is down
+		}
+		p := &play{c: c, s: s, captions: map[int]int64{}, answers: map[int]int{1: answer}}
+		if err := run(l, p, nil); err != nil {
+			t.Fatal(err)
+		}
+		rv := p.reveal(1)
+		want := fmt.Sprintf("replica %d (", winner)
+		if !strings.Contains(rv.Reveal, want) || (rv.Right == 1) != (attempt == 0) {
+			t.Errorf("run %d: %d won, the class said %d; the reveal says %q (right %d)", attempt+1, winner, answer, rv.Reveal, rv.Right)
+		}
+		winners = append(winners, winner)
+		c.Heal()
+		c.Restart(old)
 	}
-	if split == 0 {
-		t.Fatalf("no split vote after the crash (leader's term %d): %v", crashTerm, first)
+	if winners[0] == winners[1] {
+		t.Fatalf("both runs had the same winner %d: the test proves nothing", winners[0])
 	}
-	l, ok := c.LeaderAgreed()
-	if !ok || c.Status()[l-1].Term <= split {
-		t.Fatalf("no leader above the split term %d after the heal", split)
-	}
-	t.Logf("split vote in term %d, then leader %d in term %d", split, l, c.Status()[l-1].Term)
 }
