@@ -88,8 +88,8 @@ func (c *cli) play(a playArgs) int {
 			return fail(err)
 		}
 	}
-	// The window draws from the record; headless runs keep one to write it.
-	opts := node.Options{Record: !a.headless || a.observe != ""}
+	// The window draws from the record, lessons read it, --observe writes it.
+	opts := node.Options{Record: true}
 	var observed *os.File
 	if a.observe != "" {
 		// Created now: a bad path is said before anything starts.

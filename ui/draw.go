@@ -131,7 +131,7 @@ func (w *Window) draw(s Screen, now time.Time) {
 	}
 	w.drawSide(s)
 	w.drawBar(s, now)
-	w.drawCaption(s, now)
+	w.drawCaption(s)
 	w.drawTimeline(s)
 	w.drawKeys(s)
 	if w.showHelp {

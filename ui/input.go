@@ -40,6 +40,8 @@ const (
 	GoLive                    // back to the newest moment
 	GoStart                   // to the record's first moment
 	SaveRecord                // write the record to a file
+	StepAgain                 // a lesson: replay the step on screen
+	Answer                    // a lesson's question: choice N (Y is 1)
 )
 
 // Mods are the modifier keys held.
@@ -128,6 +130,10 @@ func KeyIntent(key int32, selected, n int, mods Mods) Intent {
 		return Intent{Kind: LessonMenu}
 	case rl.KeyN:
 		return Intent{Kind: NextStep}
+	case rl.KeyB:
+		return Intent{Kind: StepAgain}
+	case rl.KeyY:
+		return Intent{Kind: Answer, N: 1}
 	case rl.KeyBackspace:
 		return Intent{Kind: RestartLesson}
 	case rl.KeyS:

@@ -99,7 +99,7 @@ func LayoutScreen(w, h float32, n int, zoom float32, lesson bool) Screen {
 	lanes := sc.line(TextMarker) + float32(n)*sc.line(TextLane) + sc.Px(8)
 	area, s.Timeline = area.cutBottom(min(lanes, area.H*0.3))
 	if lesson {
-		area, s.Caption = area.cutBottom(min(sc.Px(34)+2*sc.Text(TextCaption)*1.3+sc.Px(16), area.H*0.3))
+		area, s.Caption = area.cutBottom(min(sc.Px(34)+3*sc.Text(TextCaption)*1.3+sc.Px(16), area.H*0.3))
 	}
 	s.Panes, s.Side = Grid(area, n)
 	return s

@@ -1,47 +1,50 @@
 package ui
 
 import (
-	"strconv"
+	"fmt"
+	"strings"
 	"time"
-
-	rl "github.com/gen2brain/raylib-go/raylib"
 
 	"github.com/raftian/raftian/command"
 	"github.com/raftian/raftian/lesson"
+	"github.com/raftian/raftian/node"
+	"github.com/raftian/raftian/node/wire"
+	"github.com/raftian/raftian/rewind"
+	"github.com/raftian/raftian/session"
 )
 
-// A lesson plays on its own goroutine, running its steps' commands on the
-// cluster like the headless console would; its captions come back to the
-// frame loop through a channel and are drawn large until the next one.
+// A lesson plays on its own goroutine (lesson.Run), through a lessonEnv:
+// its commands go to the session, its captions and replays come to the
+// frame loop over channels, and the class's keys (N, B, answers) go back.
+// The frame loop never waits for it.
 
-// lessonState is the lesson playing and its caption.
+// lessonState is the lesson playing, its band, and a replay it asked for.
 type lessonState struct {
 	lesson   *lessonRun
-	caption  caption
+	caption  lesson.Caption
 	captions chan captionMsg
+	replays  chan replayMsg
+	replay   *replayMsg // the lesson's replay now playing
 }
 
 type lessonRun struct {
-	l    lesson.Lesson
-	next chan struct{}
-	stop chan struct{}
-	done chan struct{}
-}
-
-// caption is a lesson's current caption, as the frame loop keeps it.
-type caption struct {
-	title      string
-	step, of   int
-	text       string
-	paused     bool
-	finishedAt time.Time
+	l      lesson.Lesson
+	inputs chan lesson.Input
+	stop   chan struct{}
+	done   chan struct{}
 }
 
 type captionMsg struct {
-	run  *lessonRun
-	step int
-	text string
-	done bool
+	run *lessonRun
+	c   lesson.Caption
+}
+
+// replayMsg asks the frame loop to play the record from..to at 1/speed
+// and to close done when it has (or was interrupted).
+type replayMsg struct {
+	from, to int64
+	speed    int
+	done     chan struct{}
 }
 
 // startLesson loads and starts a lesson, stopping any that is playing.
@@ -52,41 +55,22 @@ func (w *Window) startLesson(name string) {
 		return
 	}
 	old := w.lesson
-	run := &lessonRun{l: l, next: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
-	w.lesson = run
-	w.caption = caption{title: l.Title, of: len(l.Steps)}
-	c, msgs, results, s := w.c, w.captions, w.results, w.session
+	run := &lessonRun{l: l, inputs: make(chan lesson.Input, 4), stop: make(chan struct{}), done: make(chan struct{})}
+	w.lesson, w.caption = run, lesson.Caption{Title: l.Title, Of: len(l.Steps)}
+	w.endReplay()
+	env := &lessonEnv{run: run, c: w.c, rec: w.rec, session: w.session, captions: w.captions,
+		replays: w.replays, results: w.results}
 	go func() {
 		defer close(run.done)
 		if old != nil {
 			close(old.stop)
 			<-old.done
 			// From scratch: whole network, every replica up, a new game.
-			if c.Mend(10*time.Second, run.stop) != 0 {
-				s.Do(command.NewGame{})
+			if env.c.Mend(10*time.Second, run.stop) != 0 {
+				env.session.Do(command.NewGame{})
 			}
 		}
-		do := func(cmd command.Command) {
-			// The panes show what happened; only failures need words.
-			if r := s.Do(cmd); r.Err != nil {
-				select {
-				case results <- r:
-				default:
-				}
-			}
-		}
-		say := func(step int, text string) {
-			select {
-			case msgs <- captionMsg{run: run, step: step, text: text}:
-			case <-run.stop:
-			}
-		}
-		if lesson.Run(l, do, say, run.next, run.stop) == nil {
-			select {
-			case msgs <- captionMsg{run: run, done: true}:
-			case <-run.stop:
-			}
-		}
+		lesson.Run(l, env)
 	}()
 }
 
@@ -97,98 +81,184 @@ func (w *Window) stopLesson() {
 		<-w.lesson.done
 		w.lesson = nil
 	}
+	w.endReplay()
 }
 
-// takeCaptions moves new captions from the lesson into the window.
-func (w *Window) takeCaptions(now time.Time) {
+// lessonInput hands a key to the lesson; it reports whether the lesson
+// took it. While a question waits, digits (and Y or N for yes or no)
+// answer it.
+func (w *Window) lessonInput(in Intent) bool {
+	if w.lesson == nil || w.caption.Done {
+		return false
+	}
+	asking := w.caption.Question != ""
+	yesNo := asking && len(w.caption.Choices) == 2
+	var li lesson.Input
+	switch {
+	case asking && in.Kind == Select && in.N <= len(w.caption.Choices):
+		li = lesson.Input{Kind: lesson.Answer, Answer: in.N}
+	case asking && in.Kind == Answer:
+		li = lesson.Input{Kind: lesson.Answer, Answer: in.N}
+	case asking && in.Kind == Attack: // a click anywhere in pane From
+		li = lesson.Input{Kind: lesson.Answer, Answer: in.From}
+	case yesNo && in.Kind == NextStep: // N is "no" while a yes/no question waits
+		li = lesson.Input{Kind: lesson.Answer, Answer: 2}
+	case in.Kind == NextStep:
+		li = lesson.Input{Kind: lesson.Next}
+	case in.Kind == StepAgain:
+		li = lesson.Input{Kind: lesson.Back}
+	default:
+		return false
+	}
+	select {
+	case w.lesson.inputs <- li:
+	default: // a key storm: the lesson has plenty to do already
+	}
+	return true
+}
+
+// takeCaptions moves the lesson's new bands and replays into the window.
+func (w *Window) takeCaptions() {
 	for {
 		select {
 		case m := <-w.captions:
-			if m.run != w.lesson {
-				continue // from a lesson since replaced
+			if m.run == w.lesson {
+				logCaption(w.caption, m.c)
+				w.caption = m.c
 			}
-			if m.done {
-				w.caption.finishedAt = now
-				continue
-			}
-			w.caption.step, w.caption.text = m.step, m.text
-			w.caption.paused = m.step <= len(m.run.l.Steps) && m.run.l.Steps[m.step-1].Pause
+		case r := <-w.replays:
+			w.endReplay()
+			w.replay = &r
+			w.player.Speed = nearestSpeed(r.speed)
+			w.player.Seek(w.model, r.from, w.live())
+			w.player.Play(w.live())
 		default:
+			w.watchReplay()
 			return
 		}
 	}
 }
 
-// drawCaption draws the lesson's caption in its own band above the
-// timeline: it hides no pane and no lane. The text shrinks to fit, but not
-// below the smallest size a class can read.
-func (w *Window) drawCaption(s Screen, now time.Time) {
-	if s.Caption.Empty() {
+// logCaption prints what changed in the lesson's band on standard output:
+// a teacher's log of the lesson (and what tests watch).
+func logCaption(old, c lesson.Caption) {
+	at := fmt.Sprintf("lesson: step %d of %d: ", c.Step, c.Of)
+	switch {
+	case c.Question != "" && c.Question != old.Question:
+		fmt.Printf("%squestion: %s (%s)\n", at, c.Question, strings.Join(c.Choices, ", "))
+	case c.Reveal != "" && c.Reveal != old.Reveal:
+		fmt.Printf("%sreveal: %s\n", at, c.Reveal)
+	}
+	if c.Text != "" && (c.Text != old.Text || c.Step != old.Step) {
+		fmt.Printf("%scaption: %s\n", at, c.Text)
+	}
+	if c.Waiting != old.Waiting && c.Waiting != "" {
+		fmt.Printf("%s%s\n", at, c.Waiting)
+	}
+	if c.Score != "" && c.Score != old.Score {
+		fmt.Printf("%sscore: %s\n", at, c.Score)
+	}
+}
+
+// watchReplay ends the lesson's replay once it has reached its end, or
+// when the class took the player elsewhere.
+func (w *Window) watchReplay() {
+	if w.replay == nil {
 		return
 	}
-	sc := s.Scale
-	box := s.Caption.Inset(sc.Px(6))
-	rl.DrawRectangleRounded(rect(box), 0.08, 8, rl.NewColor(8, 10, 16, 255))
-	rl.DrawRectangleRoundedLinesEx(rect(box), 0.08, 8, max(sc.Px(2), 2), accent)
-	in := box.Inset(sc.Px(12))
-	headSize := sc.Text(TextMarker)
-	head := "Lesson: " + w.caption.title
-	if w.caption.step > 0 {
-		head += "   step " + strconv.Itoa(w.caption.step) + " of " + strconv.Itoa(w.caption.of)
+	if w.player.Mode == Playing && w.player.T < w.replay.to {
+		return
 	}
-	hint := "Backspace: start again"
-	if w.caption.paused {
-		hint = "N: next step   " + hint
+	if w.player.Mode != Live {
+		w.player.GoLive()
 	}
-	if !w.caption.finishedAt.IsZero() {
-		hint = "the lesson is over   " + hint
-	}
-	headRow := Rect{in.X, in.Y, in.W, headSize * 1.3}
-	w.fonts.inBox(head, headRow, headSize, 0, accent)
-	hw := min(textWidth(hint, headSize), in.W*0.45)
-	w.fonts.inBox(hint, Rect{in.X + in.W - hw, in.Y, hw, headRow.H}, headSize, 1, dimText)
-	body := Rect{in.X, in.Y + headRow.H, in.W, in.H - headRow.H}
-	size := sc.Text(TextCaption)
-	lines := wrap(w.caption.text, size, body.W)
-	for size > MinText && float32(len(lines))*size*1.25 > body.H {
-		size--
-		lines = wrap(w.caption.text, size, body.W)
-	}
-	for i, line := range lines {
-		y := body.Y + float32(i)*size*1.25
-		if y+size > body.Y+body.H+size*0.3 {
-			break // more than fits: the window is too small
-		}
-		w.fonts.text(line, body.X, y, size, textColor)
+	w.endReplay()
+}
+
+func (w *Window) endReplay() {
+	if w.replay != nil {
+		close(w.replay.done)
+		w.replay = nil
 	}
 }
 
-// openMenu opens the lesson menu, reading every lesson's title once.
-func (w *Window) openMenu() {
-	w.menu = w.menu[:0]
-	for _, n := range lesson.Names() {
-		title := n
-		if l, err := lesson.Load(n); err == nil {
-			title = l.Title
+// nearestSpeed is the index of the playback speed closest to 1/den.
+func nearestSpeed(den int) int {
+	best := 0
+	for i, s := range Speeds {
+		if abs(s.Den-int64(den)) < abs(Speeds[best].Den-int64(den)) {
+			best = i
 		}
-		w.menu = append(w.menu, title)
+	}
+	return best
+}
+
+func abs(x int64) int64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// lessonEnv is the window as a lesson plays in it (lesson.Env). It runs on
+// the lesson's goroutine: it touches nothing of the window's but channels.
+type lessonEnv struct {
+	run      *lessonRun
+	c        *node.Cluster
+	rec      *wire.Recorder
+	session  *session.Session
+	captions chan captionMsg
+	replays  chan replayMsg
+	results  chan session.Result
+}
+
+func (e *lessonEnv) Do(cmd command.Command) {
+	// The panes show what happened; only failures need words.
+	if r := e.session.Do(cmd); r.Err != nil {
+		select {
+		case e.results <- r:
+		default:
+		}
 	}
 }
 
-// drawMenu draws the lesson menu: press a number to start one.
-func (w *Window) drawMenu(s Screen) {
-	sc := s.Scale
-	width, height := float32(rl.GetScreenWidth()), float32(rl.GetScreenHeight())
-	size := sc.Text(TextBar)
-	row := size * 1.8
-	bw := min(width*0.9, sc.Px(760))
-	bh := row*float32(len(w.menu)+1) + sc.Px(40)
-	box := Rect{(width - bw) / 2, (height - bh) / 2, bw, bh}
-	rl.DrawRectangleRec(rect(Rect{0, 0, width, height}), rl.NewColor(0, 0, 0, 170))
-	rl.DrawRectangleRounded(rect(box), 0.05, 8, rl.NewColor(34, 38, 50, 250))
-	in := box.Inset(sc.Px(20))
-	w.fonts.inBox("Lessons: press a number (Esc closes)", Rect{in.X, in.Y, in.W, row}, size, 0, textColor)
-	for i, title := range w.menu {
-		w.fonts.inBox(strconv.Itoa(i+1)+"   "+title, Rect{in.X, in.Y + row*float32(i+1), in.W, row}, size, 0, accent)
+func (e *lessonEnv) Show(c lesson.Caption) {
+	select {
+	case e.captions <- captionMsg{run: e.run, c: c}:
+	case <-e.run.stop:
+	}
+}
+
+func (e *lessonEnv) Record() rewind.Source { return e.rec }
+func (e *lessonEnv) Now() int64            { return e.rec.Now() }
+
+func (e *lessonEnv) Replay(from, to int64, speed int) {
+	r := replayMsg{from: from, to: to, speed: speed, done: make(chan struct{})}
+	select {
+	case e.replays <- r:
+	case <-e.run.stop:
+		return
+	}
+	select {
+	case <-r.done:
+	case <-e.run.stop:
+	}
+}
+
+func (e *lessonEnv) Wait(d time.Duration) lesson.Input {
+	start := time.Now()
+	if d == lesson.Forever {
+		d = 24 * time.Hour
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case in := <-e.run.inputs:
+		in.Waited = time.Since(start)
+		return in
+	case <-timer.C:
+		return lesson.Input{Kind: lesson.Timeout, Waited: time.Since(start)}
+	case <-e.run.stop:
+		return lesson.Input{Kind: lesson.Stop, Waited: time.Since(start)}
 	}
 }

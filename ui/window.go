@@ -229,7 +229,7 @@ func (w *Window) start(c *node.Cluster, src rewind.Source, opts RunOptions) {
 	}
 	w.picture = picture{}
 	w.players = players{nextAuto: make([]time.Time, w.n), rng: rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))}
-	w.lessonState = lessonState{captions: make(chan captionMsg, 16)}
+	w.lessonState = lessonState{captions: make(chan captionMsg, 16), replays: make(chan replayMsg, 1)}
 	w.frameAt, w.onFrame = time.Now(), opts.OnFrame
 }
 
@@ -269,7 +269,7 @@ func (w *Window) frame() bool {
 		}
 	}
 	w.update(start)
-	w.takeCaptions(start)
+	w.takeCaptions()
 	w.player.Advance(start.Sub(w.frameAt), w.live(), w.c == nil)
 	w.t = w.player.At(w.live())
 	w.st = w.model.At(w.t)
@@ -311,7 +311,7 @@ func (w *Window) trail() int64 {
 // layout lays out this frame's screen.
 func (w *Window) layout() Screen {
 	return LayoutScreen(float32(rl.GetScreenWidth()), float32(rl.GetScreenHeight()), w.n, w.zoom,
-		w.lesson != nil && w.caption.text != "")
+		w.lesson != nil && (w.caption.Text != "" || w.caption.Question != ""))
 }
 
 // input reads this frame's intents. Keys come from raylib's queue, which
@@ -349,130 +349,6 @@ func (w *Window) input(s Screen) []Intent {
 		}
 	}
 	return out
-}
-
-// apply carries out an intent: the window's own ones here, cluster
-// commands through the session on the worker.
-func (w *Window) apply(in Intent) {
-	if w.playerIntent(in) || w.viewIntent(in) {
-		return
-	}
-	if w.c == nil {
-		w.banner = note{text: "viewing a record: there is no cluster to change", at: time.Now(), alarm: true}
-		return
-	}
-	switch in.Kind {
-	case Attack:
-		w.session.Do(command.Attack{From: in.From, To: in.To, Via: command.Replica(in.From), NoWait: true})
-	case Crash:
-		w.job(command.Crash{Replica: command.Replica(in.N)})
-	case Restart:
-		w.job(command.Restart{Replica: in.N})
-	case CrashLeader:
-		w.job(command.Crash{Replica: command.Ref{Role: command.Leader}})
-	case ToggleIsolate:
-		if w.model.Head().Net.Isolated[in.N-1] {
-			w.job(command.Rejoin{Replica: command.Replica(in.N)})
-		} else {
-			w.job(command.Isolate{Replica: command.Replica(in.N)})
-		}
-	case NextPartition:
-		presets := command.Presets(w.n)
-		if w.preset >= len(presets) {
-			w.preset = 0
-			w.job(command.Heal{})
-			return
-		}
-		w.job(command.Partition{Groups: presets[w.preset]})
-		w.preset++
-	case Heal:
-		w.preset = 0
-		w.job(command.Heal{})
-	case ToggleAuto:
-		w.session.Do(command.Autoplay{On: !w.auto})
-	case ToggleMessages:
-		w.session.Do(command.Messages{On: !w.showMsgs})
-	case LessonMenu:
-		w.openMenu()
-	case NextStep:
-		if w.lesson != nil {
-			select {
-			case w.lesson.next <- struct{}{}:
-			default:
-			}
-		}
-	case RestartLesson:
-		if w.lesson != nil {
-			w.startLesson(w.lesson.l.Name)
-		}
-	case SlowMotion:
-		w.job(command.Slow{On: w.model.Head().Net.Slow == 0})
-	case SaveRecord:
-		w.saveRecord()
-	}
-}
-
-// playerIntent carries out the player's keys; it reports whether in was one.
-func (w *Window) playerIntent(in Intent) bool {
-	p, live := &w.player, w.live()
-	switch in.Kind {
-	case Pause:
-		p.Toggle(live)
-	case StepBack, StepForward:
-		dir := 1
-		if in.Kind == StepBack {
-			dir = -1
-		}
-		p.Step(w.model, dir, live)
-	case JumpBack:
-		p.Jump(w.model, -1_000_000, live)
-	case JumpForward:
-		p.Jump(w.model, 1_000_000, live)
-	case Slower:
-		p.Slower(live)
-	case Faster:
-		p.Faster()
-	case Play:
-		p.Play(live)
-	case GoLive:
-		if w.c != nil {
-			p.GoLive()
-		} else {
-			p.Seek(w.model, live, live)
-		}
-	case GoStart:
-		start, _ := w.model.Range()
-		p.Pause(live)
-		p.Seek(w.model, start, live)
-	default:
-		return false
-	}
-	return true
-}
-
-// viewIntent carries out what changes only the window; it reports whether
-// in was such.
-func (w *Window) viewIntent(in Intent) bool {
-	switch in.Kind {
-	case Select:
-		w.selected = in.N
-	case ToggleHelp:
-		w.showHelp = !w.showHelp
-	case ToggleStats:
-		w.showStats = !w.showStats
-	case FullScreen:
-		// Borderless: safer on projectors than changing the monitor's mode.
-		rl.ToggleBorderlessWindowed()
-	case ZoomIn:
-		w.zoom = min(w.zoom+0.1, 1.6)
-	case ZoomOut:
-		w.zoom = max(w.zoom-0.1, 0.6)
-	case ZoomReset:
-		w.zoom = 1
-	default:
-		return false
-	}
-	return true
 }
 
 // job queues a command for the worker; its result comes back for the
