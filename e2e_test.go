@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -324,6 +325,20 @@ func TestWindowEndToEnd(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(w.dir, "screenshot*.png")); len(left) != 0 {
 		t.Errorf("raylib's own screenshot file was left behind: %v", left)
 	}
+
+	// T hands leadership to the selected replica: the LEADER badge moves.
+	now, nowTerm := agreedLeader(events(t, w.events), 5)
+	target := now%5 + 1
+	if target == leader { // crashed
+		target = target%5 + 1
+	}
+	press(t, w.display, strconv.Itoa(target))
+	press(t, w.display, "t")
+	waitUntil(t, fmt.Sprintf("leadership handed from %d to %d", now, target), func() bool {
+		asked := w.hasEvent(t, func(ev map[string]any) bool { return ev["type"] == "transfer" && num(ev, "node") == target })
+		l, tm := agreedLeader(events(t, w.events), 5)
+		return asked && l == target && tm > nowTerm
+	})
 
 	press(t, w.display, "h")
 	waitUntil(t, "the heal event", func() bool {

@@ -78,6 +78,8 @@ type (
 	NewGame struct{}
 	// Crash stops a replica abruptly; its data stays.
 	Crash struct{ Replica Ref }
+	// Transfer hands leadership from the leader to a replica.
+	Transfer struct{ Replica Ref }
 	// Restart starts a crashed replica (Replica 0: every one) from its data.
 	Restart struct{ Replica int }
 	// Isolate cuts every link of a replica.
@@ -134,6 +136,7 @@ func (Status) isCommand()          {}
 func (Attack) isCommand()          {}
 func (NewGame) isCommand()         {}
 func (Crash) isCommand()           {}
+func (Transfer) isCommand()        {}
 func (Restart) isCommand()         {}
 func (Isolate) isCommand()         {}
 func (Rejoin) isCommand()          {}
@@ -174,11 +177,12 @@ func (c Attack) String() string {
 	return s
 }
 
-func (NewGame) String() string   { return "newgame" }
-func (c Crash) String() string   { return "crash " + c.Replica.String() }
-func (c Isolate) String() string { return "isolate " + c.Replica.String() }
-func (c Rejoin) String() string  { return "rejoin " + c.Replica.String() }
-func (c Log) String() string     { return "log " + c.Replica.String() }
+func (NewGame) String() string    { return "newgame" }
+func (c Crash) String() string    { return "crash " + c.Replica.String() }
+func (c Transfer) String() string { return "transfer " + c.Replica.String() }
+func (c Isolate) String() string  { return "isolate " + c.Replica.String() }
+func (c Rejoin) String() string   { return "rejoin " + c.Replica.String() }
+func (c Log) String() string      { return "log " + c.Replica.String() }
 
 func (c Restart) String() string {
 	if c.Replica == 0 {

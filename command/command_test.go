@@ -38,6 +38,7 @@ func TestParseValidCommands(t *testing.T) {
 		{"lesson My-Lesson.toml", Lesson{Name: "My-Lesson.toml"}},
 		{"crash 3", Crash{Replica: Replica(3)}},
 		{"crash leader", Crash{Replica: Ref{Role: Leader}}},
+		{"transfer 4", Transfer{Replica: Replica(4)}},
 		{"restart 3", Restart{Replica: 3}},
 		{"isolate 2", Isolate{Replica: Replica(2)}},
 		{"rejoin 2", Rejoin{Replica: Replica(2)}},
@@ -189,11 +190,13 @@ func randomCommand(rng *rand.Rand, kind, n int) Command {
 		return Messages{On: on}
 	case 23:
 		return Slow{On: on}
+	case 24:
+		return Transfer{Replica: ref()}
 	}
 	return nil
 }
 
-const kinds = 24
+const kinds = 25
 
 // Every kind of command, written and read back, is the same command.
 func TestStringParsesBackToTheSameCommand(t *testing.T) {

@@ -26,6 +26,7 @@ const HelpText = `commands (one a line; # starts a comment):
   newgame                  rebuild every city
   crash N|leader|follower|all  stop a replica abruptly
   restart N|all            start a crashed replica (or every one) from its data
+  transfer N|follower       hand leadership to a replica, without an election timeout
   isolate N|leader|follower  cut every link of a replica
   rejoin N                 undo isolate
   partition 1,2|3,4,5      split the replicas into groups
@@ -86,6 +87,9 @@ func Parse(line string, n int) (Command, error) {
 		}
 		r, err := p.ref("crash N|leader|follower|all")
 		return Crash{Replica: r}, err
+	case "transfer":
+		r, err := p.ref("transfer N|follower")
+		return Transfer{Replica: r}, err
 	case "isolate":
 		r, err := p.ref("isolate N|leader|follower")
 		return Isolate{Replica: r}, err

@@ -43,12 +43,14 @@ const (
 	// a moment, so that a record whose beginning was dropped can still be
 	// replayed from there. Data is the world (or, for 0, the faults).
 	Checkpoint
+	// Transfer: the leader (Peer) was asked to hand leadership to Node.
+	Transfer
 	kindCount
 )
 
 var kindNames = [...]string{"none", "send", "deliver", "drop", "state", "append", "apply", "restore",
 	"snapshot", "down", "up", "isolate", "rejoin", "partition", "heal", "link", "slow", "propose",
-	"outcome", "checkpoint"}
+	"outcome", "checkpoint", "transfer"}
 
 func (k Kind) String() string {
 	if k < kindCount {

@@ -84,6 +84,10 @@ func (m *Model) apply(s *State, o *record.Obs) {
 		if len(o.Data) > 0 && r != nil {
 			r.Failed = Failure{At: o.At, Why: string(o.Data)}
 		}
+	case record.Transfer:
+		if from := s.replica(o.Peer); from != nil && from.Role == record.RoleLeader {
+			from.HandingTo, from.HandingAt = int(o.Node), o.At
+		}
 	case record.Checkpoint:
 		// Used only to start a model whose record lost its beginning.
 	default:
@@ -263,6 +267,9 @@ func becomes(s *State, r *Replica, o *record.Obs) {
 		r.Term, r.Vote = o.Term, 0
 	}
 	r.Role, r.Leader = o.Role, int(o.Peer)
+	if o.Role != record.RoleLeader {
+		r.HandingTo = 0 // a handover ends when the leader steps down
+	}
 	switch o.Role {
 	case record.RoleCandidate:
 		r.Vote, r.Leader = r.ID, 0

@@ -75,6 +75,8 @@ func (l *lanes) mark(o *record.Obs) {
 		if o.Delay == 0 {
 			m.Label = "normal speed"
 		}
+	case record.Transfer:
+		m.Label = fmt.Sprintf("transfer %d→%d", o.Peer, o.Node)
 	case record.Link:
 		m.Label = fmt.Sprintf("link %d→%d", o.Node, o.Peer)
 		m.Node = 0

@@ -277,3 +277,24 @@ func TestSeekEqualsReading(t *testing.T) {
 		}
 	}
 }
+
+// A leader asked to hand over shows whom to until it steps down; the
+// strip marks the transfer.
+func TestTransferShownUntilTheLeaderStepsDown(t *testing.T) {
+	s := newScript(t, 5)
+	s.elect(1, 2, 1)
+	asked := s.add(record.Obs{Kind: record.Transfer, Node: 3, Peer: 1})
+	s.state(3, record.RoleCandidate, 3, 0)
+	stepped := s.state(1, record.RoleFollower, 3, 0)
+	m := s.model()
+	if r := m.At(asked).Replicas[0]; r.HandingTo != 3 || r.HandingAt != asked {
+		t.Errorf("leader 1 after the request: handing to %d since %d; want 3 since %d", r.HandingTo, r.HandingAt, asked)
+	}
+	if r := m.At(stepped).Replicas[0]; r.HandingTo != 0 {
+		t.Errorf("leader 1 after stepping down still hands over to %d", r.HandingTo)
+	}
+	_, marks := m.Lanes()
+	if len(marks) == 0 || marks[len(marks)-1].Label != "transfer 1→3" {
+		t.Errorf("markers %v; want the last to be transfer 1→3", marks)
+	}
+}

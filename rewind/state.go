@@ -43,6 +43,10 @@ type Replica struct {
 	AppliedAt   int64   // when it last applied an entry; -1 if never
 	Failed      Failure // its last failed proposal
 	Snapshot    uint64  // its last snapshot's index (taken or installed): its log starts after it
+	// HandingTo is, while a leader hands leadership over, the replica it
+	// was asked to hand it to (since HandingAt); 0 otherwise.
+	HandingTo int
+	HandingAt int64
 }
 
 // Campaign is a vote a replica is asking for: its votes so far are those

@@ -119,6 +119,8 @@ func (s *Session) Do(cmd command.Command) Result {
 		return s.onReplica(cmd.Replica, func(n int) (command.Command, error) {
 			return command.Crash{Replica: command.Replica(n)}, c.Crash(n)
 		}, "crashed replica %d")
+	case command.Transfer:
+		return s.transfer(cmd)
 	case command.Isolate:
 		return s.onReplica(cmd.Replica, func(n int) (command.Command, error) {
 			return command.Isolate{Replica: command.Replica(n)}, c.Isolate(n)
@@ -338,4 +340,17 @@ func spaced(groups [][]int) string {
 		parts += joinInts(g, ",")
 	}
 	return parts
+}
+
+// transfer hands leadership to the replica cmd names; it answers once the
+// replica leads, or says why it could not.
+func (s *Session) transfer(cmd command.Transfer) Result {
+	n, err := s.resolve(cmd.Replica)
+	if err != nil {
+		return Result{Err: err}
+	}
+	start := time.Now()
+	from, term, err := s.c.Transfer(n, 4*s.c.ElectionTimeout())
+	return s.done(command.Transfer{Replica: command.Replica(n)}, err,
+		"replica %d leads term %d: handed over by replica %d in %v", n, term, from, time.Since(start).Round(time.Millisecond))
 }

@@ -66,6 +66,8 @@ func MarkerRGB(eventType string) RGB {
 		return RGB{230, 100, 60}
 	case node.EvRestart, node.EvHeal, node.EvRejoin:
 		return RGB{86, 180, 233}
+	case node.EvTransfer:
+		return RGB{240, 200, 80} // the leader's gold: leadership moves
 	}
 	return RGB{240, 240, 255}
 }

@@ -126,6 +126,6 @@ func (w *Window) drawMenu(s Screen) {
 	in := box.Inset(sc.Px(20))
 	w.fonts.inBox("Lessons: press a number (Esc closes)", Rect{in.X, in.Y, in.W, row}, size, 0, textColor)
 	for i, title := range w.menu {
-		w.fonts.inBox(strconv.Itoa(i+1)+"   "+title, Rect{in.X, in.Y + row*float32(i+1), in.W, row}, size, 0, accent)
+		w.fonts.inBox(strconv.Itoa((i+1)%10)+"   "+title, Rect{in.X, in.Y + row*float32(i+1), in.W, row}, size, 0, accent)
 	}
 }

@@ -64,6 +64,10 @@ func (w *Window) drawNote(box Rect, r *rewind.Replica, sc Scale) {
 	if r.Failed.At > at {
 		text, at, alarm = "attack failed: "+failText(r.Failed.Why), r.Failed.At, true
 	}
+	if r.HandingTo != 0 && r.Role == record.RoleLeader {
+		// Shown for as long as it lasts: proposals wait until it is over.
+		text, at, alarm = fmt.Sprintf("handing over to %d: catching it up, then TimeoutNow", r.HandingTo), w.t, false
+	}
 	if a := noteAlpha(text, w.screenAge(at)); a > 0 {
 		c := dimText
 		if alarm {

@@ -281,6 +281,8 @@ func markerType(k record.Kind) string {
 		return node.EvPartition
 	case record.Heal:
 		return node.EvHeal
+	case record.Transfer:
+		return node.EvTransfer
 	}
 	return node.EvLink
 }
@@ -288,7 +290,7 @@ func markerType(k record.Kind) string {
 // keys are the key bar's hints, in the order they are dropped when the
 // bar is too narrow: the first ones always show.
 var keys = []string{"? help", "Esc quit", "Space pause", "←/→ step", "click a rival city: attack", "1-9 select",
-	"C crash", "R restart", "L crash leader", "I isolate", "P partition", "H heal", "A auto-play", "[ ] speed",
+	"C crash", "R restart", "L crash leader", "T transfer", "I isolate", "P partition", "H heal", "A auto-play", "[ ] speed",
 	"S slow", "F2 lessons", "M messages", "Ctrl S save", "F11 full screen", "Ctrl +/- size"}
 
 // drawKeys draws the key bar and, with F3, the frame statistics.

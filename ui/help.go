@@ -11,6 +11,7 @@ var helpRows = [][2]string{
 	{"1 - 9", "select a replica (or click its pane)"},
 	{"C / R", "crash / restart the selected replica"},
 	{"L", "crash the current leader"},
+	{"T", "hand leadership to the selected replica (no election timeout)"},
 	{"I", "isolate the selected replica, or let it rejoin"},
 	{"P", "next partition: {1,2}|{3,4,5}, {1}|{2,3}|{4,5}, ... then heal"},
 	{"H", "heal every isolation, partition and link"},

@@ -42,6 +42,7 @@ const (
 	SaveRecord                // write the record to a file
 	StepAgain                 // a lesson: replay the step on screen
 	Answer                    // a lesson's question: choice N (Y is 1)
+	Transfer                  // hand leadership to the selected replica
 )
 
 // Mods are the modifier keys held.
@@ -108,6 +109,8 @@ func KeyIntent(key int32, selected, n int, mods Mods) Intent {
 		return Intent{Kind: Restart, N: selected}
 	case rl.KeyL:
 		return Intent{Kind: CrashLeader}
+	case rl.KeyT:
+		return Intent{Kind: Transfer, N: selected}
 	case rl.KeyI:
 		return Intent{Kind: ToggleIsolate, N: selected}
 	case rl.KeyP:

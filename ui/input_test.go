@@ -17,6 +17,7 @@ func TestHotkeys(t *testing.T) {
 		{rl.KeyC, Intent{Kind: Crash, N: 2}},
 		{rl.KeyR, Intent{Kind: Restart, N: 2}},
 		{rl.KeyL, Intent{Kind: CrashLeader}},
+		{rl.KeyT, Intent{Kind: Transfer, N: 2}},
 		{rl.KeyI, Intent{Kind: ToggleIsolate, N: 2}},
 		{rl.KeyP, Intent{Kind: NextPartition}},
 		{rl.KeyH, Intent{Kind: Heal}},

@@ -30,6 +30,8 @@ func (w *Window) apply(in Intent) {
 		w.job(command.Restart{Replica: in.N})
 	case CrashLeader:
 		w.job(command.Crash{Replica: command.Ref{Role: command.Leader}})
+	case Transfer:
+		w.job(command.Transfer{Replica: command.Replica(in.N)})
 	case ToggleIsolate:
 		if w.model.Head().Net.Isolated[in.N-1] {
 			w.job(command.Rejoin{Replica: command.Replica(in.N)})

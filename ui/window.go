@@ -323,8 +323,16 @@ func (w *Window) input(s Screen) []Intent {
 		Ctrl:  rl.IsKeyDown(rl.KeyLeftControl) || rl.IsKeyDown(rl.KeyRightControl),
 		Shift: rl.IsKeyDown(rl.KeyLeftShift) || rl.IsKeyDown(rl.KeyRightShift),
 	}
+	n := w.n
+	if w.menu != nil {
+		n = len(w.menu) // the digits pick a lesson, 0 the tenth
+	}
 	for k := rl.GetKeyPressed(); k != 0; k = rl.GetKeyPressed() {
-		if in := KeyIntent(k, w.selected, w.n, mods); in.Kind != NoIntent {
+		if w.menu != nil && k == rl.KeyZero && len(w.menu) >= 10 {
+			out = append(out, Intent{Kind: Select, N: 10})
+			continue
+		}
+		if in := KeyIntent(k, w.selected, n, mods); in.Kind != NoIntent {
 			out = append(out, in)
 		}
 	}

@@ -1,0 +1,84 @@
+package node
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/raftian/raftian/record"
+)
+
+// EvTransfer: the leader (From) was asked to hand leadership to Node.
+const EvTransfer = "transfer"
+
+// TransferError says why leadership could not move to a replica.
+type TransferError struct {
+	Target int
+	Why    string
+}
+
+func (e *TransferError) Error() string {
+	return fmt.Sprintf("cannot hand leadership to replica %d: %s", e.Target, e.Why)
+}
+
+// Transfer hands leadership from the current leader to replica target
+// (Raft dissertation §3.10): the leader stops taking proposals, brings the
+// target's log up to date and tells it to stand at once (a TimeoutNow
+// message), so no replica waits out an election timeout. It returns the
+// old leader and the term the target leads in, once it does; or, within
+// timeout, why it did not.
+func (c *Cluster) Transfer(target int, timeout time.Duration) (from int, term uint64, err error) {
+	if _, err := c.replica(target); err != nil {
+		return 0, 0, err
+	}
+	fail := func(why string, args ...any) (int, uint64, error) {
+		return from, 0, &TransferError{Target: target, Why: fmt.Sprintf(why, args...)}
+	}
+	from, ok := c.LeaderAgreed()
+	if !ok {
+		return fail("there is no leader to hand it over")
+	}
+	status := c.Status()
+	before := status[from-1].Term
+	switch {
+	case from == target:
+		return fail("it leads already (term %d)", before)
+	case !status[target-1].Up:
+		return fail("it is crashed; restart it first")
+	case !slices.Contains(c.net.Reachable(from), target):
+		return fail("the leader, replica %d, cannot reach it (isolated or partitioned)", from)
+	}
+	nh := c.nodeHost(from)
+	if nh == nil {
+		return fail("the leader, replica %d, went down", from)
+	}
+	c.Recorder().Add(record.Obs{Kind: record.Transfer, Node: uint8(target), Peer: uint8(from)})
+	c.events.emit(Event{Type: EvTransfer, Node: target, From: from})
+	// A target with committed entries it has not applied yet skips the
+	// campaign TimeoutNow asks for (dragonboat treats them as a possible
+	// membership change), and the leader gives the transfer up after an
+	// election timeout: then ask again.
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if err := nh.RequestLeaderTransfer(shardID, uint64(target)); err != nil {
+			return fail("the leader refused: %v", err)
+		}
+		again := time.Now().Add(c.ElectionTimeout() + c.ElectionTimeout()/2)
+		for time.Now().Before(again) && time.Now().Before(deadline) {
+			if l, ok := c.LeaderAgreed(); ok && l == target {
+				if t := c.Status()[target-1].Term; t > before {
+					return from, t, nil
+				}
+			}
+			select {
+			case <-c.ctx.Done():
+				return fail("the cluster is shutting down")
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+		if l := c.Leader(); l != from {
+			return fail("leadership moved elsewhere (to %d) before it took over", l)
+		}
+	}
+	return fail("it did not take over within %v (leader now: %d)", timeout, c.Leader())
+}
