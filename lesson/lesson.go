@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -109,8 +110,14 @@ func Names() []string {
 	for _, e := range entries {
 		out = append(out, strings.TrimSuffix(e.Name(), ".toml"))
 	}
-	sort.Strings(out)
+	sort.Slice(out, func(i, j int) bool { return number(out[i]) < number(out[j]) })
 	return out
+}
+
+// number is a built-in lesson's number, its name's prefix.
+func number(name string) int {
+	n, _ := strconv.Atoi(strings.SplitN(name, "-", 2)[0])
+	return n
 }
 
 // Load returns the built-in lesson called name (with or without its

@@ -461,3 +461,24 @@ func TestRevealSaysWhatHappened(t *testing.T) {
 		t.Fatalf("both runs had the same winner %d: the test proves nothing", winners[0])
 	}
 }
+
+// Lesson 10: leadership moves to the follower asked for, in a higher term,
+// by a TimeoutNow, with no replica down and no timer run out.
+func TestLessonLeaderTransfer(t *testing.T) {
+	p := playLesson(t, "leader-transfer", nil)
+	before, after := leaderOf(p.at(t, 1)), leaderOf(p.at(t, 2))
+	if after.id == 0 || after.id == before.id || after.term <= before.term {
+		t.Fatalf("caption 2: leader %+v; before the transfer %+v", after, before)
+	}
+	if _, ok := p.first(func(o *record.Obs) bool {
+		return o.Kind == record.Send && o.Msg == record.MsgTimeoutNow && int(o.Node) == before.id && int(o.Peer) == after.id
+	}); !ok {
+		t.Errorf("no TimeoutNow from %d to %d in the record", before.id, after.id)
+	}
+	if down, ok := p.first(func(o *record.Obs) bool { return o.Kind == record.Down }); ok {
+		t.Errorf("replica %d went down during a transfer lesson", down.Node)
+	}
+	if c := p.reveal(2); !strings.Contains(c.Reveal, fmt.Sprintf("term %d", after.term)) {
+		t.Errorf("the reveal %q does not name term %d", c.Reveal, after.term)
+	}
+}

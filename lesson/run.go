@@ -314,7 +314,7 @@ func (r *runner) poll(done func(*rewind.State) bool) error {
 }
 
 // caughtUp reports whether every up replica holds the leader's log to its
-// last entry, committed.
+// last entry, committed, and has applied as far as the leader.
 func caughtUp(s *rewind.State) bool {
 	l := leaderOf(s)
 	if l.id == 0 {
@@ -323,7 +323,7 @@ func caughtUp(s *rewind.State) bool {
 	lead := &s.Replicas[l.id-1]
 	last, term := lead.Log.Last(), lead.Log.LastTerm()
 	for _, r := range s.Replicas {
-		if r.Up && (r.Log.Last() != last || r.Log.LastTerm() != term || r.Commit < last) {
+		if r.Up && (r.Log.Last() != last || r.Log.LastTerm() != term || r.Commit < last || r.Applied != lead.Applied) {
 			return false
 		}
 	}
