@@ -9,8 +9,11 @@ package chaos
 import (
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -157,6 +160,7 @@ func Run(cfg config.Config, opts Options) (Result, error) {
 			fmt.Fprintf(opts.Out, "the run's record: %s (watch it step by step: raftian view %s)\n", path, path)
 		}
 	}
+	fmt.Fprintf(opts.Out, "faults by kind: %s\n", byKind(faults))
 	fmt.Fprintf(opts.Out, "chaos: seed=%d faults=%d attacks=%d acked=%d checks=%s\n",
 		opts.Seed, res.Faults, res.Attacks, res.Acked, verdict)
 	return res, nil
@@ -289,4 +293,19 @@ func hpOf(w *world.World) state {
 		s[p-1] = w.HP(p)
 	}
 	return s
+}
+
+// byKind counts the faults by their command's name: "crash 6, heal 2".
+func byKind(faults []string) string {
+	count := map[string]int{}
+	for _, f := range faults {
+		if words := strings.Fields(f); len(words) > 1 {
+			count[words[1]]++
+		}
+	}
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(count)) {
+		parts = append(parts, fmt.Sprintf("%s %d", k, count[k]))
+	}
+	return strings.Join(parts, ", ")
 }

@@ -10,8 +10,9 @@ import (
 	"github.com/raftian/raftian/node"
 )
 
-// nemesis injects faults for d on a schedule drawn from rng, so that a
-// seed replays the same faults (Raft's own timing still varies). It keeps
+// nemesis injects faults (and leadership transfers) for d on a schedule
+// drawn from rng, so that a seed replays the same faults (Raft's own
+// timing still varies). It keeps
 // a majority able to run most of the time: at most two replicas down.
 // It returns the faults it injected, with when.
 func nemesis(c *node.Cluster, rng *rand.Rand, d time.Duration, count *atomic.Int64) []string {
@@ -48,23 +49,29 @@ func nemesis(c *node.Cluster, rng *rand.Rand, d time.Duration, count *atomic.Int
 					break
 				}
 			}
-		case k < 55:
+		case k < 48:
+			// Leadership handed over on purpose: proposals in flight
+			// must survive the leader stepping down.
+			if _, _, err := c.Transfer(r, 2*c.ElectionTimeout()); err == nil {
+				what = []command.Command{command.Transfer{Replica: command.Replica(r)}}
+			}
+		case k < 58:
 			if l := c.Leader(); l != 0 && rng.IntN(2) == 0 {
 				r = l // the leader is the interesting one to cut off
 			}
 			c.Isolate(r)
 			what = []command.Command{command.Isolate{Replica: command.Replica(r)}}
-		case k < 70:
+		case k < 72:
 			groups := randomGroups(rng, n)
 			c.Partition(groups)
 			what = []command.Command{command.Partition{Groups: groups}}
-		case k < 80:
+		case k < 82:
 			a, b := pair(rng, n)
 			drop := 0.2 + 0.6*rng.Float64()
 			c.SetLink(a, b, drop, 0, false)
 			c.SetLink(b, a, drop, 0, false)
 			what = []command.Command{command.Link{From: a, To: b, Drop: drop}, command.Link{From: b, To: a, Drop: drop}}
-		case k < 90:
+		case k < 91:
 			a, b := pair(rng, n)
 			delay := time.Duration(5+rng.IntN(60)) * time.Millisecond
 			c.SetLink(a, b, 0, delay, false)
