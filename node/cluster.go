@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -67,6 +68,8 @@ type Cluster struct {
 	// dataAtStart: on disk, some replica already held data when the
 	// cluster started, so one without any has lost its own.
 	dataAtStart bool
+	// scratch: memory storage on Windows is a temporary directory.
+	scratch string
 
 	client   *Client       // proposals made through Cluster.Propose
 	observer *observer     // samples logs and takes checkpoints for the record
@@ -134,11 +137,24 @@ func start(cfg config.Config, opts Options, eng engine) (*Cluster, error) {
 	c.replicas = make([]*replica, len(addrs)+1)
 	for i, a := range addrs {
 		r := &replica{id: i + 1, addr: a}
-		if cfg.Storage == config.StorageMemory {
-			r.fs = vfs.NewMem()
-			r.dir = fmt.Sprintf("/replica-%d", i+1)
-		} else {
+		switch {
+		case cfg.Storage == config.StorageDisk:
 			r.dir = filepath.Join(cfg.DataDir, replicaDirName(i+1))
+		case runtime.GOOS == "windows":
+			// dragonboat's storage fails on its in-memory file system
+			// with Windows paths: a temporary directory instead, which
+			// Close removes.
+			if c.scratch == "" {
+				dir, err := os.MkdirTemp("", "raftian-memory-")
+				if err != nil {
+					return nil, fmt.Errorf("memory storage needs a temporary directory: %w", err)
+				}
+				c.scratch = dir
+			}
+			r.dir = filepath.Join(c.scratch, replicaDirName(i+1))
+		default:
+			r.fs = vfs.NewMem()
+			r.dir = "/" + replicaDirName(i+1)
 		}
 		c.replicas[i+1] = r
 	}
@@ -345,7 +361,44 @@ func (c *Cluster) explain(r *replica, err error) error {
 	if errors.As(err, &port) {
 		return port
 	}
+	if strings.Contains(err.Error(), "hostname changed") {
+		return &HostnameError{Replica: r.id, Dir: r.dir, Was: oldHostname(r.dir)}
+	}
 	return &DataDirError{Replica: r.id, Dir: r.dir, Err: err}
+}
+
+// HostnameError: dragonboat keeps the computer's name with a replica's
+// data and refuses the data under another name (a laptop renamed, or one
+// whose name follows the network it is on).
+type HostnameError struct {
+	Replica int
+	Dir     string
+	Was     string // the name the data was written under, if known
+}
+
+func (e *HostnameError) Error() string {
+	now, _ := os.Hostname()
+	was := "another name"
+	if e.Was != "" {
+		was = fmt.Sprintf("the name %q", e.Was)
+	}
+	return fmt.Sprintf("replica %d's data in %s was written when this computer had %s; it is now "+
+		"called %q, and the Raft library keeps its data per computer name.\n"+
+		"Give the computer its old name back to go on with that game, or start with --fresh for a "+
+		"new game (or --data DIR to keep the old data aside).", e.Replica, e.Dir, was, now)
+}
+
+// oldHostname returns the computer name a replica's data was written
+// under: the name of the one directory in it that is not this computer's.
+func oldHostname(dir string) string {
+	now, _ := os.Hostname()
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if e.IsDir() && e.Name() != now {
+			return e.Name()
+		}
+	}
+	return ""
 }
 
 // Close stops every replica and waits for everything the cluster started.
@@ -386,6 +439,9 @@ func (c *Cluster) Close() {
 		c.progress.close(c.sampleProgress)
 		c.events.close()
 		c.unlock()
+		if c.scratch != "" {
+			os.RemoveAll(c.scratch)
+		}
 	})
 }
 
