@@ -1,8 +1,11 @@
+//go:build linux
+
+// The window tests drive X11 (Xvfb, xdotool): they run on Linux.
+
 package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"image/png"
 	"math"
@@ -221,24 +224,6 @@ func startXvfb(t *testing.T, size string) string {
 		t.Fatalf("Xvfb did not say its display: %v", err)
 	}
 	return ":" + strings.TrimSpace(line)
-}
-
-// events reads the JSON lines written so far.
-func events(t *testing.T, path string) []map[string]any {
-	data, _ := os.ReadFile(path)
-	var out []map[string]any
-	for _, line := range strings.Split(string(data), "\n") {
-		var ev map[string]any
-		if json.Unmarshal([]byte(line), &ev) == nil {
-			out = append(out, ev)
-		}
-	}
-	return out
-}
-
-func num(ev map[string]any, key string) int {
-	v, _ := ev[key].(float64)
-	return int(v)
 }
 
 // agreedLeader returns the leader and term that a majority of replicas

@@ -444,3 +444,21 @@ func TestHeadlessObserveWritesTheRecord(t *testing.T) {
 		}
 	}
 }
+
+// events reads the JSON lines written so far.
+func events(t *testing.T, path string) []map[string]any {
+	data, _ := os.ReadFile(path)
+	var out []map[string]any
+	for _, line := range strings.Split(string(data), "\n") {
+		var ev map[string]any
+		if json.Unmarshal([]byte(line), &ev) == nil {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+func num(ev map[string]any, key string) int {
+	v, _ := ev[key].(float64)
+	return int(v)
+}

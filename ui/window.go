@@ -21,9 +21,14 @@ import (
 )
 
 // ErrNoDisplay is returned by Open when there is no screen to draw on.
-var ErrNoDisplay = errors.New("no display: the window cannot open here " +
-	"(DISPLAY is unset or unreachable). Run with --headless to use the " +
-	"cluster without a window, or start an X server (e.g. xvfb-run -a raftian)")
+var ErrNoDisplay = errors.New(noDisplay[runtime.GOOS == "linux"])
+
+var noDisplay = map[bool]string{
+	true: "no display: the window cannot open here (DISPLAY is unset or unreachable). " +
+		"Run with --headless to use the cluster without a window, or start an X server (e.g. xvfb-run -a raftian)",
+	false: "no display: the window could not open (no screen, or no OpenGL 3.3 driver). " +
+		"Run with --headless to use the cluster without a window",
+}
 
 // Window is the open game window and everything it remembers between
 // frames, in groups. Only the frame loop's goroutine reads or writes these
