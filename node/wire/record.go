@@ -301,10 +301,21 @@ func Ent(e pb.Entry) record.Ent {
 			d.What, d.From, d.To = record.WhatAttack, uint8(cmd.From), uint8(cmd.To)
 		}
 		if err == nil {
-			d.ID = uint32(cmd.ID.Client*0x9e3779b97f4a7c15^cmd.ID.Seq) | 1
+			d.ID = commandHash(cmd.ID)
 		}
 	}
 	return d
+}
+
+// commandHash is a command's id in 32 bits, never 0 (no id): the same
+// for every attempt of one command, and (but for 1 in 2^32) different
+// for any two commands.
+func commandHash(id world.ID) uint32 {
+	x := id.Client ^ id.Seq*0x9e3779b97f4a7c15 // splitmix64's finaliser
+	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
+	x = (x ^ x>>27) * 0x94d049bb133111eb
+	x ^= x >> 31
+	return max(uint32(x), 1)
 }
 
 // Payload strips dragonboat's one-byte header from an uncompressed encoded
