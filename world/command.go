@@ -24,6 +24,13 @@ const (
 	KindAttack Kind = 1
 	// KindNewGame: every city is rebuilt at full health.
 	KindNewGame Kind = 2
+	// KindJoin: player To joins the game with a new city (a replica was
+	// added to the cluster). To must be the next player number.
+	KindJoin Kind = 3
+	// KindLeave: player To leaves the game (its replica was removed); its
+	// city stays as ruins, so that player numbers and past attacks keep
+	// their meaning.
+	KindLeave Kind = 4
 )
 
 func (k Kind) String() string {
@@ -32,6 +39,10 @@ func (k Kind) String() string {
 		return "attack"
 	case KindNewGame:
 		return "new game"
+	case KindJoin:
+		return "join"
+	case KindLeave:
+		return "leave"
 	}
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
@@ -66,6 +77,12 @@ func Attack(id ID, from, to int) Command {
 
 // NewGame returns the command that rebuilds every city.
 func NewGame(id ID) Command { return Command{ID: id, Kind: KindNewGame} }
+
+// Join returns the command by which player p joins the game.
+func Join(id ID, p int) Command { return Command{ID: id, Kind: KindJoin, To: p} }
+
+// Leave returns the command by which player p leaves the game.
+func Leave(id ID, p int) Command { return Command{ID: id, Kind: KindLeave, To: p} }
 
 // Encode returns the command's wire form. Player numbers outside 0..255
 // cannot be encoded and are clamped to 0, which Apply rejects.
@@ -127,7 +144,7 @@ func Decode(b []byte) (Command, error) {
 	if c.Lowest == 0 || c.Lowest > c.ID.Seq {
 		return Command{}, fmt.Errorf("%w: lowest outstanding %d for sequence %d", ErrMalformed, c.Lowest, c.ID.Seq)
 	}
-	if c.Kind != KindAttack && c.Kind != KindNewGame {
+	if c.Kind < KindAttack || c.Kind > KindLeave {
 		return Command{}, fmt.Errorf("%w %d", ErrUnknownCommand, b[1])
 	}
 	return c, nil

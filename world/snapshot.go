@@ -13,6 +13,10 @@ import (
 // client sessions instead of version 1's sliding windows.
 const snapshotVersion = 2
 
+// leftHP is how a snapshot writes the city of a player who left: version
+// 2 snapshots written before players could leave never hold it.
+const leftHP = -1
+
 // ErrOldSnapshot is returned by Restore for a world saved by an older
 // raftian, which this one cannot read.
 var ErrOldSnapshot = errors.New("world snapshot made by an older raftian")
@@ -27,7 +31,10 @@ func (w *World) Save(out io.Writer) error {
 func (w *World) encode() []byte {
 	b := make([]byte, 0, 64+len(w.sessions)*40+len(w.expired)*8+RecentSize*40)
 	b = append(b, snapshotVersion, byte(len(w.hp)))
-	for _, hp := range w.hp {
+	for i, hp := range w.hp {
+		if w.Left(i + 1) {
+			hp = leftHP
+		}
 		b = binary.BigEndian.AppendUint32(b, uint32(hp))
 	}
 	b = binary.BigEndian.AppendUint64(b, w.applied)
@@ -82,10 +89,14 @@ func (w *World) Restore(in io.Reader) error {
 	}
 	next := World{hp: make([]int, n)}
 	for i := range next.hp {
-		next.hp[i] = int(int32(r.uint32()))
-		if next.hp[i] < 0 || next.hp[i] > StartHP {
-			return fmt.Errorf("%w: hp %d", ErrCorruptSnapshot, next.hp[i])
+		hp := int(int32(r.uint32()))
+		switch {
+		case hp == leftHP:
+			hp, next.left = 0, next.left|1<<i
+		case hp < 0 || hp > StartHP:
+			return fmt.Errorf("%w: hp %d", ErrCorruptSnapshot, hp)
 		}
+		next.hp[i] = hp
 	}
 	next.applied = r.uint64()
 	if err := next.restoreSessions(&r); err != nil {

@@ -97,6 +97,7 @@ func (r Result) Applied() bool { return r.Reason == ReasonNone }
 // every replica. It is not safe for concurrent use.
 type World struct {
 	hp         []int
+	left       uint16    // bit p-1: player p left the game (its city is ruins)
 	applied    uint64    // log index of the last entry given to Apply
 	sessions   []session // by client id; see session.go
 	expired    []uint64  // clients forgotten lately, oldest first
@@ -126,6 +127,9 @@ func (w *World) HP(p int) int { return w.hp[p-1] }
 
 // Alive reports whether player p's city still stands.
 func (w *World) Alive(p int) bool { return w.hp[p-1] > 0 }
+
+// Left reports whether player p left the game: its city is ruins for good.
+func (w *World) Left(p int) bool { return w.left&(1<<(p-1)) != 0 }
 
 // AppliedIndex returns the log index of the last entry applied.
 func (w *World) AppliedIndex() uint64 { return w.applied }
@@ -185,8 +189,15 @@ func (w *World) apply(index uint64, entry []byte) Result {
 		r.HP = w.hpOrZero(c.To)
 	case KindNewGame:
 		for i := range w.hp {
-			w.hp[i] = StartHP
+			if !w.Left(i + 1) {
+				w.hp[i] = StartHP
+			}
 		}
+	case KindJoin:
+		r.Reason = w.join(c.To)
+		r.HP = w.hpOrZero(c.To)
+	case KindLeave:
+		r.Reason = w.leave(c.To)
 	}
 	// A rejected command is remembered too: a retry must be rejected the
 	// same way, and must not succeed later once the rule allows it.
@@ -207,6 +218,25 @@ func (w *World) attack(from, to int) Reason {
 		return ReasonTargetDestroyed
 	}
 	w.hp[to-1] = max(w.hp[to-1]-Damage, 0)
+	return ReasonNone
+}
+
+// join adds player p's city; p must be the next player.
+func (w *World) join(p int) Reason {
+	if p != len(w.hp)+1 || p > MaxPlayers {
+		return ReasonNoSuchPlayer
+	}
+	w.hp = append(w.hp, StartHP)
+	return ReasonNone
+}
+
+// leave turns player p's city into ruins for good.
+func (w *World) leave(p int) Reason {
+	if p < 1 || p > len(w.hp) || w.Left(p) {
+		return ReasonNoSuchPlayer
+	}
+	w.hp[p-1] = 0
+	w.left |= 1 << (p - 1)
 	return ReasonNone
 }
 
