@@ -200,7 +200,7 @@ func parseLine(b []byte, players int) (Obs, error) {
 		return Obs{}, fmt.Errorf("%d entries in one observation", len(l.Ents))
 	}
 	for _, e := range l.Ents {
-		if e[2] > uint64(WhatGarbage) || e[3] > 255 || e[4] > 255 || e[5] > 1<<32-1 {
+		if e[2] >= uint64(whatCount) || e[3] > 255 || e[4] > 255 || e[5] > 1<<32-1 {
 			return Obs{}, errors.New("bad entry")
 		}
 		o.Ents = append(o.Ents, Ent{Index: e[0], Term: e[1], What: What(e[2]), From: uint8(e[3]), To: uint8(e[4]), ID: uint32(e[5])})

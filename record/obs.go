@@ -45,12 +45,15 @@ const (
 	Checkpoint
 	// Transfer: the leader (Peer) was asked to hand leadership to Node.
 	Transfer
+	// Member: Node's place in the membership changed; Data says to what
+	// (MemberNonVoting, MemberVoter, MemberRemoved).
+	Member
 	kindCount
 )
 
 var kindNames = [...]string{"none", "send", "deliver", "drop", "state", "append", "apply", "restore",
 	"snapshot", "down", "up", "isolate", "rejoin", "partition", "heal", "link", "slow", "propose",
-	"outcome", "checkpoint", "transfer"}
+	"outcome", "checkpoint", "transfer", "member"}
 
 func (k Kind) String() string {
 	if k < kindCount {
@@ -58,6 +61,13 @@ func (k Kind) String() string {
 	}
 	return fmt.Sprintf("kind(%d)", k)
 }
+
+// What a Member observation says.
+const (
+	MemberNonVoting = "non-voting" // added: catching up, not voting yet
+	MemberVoter     = "voter"      // promoted: it counts for the quorum
+	MemberRemoved   = "removed"    // deleted from the shard for good
+)
 
 // IsMessage reports whether the observation is of a message.
 func (k Kind) IsMessage() bool { return k == Send || k == Deliver || k == Drop }
@@ -128,8 +138,11 @@ type Ent struct {
 }
 
 func (e Ent) String() string {
-	if e.What == WhatAttack {
+	switch e.What {
+	case WhatAttack:
 		return fmt.Sprintf("%d→%d", e.From, e.To)
+	case WhatJoin, WhatLeave:
+		return fmt.Sprintf("%v %d", e.What, e.To)
 	}
 	return e.What.String()
 }
@@ -143,9 +156,12 @@ const (
 	WhatNewGame             // every city rebuilt
 	WhatMembers             // a membership change
 	WhatGarbage             // does not decode
+	WhatJoin                // player To joins the game
+	WhatLeave               // player To leaves it
+	whatCount
 )
 
-var whatNames = [...]string{"no-op", "attack", "new game", "members", "garbage"}
+var whatNames = [...]string{"no-op", "attack", "new game", "members", "garbage", "join", "leave"}
 
 func (w What) String() string {
 	if int(w) < len(whatNames) {

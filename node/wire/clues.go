@@ -33,7 +33,7 @@ type Campaign struct {
 	PreVote bool
 }
 
-func newClues(n int) *clues { return &clues{of: make([]Clues, n+1)} }
+func newClues() *clues { return &clues{of: make([]Clues, MaxReplicas+1)} }
 
 func (c *clues) get(i int) Clues {
 	c.mu.Lock()

@@ -25,7 +25,7 @@ func (t *transport) GetSnapshotConnection(ctx context.Context, target string) (r
 }
 
 func (t *transport) newConn(target string, snapshot bool) (*conn, error) {
-	to, ok := t.net.byAddr[target]
+	to, ok := t.net.replicaAt(target)
 	if !ok {
 		return nil, fmt.Errorf("%w %q", errUnknownSource, target)
 	}

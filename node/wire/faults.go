@@ -29,11 +29,13 @@ type Link struct {
 	Delay time.Duration // added to every message
 }
 
+// newFaults returns the fault layer of n replicas, with room for up to
+// MaxReplicas (a cluster can grow).
 func newFaults(n int) *faults {
 	return &faults{
 		n:        n,
-		isolated: make([]bool, n+1),
-		group:    make([]int, n+1),
+		isolated: make([]bool, MaxReplicas+1),
+		group:    make([]int, MaxReplicas+1),
 		links:    map[[2]int]Link{},
 		votes:    map[[2]int]Link{},
 		change:   make(chan struct{}),
@@ -174,7 +176,7 @@ func (f *faults) heal() {
 func (f *faults) net() record.Net {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
-	n := record.Net{Isolated: append([]bool(nil), f.isolated[1:]...), Group: append([]int(nil), f.group[1:]...),
+	n := record.Net{Isolated: append([]bool(nil), f.isolated[1:f.n+1]...), Group: append([]int(nil), f.group[1:f.n+1]...),
 		Slow: f.slow.Microseconds()}
 	add := func(m map[[2]int]Link, votes bool) {
 		for k, l := range m {
@@ -191,7 +193,14 @@ func (f *faults) net() record.Net {
 func (f *faults) snapshot() (isolated []bool, group []int) {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
-	return append([]bool(nil), f.isolated...), append([]int(nil), f.group...)
+	return append([]bool(nil), f.isolated[:f.n+1]...), append([]int(nil), f.group[:f.n+1]...)
+}
+
+// grow makes room for replicas up to n.
+func (f *faults) grow(n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.n = max(f.n, n)
 }
 
 // reachable returns the replicas that a can talk to in both directions,

@@ -29,7 +29,7 @@ type Recorder struct {
 // NewRecorder returns a recorder of a cluster of len(h.Players) replicas
 // keeping the usual bounds; time 0 is now.
 func NewRecorder(h record.Header) *Recorder {
-	r := &Recorder{start: time.Now(), known: make([]record.Known, len(h.Players)+1)}
+	r := &Recorder{start: time.Now(), known: make([]record.Known, MaxReplicas+1)} // room to grow
 	h.Started = r.start
 	r.log = record.NewLog(h, record.Keep, record.Budget)
 	return r
@@ -297,6 +297,10 @@ func Ent(e pb.Entry) record.Ent {
 			d.What = record.WhatGarbage
 		case cmd.Kind == world.KindNewGame:
 			d.What = record.WhatNewGame
+		case cmd.Kind == world.KindJoin:
+			d.What, d.To = record.WhatJoin, uint8(cmd.To)
+		case cmd.Kind == world.KindLeave:
+			d.What, d.To = record.WhatLeave, uint8(cmd.To)
 		default:
 			d.What, d.From, d.To = record.WhatAttack, uint8(cmd.From), uint8(cmd.To)
 		}

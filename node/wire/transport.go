@@ -29,9 +29,9 @@ import (
 // the fault layer, the recorder, the clues for role derivation and the
 // budget for frames being read.
 type Network struct {
-	addrs      []string // addrs[i] is replica i's address; addrs[0] unused
-	byAddr     map[string]int
-	deployment uint64 // this cluster's id; other clusters' messages are refused
+	mu         sync.RWMutex
+	byAddr     map[string]int // replica number by address; grows with the cluster
+	deployment uint64         // this cluster's id; other clusters' messages are refused
 	faults     *faults
 	rec        *Recorder // nil: nothing recorded
 	clues      *clues
@@ -52,18 +52,37 @@ var (
 // nil).
 func New(addrs []string, deployment uint64, rec *Recorder) *Network {
 	n := &Network{
-		addrs:      append([]string{""}, addrs...),
 		byAddr:     map[string]int{},
 		deployment: deployment,
 		faults:     newFaults(len(addrs)),
 		rec:        rec,
-		clues:      newClues(len(addrs)),
+		clues:      newClues(),
 		budget:     &budget{left: inboundBudget},
 	}
 	for i, a := range addrs {
 		n.byAddr[a] = i + 1
 	}
 	return n
+}
+
+// MaxReplicas is the most replicas a network can hold.
+const MaxReplicas = 9
+
+// AddPeer puts replica i at addr in the address book: a replica added to
+// the cluster.
+func (n *Network) AddPeer(i int, addr string) {
+	n.mu.Lock()
+	n.byAddr[addr] = i
+	n.mu.Unlock()
+	n.faults.grow(i)
+}
+
+// replicaAt returns the replica at addr, if it is one.
+func (n *Network) replicaAt(addr string) (int, bool) {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	i, ok := n.byAddr[addr]
+	return i, ok
 }
 
 // Factory plugs the network's transport into a NodeHost.
@@ -73,9 +92,10 @@ type transportFactory struct{ net *Network }
 
 func (f *transportFactory) Create(nhc dbconfig.NodeHostConfig,
 	handler raftio.MessageHandler, chunks raftio.ChunkHandler) raftio.ITransport {
+	self, _ := f.net.replicaAt(nhc.RaftAddress)
 	return &transport{
 		net:     f.net,
-		self:    f.net.byAddr[nhc.RaftAddress],
+		self:    self,
 		addr:    nhc.RaftAddress,
 		handler: handler,
 		chunks:  chunks,
@@ -85,7 +105,7 @@ func (f *transportFactory) Create(nhc dbconfig.NodeHostConfig,
 }
 
 func (f *transportFactory) Validate(addr string) bool {
-	_, ok := f.net.byAddr[addr]
+	_, ok := f.net.replicaAt(addr)
 	return ok
 }
 
@@ -263,7 +283,7 @@ func (t *transport) deliver(kind byte, id uint64, payload []byte) error {
 		if b.DeploymentId != t.net.deployment {
 			return fmt.Errorf("%w (deployment %x)", errDeployment, b.DeploymentId)
 		}
-		src, ok := t.net.byAddr[b.SourceAddress]
+		src, ok := t.net.replicaAt(b.SourceAddress)
 		if !ok {
 			return fmt.Errorf("%w %q", errUnknownSource, b.SourceAddress)
 		}
