@@ -55,16 +55,21 @@ const DefaultProposalTimeout = 3 * time.Second
 
 // Cluster is the game's replicas, all in this process.
 type Cluster struct {
-	cfgMu    sync.RWMutex // guards cfg.Raft, which Reconfigure changes
-	cfg      config.Config
-	opts     Options
-	engine   engine
-	net      *wire.Network
-	events   *Events
-	replicas []*replica // replicas[i] is replica i; [0] unused
-	unlock   func()     // releases the data directory
-	progress *progress  // how far each replica had got
-	disk     *diskWatch // on disk: whether its free space is low
+	cfgMu  sync.RWMutex // guards cfg.Raft, which Reconfigure changes
+	cfg    config.Config
+	opts   Options
+	engine engine
+	net    *wire.Network
+	events *Events
+	// replicas[i] is replica i; [0] unused. Replicas are only ever
+	// appended (a removed one stays, marked): readers take all() or
+	// replica(i).
+	membersMu sync.RWMutex
+	replicas  []*replica
+	initial   int        // players when the game began: every world starts so
+	unlock    func()     // releases the data directory
+	progress  *progress  // how far each replica had got
+	disk      *diskWatch // on disk: whether its free space is low
 	// dataAtStart: on disk, some replica already held data when the
 	// cluster started, so one without any has lost its own.
 	dataAtStart bool
@@ -84,6 +89,7 @@ type Cluster struct {
 	leaderCancel context.CancelFunc
 
 	closeOnce sync.Once
+	addMu     sync.Mutex // one membership change at a time
 }
 
 type replica struct {
@@ -91,6 +97,9 @@ type replica struct {
 	addr string
 	dir  string
 	fs   dbconfig.IFS // memory storage only: kept across restarts
+
+	removed   atomic.Bool // deleted from the shard: it never comes back
+	nonVoting atomic.Bool // added, not yet promoted to a voter
 
 	op sync.Mutex   // serialises crash and restart
 	mu sync.RWMutex // guards nh and sm; never held across a slow call
@@ -113,19 +122,28 @@ func start(cfg config.Config, opts Options, eng engine) (*Cluster, error) {
 	c := &Cluster{cfg: cfg, opts: opts, engine: eng, unlock: func() {}}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.leaderCtx, c.leaderCancel = context.WithCancel(context.Background())
-	addrs := make([]string, len(cfg.Players))
-	for i, p := range cfg.Players {
-		addrs[i] = p.Address
-	}
 	// A random id, kept with the data, tells this cluster's messages from
 	// those of any other raftian on the same ports.
 	deployment := randomID()
+	c.initial = len(cfg.Players)
 	c.progress = &progress{rec: progressRecord{Applied: map[int]uint64{}}}
 	if cfg.Storage == config.StorageDisk {
-		if err := c.openDataDir(len(addrs), &deployment); err != nil {
+		if err := c.openDataDir(c.initial, &deployment); err != nil {
 			c.unlock()
 			return nil, err
 		}
+	}
+	// Replicas added (or removed) in an earlier run on this data.
+	members, err := readMembers(cfg)
+	if err != nil {
+		c.unlock()
+		return nil, err
+	}
+	cfg.Players = withMembers(cfg.Players, members)
+	c.cfg = cfg
+	addrs := make([]string, len(cfg.Players))
+	for i, p := range cfg.Players {
+		addrs[i] = p.Address
 	}
 	var rec *wire.Recorder
 	if opts.Record {
@@ -136,30 +154,22 @@ func start(cfg config.Config, opts Options, eng engine) (*Cluster, error) {
 	c.client = c.NewClient()
 	c.replicas = make([]*replica, len(addrs)+1)
 	for i, a := range addrs {
-		r := &replica{id: i + 1, addr: a}
-		switch {
-		case cfg.Storage == config.StorageDisk:
-			r.dir = filepath.Join(cfg.DataDir, replicaDirName(i+1))
-		case runtime.GOOS == "windows":
-			// dragonboat's storage fails on its in-memory file system
-			// with Windows paths: a temporary directory instead, which
-			// Close removes.
-			if c.scratch == "" {
-				dir, err := os.MkdirTemp("", "raftian-memory-")
-				if err != nil {
-					return nil, fmt.Errorf("memory storage needs a temporary directory: %w", err)
-				}
-				c.scratch = dir
-			}
-			r.dir = filepath.Join(c.scratch, replicaDirName(i+1))
-		default:
-			r.fs = vfs.NewMem()
-			r.dir = "/" + replicaDirName(i+1)
+		r, err := c.newReplica(i+1, a)
+		if err != nil {
+			c.unlock()
+			return nil, err
 		}
 		c.replicas[i+1] = r
 	}
-	for _, r := range c.replicas[1:] {
-		if err := c.open(r); err != nil {
+	for _, m := range members {
+		c.replicas[m.ID].removed.Store(m.Removed)
+		c.replicas[m.ID].nonVoting.Store(m.NonVoting)
+	}
+	for _, r := range c.all() {
+		if r.removed.Load() {
+			continue
+		}
+		if err := c.open(r, false); err != nil {
 			c.Close()
 			return nil, err
 		}
@@ -170,6 +180,39 @@ func start(cfg config.Config, opts Options, eng engine) (*Cluster, error) {
 		c.disk.run()
 	}
 	return c, nil
+}
+
+// newReplica returns replica i at addr, its storage chosen by the
+// configuration.
+func (c *Cluster) newReplica(i int, addr string) (*replica, error) {
+	r := &replica{id: i, addr: addr}
+	switch {
+	case c.cfg.Storage == config.StorageDisk:
+		r.dir = filepath.Join(c.cfg.DataDir, replicaDirName(i))
+	case runtime.GOOS == "windows":
+		// dragonboat's storage fails on its in-memory file system with
+		// Windows paths: a temporary directory instead, which Close
+		// removes.
+		if c.scratch == "" {
+			dir, err := os.MkdirTemp("", "raftian-memory-")
+			if err != nil {
+				return nil, fmt.Errorf("memory storage needs a temporary directory: %w", err)
+			}
+			c.scratch = dir
+		}
+		r.dir = filepath.Join(c.scratch, replicaDirName(i))
+	default:
+		r.fs = vfs.NewMem()
+		r.dir = "/" + replicaDirName(i)
+	}
+	return r, nil
+}
+
+// all returns every replica, removed ones too, in order.
+func (c *Cluster) all() []*replica {
+	c.membersMu.RLock()
+	defer c.membersMu.RUnlock()
+	return c.replicas[1:]
 }
 
 // diskLow reports whether the disk holding the data is almost full.
@@ -213,7 +256,7 @@ func hasData(dir string) bool {
 
 // sampleProgress notes how far every replica has applied.
 func (c *Cluster) sampleProgress() {
-	for _, r := range c.replicas[1:] {
+	for _, r := range c.all() {
 		r.mu.RLock()
 		s := r.sm
 		r.mu.RUnlock()
@@ -228,8 +271,9 @@ func (c *Cluster) noteProgress(r *replica, s *stateMachine) {
 	}
 }
 
-// Size returns the number of replicas.
-func (c *Cluster) Size() int { return len(c.replicas) - 1 }
+// Size returns the number of replicas, removed ones included: replica
+// numbers run from 1 to Size.
+func (c *Cluster) Size() int { return len(c.all()) }
 
 // Config returns the configuration the cluster runs with.
 func (c *Cluster) Config() config.Config {
@@ -249,9 +293,11 @@ func (c *Cluster) ElectionTimeout() time.Duration {
 
 // open starts replica r's NodeHost and joins it to the shard: with the full
 // member list the first time, from its own data on every later start.
-func (c *Cluster) open(r *replica) error {
+// open starts replica r's NodeHost on its data; join: a replica just
+// added to the shard, which learns its members from the leader.
+func (c *Cluster) open(r *replica, join bool) error {
 	if r.fs == nil { // on disk: refuse data that is damaged or went back in time
-		if !hasData(r.dir) && (c.progress.had(r.id) > 0 || c.dataAtStart) {
+		if !join && !hasData(r.dir) && (c.progress.had(r.id) > 0 || c.dataAtStart) {
 			return &RollbackError{Replica: r.id, Dir: r.dir, Had: c.progress.had(r.id), File: c.progress.path}
 		}
 		if err := checkData(r); err != nil {
@@ -268,8 +314,8 @@ func (c *Cluster) open(r *replica) error {
 		return c.explain(r, errors.New("its storage failed to open"))
 	}
 	members := map[uint64]dragonboat.Target{}
-	if !nh.HasNodeInfo(shardID, uint64(r.id)) {
-		for _, o := range c.replicas[1:] {
+	if !join && !nh.HasNodeInfo(shardID, uint64(r.id)) {
+		for _, o := range c.all()[:c.initial] {
 			members[uint64(o.id)] = o.addr
 		}
 	}
@@ -277,13 +323,13 @@ func (c *Cluster) open(r *replica) error {
 	if c.opts.OnApply != nil {
 		onApply = func(res world.Result) { c.opts.OnApply(r.id, res) }
 	}
-	s := newStateMachine(len(c.replicas)-1, onApply)
+	s := newStateMachine(c.initial, onApply)
 	s.rec, s.id = c.Recorder(), r.id
 	create := func(uint64, uint64) sm.IStateMachine { return s }
 	if c.engine != engineGame {
 		s, create = nil, func(uint64, uint64) sm.IStateMachine { return noop{} }
 	}
-	if err := nh.StartReplica(members, false, create, c.replicaConfig(r)); err != nil {
+	if err := nh.StartReplica(members, join, create, c.replicaConfig(r)); err != nil {
 		nh.Close()
 		return c.explain(r, err)
 	}
@@ -337,6 +383,11 @@ func (c *Cluster) replicaConfig(r *replica) dbconfig.Config {
 		PreVote:            rc.PreVote,
 		SnapshotEntries:    uint64(rc.SnapshotEntries),
 		CompactionOverhead: uint64(rc.CompactionOverhead),
+		// A replica added as a non-voting member always starts as one,
+		// also once promoted: replaying its log, it meets its own
+		// addition as non-voting (a voter there is a panic), then its
+		// promotion, which makes it a follower.
+		IsNonVoting: r.id > c.initial,
 	}
 }
 
@@ -415,7 +466,7 @@ func (c *Cluster) Close() {
 		c.proposals.Wait()
 		c.observer.stop()
 		var wg sync.WaitGroup
-		for _, r := range c.replicas[1:] {
+		for _, r := range c.all() {
 			if r == nil {
 				continue
 			}
@@ -446,14 +497,18 @@ func (c *Cluster) Close() {
 }
 
 func (c *Cluster) replica(i int) (*replica, error) {
-	if i < 1 || i >= len(c.replicas) {
-		return nil, fmt.Errorf("no replica %d: replicas are 1 to %d", i, len(c.replicas)-1)
+	all := c.all()
+	if i < 1 || i > len(all) {
+		return nil, fmt.Errorf("no replica %d: replicas are 1 to %d", i, len(all))
 	}
-	return c.replicas[i], nil
+	return all[i-1], nil
 }
 
 func (c *Cluster) nodeHost(i int) *dragonboat.NodeHost {
-	r := c.replicas[i]
+	r, err := c.replica(i)
+	if err != nil {
+		return nil
+	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	return r.nh

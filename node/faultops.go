@@ -12,6 +12,15 @@ import (
 // Crash stops replica i abruptly, as if its process died: its NodeHost is
 // closed and its port goes dark. Its data stays for Restart.
 func (c *Cluster) Crash(i int) error {
+	if err := c.halt(i); err != nil {
+		return err
+	}
+	c.events.emit(Event{Type: EvCrash, Node: i})
+	return nil
+}
+
+// halt stops replica i's NodeHost: a crash, or a removed replica stopped.
+func (c *Cluster) halt(i int) error {
 	r, err := c.replica(i)
 	if err != nil {
 		return err
@@ -29,7 +38,6 @@ func (c *Cluster) Crash(i int) error {
 	nh.Close()
 	c.net.Forget(i)
 	c.Recorder().Down(i)
-	c.events.emit(Event{Type: EvCrash, Node: i})
 	return nil
 }
 
@@ -45,6 +53,9 @@ func (c *Cluster) Restart(i int) error {
 	if c.ctx.Err() != nil {
 		return fmt.Errorf("cluster is shutting down")
 	}
+	if r.removed.Load() {
+		return fmt.Errorf("replica %d was removed from the cluster, and Raft never takes a removed replica back", i)
+	}
 	r.mu.RLock()
 	up := r.nh != nil
 	r.mu.RUnlock()
@@ -57,7 +68,7 @@ func (c *Cluster) Restart(i int) error {
 		}
 	}
 	c.net.Forget(i)
-	if err := c.open(r); err != nil {
+	if err := c.open(r, false); err != nil {
 		return err
 	}
 	c.events.emit(Event{Type: EvRestart, Node: i})
@@ -212,7 +223,7 @@ func (c *Cluster) Reconfigure(raft config.Raft) error {
 			raft.RTTMillisecond, raft.HeartbeatRTT, raft.ElectionRTT)
 	}
 	var up []*replica
-	for _, r := range c.replicas[1:] {
+	for _, r := range c.all() {
 		r.op.Lock()
 		defer r.op.Unlock()
 		r.mu.Lock()
@@ -230,7 +241,7 @@ func (c *Cluster) Reconfigure(raft config.Raft) error {
 	c.cfg.Raft = raft
 	c.cfgMu.Unlock()
 	for _, r := range up {
-		if err := c.open(r); err != nil {
+		if err := c.open(r, false); err != nil {
 			return err
 		}
 	}

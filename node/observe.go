@@ -53,7 +53,7 @@ func (c *Cluster) startObserver() {
 	if c.Recorder() == nil {
 		return
 	}
-	o := &observer{c: c, rec: c.Recorder(), polled: make([]atomic.Uint64, c.Size()+1)}
+	o := &observer{c: c, rec: c.Recorder(), polled: make([]atomic.Uint64, wire.MaxReplicas+1)}
 	o.checkpoint()
 	o.loop = every.Start(logPoll, o.sample)
 	c.observer = o

@@ -1,8 +1,10 @@
 package node
 
 import (
+	"slices"
 	"time"
 
+	"github.com/lni/dragonboat/v4"
 	"github.com/raftian/raftian/node/wire"
 	"github.com/raftian/raftian/record"
 	"github.com/raftian/raftian/world"
@@ -25,6 +27,9 @@ const (
 type ReplicaStatus struct {
 	ID        int
 	Up        bool
+	Removed   bool  // deleted from the shard for good
+	NonVoting bool  // added, catching up, not voting yet
+	Voters    []int // the voting members this replica believes in (when up)
 	Isolated  bool
 	Group     int // partition group; all equal when there is no partition
 	Role      Role
@@ -47,11 +52,12 @@ func (c *Cluster) Status() []ReplicaStatus {
 	isolated, group := c.net.Cuts()
 	now := time.Now()
 	out := make([]ReplicaStatus, 0, c.Size())
-	for _, r := range c.replicas[1:] {
+	for _, r := range c.all() {
 		r.mu.RLock()
 		nh, s := r.nh, r.sm
 		r.mu.RUnlock()
-		st := ReplicaStatus{ID: r.id, Up: nh != nil, Isolated: isolated[r.id], Group: group[r.id]}
+		st := ReplicaStatus{ID: r.id, Up: nh != nil, Isolated: isolated[r.id], Group: group[r.id],
+			Removed: r.removed.Load(), NonVoting: r.nonVoting.Load()}
 		if s != nil {
 			st.World = s.view()
 			st.Applied = st.World.AppliedIndex()
@@ -65,6 +71,7 @@ func (c *Cluster) Status() []ReplicaStatus {
 				st.Up = false // closed under our feet
 			}
 			st.Leader, st.Term = int(leader), term
+			st.Voters = voters(nh)
 			if lr, err := nh.GetLogReader(shardID); err == nil {
 				state, _ := lr.NodeState() // as loaded at start: not kept current
 				_, st.LastIndex = lr.GetRange()
@@ -125,7 +132,7 @@ func LeaderOf(status []ReplicaStatus) int {
 // like.
 func (c *Cluster) LeaderAgreed() (int, bool) {
 	st := c.Status()
-	majority := c.Size()/2 + 1
+	majority := c.Voters()/2 + 1
 	agreed := 0
 	for _, s := range st {
 		if !s.Up {
@@ -134,7 +141,7 @@ func (c *Cluster) LeaderAgreed() (int, bool) {
 		reach := c.net.Reachable(s.ID)
 		live := 0
 		for _, r := range reach {
-			if st[r-1].Up {
+			if r <= len(st) && st[r-1].Up && !st[r-1].NonVoting {
 				live++
 			}
 		}
@@ -203,4 +210,21 @@ func (c *Cluster) WaitConverged(timeout time.Duration) bool {
 		}
 	}
 	return false
+}
+
+// voters returns the voting members a NodeHost's replica believes in, as
+// of the last membership change it applied.
+func voters(nh *dragonboat.NodeHost) []int {
+	info := nh.GetNodeHostInfo(dragonboat.NodeHostInfoOption{SkipLogInfo: true})
+	if info == nil {
+		return nil
+	}
+	var out []int
+	for _, sh := range info.ShardInfoList {
+		for id := range sh.Replicas {
+			out = append(out, int(id))
+		}
+	}
+	slices.Sort(out)
+	return out
 }
