@@ -160,13 +160,13 @@ func (c *cli) play(a playArgs) int {
 		prompt = "raftian> "
 	}
 	fmt.Fprintf(c.stderr, "raftian: %d replicas, %s storage; type help for commands\n", cluster.Size(), cfg.Storage)
-	return c.headless(s, cluster.Size(), a.lesson, prompt, sig)
+	return c.headless(s, a.lesson, prompt, sig)
 }
 
 // headless plays the lesson, if any, then runs the console until quit,
 // end of input or a signal. The exit status is 1 if a command answered
 // with an error or a failure.
-func (c *cli) headless(s *session.Session, n int, lessonName, prompt string, sig <-chan os.Signal) int {
+func (c *cli) headless(s *session.Session, lessonName, prompt string, sig <-chan os.Signal) int {
 	type end struct {
 		failed bool
 		err    error
@@ -179,7 +179,7 @@ func (c *cli) headless(s *session.Session, n int, lessonName, prompt string, sig
 				return
 			}
 		}
-		failed, err := console.Run(s, n, c.stdin, c.stdout, prompt)
+		failed, err := console.Run(s, c.stdin, c.stdout, prompt)
 		done <- end{failed, err}
 	}()
 	select {

@@ -80,6 +80,10 @@ type (
 	Crash struct{ Replica Ref }
 	// Transfer hands leadership from the leader to a replica.
 	Transfer struct{ Replica Ref }
+	// Add grows the cluster by a replica (non-voting, then a voter).
+	Add struct{}
+	// Remove deletes a replica from the cluster for good.
+	Remove struct{ Replica Ref }
 	// Restart starts a crashed replica (Replica 0: every one) from its data.
 	Restart struct{ Replica int }
 	// Isolate cuts every link of a replica.
@@ -137,6 +141,8 @@ func (Attack) isCommand()          {}
 func (NewGame) isCommand()         {}
 func (Crash) isCommand()           {}
 func (Transfer) isCommand()        {}
+func (Add) isCommand()             {}
+func (Remove) isCommand()          {}
 func (Restart) isCommand()         {}
 func (Isolate) isCommand()         {}
 func (Rejoin) isCommand()          {}
@@ -180,6 +186,8 @@ func (c Attack) String() string {
 func (NewGame) String() string    { return "newgame" }
 func (c Crash) String() string    { return "crash " + c.Replica.String() }
 func (c Transfer) String() string { return "transfer " + c.Replica.String() }
+func (Add) String() string        { return "add" }
+func (c Remove) String() string   { return "remove " + c.Replica.String() }
 func (c Isolate) String() string  { return "isolate " + c.Replica.String() }
 func (c Rejoin) String() string   { return "rejoin " + c.Replica.String() }
 func (c Log) String() string      { return "log " + c.Replica.String() }

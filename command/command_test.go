@@ -192,11 +192,15 @@ func randomCommand(rng *rand.Rand, kind, n int) Command {
 		return Slow{On: on}
 	case 24:
 		return Transfer{Replica: ref()}
+	case 25:
+		return Add{}
+	case 26:
+		return Remove{Replica: ref()}
 	}
 	return nil
 }
 
-const kinds = 25
+const kinds = 27
 
 // Every kind of command, written and read back, is the same command.
 func TestStringParsesBackToTheSameCommand(t *testing.T) {

@@ -27,6 +27,8 @@ const HelpText = `commands (one a line; # starts a comment):
   crash N|leader|follower|all  stop a replica abruptly
   restart N|all            start a crashed replica (or every one) from its data
   transfer N|follower       hand leadership to a replica, without an election timeout
+  add                      add a replica (non-voting until caught up, then a voter); its player joins
+  remove N|leader          remove a replica for good; its player leaves (its city stays as ruins)
   isolate N|leader|follower  cut every link of a replica
   rejoin N                 undo isolate
   partition 1,2|3,4,5      split the replicas into groups
@@ -87,6 +89,14 @@ func Parse(line string, n int) (Command, error) {
 		}
 		r, err := p.ref("crash N|leader|follower|all")
 		return Crash{Replica: r}, err
+	case "add":
+		if len(p.args) != 0 {
+			return nil, errors.New("usage: add")
+		}
+		return Add{}, nil
+	case "remove":
+		r, err := p.ref("remove N|leader|follower")
+		return Remove{Replica: r}, err
 	case "transfer":
 		r, err := p.ref("transfer N|follower")
 		return Transfer{Replica: r}, err

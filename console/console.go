@@ -24,12 +24,12 @@ const MaxLine = 4096
 
 var errLineTooLong = fmt.Errorf("line too long (over %d bytes): ignored", MaxLine)
 
-// Run reads commands from in, one a line, carries them out with s on a
-// cluster of n replicas and answers each on out, until quit or the end of
+// Run reads commands from in, one a line, carries them out with s and
+// answers each on out, until quit or the end of
 // the input. prompt, when not "", is written before each line is read (a
 // person at a terminal). It reports whether any command answered with an
 // error or a failure, for scripts that stop on one.
-func Run(s *session.Session, n int, in io.Reader, out io.Writer, prompt string) (failed bool, err error) {
+func Run(s *session.Session, in io.Reader, out io.Writer, prompt string) (failed bool, err error) {
 	r := bufio.NewReaderSize(in, MaxLine)
 	for {
 		io.WriteString(out, prompt)
@@ -45,7 +45,7 @@ func Run(s *session.Session, n int, in io.Reader, out io.Writer, prompt string) 
 		if err != nil {
 			return failed, err
 		}
-		cmd, err := command.Parse(line, n)
+		cmd, err := command.Parse(line, s.Size()) // the cluster may have grown
 		switch {
 		case err != nil:
 			fmt.Fprintf(out, "error: %v\n", err)

@@ -158,10 +158,11 @@ func (s *Session) forgetAnswered() bool {
 }
 
 func (s *Session) name(p int) string {
-	if p < 1 || p >= len(s.names) {
+	players := s.c.Config().Players // added replicas' players too
+	if p < 1 || p > len(players) {
 		return fmt.Sprintf("player %d", p)
 	}
-	return s.names[p]
+	return players[p-1].Name
 }
 
 func (s *Session) status(asJSON bool) Result {
@@ -181,12 +182,18 @@ func (s *Session) statusTable(status []node.ReplicaStatus) string {
 	fmt.Fprintln(w, "replica\tplayer\trole\tterm\tleader\tcommit\tapplied\tlast\thp\tworld")
 	for _, st := range status {
 		role := st.Role.String()
+		switch {
+		case st.Removed:
+			role = "removed"
+		case st.NonVoting:
+			role += " (non-voting)"
+		}
 		if st.Isolated {
 			role += " (isolated)"
 		}
 		hp := make([]string, 0, len(status))
 		for p := 1; p <= len(status); p++ {
-			hp = append(hp, fmt.Sprint(st.World.HP(p)))
+			hp = append(hp, hpText(st.World, p))
 		}
 		if !st.Up { // its world is the one it had when it went down
 			fmt.Fprintf(w, "%d\t%s\t%s\t-\t-\t-\t%d\t-\t%s\t%s\n", st.ID, s.name(st.ID), role,
@@ -215,8 +222,23 @@ type replicaJSON struct {
 	Commit    uint64 `json:"commit"`
 	Applied   uint64 `json:"applied"`
 	LastIndex uint64 `json:"last_index"`
-	HP        []int  `json:"hp"`
+	HP        []int  `json:"hp"` // its own world's players: a replica that has not applied a join lacks the city
 	WorldHash string `json:"world_hash"`
+	Voters    []int  `json:"voters,omitempty"` // the membership it believes in
+	Removed   bool   `json:"removed,omitempty"`
+	NonVoting bool   `json:"non_voting,omitempty"`
+}
+
+// hpText is player p's HP in w: "-" if w has not seen p join, "x" for the
+// ruins of a player who left.
+func hpText(w *world.World, p int) string {
+	switch {
+	case p > w.Players():
+		return "-"
+	case w.Left(p):
+		return "x"
+	}
+	return fmt.Sprint(w.HP(p))
 }
 
 func statusJSON(status []node.ReplicaStatus) string {
@@ -227,9 +249,10 @@ func statusJSON(status []node.ReplicaStatus) string {
 		r := replicaJSON{ID: st.ID, Up: st.Up, Isolated: st.Isolated, Role: st.Role.String(),
 			Term: st.Term, Leader: st.Leader, Commit: st.Commit, Applied: st.Applied,
 			LastIndex: st.LastIndex, WorldHash: st.World.Hash()}
-		for p := 1; p <= len(status); p++ {
+		for p := 1; p <= st.World.Players(); p++ {
 			r.HP = append(r.HP, st.World.HP(p))
 		}
+		r.Voters, r.Removed, r.NonVoting = st.Voters, st.Removed, st.NonVoting
 		out.Replicas = append(out.Replicas, r)
 	}
 	b, _ := json.Marshal(out)

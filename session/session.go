@@ -37,7 +37,6 @@ type Session struct {
 	c       *node.Cluster
 	opts    Options
 	clients []*node.Client // one per player, or one for all
-	names   []string       // player names; [0] unused
 
 	mu        sync.Mutex
 	oldLeader int            // the leader that "partition leader" cut off
@@ -46,10 +45,7 @@ type Session struct {
 
 // New returns a session on c.
 func New(c *node.Cluster, opts Options) *Session {
-	s := &Session{c: c, opts: opts, names: []string{""}}
-	for _, p := range c.Config().Players {
-		s.names = append(s.names, p.Name)
-	}
+	s := &Session{c: c, opts: opts}
 	n := 1
 	if opts.PerPlayer {
 		n = c.Size()
@@ -121,6 +117,12 @@ func (s *Session) Do(cmd command.Command) Result {
 		}, "crashed replica %d")
 	case command.Transfer:
 		return s.transfer(cmd)
+	case command.Add:
+		return s.add()
+	case command.Remove:
+		return s.onReplica(cmd.Replica, func(n int) (command.Command, error) {
+			return command.Remove{Replica: command.Replica(n)}, c.RemoveReplica(n, 30*time.Second)
+		}, "removed replica %d: its player left the game")
 	case command.Isolate:
 		return s.onReplica(cmd.Replica, func(n int) (command.Command, error) {
 			return command.Isolate{Replica: command.Replica(n)}, c.Isolate(n)
@@ -353,4 +355,20 @@ func (s *Session) transfer(cmd command.Transfer) Result {
 	from, term, err := s.c.Transfer(n, 4*s.c.ElectionTimeout())
 	return s.done(command.Transfer{Replica: command.Replica(n)}, err,
 		"replica %d leads term %d: handed over by replica %d in %v", n, term, from, time.Since(start).Round(time.Millisecond))
+}
+
+// Size is how many replicas the cluster has (removed ones too): replica
+// numbers run from 1 to Size.
+func (s *Session) Size() int { return s.c.Size() }
+
+// add grows the cluster by one replica and says where it runs and what
+// the quorum is now.
+func (s *Session) add() Result {
+	n, err := s.c.AddReplica(30 * time.Second)
+	if err != nil {
+		return Result{Err: err}
+	}
+	v := s.c.Voters()
+	return s.done(command.Add{}, nil, "replica %d (%s) joined on %s: non-voting until it caught up, now a voter; %d voters, quorum %d of %d",
+		n, s.name(n), s.c.Config().Players[n-1].Address, v, v/2+1, v)
 }
