@@ -76,7 +76,7 @@ func Run(cfg config.Config, opts Options) (Result, error) {
 		defer os.RemoveAll(dir)
 		cfg.DataDir = dir
 	}
-	rec := newRecorder()
+	rec := newRecorder(len(cfg.Players))
 	c, err := node.Start(cfg, node.Options{OnApply: rec.applied, Record: true})
 	if err != nil {
 		return Result{}, err
@@ -109,7 +109,7 @@ func Run(cfg config.Config, opts Options) (Result, error) {
 	}
 	var injected atomic.Int64
 	progress := reportProgress(opts, rec, &injected)
-	faults := nemesis(c, rand.New(rand.NewPCG(opts.Seed, 0)), opts.Duration, &injected)
+	faults := nemesis(c, rec, rand.New(rand.NewPCG(opts.Seed, 0)), opts.Duration, &injected)
 	progress.Stop()
 	close(stop)
 	wg.Wait()
@@ -131,7 +131,7 @@ func Run(cfg config.Config, opts Options) (Result, error) {
 		{"state-machine-safety", rec.stateMachineSafety},
 		{"exactly-once", rec.exactlyOnce},
 		{"leader-completeness", func() (string, error) { return rec.leaderCompleteness(c) }},
-		{"linearizability", func() (string, error) { return rec.linearizable(c.Size(), opts.Seed) }},
+		{"linearizability", func() (string, error) { return rec.linearizable(opts.Seed) }},
 		{"election-safety", watch.electionSafety},
 		{"terms-monotonic", watch.termsMonotonic},
 	}
@@ -208,11 +208,15 @@ type check struct {
 }
 
 func convergence(c *node.Cluster, ok bool) (string, error) {
-	st := c.Status()
-	for _, s := range st {
+	var st []node.ReplicaStatus
+	for _, s := range c.Status() {
+		if s.Removed {
+			continue // stopped for good
+		}
 		if !s.Up {
 			return "", fmt.Errorf("replica %d is down after the heal", s.ID)
 		}
+		st = append(st, s)
 	}
 	if !ok {
 		desc := ""
@@ -288,9 +292,12 @@ func burster(c *node.Cluster, cl *node.Client, rec *recorder, id int, rng *rand.
 }
 
 func hpOf(w *world.World) state {
-	var s state
+	s := state{n: w.Players()}
 	for p := 1; p <= w.Players(); p++ {
-		s[p-1] = w.HP(p)
+		s.hp[p-1] = w.HP(p)
+		if w.Left(p) {
+			s.left |= 1 << (p - 1)
+		}
 	}
 	return s
 }

@@ -30,10 +30,28 @@ type recorder struct {
 	// firstSeen is when a replica first applied each command: whatever
 	// its client was told, it had taken effect by then.
 	firstSeen map[world.ID]time.Time
+	players   int                  // when the run began
+	changes   map[change]time.Time // when the nemesis began each membership change
 }
 
-func newRecorder() *recorder {
-	return &recorder{applies: map[int]map[uint64]world.Result{}, firstSeen: map[world.ID]time.Time{}}
+// change is a player joining or leaving (a replica added or removed).
+type change struct {
+	kind   world.Kind
+	player int
+}
+
+func newRecorder(players int) *recorder {
+	return &recorder{applies: map[int]map[uint64]world.Result{}, firstSeen: map[world.ID]time.Time{},
+		players: players, changes: map[change]time.Time{}}
+}
+
+// changing notes that the nemesis begins a membership change.
+func (r *recorder) changing(kind world.Kind, player int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.changes[change{kind, player}]; !ok {
+		r.changes[change{kind, player}] = time.Now()
+	}
 }
 
 // applied is the cluster's OnApply hook: it runs on dragonboat's apply
@@ -193,11 +211,14 @@ func (r *recorder) leaderCompleteness(c *node.Cluster) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	w := world.New(c.Size())
+	w := world.New(r.players)
 	for _, res := range seq {
 		w.Apply(res.Index, res.Command().Encode())
 	}
 	for _, s := range c.Status() {
+		if s.Removed {
+			continue // stopped when it was removed
+		}
 		if s.World.Hash() != w.Hash() {
 			return "", fmt.Errorf("replica %d holds world %s; replaying the %d applied entries gives %s",
 				s.ID, s.World.Hash(), len(seq), w.Hash())

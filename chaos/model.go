@@ -11,8 +11,14 @@ import (
 	"github.com/raftian/raftian/world"
 )
 
-// state is the model's world: every city's HP.
-type state [world.MaxPlayers]int
+// state is the model's world: every city's HP, how many players there
+// are (players join as replicas are added) and which left (replicas
+// removed: their cities are ruins for good).
+type state struct {
+	hp   [world.MaxPlayers]int
+	n    int
+	left uint16
+}
 
 // modelInput is an operation's request: a command, or a read.
 type modelInput struct {
@@ -33,9 +39,9 @@ type modelOutput struct {
 func model(n int) porcupine.Model {
 	return porcupine.Model{
 		Init: func() any {
-			var s state
+			s := state{n: n}
 			for i := 0; i < n; i++ {
-				s[i] = world.StartHP
+				s.hp[i] = world.StartHP
 			}
 			return s
 		},
@@ -44,7 +50,7 @@ func model(n int) porcupine.Model {
 			if i.read {
 				return o.read == s, s
 			}
-			next, reason, hp := step(s, n, i.cmd)
+			next, reason, hp := step(s, i.cmd)
 			if reason != o.reason || (reason == world.ReasonNone && i.cmd.Kind == world.KindAttack && hp != o.hp) {
 				return false, s
 			}
@@ -53,41 +59,63 @@ func model(n int) porcupine.Model {
 		DescribeOperation: func(in, out any) string {
 			i, o := in.(modelInput), out.(modelOutput)
 			if i.read {
-				return fmt.Sprintf("read → %v", o.read[:n])
+				return fmt.Sprintf("read → %v", o.read.hp[:o.read.n])
 			}
-			if i.cmd.Kind == world.KindNewGame {
+			switch i.cmd.Kind {
+			case world.KindNewGame:
 				return "new game"
+			case world.KindJoin, world.KindLeave:
+				return fmt.Sprintf("player %d: %v → %v", i.cmd.To, i.cmd.Kind, o.reason)
 			}
 			if o.reason != world.ReasonNone {
 				return fmt.Sprintf("%d attacks %d → %v", i.cmd.From, i.cmd.To, o.reason)
 			}
 			return fmt.Sprintf("%d attacks %d → HP %d", i.cmd.From, i.cmd.To, o.hp)
 		},
-		DescribeState: func(st any) string { s := st.(state); return fmt.Sprint(s[:n]) },
+		DescribeState: func(st any) string { s := st.(state); return fmt.Sprint(s.hp[:s.n]) },
 	}
 }
 
 // step applies a command to the model: 100 HP, 30 damage, no self-attack,
-// destroyed cities neither attack nor are attacked.
-func step(s state, n int, c world.Command) (state, world.Reason, int) {
-	if c.Kind == world.KindNewGame {
-		for i := 0; i < n; i++ {
-			s[i] = world.StartHP
+// destroyed cities neither attack nor are attacked; a player joins as the
+// next one with a full city, and one who leaves keeps ruins that no new
+// game rebuilds.
+func step(s state, c world.Command) (state, world.Reason, int) {
+	gone := func(p int) bool { return s.left&(1<<(p-1)) != 0 }
+	switch c.Kind {
+	case world.KindNewGame:
+		for p := 1; p <= s.n; p++ {
+			if !gone(p) {
+				s.hp[p-1] = world.StartHP
+			}
 		}
+		return s, world.ReasonNone, 0
+	case world.KindJoin:
+		if c.To != s.n+1 || c.To > world.MaxPlayers {
+			return s, world.ReasonNoSuchPlayer, 0
+		}
+		s.n++
+		s.hp[c.To-1] = world.StartHP
+		return s, world.ReasonNone, world.StartHP
+	case world.KindLeave:
+		if c.To < 1 || c.To > s.n || gone(c.To) {
+			return s, world.ReasonNoSuchPlayer, 0
+		}
+		s.hp[c.To-1], s.left = 0, s.left|1<<(c.To-1)
 		return s, world.ReasonNone, 0
 	}
 	switch {
-	case c.From < 1 || c.From > n || c.To < 1 || c.To > n:
+	case c.From < 1 || c.From > s.n || c.To < 1 || c.To > s.n:
 		return s, world.ReasonNoSuchPlayer, 0
 	case c.From == c.To:
 		return s, world.ReasonSelfAttack, 0
-	case s[c.From-1] <= 0:
+	case s.hp[c.From-1] <= 0:
 		return s, world.ReasonAttackerDestroyed, 0
-	case s[c.To-1] <= 0:
+	case s.hp[c.To-1] <= 0:
 		return s, world.ReasonTargetDestroyed, 0
 	}
-	s[c.To-1] = max(s[c.To-1]-world.Damage, 0)
-	return s, world.ReasonNone, s[c.To-1]
+	s.hp[c.To-1] = max(s.hp[c.To-1]-world.Damage, 0)
+	return s, world.ReasonNone, s.hp[c.To-1]
 }
 
 // checkTimeout bounds Porcupine's search. Pipelined clients make some
@@ -99,7 +127,7 @@ const checkTimeout = 3 * time.Minute
 // proposal failed but that took effect anyway ends when a replica first
 // applied it (it took effect at some moment between its call and then);
 // one that never took effect is left out, as it changed nothing.
-func (r *recorder) linearizable(n int, seed uint64) (string, error) {
+func (r *recorder) linearizable(seed uint64) (string, error) {
 	seq, err := r.sequence()
 	if err != nil {
 		return "", err
@@ -134,9 +162,24 @@ func (r *recorder) linearizable(n int, seed uint64) (string, error) {
 		}
 		history = append(history, p)
 	}
+	// A player joining or leaving took effect between the moment the
+	// nemesis began the change and the first replica's applying it.
+	for _, res := range seq {
+		if (res.Kind != world.KindJoin && res.Kind != world.KindLeave) || first[res.ID] != res {
+			continue
+		}
+		seen := r.firstSeen[res.ID]
+		call, ok := r.changes[change{res.Kind, res.To}]
+		if !ok || call.After(seen) {
+			call = seen
+		}
+		history = append(history, porcupine.Operation{ClientId: 1 << 20, Call: call.Sub(t0).Nanoseconds(),
+			Return: seen.Sub(t0).Nanoseconds(), Input: modelInput{cmd: res.Command()},
+			Output: modelOutput{reason: res.Reason, hp: res.HP}})
+	}
 	r.mu.Unlock()
 
-	m := model(n)
+	m := model(r.players)
 	result, info := porcupine.CheckOperationsVerbose(m, history, checkTimeout)
 	switch result {
 	case porcupine.Ok:

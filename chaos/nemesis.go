@@ -8,6 +8,7 @@ import (
 
 	"github.com/raftian/raftian/command"
 	"github.com/raftian/raftian/node"
+	"github.com/raftian/raftian/world"
 )
 
 // nemesis injects faults (and leadership transfers) for d on a schedule
@@ -15,8 +16,7 @@ import (
 // timing still varies). It keeps
 // a majority able to run most of the time: at most two replicas down.
 // It returns the faults it injected, with when.
-func nemesis(c *node.Cluster, rng *rand.Rand, d time.Duration, count *atomic.Int64) []string {
-	n := c.Size()
+func nemesis(c *node.Cluster, rec *recorder, rng *rand.Rand, d time.Duration, count *atomic.Int64) []string {
 	down := map[int]bool{}
 	var faults []string
 	start := time.Now()
@@ -28,6 +28,7 @@ func nemesis(c *node.Cluster, rng *rand.Rand, d time.Duration, count *atomic.Int
 			return faults
 		}
 		time.Sleep(wait)
+		n := c.Size() // it grows as replicas are added
 		r := rng.IntN(n) + 1
 		var what []command.Command // the fault, as the commands that make it
 		switch k := rng.IntN(100); {
@@ -55,13 +56,28 @@ func nemesis(c *node.Cluster, rng *rand.Rand, d time.Duration, count *atomic.Int
 			if _, _, err := c.Transfer(r, 2*c.ElectionTimeout()); err == nil {
 				what = []command.Command{command.Transfer{Replica: command.Replica(r)}}
 			}
-		case k < 58:
+		case k < 52 && c.Size() < 9:
+			// A replica added: non-voting, caught up, a voter; its player
+			// joins the game.
+			rec.changing(world.KindJoin, n+1)
+			if _, err := c.AddReplica(5 * time.Second); err == nil {
+				what = []command.Command{command.Add{}}
+			}
+		case k < 55 && c.Voters() > 3:
+			// A replica removed for good (the leader, now and then); its
+			// player leaves the game.
+			rec.changing(world.KindLeave, r)
+			if c.RemoveReplica(r, 5*time.Second) == nil {
+				delete(down, r)
+				what = []command.Command{command.Remove{Replica: command.Replica(r)}}
+			}
+		case k < 60:
 			if l := c.Leader(); l != 0 && rng.IntN(2) == 0 {
 				r = l // the leader is the interesting one to cut off
 			}
 			c.Isolate(r)
 			what = []command.Command{command.Isolate{Replica: command.Replica(r)}}
-		case k < 72:
+		case k < 73:
 			groups := randomGroups(rng, n)
 			c.Partition(groups)
 			what = []command.Command{command.Partition{Groups: groups}}

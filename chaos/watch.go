@@ -9,6 +9,7 @@ import (
 	"github.com/raftian/raftian/internal/every"
 	"github.com/raftian/raftian/node"
 	"github.com/raftian/raftian/record"
+	"github.com/raftian/raftian/world"
 )
 
 // watcher follows the run from outside Raft: every message on the wire
@@ -30,7 +31,7 @@ type watcher struct {
 }
 
 func startWatcher(c *node.Cluster) *watcher {
-	w := &watcher{c: c, leaders: map[uint64]map[int]bool{}, lastTerm: make([]uint64, c.Size()+1), seq: 1}
+	w := &watcher{c: c, leaders: map[uint64]map[int]bool{}, lastTerm: make([]uint64, world.MaxPlayers+1), seq: 1} // the cluster may grow
 	w.loop = every.Start(5*time.Millisecond, w.sample)
 	return w
 }
