@@ -2,6 +2,7 @@ package rewind
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/raftian/raftian/record"
 )
@@ -35,6 +36,9 @@ func newLanes(n int) lanes { return lanes{segs: make([][]Segment, n), started: m
 
 // observe notes the replicas' states after an observation at t.
 func (l *lanes) observe(t int64, s *State) {
+	for len(l.segs) < len(s.Replicas) { // a replica was added
+		l.segs, l.started = append(l.segs, nil), append(l.started, false)
+	}
 	for i, r := range s.Replicas {
 		seg := Segment{Start: t, End: -1, Role: r.Role, Term: r.Term, Isolated: s.Net.Isolated[i]}
 		if !r.Up {
@@ -77,6 +81,9 @@ func (l *lanes) mark(o *record.Obs) {
 		}
 	case record.Transfer:
 		m.Label = fmt.Sprintf("transfer %d→%d", o.Peer, o.Node)
+	case record.Member:
+		as, _, _ := strings.Cut(string(o.Data), " ")
+		m.Label = fmt.Sprintf("%d %s", o.Node, as)
 	case record.Link:
 		m.Label = fmt.Sprintf("link %d→%d", o.Node, o.Peer)
 		m.Node = 0

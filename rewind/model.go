@@ -5,6 +5,7 @@
 package rewind
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/raftian/raftian/record"
@@ -66,7 +67,8 @@ func (m *Model) Size() int { return m.n }
 // initial is the state before the first observation: every replica down,
 // the network whole.
 func (m *Model) initial() *State {
-	s := &State{Replicas: make([]Replica, m.n), Net: emptyNet(m.n), At: -1}
+	s := &State{Replicas: make([]Replica, m.n), Net: emptyNet(m.n), At: -1,
+		Players: slices.Clip(m.src.Header().Players)}
 	for i := range s.Replicas {
 		s.Replicas[i] = Replica{ID: i + 1, Role: record.RoleDown, World: world.New(m.n), Contact: -1, AppliedAt: -1,
 			Failed: Failure{At: -1}}
@@ -130,7 +132,9 @@ func (m *Model) step(o *record.Obs) {
 	}
 	m.apply(m.head, o)
 	m.lanes.observe(o.At, m.head)
-	m.lanes.mark(o)
+	if r := m.head.replica(o.Node); o.Kind != record.Down || r == nil || !r.Removed {
+		m.lanes.mark(o) // a removed replica's stop is no crash: its removal is marked
+	}
 }
 
 // fromCheckpoint reads a checkpoint (the network's, then each replica's)

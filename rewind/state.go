@@ -16,8 +16,11 @@ type State struct {
 	At       int64  // µs: the time of the last observation applied
 	Next     uint64 // the number of the next observation to apply
 	Replicas []Replica
-	Net      record.Net
-	Pending  []Proposal // proposals not yet decided, oldest first
+	// Players are the replicas' players, [i-1] for replica i: those of
+	// the record's header, and those of replicas added since.
+	Players []record.Player
+	Net     record.Net
+	Pending []Proposal // proposals not yet decided, oldest first
 }
 
 // Replica is one replica's own view.
@@ -43,6 +46,9 @@ type Replica struct {
 	AppliedAt   int64   // when it last applied an entry; -1 if never
 	Failed      Failure // its last failed proposal
 	Snapshot    uint64  // its last snapshot's index (taken or installed): its log starts after it
+	// NonVoting: added to the cluster, catching up, not voting yet.
+	// Removed: deleted from the cluster for good.
+	NonVoting, Removed bool
 	// HandingTo is, while a leader hands leadership over, the replica it
 	// was asked to hand it to (since HandingAt); 0 otherwise.
 	HandingTo int
@@ -201,6 +207,7 @@ func (s *State) clone() *State {
 	}
 	c.Net = cloneNet(s.Net)
 	c.Pending = slices.Clone(s.Pending)
+	c.Players = slices.Clip(s.Players) // append-only: an append copies
 	return &c
 }
 
@@ -212,7 +219,18 @@ func cloneNet(n record.Net) record.Net {
 }
 
 // Majority is how many replicas make a quorum.
-func (s *State) Majority() int { return len(s.Replicas)/2 + 1 }
+func (s *State) Majority() int { return s.Voters()/2 + 1 }
+
+// Voters returns how many replicas vote: neither removed nor non-voting.
+func (s *State) Voters() int {
+	n := 0
+	for _, r := range s.Replicas {
+		if !r.Removed && !r.NonVoting {
+			n++
+		}
+	}
+	return n
+}
 
 // Holding returns how many replicas a leader knows to hold the entry at
 // index: itself and those whose match has reached it.

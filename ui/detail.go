@@ -146,7 +146,7 @@ func (w *Window) entryDetail(e *entryHit) detail {
 		add("in replica %d's log, not committed yet (its commit index is %d)", e.replica, r.Commit)
 	}
 	if r.Role == record.RoleLeader && r.Match != nil && gone == nil && ok {
-		add("the leader knows %d of %d replicas hold it; a majority is %d", r.Holding(e.ent.Index), w.n, w.st.Majority())
+		add("the leader knows %d of %d replicas hold it; a majority is %d", r.Holding(e.ent.Index), w.st.Voters(), w.st.Majority())
 		if e.ent.Term != r.Term && e.ent.Index > r.Commit {
 			add("of an older term: committed only with an entry of term %d (§5.4.2)", r.Term)
 		}

@@ -48,7 +48,10 @@ func onColor(c timeline.RGB) rl.Color {
 
 // roleWord is a role as the badge writes it.
 func roleWord(r *rewind.Replica) string {
-	if !r.Up {
+	switch {
+	case r.Removed:
+		return "REMOVED"
+	case !r.Up:
 		return "CRASHED"
 	}
 	switch r.Role {

@@ -13,7 +13,7 @@ import (
 // destroyed, with an HP bar and its name and HP. you marks the pane
 // owner's city.
 func (w *Window) drawCity(c CityParts, p, hp int, you bool, sc Scale) {
-	own := playerColor(w.header.Players[p-1].Color)
+	own := playerColor(w.playerOf(p).Color)
 	health := float32(hp) / world.StartHP
 	grey := rl.NewColor(72, 74, 82, 255)
 	col := lerpColor(grey, own, 0.25+0.75*health)
@@ -26,7 +26,7 @@ func (w *Window) drawCity(c CityParts, p, hp int, you bool, sc Scale) {
 	fill := c.Bar
 	fill.W *= health
 	rl.DrawRectangleRec(rect(fill), lerpColor(rl.NewColor(230, 90, 40, 255), rl.NewColor(60, 180, 230, 255), health))
-	text := fmt.Sprintf("%s %d", w.header.Players[p-1].Name, hp) // 0: the rubble says the rest
+	text := fmt.Sprintf("%s %d", w.playerOf(p).Name, hp) // 0: the rubble says the rest
 	size := sc.Text(TextCity)
 	w.fonts.inBox(text, c.Label, size, 0.5, lerpColor(dimText, textColor, health))
 	if you && c.Town.W > 0 {
@@ -84,4 +84,11 @@ func drawRubble(b Rect) {
 	// A broken wall stump at each side.
 	rl.DrawRectangleRec(rl.Rectangle{X: ground.X, Y: ground.Y - b.H*0.12, Width: b.W * 0.07, Height: b.H * 0.12}, rl.NewColor(60, 56, 54, 255))
 	rl.DrawRectangleRec(rl.Rectangle{X: ground.X + ground.W*0.93, Y: ground.Y - b.H*0.06, Width: b.W * 0.07, Height: b.H * 0.06}, rl.NewColor(60, 56, 54, 255))
+}
+
+// drawLot draws the empty lot where player p's city will stand: the
+// replica has not applied p's joining yet.
+func (w *Window) drawLot(c CityParts, p int, sc Scale) {
+	rl.DrawRectangleLinesEx(rect(c.Town), max(sc.Px(1.5), 1.5), dimText)
+	w.fonts.inBox(w.playerOf(p).Name+" (not yet)", c.Label, sc.Text(TextCity), 0.5, dimText)
 }

@@ -19,7 +19,7 @@ func (w *Window) drawPane(s Screen, rr Rect, i int, now time.Time) {
 	r := &w.st.Replicas[i]
 	net := w.st.Net
 	sc := s.Scale
-	own := playerColor(w.header.Players[i].Color)
+	own := playerColor(w.playerOf(i + 1).Color)
 	parts := LayoutPane(rr, sc)
 	box := rr.Inset(sc.Px(3))
 
@@ -33,7 +33,14 @@ func (w *Window) drawPane(s Screen, rr Rect, i int, now time.Time) {
 	w.drawNote(parts.Message, r, sc)
 	cities := LayoutCities(parts.Cities, w.n, sc)
 	for q, c := range cities {
-		w.drawCity(c, q+1, r.World.HP(q+1), q == i, sc)
+		switch p := q + 1; {
+		case p > r.World.Players(): // it has not applied the join yet
+			w.drawLot(c, p, sc)
+		case r.World.Left(p):
+			w.drawCity(c, p, 0, q == i, sc) // ruins
+		default:
+			w.drawCity(c, p, r.World.HP(p), q == i, sc)
+		}
 	}
 	for _, p := range w.st.Pending {
 		if p.From == i+1 && p.To >= 1 && p.To <= len(cities) {
@@ -94,13 +101,26 @@ func (w *Window) name(p int) string {
 	if p < 1 || p > w.n {
 		return fmt.Sprintf("player %d", p)
 	}
-	return w.header.Players[p-1].Name
+	return w.playerOf(p).Name
+}
+
+// playerOf returns player p (replica p's): the record's header names the
+// first ones, the record itself those of replicas added since.
+func (w *Window) playerOf(p int) record.Player {
+	if p >= 1 && p <= len(w.st.Players) {
+		return w.st.Players[p-1]
+	}
+	return record.Player{Name: fmt.Sprintf("player %d", p), Color: "#808080"}
 }
 
 func (w *Window) resultText(r world.Result) string {
 	switch {
 	case r.Kind == world.KindNewGame && r.Applied():
 		return "New game: every city rebuilt"
+	case r.Kind == world.KindJoin && r.Applied():
+		return fmt.Sprintf("%s joined the game: a new city", w.name(r.To))
+	case r.Kind == world.KindLeave && r.Applied():
+		return fmt.Sprintf("%s left the game: the city is ruins", w.name(r.To))
 	case r.Applied() && r.HP == 0:
 		return fmt.Sprintf("%s destroyed %s!", w.name(r.From), w.name(r.To))
 	case r.Applied():
@@ -151,13 +171,13 @@ func roleBorder(box Rect, r *rewind.Replica, own rl.Color, sc Scale, now time.Ti
 func (w *Window) drawTitle(p PaneParts, i int, r *rewind.Replica, own rl.Color, sc Scale, now time.Time) {
 	h := p.Title
 	size := sc.Text(TextTitle)
-	title := fitText(fmt.Sprintf("%d %s", i+1, w.header.Players[i].Name), size, h.W*0.4)
+	title := fitText(fmt.Sprintf("%d %s", i+1, w.playerOf(i+1).Name), size, h.W*0.4)
 	w.fonts.text(title, h.X, h.Y+(h.H-size)/2, size, own)
 	x := h.X + textWidth(title, size) + sc.Px(10)
 
 	badge := roleWord(r)
 	if r.Up && r.Role.Campaigning() {
-		badge += fmt.Sprintf(" %d/%d", r.Campaign.Votes(), w.n)
+		badge += fmt.Sprintf(" %d/%d", r.Campaign.Votes(), w.st.Voters())
 	}
 	rgb := timeline.RoleRGB(r.Role)
 	if !r.Up {
@@ -166,6 +186,9 @@ func (w *Window) drawTitle(p PaneParts, i int, r *rewind.Replica, own rl.Color, 
 	x = w.tag(badge, x, h, rgb, sc)
 	if r.Up && w.st.Net.Isolated[i] {
 		x = w.tag("ISOLATED", x, h, timeline.IsolatedRGB, sc)
+	}
+	if r.NonVoting && !r.Removed {
+		x = w.tag("NON-VOTING", x, h, timeline.DownRGB, sc) // catching up: it does not count
 	}
 	if r.Up && r.Role == record.RoleFollower && r.Contact >= 0 {
 		w.drawTimer(p.Ring, time.Duration(w.t-r.Contact)*time.Microsecond, sc)
@@ -275,7 +298,7 @@ func (w *Window) drawLog(box Rect, r *rewind.Replica, sc Scale) {
 		text := fmt.Sprintf("%d t%d %s", e.Index, e.Term, e)
 		committed := e.Index <= r.Commit
 		if !committed && r.Role == record.RoleLeader && r.Match != nil {
-			text += fmt.Sprintf("  on %d/%d", r.Holding(e.Index), w.n)
+			text += fmt.Sprintf("  on %d/%d", r.Holding(e.Index), w.st.Voters())
 		}
 		if duplicate(r.Log.Ents[:k], e) {
 			text += "  retry: the game ignores it"
@@ -331,11 +354,14 @@ func (w *Window) drawCrashed(r Rect, id int, sc Scale) {
 	rl.DrawRectangleRec(rect(r), rl.NewColor(10, 10, 12, 190))
 	big := sc.Text(TextCaption)
 	msg := "CRASHED"
-	w.fonts.text(msg, r.X+(r.W-textWidth(msg, big))/2, r.Y+r.H/2-big, big, textColor)
 	hint := fmt.Sprintf("press %d then R to restart", id)
 	if id == w.selected {
 		hint = "press R to restart"
 	}
+	if w.st.Replicas[id-1].Removed {
+		msg, hint = "REMOVED", "deleted from the cluster for good: Raft never takes it back"
+	}
+	w.fonts.text(msg, r.X+(r.W-textWidth(msg, big))/2, r.Y+r.H/2-big, big, textColor)
 	w.fonts.inBox(hint, Rect{r.X, r.Y + r.H/2 + sc.Px(4), r.W, sc.line(TextMessage)}, sc.Text(TextMessage), 0.5, dimText)
 }
 

@@ -84,12 +84,15 @@ func (w *Window) summary() string {
 			up++
 		}
 	}
-	majority := w.n/2 + 1
+	quorum := fmt.Sprintf("a majority is %d", w.st.Majority())
+	if v := w.st.Voters(); v != w.n { // replicas added or removed
+		quorum = fmt.Sprintf("%d voters, quorum %d of %d", v, w.st.Majority(), v)
+	}
 	l := w.st.LeaderOf()
 	if l == 0 {
-		return fmt.Sprintf("no leader · %d of %d up · a majority is %d", up, w.n, majority)
+		return fmt.Sprintf("no leader · %d of %d up · %s", up, w.n, quorum)
 	}
-	return fmt.Sprintf("leader %d in term %d · %d of %d up · a majority is %d", l, w.st.Replicas[l-1].Term, up, w.n, majority)
+	return fmt.Sprintf("leader %d in term %d · %d of %d up · %s", l, w.st.Replicas[l-1].Term, up, w.n, quorum)
 }
 
 // drawSide draws the grid's spare cell, when there is one: what was
@@ -167,8 +170,8 @@ func (w *Window) drawTimeline(s Screen) {
 	segs, markers := w.model.Lanes()
 	for i, lane := range segs {
 		y := top + float32(i)*laneH
-		name := fmt.Sprintf("%d %s", i+1, w.header.Players[i].Name)
-		w.fonts.inBox(name, Rect{r.X + sc.Px(6), y, x0 - r.X - sc.Px(12), laneH}, laneText, 0, playerColor(w.header.Players[i].Color))
+		name := fmt.Sprintf("%d %s", i+1, w.playerOf(i+1).Name)
+		w.fonts.inBox(name, Rect{r.X + sc.Px(6), y, x0 - r.X - sc.Px(12), laneH}, laneText, 0, playerColor(w.playerOf(i+1).Color))
 		var prevTerm uint64
 		for _, seg := range lane {
 			end := seg.End
@@ -290,7 +293,7 @@ func markerType(k record.Kind) string {
 // keys are the key bar's hints, in the order they are dropped when the
 // bar is too narrow: the first ones always show.
 var keys = []string{"? help", "Esc quit", "Space pause", "←/→ step", "click a rival city: attack", "1-9 select",
-	"C crash", "R restart", "L crash leader", "T transfer", "I isolate", "P partition", "H heal", "A auto-play", "[ ] speed",
+	"C crash", "R restart", "L crash leader", "T transfer", "+/- replicas", "I isolate", "P partition", "H heal", "A auto-play", "[ ] speed",
 	"S slow", "F2 lessons", "M messages", "Ctrl S save", "F11 full screen", "Ctrl +/- size"}
 
 // drawKeys draws the key bar and, with F3, the frame statistics.

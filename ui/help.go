@@ -12,6 +12,8 @@ var helpRows = [][2]string{
 	{"C / R", "crash / restart the selected replica"},
 	{"L", "crash the current leader"},
 	{"T", "hand leadership to the selected replica (no election timeout)"},
+	{"+", "add a replica (up to 9): non-voting until caught up, then a voter; its player joins"},
+	{"-", "remove the selected replica for good; its city stays as ruins"},
 	{"I", "isolate the selected replica, or let it rejoin"},
 	{"P", "next partition: {1,2}|{3,4,5}, {1}|{2,3}|{4,5}, ... then heal"},
 	{"H", "heal every isolation, partition and link"},

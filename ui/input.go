@@ -43,6 +43,8 @@ const (
 	StepAgain                 // a lesson: replay the step on screen
 	Answer                    // a lesson's question: choice N (Y is 1)
 	Transfer                  // hand leadership to the selected replica
+	AddReplica                // grow the cluster by a replica
+	RemoveReplica             // remove the selected replica for good
 )
 
 // Mods are the modifier keys held.
@@ -111,6 +113,10 @@ func KeyIntent(key int32, selected, n int, mods Mods) Intent {
 		return Intent{Kind: CrashLeader}
 	case rl.KeyT:
 		return Intent{Kind: Transfer, N: selected}
+	case rl.KeyEqual, rl.KeyKpAdd: // + (with or without Shift)
+		return Intent{Kind: AddReplica}
+	case rl.KeyMinus, rl.KeyKpSubtract:
+		return Intent{Kind: RemoveReplica, N: selected}
 	case rl.KeyI:
 		return Intent{Kind: ToggleIsolate, N: selected}
 	case rl.KeyP:

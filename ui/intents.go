@@ -32,6 +32,10 @@ func (w *Window) apply(in Intent) {
 		w.job(command.Crash{Replica: command.Ref{Role: command.Leader}})
 	case Transfer:
 		w.job(command.Transfer{Replica: command.Replica(in.N)})
+	case AddReplica:
+		w.job(command.Add{})
+	case RemoveReplica:
+		w.job(command.Remove{Replica: command.Replica(in.N)})
 	case ToggleIsolate:
 		if w.model.Head().Net.Isolated[in.N-1] {
 			w.job(command.Rejoin{Replica: command.Replica(in.N)})

@@ -58,9 +58,13 @@ func (w *Window) windowCommand(cmd command.Command) {
 // whatever moment the picture shows.
 func (w *Window) autoPlay(now time.Time) {
 	head := w.model.Head()
-	inFlight := make([]int, w.n+1)
+	n := len(head.Replicas) // replicas may have been added
+	for len(w.nextAuto) < n {
+		w.nextAuto = append(w.nextAuto, now)
+	}
+	inFlight := make([]int, n+1)
 	for _, p := range head.Pending {
-		if p.From >= 1 && p.From <= w.n {
+		if p.From >= 1 && p.From <= n {
 			inFlight[p.From]++
 		}
 	}
@@ -72,11 +76,11 @@ func (w *Window) autoPlay(now time.Time) {
 		jitter := time.Duration(w.rng.Int64N(int64(autoInterval) / 2))
 		w.nextAuto[i] = now.Add(autoInterval*3/4 + jitter)
 		// Leave a stuck replica alone rather than pile up proposals there.
-		if !r.Up || !r.World.Alive(p) || inFlight[p] > 2 {
+		if !r.Up || p > r.World.Players() || !r.World.Alive(p) || inFlight[p] > 2 {
 			continue
 		}
 		var rivals []int
-		for q := 1; q <= w.n; q++ {
+		for q := 1; q <= r.World.Players(); q++ {
 			if q != p && r.World.Alive(q) {
 				rivals = append(rivals, q)
 			}

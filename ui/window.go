@@ -278,6 +278,7 @@ func (w *Window) frame() bool {
 	w.player.Advance(start.Sub(w.frameAt), w.live(), w.c == nil)
 	w.t = w.player.At(w.live())
 	w.st = w.model.At(w.t)
+	w.n = len(w.st.Replicas) // replicas are added, live or in the record
 	w.flights = w.model.Flights(w.t, w.trail(), w.flights[:0])
 
 	rl.BeginDrawing()
