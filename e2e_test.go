@@ -325,6 +325,17 @@ func TestWindowEndToEnd(t *testing.T) {
 		return asked && l == target && tm > nowTerm
 	})
 
+	// + adds a sixth replica: a voter once caught up, and its player's city
+	// joins the game (a commit of the join, to player 6).
+	press(t, w.display, "plus")
+	waitUntil(t, "replica 6 to join as a voter and its player to join the game", func() bool {
+		voter := w.hasEvent(t, func(ev map[string]any) bool { return ev["type"] == "add" && num(ev, "node") == 6 && ev["result"] == "voter" })
+		joined := w.hasEvent(t, func(ev map[string]any) bool { return ev["type"] == "commit" && num(ev, "to") == 6 && num(ev, "from") == 0 })
+		return voter && joined
+	})
+	ww, wh := w.size(t)
+	checkScreenshot(t, w.screenshot(t), ui.LayoutScreen(float32(ww), float32(wh), 6, 1, false), leader)
+
 	press(t, w.display, "h")
 	waitUntil(t, "the heal event", func() bool {
 		return w.hasEvent(t, func(ev map[string]any) bool { return ev["type"] == "heal" })

@@ -41,8 +41,9 @@ func testConfigRaft(t *testing.T, raft, extra string) string {
 	return path
 }
 
-// testColours are the players' colours in testConfigFile.
-var testColours = [][3]uint8{{230, 25, 75}, {60, 180, 75}, {67, 99, 216}, {245, 130, 49}, {145, 30, 180}}
+// testColours are the players' colours in testConfigFile, then that of
+// the first replica added (node's newcomers).
+var testColours = [][3]uint8{{230, 25, 75}, {60, 180, 75}, {67, 99, 216}, {245, 130, 49}, {145, 30, 180}, {0xf7, 0x81, 0xbf}}
 
 func runRaftian(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()

@@ -73,7 +73,7 @@ type Replay struct {
 // Answers are the kinds of question a step may ask: who leads once the
 // step is over, in which term, whether the step's first attack commits,
 // whether the last entry of the replica the step cuts off survives.
-var Answers = []string{"leader", "term", "commits", "survives"}
+var Answers = []string{"leader", "term", "commits", "survives", "quorum"}
 
 // Anchors are the moments a replay may run between, each the first of its
 // kind after the step began: "step" (the step's start), "end" (its Until
@@ -223,7 +223,8 @@ func (s *Step) check() error {
 			return fmt.Errorf("ask: answer = %q: want one of %s", a.Answer, strings.Join(Answers, ", "))
 		}
 		need := map[string][]string{"leader": {"new-leader", "leader"}, "term": {"new-leader", "leader"},
-			"commits": {"proposals", "converged", "caught-up"}, "survives": {"caught-up"}}[a.Answer]
+			"commits": {"proposals", "converged", "caught-up"}, "survives": {"caught-up"},
+			"quorum": {"converged", "caught-up"}}[a.Answer]
 		if !contains(need, s.Until) {
 			return fmt.Errorf("ask: an answer about %q needs until = %q, so that it has happened", a.Answer, need[0])
 		}

@@ -35,6 +35,8 @@ func (r *runner) prepare(a *Ask, before leader) question {
 		q.choices = []string{fmt.Sprintf("the same, %d", t), fmt.Sprint(t + 1), fmt.Sprintf("%d or more", t+2)}
 	case "commits", "survives":
 		q.choices = []string{"yes", "no"}
+	case "quorum":
+		q.choices = []string{"1", "2", "3", "4", "5"} // the digit is the answer
 	}
 	if a.Answer == "survives" {
 		// The uncommitted entry of the oldest term that a replica holds
@@ -133,6 +135,11 @@ func (r *runner) reveal(a *Ask, q question, start int64) {
 		default:
 			truth, text = 2, "The attack did not commit: no majority stored it, so it could never be applied."
 		}
+	case "quorum":
+		v, m := st.Voters(), st.Majority()
+		truth = m
+		text = fmt.Sprintf("%d replicas vote now, so %d must agree: a majority, and any two majorities share a replica "+
+			"(that is what keeps two leaders from committing different entries).", v, m)
 	case "survives":
 		if q.holder == 0 {
 			text = "No replica held an uncommitted entry when you answered."

@@ -62,13 +62,13 @@ func (m *Model) apply(s *State, o *record.Obs) {
 		if r != nil {
 			*r = Replica{ID: r.ID, Role: record.RoleDown, Term: r.Term, Vote: r.Vote, Commit: r.Commit,
 				Applied: r.Applied, World: r.World, Log: r.Log, Contact: -1, AppliedAt: r.AppliedAt,
-				Failed: r.Failed, Snapshot: r.Snapshot}
+				Failed: r.Failed, Snapshot: r.Snapshot, NonVoting: r.NonVoting, Removed: r.Removed}
 		}
 	case record.Up:
 		if r != nil {
 			*r = Replica{ID: r.ID, Up: true, Role: record.RoleFollower, Term: o.Term, Vote: int(o.Peer),
 				Commit: o.Commit, World: world.New(m.n), Contact: o.At, AppliedAt: -1,
-				Failed: r.Failed, Log: tailLog(o.Index, o.Ents)}
+				Failed: r.Failed, Log: tailLog(o.Index, o.Ents), NonVoting: r.NonVoting, Removed: r.Removed}
 		}
 	case record.Propose:
 		s.Pending = append(s.Pending, Proposal{ID: o.ID, At: o.At, From: int(o.Node), To: int(o.Peer), Via: int(o.Via)})

@@ -298,3 +298,38 @@ func TestTransferShownUntilTheLeaderStepsDown(t *testing.T) {
 		t.Errorf("markers %v; want the last to be transfer 1→3", marks)
 	}
 }
+
+// A replica added grows the state (its player named in the record), is
+// non-voting until promoted, and a removed one stays removed through its
+// stop; the majority counts voters only. Before the add, the state is as
+// it was.
+func TestMembershipChangesTheState(t *testing.T) {
+	s := newScript(t, 5)
+	s.elect(1, 2, 1)
+	before := s.at
+	added := s.add(record.Obs{Kind: record.Member, Node: 6, Data: []byte(record.MemberNonVoting + " Fatima #f781bf")})
+	s.add(record.Obs{Kind: record.Up, Node: 6, Term: 2})
+	promoted := s.add(record.Obs{Kind: record.Member, Node: 6, Data: []byte(record.MemberVoter)})
+	s.add(record.Obs{Kind: record.Member, Node: 2, Data: []byte(record.MemberRemoved)})
+	stopped := s.add(record.Obs{Kind: record.Down, Node: 2})
+	m := s.model()
+	if st := m.At(before); len(st.Replicas) != 5 || st.Majority() != 3 {
+		t.Errorf("before the add: %d replicas, majority %d", len(st.Replicas), st.Majority())
+	}
+	st := m.At(added)
+	if len(st.Replicas) != 6 || !st.Replicas[5].NonVoting || st.Players[5].Name != "Fatima" || st.Majority() != 3 || len(st.Net.Isolated) != 6 {
+		t.Errorf("after the add: %d replicas, 6 non-voting %v, players %v, majority %d", len(st.Replicas), st.Replicas[5].NonVoting, st.Players, st.Majority())
+	}
+	if st := m.At(promoted); st.Replicas[5].NonVoting || st.Voters() != 6 || st.Majority() != 4 {
+		t.Errorf("after the promotion: 6 non-voting %v, %d voters, majority %d", st.Replicas[5].NonVoting, st.Voters(), st.Majority())
+	}
+	if st := m.At(stopped); !st.Replicas[1].Removed || st.Replicas[1].Up || st.Voters() != 5 {
+		t.Errorf("after the removal: 2 removed %v up %v, %d voters", st.Replicas[1].Removed, st.Replicas[1].Up, st.Voters())
+	}
+	_, marks := m.Lanes()
+	for _, mk := range marks {
+		if mk.Label == "crash" && mk.Node == 2 {
+			t.Error("a removed replica's stop is marked as a crash")
+		}
+	}
+}

@@ -95,6 +95,10 @@ func choicesText(c lesson.Caption) string {
 		if len(c.Choices) == 2 {
 			key = [2]string{"Y", "N"}[i]
 		}
+		if ch == key { // a number, answered by its digit
+			parts = append(parts, ch)
+			continue
+		}
 		parts = append(parts, key+": "+ch)
 	}
 	return strings.Join(parts, "     ")
