@@ -329,8 +329,12 @@ func TestWindowEndToEnd(t *testing.T) {
 	// joins the game (a commit of the join, to player 6).
 	press(t, w.display, "plus")
 	waitUntil(t, "replica 6 to join as a voter and its player to join the game", func() bool {
-		voter := w.hasEvent(t, func(ev map[string]any) bool { return ev["type"] == "add" && num(ev, "node") == 6 && ev["result"] == "voter" })
-		joined := w.hasEvent(t, func(ev map[string]any) bool { return ev["type"] == "commit" && num(ev, "to") == 6 && num(ev, "from") == 0 })
+		voter := w.hasEvent(t, func(ev map[string]any) bool {
+			return ev["type"] == "add" && num(ev, "node") == 6 && ev["result"] == "voter"
+		})
+		joined := w.hasEvent(t, func(ev map[string]any) bool {
+			return ev["type"] == "commit" && num(ev, "to") == 6 && num(ev, "from") == 0
+		})
 		return voter && joined
 	})
 	ww, wh := w.size(t)
