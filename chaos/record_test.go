@@ -6,6 +6,7 @@ import (
 
 	"github.com/raftian/raftian/record"
 	"github.com/raftian/raftian/rewind"
+	"github.com/raftian/raftian/world"
 )
 
 // checkRecord checks the record of a real chaos run, read back from its
@@ -31,7 +32,7 @@ func checkRecord(t *testing.T, path string, final []Final) {
 	m := rewind.New(growing)
 	sent := map[uint64]int64{}
 	firstSent := uint64(0)
-	terms := make([]uint64, m.Size())
+	terms := make([]uint64, world.MaxPlayers) // replicas may be added
 	var buf []record.Obs
 	for seq := first; seq < next; seq++ {
 		buf = log.Read(seq, 1, buf[:0])

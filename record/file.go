@@ -134,7 +134,7 @@ func readLog(r io.Reader, limit int64) (*Log, error) {
 	log := NewLog(fh.Header, Keep, Budget)
 	last := int64(-1)
 	for n := 2; sc.Scan(); n++ {
-		o, err := parseLine(sc.Bytes(), len(fh.Players))
+		o, err := parseLine(sc.Bytes())
 		if err != nil && in.left <= 0 { // the last line was cut at the limit
 			return nil, fmt.Errorf("record: %v", errTooBig)
 		}
@@ -169,9 +169,15 @@ func (h *fileHeader) check() error {
 	return nil
 }
 
-var colorRE = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+var (
+	colorRE  = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+	memberRE = regexp.MustCompile(`^(voter|removed|non-voting [^ ]{1,64} #[0-9a-fA-F]{6})$`)
+)
 
-func parseLine(b []byte, players int) (Obs, error) {
+// parseLine reads one observation. Replicas are numbered up to nine,
+// whatever the header says: a cluster grows while its record runs.
+func parseLine(b []byte) (Obs, error) {
+	const replicas = 9
 	var l line
 	if err := json.Unmarshal(b, &l); err != nil {
 		return Obs{}, err
@@ -193,8 +199,11 @@ func parseLine(b []byte, players int) (Obs, error) {
 			return Obs{}, fmt.Errorf("unknown role %q", l.Role)
 		}
 	}
-	if l.At < 0 || int(o.Node) > players || int(o.Peer) > players || int(o.Via) > players {
+	if l.At < 0 || int(o.Node) > replicas || int(o.Peer) > replicas || int(o.Via) > replicas {
 		return Obs{}, errors.New("time or replica out of range")
+	}
+	if o.Kind == Member && !memberRE.Match(o.Data) {
+		return Obs{}, fmt.Errorf("membership change %q", o.Data)
 	}
 	if len(l.Ents) > maxEnts {
 		return Obs{}, fmt.Errorf("%d entries in one observation", len(l.Ents))

@@ -3,6 +3,7 @@ package record
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"reflect"
@@ -30,6 +31,10 @@ func TestFileRoundTrip(t *testing.T) {
 		{At: 9, Kind: Checkpoint, Node: 3, Role: RoleDown, Term: 4},
 		{At: 10, Kind: Propose, ID: 7, Node: 1, Peer: 3, Via: 2},
 		{At: 11, Kind: Outcome, ID: 7, Node: 2, Data: []byte("timeout")},
+		{At: 12, Kind: Transfer, Node: 3, Peer: 1},
+		{At: 13, Kind: Member, Node: 6, Data: []byte(MemberNonVoting + " Fatima #f781bf")},
+		{At: 14, Kind: Up, Node: 6, Term: 4},
+		{At: 15, Kind: Member, Node: 6, Data: []byte(MemberVoter)},
 	}
 	var buf bytes.Buffer
 	w, err := NewWriter(&buf, testHeader())
@@ -78,7 +83,8 @@ func TestFileRefusesWhatIsNotARecord(t *testing.T) {
 		"no colour":       {gz(`{"format":"raftian-record","version":1,"players":[{"name":"a"}]}` + "\n"), `colour ""`},
 		"unknown kind":    {gz(header + `{"t":1,"k":"teleport"}` + "\n"), `line 2: unknown kind "teleport"`},
 		"time going back": {gz(header + `{"t":5,"k":"heal"}` + "\n" + `{"t":4,"k":"heal"}` + "\n"), "line 3: time 4"},
-		"replica 7 of 1":  {gz(header + `{"t":1,"k":"down","node":7}` + "\n"), "out of range"},
+		"replica 10":      {gz(header + `{"t":1,"k":"down","node":10}` + "\n"), "out of range"},
+		"bad member":      {gz(header + `{"t":1,"k":"member","node":2,"data":"` + base64.StdEncoding.EncodeToString([]byte("non-voting x red")) + `"}` + "\n"), "membership change"},
 		"a line too long": {gz(header + strings.Repeat("x", maxLine+1)), "too long"},
 	} {
 		_, err := ReadLog(bytes.NewReader(c.data))
