@@ -128,8 +128,15 @@ func (w *Window) drawMenu(s Screen) {
 	rl.DrawRectangleRec(rect(Rect{0, 0, width, height}), rl.NewColor(0, 0, 0, 170))
 	rl.DrawRectangleRounded(rect(box), 0.05, 8, rl.NewColor(34, 38, 50, 250))
 	in := box.Inset(sc.Px(20))
-	w.fonts.inBox("Lessons: press a number (Esc closes)", Rect{in.X, in.Y, in.W, row}, size, 0, textColor)
+	w.fonts.inBox("Lessons: press its number (0 for 10) or click it; Esc closes", Rect{in.X, in.Y, in.W, row}, size, 0, textColor)
+	w.menuRows = w.menuRows[:0]
 	for i, title := range w.menu {
-		w.fonts.inBox(strconv.Itoa((i+1)%10)+"   "+title, Rect{in.X, in.Y + row*float32(i+1), in.W, row}, size, 0, accent)
+		key := "    "
+		if i < 10 {
+			key = strconv.Itoa((i+1)%10) + "   "
+		}
+		r := Rect{in.X, in.Y + row*float32(i+1), in.W, row}
+		w.menuRows = append(w.menuRows, r)
+		w.fonts.inBox(key+title, r, size, 0, accent)
 	}
 }

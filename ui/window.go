@@ -84,6 +84,7 @@ type settings struct {
 	showStats bool     // F3: frame times in the key bar
 	preset    int      // index of the next partition preset
 	menu      []string // the lesson menu's titles, while it is open
+	menuRows  []Rect   // where each title was drawn: a click picks it
 	player    Player
 }
 
@@ -343,6 +344,14 @@ func (w *Window) input(s Screen) []Intent {
 		}
 	}
 	m := rl.GetMousePosition()
+	if rl.IsMouseButtonPressed(rl.MouseButtonLeft) && w.menu != nil {
+		for i, r := range w.menuRows {
+			if r.Contains(m.X, m.Y) {
+				out = append(out, Intent{Kind: Select, N: i + 1})
+			}
+		}
+		return out
+	}
 	if rl.IsMouseButtonPressed(rl.MouseButtonLeft) {
 		switch {
 		case s.Timeline.Contains(m.X, m.Y):
