@@ -44,7 +44,8 @@ func (c *Cluster) Recorder() *wire.Recorder { return c.net.Recorder() }
 type observer struct {
 	c      *Cluster
 	rec    *wire.Recorder
-	polled []atomic.Uint64 // per replica: the last index recorded
+	polled []atomic.Uint64              // per replica: the last index recorded
+	voters [wire.MaxReplicas + 1]string // per replica: the voters last recorded (sample's goroutine only)
 	loop   *every.Loop
 	next   time.Time // the next checkpoint
 }
@@ -68,6 +69,7 @@ func (o *observer) stop() {
 func (o *observer) sample() {
 	for i := 1; i <= o.c.Size(); i++ {
 		o.pollLog(i)
+		o.pollVoters(i)
 	}
 	if time.Now().After(o.next) {
 		o.checkpoint()
@@ -94,12 +96,32 @@ func (o *observer) pollLog(i int) {
 	o.polled[i].Store(last)
 }
 
+// pollVoters records the membership replica i believes in, when it
+// changed since the last look: a replica that has not applied a change
+// still counts the old quorum.
+func (o *observer) pollVoters(i int) {
+	nh := o.c.nodeHost(i)
+	if nh == nil {
+		return
+	}
+	var b []byte
+	for _, v := range voters(nh) {
+		b = append(b, byte(v))
+	}
+	if len(b) == 0 || string(b) == o.voters[i] {
+		return
+	}
+	o.voters[i] = string(b)
+	o.rec.Add(record.Obs{Kind: record.Voters, Node: uint8(i), Data: b})
+}
+
 // dragonboatLog is a replica's log as dragonboat lets it be read.
 type dragonboatLog = dragonboat.ReadonlyLogReader
 
 // checkpoint records the network's faults and every replica's state.
 func (o *observer) checkpoint() {
 	o.next = time.Now().Add(checkpointEvery)
+	o.voters = [wire.MaxReplicas + 1]string{} // recorded again after it, for a model that starts here
 	net, _ := json.Marshal(o.c.net.Faults())
 	obs := []record.Obs{{Kind: record.Checkpoint, Data: net}}
 	status := o.c.Status()

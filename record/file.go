@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 )
 
 // A record file is gzip-compressed JSON lines: a header line, then one
@@ -204,6 +205,9 @@ func parseLine(b []byte) (Obs, error) {
 	}
 	if o.Kind == Member && !memberRE.Match(o.Data) {
 		return Obs{}, fmt.Errorf("membership change %q", o.Data)
+	}
+	if o.Kind == Voters && (len(o.Data) > replicas || slices.ContainsFunc(o.Data, func(v byte) bool { return v < 1 || v > replicas })) {
+		return Obs{}, fmt.Errorf("voters %v", o.Data)
 	}
 	if len(l.Ents) > maxEnts {
 		return Obs{}, fmt.Errorf("%d entries in one observation", len(l.Ents))

@@ -35,6 +35,7 @@ func TestFileRoundTrip(t *testing.T) {
 		{At: 13, Kind: Member, Node: 6, Data: []byte(MemberNonVoting + " Fatima #f781bf")},
 		{At: 14, Kind: Up, Node: 6, Term: 4},
 		{At: 15, Kind: Member, Node: 6, Data: []byte(MemberVoter)},
+		{At: 16, Kind: Voters, Node: 6, Data: []byte{1, 2, 3, 4, 5, 6}},
 	}
 	var buf bytes.Buffer
 	w, err := NewWriter(&buf, testHeader())

@@ -48,12 +48,15 @@ const (
 	// Member: Node's place in the membership changed; Data says to what
 	// (MemberNonVoting, MemberVoter, MemberRemoved).
 	Member
+	// Voters: the voting members Node itself believes in (it applied the
+	// membership change entries up to here); Data holds them, a byte each.
+	Voters
 	kindCount
 )
 
 var kindNames = [...]string{"none", "send", "deliver", "drop", "state", "append", "apply", "restore",
 	"snapshot", "down", "up", "isolate", "rejoin", "partition", "heal", "link", "slow", "propose",
-	"outcome", "checkpoint", "transfer", "member"}
+	"outcome", "checkpoint", "transfer", "member", "voters"}
 
 func (k Kind) String() string {
 	if k < kindCount {
@@ -133,7 +136,7 @@ func (r Role) Campaigning() bool { return r == RolePreCandidate || r == RoleCand
 type Ent struct {
 	Index, Term uint64
 	What        What
-	From, To    uint8  // an attack's players
+	From, To    uint8  // an attack's players; a membership change: From 1 add, 2 remove, 3 add non-voting, To the replica
 	ID          uint32 // a hash of the command's client and sequence number: a retried proposal has the same
 }
 
@@ -143,6 +146,10 @@ func (e Ent) String() string {
 		return fmt.Sprintf("%d→%d", e.From, e.To)
 	case WhatJoin, WhatLeave:
 		return fmt.Sprintf("%v %d", e.What, e.To)
+	case WhatMembers:
+		if e.From >= 1 && e.From <= 3 && e.To > 0 {
+			return fmt.Sprintf("members %s%d%s", [...]string{"+", "−", "+"}[e.From-1], e.To, [...]string{"", "", " non-voting"}[e.From-1])
+		}
 	}
 	return e.What.String()
 }

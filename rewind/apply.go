@@ -62,13 +62,14 @@ func (m *Model) apply(s *State, o *record.Obs) {
 		if r != nil {
 			*r = Replica{ID: r.ID, Role: record.RoleDown, Term: r.Term, Vote: r.Vote, Commit: r.Commit,
 				Applied: r.Applied, World: r.World, Log: r.Log, Contact: -1, AppliedAt: r.AppliedAt,
-				Failed: r.Failed, Snapshot: r.Snapshot, NonVoting: r.NonVoting, Removed: r.Removed}
+				Failed: r.Failed, Snapshot: r.Snapshot, NonVoting: r.NonVoting, Removed: r.Removed, Believes: r.Believes}
 		}
 	case record.Up:
 		if r != nil {
 			*r = Replica{ID: r.ID, Up: true, Role: record.RoleFollower, Term: o.Term, Vote: int(o.Peer),
 				Commit: o.Commit, World: world.New(m.n), Contact: o.At, AppliedAt: -1,
-				Failed: r.Failed, Log: tailLog(o.Index, o.Ents), NonVoting: r.NonVoting, Removed: r.Removed}
+				Failed: r.Failed, Log: tailLog(o.Index, o.Ents), NonVoting: r.NonVoting, Removed: r.Removed,
+				Believes: r.Believes}
 		}
 	case record.Propose:
 		s.Pending = append(s.Pending, Proposal{ID: o.ID, At: o.At, From: int(o.Node), To: int(o.Peer), Via: int(o.Via)})
@@ -91,6 +92,13 @@ func (m *Model) apply(s *State, o *record.Obs) {
 		}
 	case record.Member:
 		m.member(s, o)
+	case record.Voters:
+		if r != nil {
+			r.Believes = 0
+			for _, v := range o.Data {
+				r.Believes |= 1 << (v - 1)
+			}
+		}
 	case record.Checkpoint:
 		// Used only to start a model whose record lost its beginning.
 	default:

@@ -333,3 +333,25 @@ func TestMembershipChangesTheState(t *testing.T) {
 		}
 	}
 }
+
+// Each replica's own membership is what it last reported: one that has
+// not applied a change still believes in the old voters.
+func TestEachReplicaBelievesItsOwnMembership(t *testing.T) {
+	s := newScript(t, 5)
+	s.elect(1, 2, 1)
+	s.add(record.Obs{Kind: record.Voters, Node: 1, Data: []byte{1, 2, 3, 4, 5, 6}})
+	at := s.add(record.Obs{Kind: record.Voters, Node: 2, Data: []byte{1, 2, 3, 4, 5}})
+	s.add(record.Obs{Kind: record.Down, Node: 1})
+	down := s.add(record.Obs{Kind: record.Up, Node: 1, Term: 2})
+	m := s.model()
+	st := m.At(at)
+	if b := st.Replicas[0].Believes; b != 0b111111 {
+		t.Errorf("replica 1 believes %b; want voters 1–6", b)
+	}
+	if b := st.Replicas[1].Believes; b != 0b11111 {
+		t.Errorf("replica 2 believes %b; want voters 1–5", b)
+	}
+	if b := m.At(down).Replicas[0].Believes; b != 0b111111 {
+		t.Errorf("after a restart replica 1 believes %b; want what it believed", b)
+	}
+}

@@ -49,6 +49,9 @@ type Replica struct {
 	// NonVoting: added to the cluster, catching up, not voting yet.
 	// Removed: deleted from the cluster for good.
 	NonVoting, Removed bool
+	// Believes is the voting members this replica believes in (bit i-1:
+	// replica i), as of the membership changes it applied; 0 if unknown.
+	Believes uint16
 	// HandingTo is, while a leader hands leadership over, the replica it
 	// was asked to hand it to (since HandingAt); 0 otherwise.
 	HandingTo int

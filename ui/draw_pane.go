@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"math/bits"
 	"time"
 
 	rl "github.com/gen2brain/raylib-go/raylib"
@@ -242,11 +243,17 @@ func (w *Window) drawInfo(box Rect, r *rewind.Replica, sc Scale) {
 	if r.Leader != 0 {
 		leader = fmt.Sprint(r.Leader)
 	}
-	form := "term %d · leader %s · commit %d · applied %d"
+	form, quorum := "term %d · leader %s · commit %d · applied %d", " · quorum %d of %d"
 	if !fullInfo(box.W, size) { // every pane has the same width: all take the short form
-		form = "t%d · ldr %s · c%d · a%d"
+		form, quorum = "t%d · ldr %s · c%d · a%d", " · q%d/%d"
 	}
-	w.fonts.inBox(fmt.Sprintf(form, r.Term, leader, r.Commit, r.Applied), box, size, 0, dimText)
+	text := fmt.Sprintf(form, r.Term, leader, r.Commit, r.Applied)
+	// Once the membership has changed, each replica's own idea of it: one
+	// that has not applied a change still counts the old quorum.
+	if v := bits.OnesCount16(r.Believes); v > 0 && (v != len(w.header.Players) || w.n != len(w.header.Players)) {
+		text += fmt.Sprintf(quorum, v/2+1, v)
+	}
+	w.fonts.inBox(text, box, size, 0, dimText)
 }
 
 // fullInfo reports whether the info line's full words fit in width at

@@ -288,6 +288,10 @@ func Ent(e pb.Entry) record.Ent {
 	switch {
 	case e.Type == pb.ConfigChangeEntry:
 		d.What = record.WhatMembers
+		var cc pb.ConfigChange
+		if cc.Unmarshal(e.Cmd) == nil && cc.ReplicaID <= 255 && cc.Type <= pb.AddNonVoting {
+			d.From, d.To = uint8(cc.Type)+1, uint8(cc.ReplicaID) // see record.Ent
+		}
 	case len(e.Cmd) == 0:
 		d.What = record.WhatNoop
 	default:
