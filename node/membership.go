@@ -63,9 +63,9 @@ func (c *Cluster) AddReplica(timeout time.Duration) (int, error) {
 	}
 	ctx, cancel := context.WithTimeout(c.ctx, timeout)
 	defer cancel()
-	leader, ok := c.LeaderAgreed()
+	leader, ok := c.waitLeader(ctx)
 	if !ok {
-		return 0, errors.New("no leader: a membership change is a log entry, and only a leader can commit one")
+		return 0, errNoLeader
 	}
 	addr, err := c.nextFreeAddr()
 	if err != nil {
@@ -138,9 +138,9 @@ func (c *Cluster) RemoveReplica(id int, timeout time.Duration) error {
 	}
 	ctx, cancel := context.WithTimeout(c.ctx, timeout)
 	defer cancel()
-	leader, ok := c.LeaderAgreed()
+	leader, ok := c.waitLeader(ctx)
 	if !ok {
-		return errors.New("no leader: a membership change is a log entry, and only a leader can commit one")
+		return errNoLeader
 	}
 	// A leader removing itself closes its own shard once the change
 	// applies, and its request ends with "shard closed": then ask the
@@ -178,6 +178,23 @@ func (c *Cluster) gone(ctx context.Context, id int) bool {
 		select {
 		case <-ctx.Done():
 			return false
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+var errNoLeader = errors.New("no leader: a membership change is a log entry, and only a leader can commit one")
+
+// waitLeader waits for an agreed leader (a replica just added may not
+// know it yet) until ctx ends.
+func (c *Cluster) waitLeader(ctx context.Context) (int, bool) {
+	for {
+		if l, ok := c.LeaderAgreed(); ok {
+			return l, true
+		}
+		select {
+		case <-ctx.Done():
+			return 0, false
 		case <-time.After(5 * time.Millisecond):
 		}
 	}

@@ -78,22 +78,16 @@ func (o *observer) sample() {
 
 // pollLog records the entries replica i appended since the last look.
 func (o *observer) pollLog(i int) {
-	nh := o.c.nodeHost(i)
-	if nh == nil {
-		return
-	}
-	lr, err := nh.GetLogReader(shardID)
-	if err != nil {
-		return
-	}
-	_, last := lr.GetRange()
-	if last <= o.polled[i].Load() {
-		return
-	}
-	if ents := tail(lr, last, tailRecorded); len(ents) > 0 {
-		o.rec.Add(record.Obs{Kind: record.Append, Node: uint8(i), Index: last, Ents: ents})
-	}
-	o.polled[i].Store(last)
+	o.c.readLog(i, func(lr dragonboatLog) {
+		_, last := lr.GetRange()
+		if last <= o.polled[i].Load() {
+			return
+		}
+		if ents := tail(lr, last, tailRecorded); len(ents) > 0 {
+			o.rec.Add(record.Obs{Kind: record.Append, Node: uint8(i), Index: last, Ents: ents})
+		}
+		o.polled[i].Store(last)
+	})
 }
 
 // pollVoters records the membership replica i believes in, when it
@@ -137,11 +131,7 @@ func (o *observer) checkpoint() {
 			st.World.Save(&b)
 			cp.Data = b.Bytes()
 		}
-		if nh := o.c.nodeHost(st.ID); nh != nil {
-			if lr, err := nh.GetLogReader(shardID); err == nil {
-				cp.Ents = tail(lr, st.LastIndex, tailRecorded)
-			}
-		}
+		o.c.readLog(st.ID, func(lr dragonboatLog) { cp.Ents = tail(lr, st.LastIndex, tailRecorded) })
 		obs = append(obs, cp)
 	}
 	o.rec.AddAll(obs)
