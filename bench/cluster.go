@@ -209,22 +209,28 @@ func (b *bench) throughput() error {
 		if err != nil {
 			return err
 		}
-		n := c.Size()
-		// One client per player, its proposers pipelined in one session.
-		clients := make([]*node.Client, n)
-		for i := range clients {
-			clients[i] = c.NewClient()
-		}
-		rate := load(n*perPlayer, d, func(w int) bool {
-			p := w%n + 1
-			return clients[w%n].Attack(p, p, p%n+1).Wait().OK
-		})
+		rate := playersAttack(c, d)
 		stop()
 		b.add(Row{Figure: "throughput, " + storage, Rate: f(rate), Unit: "attacks/s",
 			Target: fmt.Sprintf("≥ %.0fk/s", targets[storage]/1000), Met: t(rate >= targets[storage]),
 			Note: fmt.Sprintf("%d proposers per player", perPlayer)})
 	}
 	return nil
+}
+
+// playersAttack is the throughput load for d: every player attacks the
+// next through its own replica, perPlayer proposers each pipelined in one
+// client's session. It returns the attacks committed a second.
+func playersAttack(c *node.Cluster, d time.Duration) float64 {
+	n := c.Size()
+	clients := make([]*node.Client, n)
+	for i := range clients {
+		clients[i] = c.NewClient()
+	}
+	return load(n*perPlayer, d, func(w int) bool {
+		p := w%n + 1
+		return clients[w%n].Attack(p, p, p%n+1).Wait().OK
+	})
 }
 
 // transport: the same load on a bare shard over our TCP transport and

@@ -28,15 +28,7 @@ func (b *bench) recording() error {
 		if err != nil {
 			return err
 		}
-		n := c.Size()
-		clients := make([]*node.Client, n)
-		for i := range clients {
-			clients[i] = c.NewClient()
-		}
-		rates[on] += load(n*perPlayer, d, func(w int) bool {
-			p := w%n + 1
-			return clients[w%n].Attack(p, p, p%n+1).Wait().OK
-		}) / float64(pairs)
+		rates[on] += playersAttack(c, d) / float64(pairs)
 		stop()
 	}
 	ratio := rates[true] / rates[false]
