@@ -169,35 +169,36 @@ func (c *Cluster) RemoveReplica(id int, timeout time.Duration) error {
 // gone waits until some other live replica no longer counts id among
 // the voters, and reports whether one did.
 func (c *Cluster) gone(ctx context.Context, id int) bool {
-	for {
-		for _, st := range c.Status() {
-			if st.Up && st.ID != id && len(st.Voters) > 0 && !slices.Contains(st.Voters, id) {
+	return until(ctx, func() bool {
+		for _, r := range c.all() {
+			if v := c.Believes(r.id); r.id != id && len(v) > 0 && !slices.Contains(v, id) {
 				return true
 			}
 		}
+		return false
+	})
+}
+
+// until checks cond every few milliseconds until it holds (true) or ctx
+// ends (false).
+func until(ctx context.Context, cond func() bool) bool {
+	for !cond() {
 		select {
 		case <-ctx.Done():
 			return false
 		case <-time.After(5 * time.Millisecond):
 		}
 	}
+	return true
 }
 
 var errNoLeader = errors.New("no leader: a membership change is a log entry, and only a leader can commit one")
 
 // waitLeader waits for an agreed leader (a replica just added may not
 // know it yet) until ctx ends.
-func (c *Cluster) waitLeader(ctx context.Context) (int, bool) {
-	for {
-		if l, ok := c.LeaderAgreed(); ok {
-			return l, true
-		}
-		select {
-		case <-ctx.Done():
-			return 0, false
-		case <-time.After(5 * time.Millisecond):
-		}
-	}
+func (c *Cluster) waitLeader(ctx context.Context) (leader int, ok bool) {
+	until(ctx, func() bool { leader, ok = c.LeaderAgreed(); return ok })
+	return leader, ok
 }
 
 // leaderOr returns the agreed leader now, or fallback if there is none.
@@ -215,17 +216,14 @@ func (c *Cluster) waitCaughtUp(ctx context.Context, id int) error {
 	if l, ok := c.LeaderAgreed(); ok {
 		target = c.Status()[l-1].Commit
 	}
-	for {
-		st := c.Status()[id-1]
-		if st.Up && st.LastIndex >= target && st.Commit >= target {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("replica %d did not catch up (at %d of %d)", id, st.LastIndex, target)
-		case <-time.After(5 * time.Millisecond):
-		}
+	var st ReplicaStatus
+	if !until(ctx, func() bool {
+		st = c.Status()[id-1]
+		return st.Up && st.LastIndex >= target && st.Commit >= target
+	}) {
+		return fmt.Errorf("replica %d did not catch up (at %d of %d)", id, st.LastIndex, target)
 	}
+	return nil
 }
 
 // nextFreeAddr returns the loopback address on the first free port above

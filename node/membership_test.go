@@ -43,8 +43,8 @@ func TestAddTwoReplicasUnderLoad(t *testing.T) {
 		return true
 	})
 	for _, s := range c.Status() {
-		if !slices.Equal(s.Voters, []int{1, 2, 3, 4, 5, 6, 7}) || s.NonVoting {
-			t.Errorf("replica %d believes in voters %v (non-voting %v)", s.ID, s.Voters, s.NonVoting)
+		if v := c.Believes(s.ID); !slices.Equal(v, []int{1, 2, 3, 4, 5, 6, 7}) || s.NonVoting {
+			t.Errorf("replica %d believes in voters %v (non-voting %v)", s.ID, v, s.NonVoting)
 		}
 	}
 	if v := c.Voters(); v != 7 {
@@ -100,7 +100,7 @@ func TestRemoveTheLeader(t *testing.T) {
 	}
 	testenv.WaitFor(t, 20*time.Second, "every live replica to see the ruins and the new membership", func() bool {
 		for _, s := range c.Status() {
-			if s.Up && (!s.World.Left(leader) || slices.Contains(s.Voters, leader) || len(s.Voters) != 4) {
+			if v := c.Believes(s.ID); s.Up && (!s.World.Left(leader) || slices.Contains(v, leader) || len(v) != 4) {
 				return false
 			}
 		}

@@ -27,9 +27,8 @@ const (
 type ReplicaStatus struct {
 	ID        int
 	Up        bool
-	Removed   bool  // deleted from the shard for good
-	NonVoting bool  // added, catching up, not voting yet
-	Voters    []int // the voting members this replica believes in (when up)
+	Removed   bool // deleted from the shard for good
+	NonVoting bool // added, catching up, not voting yet
 	Isolated  bool
 	Group     int // partition group; all equal when there is no partition
 	Role      Role
@@ -71,7 +70,6 @@ func (c *Cluster) Status() []ReplicaStatus {
 				st.Up = false // closed under our feet
 			}
 			st.Leader, st.Term = int(leader), term
-			st.Voters = voters(nh)
 			if lr, err := nh.GetLogReader(shardID); err == nil {
 				state, _ := lr.NodeState() // as loaded at start: not kept current
 				_, st.LastIndex = lr.GetRange()
@@ -210,6 +208,16 @@ func (c *Cluster) WaitConverged(timeout time.Duration) bool {
 		}
 	}
 	return false
+}
+
+// Believes returns the voting members replica i believes in, as of the
+// last membership change it applied; nil when it is down. It is not part
+// of Status, which waiting loops call often: it takes the NodeHost's lock.
+func (c *Cluster) Believes(i int) []int {
+	if nh := c.nodeHost(i); nh != nil {
+		return voters(nh)
+	}
+	return nil
 }
 
 // voters returns the voting members a NodeHost's replica believes in, as

@@ -169,7 +169,7 @@ func (s *Session) status(asJSON bool) Result {
 	st := s.c.Status()
 	r := Result{Command: command.Status{JSON: asJSON}, Replicas: st}
 	if asJSON {
-		r.Text = statusJSON(st)
+		r.Text = statusJSON(st, s.c.Believes)
 	} else {
 		r.Text = s.statusTable(st)
 	}
@@ -241,7 +241,9 @@ func hpText(w *world.World, p int) string {
 	return fmt.Sprint(w.HP(p))
 }
 
-func statusJSON(status []node.ReplicaStatus) string {
+// statusJSON writes status as JSON; believes gives each replica's own
+// membership.
+func statusJSON(status []node.ReplicaStatus, believes func(i int) []int) string {
 	var out struct {
 		Replicas []replicaJSON `json:"replicas"`
 	}
@@ -252,7 +254,7 @@ func statusJSON(status []node.ReplicaStatus) string {
 		for p := 1; p <= st.World.Players(); p++ {
 			r.HP = append(r.HP, st.World.HP(p))
 		}
-		r.Voters, r.Removed, r.NonVoting = st.Voters, st.Removed, st.NonVoting
+		r.Voters, r.Removed, r.NonVoting = believes(st.ID), st.Removed, st.NonVoting
 		out.Replicas = append(out.Replicas, r)
 	}
 	b, _ := json.Marshal(out)
