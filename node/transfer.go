@@ -1,6 +1,7 @@
 package node
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"time"
@@ -55,8 +56,9 @@ func (c *Cluster) Transfer(target int, timeout time.Duration) (from int, term ui
 	// membership change), and the leader gives the transfer up after an
 	// election timeout; and an election may still pick another replica.
 	// Then ask whoever leads again.
-	deadline := time.Now().Add(timeout)
-	for leader := from; time.Now().Before(deadline); {
+	ctx, cancel := context.WithTimeout(c.ctx, timeout)
+	defer cancel()
+	for leader := from; ctx.Err() == nil; {
 		nh := c.nodeHost(leader)
 		if nh == nil {
 			return fail("the leader, replica %d, went down", leader)
@@ -64,24 +66,25 @@ func (c *Cluster) Transfer(target int, timeout time.Duration) (from int, term ui
 		if err := nh.RequestLeaderTransfer(shardID, uint64(target)); err != nil {
 			return fail("the leader refused: %v", err)
 		}
-		again := time.Now().Add(c.ElectionTimeout() + c.ElectionTimeout()/2)
-		for time.Now().Before(again) && time.Now().Before(deadline) {
+		attempt, stop := context.WithTimeout(ctx, c.ElectionTimeout()+c.ElectionTimeout()/2)
+		led := until(attempt, func() bool {
 			l, ok := c.LeaderAgreed()
-			if ok && l == target {
-				if t := c.Status()[target-1].Term; t > before {
-					return from, t, nil
-				}
-			}
 			if ok {
 				leader = l
 			}
-			select {
-			case <-c.ctx.Done():
-				return fail("the cluster is shutting down")
-			case <-time.After(5 * time.Millisecond):
+			if ok && l == target {
+				term = c.Status()[target-1].Term
+				return term > before
 			}
-		}
-		if !c.Status()[target-1].Up {
+			return false
+		})
+		stop()
+		switch {
+		case led:
+			return from, term, nil
+		case c.ctx.Err() != nil:
+			return fail("the cluster is shutting down")
+		case !c.Status()[target-1].Up:
 			return fail("it went down")
 		}
 	}
