@@ -3,7 +3,6 @@
 package main
 
 import (
-	"os"
 	"testing"
 
 	"github.com/raftian/raftian/record"
@@ -116,12 +115,7 @@ func TestPlayerStepsThroughAnElection(t *testing.T) {
 func (w *window) saveAndLoad(t *testing.T) (*rewind.Model, *record.Log) {
 	t.Helper()
 	w.saved = w.nextLine(t, "ctrl+s", "record saved: ")
-	f, err := os.Open(w.saved)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	log, err := record.ReadLog(f)
+	log, err := record.ReadLogFile(w.saved)
 	if err != nil {
 		t.Fatalf("the saved record: %v", err)
 	}

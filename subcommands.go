@@ -133,14 +133,9 @@ func viewFlags(fs *flag.FlagSet) func(*cli, []string) int {
 		if err != nil {
 			return c.fail(name, err)
 		}
-		f, err := os.Open(args[0])
+		log, err := record.ReadLogFile(args[0])
 		if err != nil {
 			return c.fail(name, err)
-		}
-		log, err := record.ReadLog(f)
-		f.Close()
-		if err != nil {
-			return c.fail(name, fmt.Errorf("%s: %w", args[0], err))
 		}
 		win, err := ui.Open(cfg)
 		if err != nil {

@@ -1,7 +1,6 @@
 package chaos
 
 import (
-	"os"
 	"testing"
 
 	"github.com/raftian/raftian/record"
@@ -16,12 +15,7 @@ import (
 // each replica applied is what the replicas really hold.
 func checkRecord(t *testing.T, path string, final []Final) {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	log, err := record.ReadLog(f)
+	log, err := record.ReadLogFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"regexp"
 	"slices"
 )
@@ -106,6 +107,21 @@ var ErrNotRecord = errors.New("not a raftian record (made with Ctrl+S in the win
 // holding more keeps its newest part. Nothing in the file is trusted: its
 // size, its lines and its fields are all checked.
 func ReadLog(r io.Reader) (*Log, error) { return readLog(r, maxFileBytes) }
+
+// ReadLogFile reads the record file at path, as ReadLog does; an error
+// names the file.
+func ReadLogFile(path string) (*Log, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err // it names the file
+	}
+	defer f.Close()
+	log, err := ReadLog(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return log, nil
+}
 
 func readLog(r io.Reader, limit int64) (*Log, error) {
 	gz, err := gzip.NewReader(r)
