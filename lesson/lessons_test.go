@@ -6,12 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/raftian/raftian/command"
 	"github.com/raftian/raftian/config"
 	"github.com/raftian/raftian/internal/testenv"
 	"github.com/raftian/raftian/node"
 	"github.com/raftian/raftian/record"
-	"github.com/raftian/raftian/rewind"
 	"github.com/raftian/raftian/session"
 )
 
@@ -19,139 +17,6 @@ import (
 // waits to be read), and each caption's claim is checked through the
 // record's model at the very moment the caption was shown: what the
 // class reads is what the panes show then.
-
-// play is a lesson played in a test: the cluster, when each caption was
-// shown (µs into the record), every band shown, every command's result.
-type play struct {
-	c        *node.Cluster
-	s        *session.Session
-	captions map[int]int64
-	shown    []Caption
-	results  []session.Result
-	answers  map[int]int // step → the answer the class gives
-	model    *rewind.Model
-}
-
-func (p *play) Do(cmd command.Command)   { p.results = append(p.results, p.s.Do(cmd)) }
-func (p *play) Show(c Caption)           { p.shown = append(p.shown, c) }
-func (p *play) Record() rewind.Source    { return p.c.Recorder() }
-func (p *play) Now() int64               { return p.c.Recorder().Now() }
-func (p *play) Replay(int64, int64, int) {}
-
-// Wait answers a question the class was asked, if the test says how;
-// nothing else waits, and a pause goes on at once.
-func (p *play) Wait(d time.Duration) Input {
-	if n := len(p.shown); n > 0 && p.shown[n-1].Question != "" {
-		if a, ok := p.answers[p.shown[n-1].Step]; ok {
-			return Input{Kind: Answer, Answer: a}
-		}
-	}
-	if d == Forever {
-		return Input{Kind: Next}
-	}
-	return Input{Kind: Timeout}
-}
-
-// playLesson plays a lesson (a built-in name, or a lesson's source) on a
-// fresh cluster. No command may fail but the attacks the lesson means to
-// fail.
-func playLesson(t *testing.T, name string, answers map[int]int, cfg ...func(*config.Config)) *play {
-	t.Helper()
-	conf := testenv.Config(t, config.StorageMemory)
-	for _, f := range cfg {
-		f(&conf)
-	}
-	c, err := node.Start(conf, node.Options{Record: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	var l Lesson
-	if strings.HasPrefix(name, "title") {
-		l, err = Parse("test.toml", []byte(name))
-	} else {
-		l, err = Load(name)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &play{c: c, s: session.New(c, session.Options{}), captions: map[int]int64{}, answers: answers}
-	if err := run(l, p, func(step int, at int64) { p.captions[step] = at }); err != nil {
-		t.Fatal(err)
-	}
-	for i, step := range l.Steps {
-		if _, ok := p.captions[i+1]; !ok && step.Caption != "" {
-			t.Errorf("caption %d not shown", i+1)
-		}
-	}
-	for _, r := range p.results {
-		if r.Err != nil && r.Outcome == nil {
-			t.Errorf("%s: %v", r.Command, r.Err)
-		}
-	}
-	p.model = rewind.New(c.Recorder())
-	p.model.Update()
-	return p
-}
-
-// at is the state the panes showed when caption step was.
-func (p *play) at(t *testing.T, step int) *rewind.State {
-	t.Helper()
-	at, ok := p.captions[step]
-	if !ok {
-		t.Fatalf("caption %d was never shown", step)
-	}
-	return p.model.At(at).Clone()
-}
-
-// reveal returns the reveal shown at step.
-func (p *play) reveal(step int) Caption {
-	for _, c := range p.shown {
-		if c.Step == step && c.Reveal != "" {
-			return c
-		}
-	}
-	return Caption{}
-}
-
-// replayed reports whether step asked for an instant replay.
-func (p *play) replayed(step int) bool {
-	for _, c := range p.shown {
-		if c.Step == step && strings.HasPrefix(c.Waiting, "instant replay") {
-			return true
-		}
-	}
-	return false
-}
-
-// first returns the first observation after the lesson began that match
-// accepts, and whether there is one.
-func (p *play) first(match func(*record.Obs) bool) (record.Obs, bool) {
-	src := p.c.Recorder()
-	first, next := src.Bounds()
-	for _, o := range src.Read(first, int(next-first), nil) {
-		if match(&o) {
-			return o, true
-		}
-	}
-	return record.Obs{}, false
-}
-
-func sameWorlds(st *rewind.State) error {
-	var ref *rewind.Replica
-	for i := range st.Replicas {
-		r := &st.Replicas[i]
-		if !r.Up {
-			continue
-		}
-		if ref == nil {
-			ref = r
-		} else if r.World.Hash() != ref.World.Hash() || r.Applied != ref.Applied {
-			return fmt.Errorf("replica %d at %d differs from replica %d at %d", r.ID, r.Applied, ref.ID, ref.Applied)
-		}
-	}
-	return nil
-}
 
 func TestEveryBuiltinLessonParses(t *testing.T) {
 	if len(Names()) < 9 {
@@ -463,86 +328,5 @@ func TestRevealSaysWhatHappened(t *testing.T) {
 	}
 	if winners[0] == winners[1] {
 		t.Fatalf("both runs had the same winner %d: the test proves nothing", winners[0])
-	}
-}
-
-// Lesson 10: leadership moves to the follower asked for, in a higher term,
-// by a TimeoutNow, with no replica down and no timer run out.
-func TestLessonLeaderTransfer(t *testing.T) {
-	p := playLesson(t, "leader-transfer", nil)
-	before, after := leaderOf(p.at(t, 1)), leaderOf(p.at(t, 2))
-	if after.id == 0 || after.id == before.id || after.term <= before.term {
-		t.Fatalf("caption 2: leader %+v; before the transfer %+v", after, before)
-	}
-	if _, ok := p.first(func(o *record.Obs) bool {
-		return o.Kind == record.Send && o.Msg == record.MsgTimeoutNow && int(o.Node) == before.id && int(o.Peer) == after.id
-	}); !ok {
-		t.Errorf("no TimeoutNow from %d to %d in the record", before.id, after.id)
-	}
-	if down, ok := p.first(func(o *record.Obs) bool { return o.Kind == record.Down }); ok {
-		t.Errorf("replica %d went down during a transfer lesson", down.Node)
-	}
-	if c := p.reveal(2); !strings.Contains(c.Reveal, fmt.Sprintf("term %d", after.term)) {
-		t.Errorf("the reveal %q does not name term %d", c.Reveal, after.term)
-	}
-}
-
-// Lesson 11: two replicas join as voters (quorum 4 of 7), the cluster
-// commits with three of seven down and not with four, and the two leave
-// again (quorum 3 of 5), their cities ruins.
-func TestLessonMembership(t *testing.T) {
-	p := playLesson(t, "membership", map[int]int{2: 4, 6: 2})
-	st := p.at(t, 2)
-	if len(st.Replicas) != 7 || st.Voters() != 7 || st.Majority() != 4 {
-		t.Fatalf("caption 2: %d replicas, %d voters, quorum %d; want 7, 7, 4", len(st.Replicas), st.Voters(), st.Majority())
-	}
-	for _, r := range st.Replicas {
-		if !r.Up || r.NonVoting || r.World.Players() != 7 {
-			t.Errorf("caption 2: replica %d up %v non-voting %v with %d players", r.ID, r.Up, r.NonVoting, r.World.Players())
-		}
-	}
-	if c := p.reveal(2); !strings.HasPrefix(c.Reveal, "Right!") || !strings.Contains(c.Reveal, "7 replicas vote now, so 4 must agree") {
-		t.Errorf("reveal 2, answered 4: %q", c.Reveal)
-	}
-	up := func(st *rewind.State) int {
-		n := 0
-		for _, r := range st.Replicas {
-			if r.Up {
-				n++
-			}
-		}
-		return n
-	}
-	outcome := func(from, to int) *node.Outcome {
-		for _, r := range p.results {
-			if a, ok := r.Command.(command.Attack); ok && a.From == from && a.To == to {
-				return r.Outcome
-			}
-		}
-		return nil
-	}
-	if n := up(p.at(t, 3)); n != 4 {
-		t.Errorf("caption 3: %d replicas up; want 4", n)
-	}
-	if o := outcome(1, 2); o == nil || !o.OK {
-		t.Errorf("with four of seven up, Aria's attack: %+v", o)
-	}
-	if n := up(p.at(t, 4)); n != 3 {
-		t.Errorf("caption 4: %d replicas up; want 3", n)
-	}
-	if o := outcome(2, 1); o == nil || o.OK {
-		t.Errorf("with three of seven up, Boris's attack: %+v", o)
-	}
-	st = p.at(t, 6)
-	l := leaderOf(st)
-	if st.Voters() != 5 || st.Majority() != 3 || !st.Replicas[5].Removed || !st.Replicas[6].Removed || l.id == 0 {
-		t.Fatalf("caption 6: %d voters, quorum %d, 6 removed %v, 7 removed %v, leader %d", st.Voters(), st.Majority(),
-			st.Replicas[5].Removed, st.Replicas[6].Removed, l.id)
-	}
-	if w := st.Replicas[l.id-1].World; !w.Left(6) || !w.Left(7) {
-		t.Errorf("caption 6: the leader's world has 6 left %v, 7 left %v", w.Left(6), w.Left(7))
-	}
-	if c := p.reveal(6); !strings.HasPrefix(c.Reveal, "Not this time") || !strings.Contains(c.Reveal, "5 replicas vote now, so 3 must agree") {
-		t.Errorf("reveal 6, answered 2: %q", c.Reveal)
 	}
 }

@@ -1,0 +1,70 @@
+//go:build linux
+
+package main
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// A lesson in the window, driven as a class would: N after the first
+// caption, an answer to the question with a key, then the reveal (naming
+// the leader the events say won) and the instant replay of the election;
+// B replays the step; N goes on and the lesson's attacks commit. The
+// screenshots at each moment are kept in the test's directory.
+func TestWindowPlaysALesson(t *testing.T) {
+	cfg := testConfigFile(t, "")
+	w := startWindow(t, "1600x900", "--lesson", "first-election", "--config", cfg)
+	w.waitLine(t, "lesson: step 1 of 4: caption: ")
+	w.shot(t)
+	press(t, w.display, "n")
+	w.waitLine(t, "lesson: step 2 of 4: question: ")
+	w.shot(t)
+	press(t, w.display, "3")
+	w.waitLine(t, "lesson: step 2 of 4: your answer: P3") // the test config names players P1–P5
+	reveal := w.waitLine(t, "lesson: step 2 of 4: reveal: ")
+	leader, term := agreedLeader(events(t, w.events), 5)
+	if want := fmt.Sprintf("replica %d (", leader); leader == 0 || !strings.Contains(reveal, want) {
+		t.Errorf("the reveal %q does not name the leader the events say won (%d, term %d)", reveal, leader, term)
+	}
+	if right := strings.HasPrefix(reveal, "Right!"); right != (leader == 3) {
+		t.Errorf("the class answered 3, replica %d won; the reveal says %q", leader, reveal)
+	}
+	w.waitLine(t, "lesson: step 2 of 4: instant replay at 1/10")
+	w.shot(t) // the election again, slowly
+	w.waitLine(t, "lesson: step 2 of 4: N: next step")
+	w.shot(t)
+	press(t, w.display, "b")
+	w.waitLine(t, "lesson: step 2 of 4: replaying this step")
+	w.shot(t)
+	press(t, w.display, "n")
+	waitUntil(t, "the lesson's attacks to commit", func() bool {
+		got := map[string]bool{}
+		for _, ev := range events(t, w.events) {
+			if ev["type"] == "commit" {
+				got[fmt.Sprintf("%d→%d", num(ev, "from"), num(ev, "to"))] = true
+			}
+		}
+		return got["1→2"] && got["3→4"]
+	})
+	w.quit(t)
+	w.checkReplay(t, cfg)
+}
+
+// waitLine waits for a line on stdout starting with prefix (its first
+// occurrence) and returns the rest of it.
+func (w *window) waitLine(t *testing.T, prefix string) string {
+	t.Helper()
+	var found string
+	waitUntil(t, "a line "+prefix+"… on stdout", func() bool {
+		for _, line := range strings.Split(w.stdout.String(), "\n") {
+			if rest, ok := strings.CutPrefix(line, prefix); ok {
+				found = rest
+				return true
+			}
+		}
+		return false
+	})
+	return found
+}
