@@ -83,8 +83,20 @@ func TestWindowEndToEnd(t *testing.T) {
 		})
 		return voter && joined
 	})
+	// The picture may show the sixth pane a few frames after the events.
 	ww, wh := w.size(t)
-	checkScreenshot(t, w.screenshot(t), ui.LayoutScreen(float32(ww), float32(wh), 6, 1, false), leader)
+	six := ui.LayoutScreen(float32(ww), float32(wh), 6, 1, false)
+	var problems []string
+	waitUntil(t, "a screenshot laid out for six panes, pane 6 in its player's colour", func() bool {
+		if w.hasEvent(t, func(ev map[string]any) bool { return ev["type"] == "add" && num(ev, "node") == 7 }) {
+			t.Fatal("one + added two replicas")
+		}
+		if p := screenshotProblems(t, w.screenshot(t), six, leader); fmt.Sprint(p) != fmt.Sprint(problems) {
+			problems = p
+			t.Logf("screenshot: %v", p)
+		}
+		return len(problems) == 0
+	})
 
 	press(t, w.display, "h")
 	waitUntil(t, "the heal event", func() bool {
@@ -99,6 +111,14 @@ func TestWindowEndToEnd(t *testing.T) {
 // player's colour (the crashed one is greyed out).
 func checkScreenshot(t *testing.T, path string, s ui.Screen, crashed int) {
 	t.Helper()
+	for _, p := range screenshotProblems(t, path, s, crashed) {
+		t.Error(p)
+	}
+}
+
+// screenshotProblems is what checkScreenshot finds wrong, if anything.
+func screenshotProblems(t *testing.T, path string, s ui.Screen, crashed int) (problems []string) {
+	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
@@ -109,7 +129,7 @@ func checkScreenshot(t *testing.T, path string, s ui.Screen, crashed int) {
 		t.Fatalf("screenshot is not a PNG: %v", err)
 	}
 	if b := img.Bounds(); float32(b.Dx()) != s.Bar.W || float32(b.Dy()) != s.Keys.Y+s.Keys.H {
-		t.Fatalf("screenshot is %v, want the window's %.0f×%.0f", b, s.Bar.W, s.Keys.Y+s.Keys.H)
+		return []string{fmt.Sprintf("screenshot is %v, want the window's %.0f×%.0f", b, s.Bar.W, s.Keys.Y+s.Keys.H)}
 	}
 	for i, p := range s.Panes {
 		hist := map[[3]uint32]bool{}
@@ -120,7 +140,7 @@ func checkScreenshot(t *testing.T, path string, s ui.Screen, crashed int) {
 			}
 		}
 		if len(hist) < 30 {
-			t.Errorf("pane %d has %d colours: blank?", i+1, len(hist))
+			problems = append(problems, fmt.Sprintf("pane %d has %d colours: blank?", i+1, len(hist)))
 		}
 		if i+1 == crashed {
 			continue
@@ -135,9 +155,10 @@ func checkScreenshot(t *testing.T, path string, s ui.Screen, crashed int) {
 			}
 		}
 		if match < total*3/4 {
-			t.Errorf("pane %d: only %d of %d border pixels in its player's colour %v", i+1, match, total, want)
+			problems = append(problems, fmt.Sprintf("pane %d: only %d of %d border pixels in its player's colour %v", i+1, match, total, want))
 		}
 	}
+	return problems
 }
 
 func near(a uint32, b uint8) bool { return a+12 >= uint32(b) && a <= uint32(b)+12 }
