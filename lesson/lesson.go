@@ -77,9 +77,10 @@ var Answers = []string{"leader", "term", "commits", "survives", "quorum"}
 
 // Anchors are the moments a replay may run between, each the first of its
 // kind after the step began: "step" (the step's start), "end" (its Until
-// state reached), "campaign" (a replica stands), "leader" (a replica wins),
-// "snapshot" (a snapshot is sent), "restore" (one is installed), "heal",
-// "overwrite" (a follower's entry is overwritten).
+// state reached), "campaign" (the winner starts the campaign that wins),
+// "leader" (a replica wins), "snapshot" (a snapshot is sent), "restore"
+// (one is installed), "heal", "overwrite" (a follower's entry is
+// overwritten).
 var Anchors = []string{"step", "end", "campaign", "leader", "snapshot", "restore", "heal", "overwrite"}
 
 var afters = []string{"leader", "new-leader", "converged", "caught-up", "proposals"}

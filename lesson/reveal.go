@@ -214,14 +214,14 @@ func (r *runner) anchor(name string, i int) (int64, bool) {
 		return start, true
 	case "end":
 		return end, true
+	case "campaign":
+		return r.winningCampaign(start)
 	}
 	var at int64
 	found := false
 	var winner uint8
 	r.scan(start, func(o *record.Obs) bool {
 		switch name {
-		case "campaign":
-			found = o.Kind == record.State && o.Role.Campaigning()
 		case "leader":
 			// The win, then the new leader's first message landing.
 			if winner == 0 && o.Kind == record.State && o.Role == record.RoleLeader {
@@ -241,6 +241,35 @@ func (r *runner) anchor(name string, i int) (int64, bool) {
 			at = o.At
 		}
 		return !found
+	})
+	return at, found
+}
+
+// winningCampaign finds when the first replica to win after start began
+// the campaign that won: its last pre-vote (or vote, when it stood without
+// one). Failed rounds before it, which under load can last many seconds,
+// are left out of the replay.
+func (r *runner) winningCampaign(start int64) (at int64, found bool) {
+	var role [256]record.Role
+	var began [256]int64 // per replica: when its current campaign began
+	r.scan(start, func(o *record.Obs) bool {
+		if o.Kind != record.State {
+			return true
+		}
+		n := o.Node
+		switch {
+		case o.Role == record.RoleLeader:
+			at, found = began[n], began[n] != 0
+			return false
+		case o.Role == record.RoleCandidate && role[n] == record.RolePreCandidate:
+			// The pre-vote won: the same campaign goes on.
+		case o.Role.Campaigning():
+			began[n] = o.At
+		default:
+			began[n] = 0
+		}
+		role[n] = o.Role
+		return true
 	})
 	return at, found
 }
