@@ -10,8 +10,8 @@ import (
 )
 
 // The player end to end, under Xvfb: crash the leader, pause, step back to
-// the crash, then forward until the first vote request is on its way and
-// until it is delivered. Each moment the window showed (F12 says which,
+// the crash, then forward until the winner's first vote request is on its
+// way and until it is delivered. Each moment the window showed (F12 says which,
 // and a code of the state it showed) is checked through the model of the
 // record the window saved (Ctrl+S), not by pixels: the window showed that
 // state; the candidate's term rose before it asked for votes; it won only
@@ -48,12 +48,17 @@ func TestPlayerStepsThroughAnElection(t *testing.T) {
 	back := stepsBack(t, m, paused, crash.At)
 	atCrash := w.step(t, "Left", back, crash.At, m)
 
-	// Forward to the first vote request (not a pre-vote) after the crash
-	// to a replica that is up, drawn on its way; then to its delivery.
-	req := find(t, log, "the first vote request after the crash", func(o *record.Obs) bool {
-		return o.Kind == record.Send && o.Msg == record.MsgVote && o.At > crash.At && int(o.Peer) != leader
+	// Forward to the winner's first vote request (not a pre-vote) in the
+	// term it won, to a replica that is up, drawn on its way; then to its
+	// delivery. (Under load an earlier candidate may lose: a split vote.)
+	won := find(t, log, "the first win after the crash", func(o *record.Obs) bool {
+		return o.Kind == record.State && o.Role == record.RoleLeader && o.At > crash.At
 	})
-	cand, term := int(req.Node), req.Term
+	cand, term := int(won.Node), won.Term
+	req := find(t, log, "the winner's first vote request", func(o *record.Obs) bool {
+		return o.Kind == record.Send && o.Msg == record.MsgVote && int(o.Node) == cand && o.Term == term &&
+			o.At > crash.At && int(o.Peer) != leader
+	})
 	atSend := w.step(t, "Right", steps(t, m, crash.At, req.At), req.At, m)
 	if c := m.At(req.At - 1).Replicas[cand-1]; c.Term != term || c.Role != record.RoleCandidate {
 		t.Errorf("just before its first vote request, candidate %d is %v in term %d; want a candidate in term %d already",
@@ -69,9 +74,6 @@ func TestPlayerStepsThroughAnElection(t *testing.T) {
 	}
 
 	// The win came after a majority of grants were delivered.
-	won := find(t, log, "the candidate's win", func(o *record.Obs) bool {
-		return o.Kind == record.State && int(o.Node) == cand && o.Role == record.RoleLeader && o.Term == term
-	})
 	if v := m.At(won.At - 1).Replicas[cand-1].Campaign.Votes(); v < 3 {
 		t.Errorf("candidate %d became leader of term %d with %d votes delivered; a majority is 3", cand, term, v)
 	}
