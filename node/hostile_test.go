@@ -24,7 +24,9 @@ const closeBound = 5 * time.Second
 // the cluster still finish in bounded time.
 func TestADeafPeerHangsNothing(t *testing.T) {
 	cfg := testConfig(t, "memory")
-	c, err := Start(cfg, Options{})
+	// A generous proposal deadline: on a loaded machine, with -race, a
+	// megabyte entry took over the default 3 s to commit.
+	c, err := Start(cfg, Options{ProposalTimeout: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
