@@ -147,7 +147,13 @@ func (w *window) nextLine(t *testing.T, key, prefix string) string {
 // a data race.
 func (w *window) quit(t *testing.T) {
 	t.Helper()
-	press(t, w.display, "Escape")
+	xdo(t, w.display, "keydown", "Escape")
+	time.Sleep(150 * time.Millisecond)
+	// The window may be gone by now: releasing the key is a courtesy (a
+	// loaded run once saw this xdotool fail, after the window quit).
+	release := exec.Command("xdotool", "keyup", "Escape")
+	release.Env = append(os.Environ(), "DISPLAY="+w.display)
+	release.Run()
 	select {
 	case err := <-w.exited:
 		if err != nil {
@@ -208,7 +214,10 @@ func startXvfb(t *testing.T, size string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	x := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", size+"x24", "-nolisten", "tcp")
+	// -noreset: by default the server resets when its last client leaves,
+	// and an xdotool connecting just then (a key released after the
+	// window quit) failed.
+	x := exec.Command("Xvfb", "-displayfd", "3", "-noreset", "-screen", "0", size+"x24", "-nolisten", "tcp")
 	x.ExtraFiles = []*os.File{w}
 	if err := x.Start(); err != nil {
 		t.Fatal(err)
