@@ -57,6 +57,26 @@ type Intent struct {
 	From, To int // Attack
 }
 
+// KeyIntents maps a frame's queued key presses, in order, to intents. A
+// modifier counts as held if it is down at the frame (mods) or was pressed
+// before in the queue: on a frame slower than the keystroke, Ctrl+S comes
+// as Ctrl then S, both released already, and must not read as S.
+func KeyIntents(keys []int32, selected, n int, mods Mods) []Intent {
+	var out []Intent
+	for _, k := range keys {
+		switch k {
+		case rl.KeyLeftControl, rl.KeyRightControl:
+			mods.Ctrl = true
+		case rl.KeyLeftShift, rl.KeyRightShift:
+			mods.Shift = true
+		}
+		if in := KeyIntent(k, selected, n, mods); in.Kind != NoIntent {
+			out = append(out, in)
+		}
+	}
+	return out
+}
+
 // KeyIntent maps a key to an intent; selected is the selected replica, n
 // the number of replicas and mods the modifier keys held.
 func KeyIntent(key int32, selected, n int, mods Mods) Intent {

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"testing"
 
 	rl "github.com/gen2brain/raylib-go/raylib"
@@ -65,6 +66,23 @@ func TestHotkeys(t *testing.T) {
 		if got := KeyIntent(key, 2, 5, Mods{Shift: true}); got != want {
 			t.Errorf("Shift+key %d: %+v, want %+v", key, got, want)
 		}
+	}
+}
+
+// A frame slower than a keystroke gets the whole of it from the queue at
+// once: Ctrl then S, both released. That is Ctrl+S, not S (slow motion).
+func TestModifiersFromTheFramesQueue(t *testing.T) {
+	if got := KeyIntents([]int32{rl.KeyLeftControl, rl.KeyS}, 2, 5, Mods{}); !slices.Equal(got, []Intent{{Kind: SaveRecord}}) {
+		t.Errorf("Ctrl, S queued: %+v, want save", got)
+	}
+	if got := KeyIntents([]int32{rl.KeyRightShift, rl.KeyLeft}, 2, 5, Mods{}); !slices.Equal(got, []Intent{{Kind: JumpBack}}) {
+		t.Errorf("Shift, Left queued: %+v, want a second back", got)
+	}
+	if got := KeyIntents([]int32{rl.KeyS}, 2, 5, Mods{}); !slices.Equal(got, []Intent{{Kind: SlowMotion}}) {
+		t.Errorf("S alone: %+v, want slow motion", got)
+	}
+	if got := KeyIntents([]int32{rl.KeyS}, 2, 5, Mods{Ctrl: true}); !slices.Equal(got, []Intent{{Kind: SaveRecord}}) {
+		t.Errorf("S with Ctrl down: %+v, want save", got)
 	}
 }
 

@@ -334,15 +334,15 @@ func (w *Window) input(s Screen) []Intent {
 	if w.menu != nil {
 		n = len(w.menu) // the digits pick a lesson, 0 the tenth
 	}
+	var keys []int32
 	for k := rl.GetKeyPressed(); k != 0; k = rl.GetKeyPressed() {
 		if w.menu != nil && k == rl.KeyZero && len(w.menu) >= 10 {
 			out = append(out, Intent{Kind: Select, N: 10})
 			continue
 		}
-		if in := KeyIntent(k, w.selected, n, mods); in.Kind != NoIntent {
-			out = append(out, in)
-		}
+		keys = append(keys, k)
 	}
+	out = append(out, KeyIntents(keys, w.selected, n, mods)...)
 	m := rl.GetMousePosition()
 	if rl.IsMouseButtonPressed(rl.MouseButtonLeft) && w.menu != nil {
 		for i, r := range w.menuRows {
