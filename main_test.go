@@ -204,7 +204,7 @@ status json
 			continue
 		}
 		if r.HP[1] != world.StartHP-2*world.Damage {
-			t.Errorf("replica %d: HP of player 2 = %d, want %d", r.ID, r.HP[1], world.StartHP-2*world.Damage)
+			t.Errorf("replica %d: HP of player 2 = %d, want %d\n%s\nevents:\n%s", r.ID, r.HP[1], world.StartHP-2*world.Damage, out, readFile(t, events))
 		}
 	}
 	if len(st.Replicas) != 5 || down != 1 {

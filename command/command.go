@@ -52,7 +52,7 @@ type Until string
 
 const (
 	UntilLeader    Until = "leader"    // the replicas that can reach a majority agree on a leader
-	UntilConverged Until = "converged" // every up replica applied the same entries
+	UntilConverged Until = "converged" // every up replica applied the same entries, all that is committed
 	UntilProposals Until = "proposals" // every nowait attack has its answer
 )
 

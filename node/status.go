@@ -199,15 +199,39 @@ func (c *Cluster) WaitLeader(timeout time.Duration) (int, bool) {
 	return 0, false
 }
 
-// WaitConverged waits until the replicas agree on a leader and have
-// converged, at most timeout, and reports whether they did.
+// WaitConverged waits until the replicas have converged on everything
+// committed (SettledOnCommitted), at most timeout, and reports whether
+// they did.
 func (c *Cluster) WaitConverged(timeout time.Duration) bool {
 	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if _, ok := c.LeaderAgreed(); ok && c.Converged() {
+		if c.SettledOnCommitted() {
 			return true
 		}
 	}
 	return false
+}
+
+// SettledOnCommitted reports whether there is an agreed leader and every
+// up replica's world equals a linearizable read through it, which holds
+// every attack committed so far. Converged alone can hold while a
+// committed attack is applied nowhere yet: a leader that crashed right
+// after committing it had told no follower its commit index, and the new
+// leader commits it only with an entry of its own term.
+func (c *Cluster) SettledOnCommitted() bool {
+	l, ok := c.LeaderAgreed()
+	if !ok || !c.Converged() {
+		return false
+	}
+	w, err := c.Read(l)
+	if err != nil {
+		return false
+	}
+	for _, s := range c.Status() {
+		if s.Up && s.World.Hash() != w.Hash() {
+			return false
+		}
+	}
+	return true
 }
 
 // Believes returns the voting members replica i believes in, as of the

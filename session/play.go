@@ -120,7 +120,7 @@ func (s *Session) wait(cmd command.Wait) Result {
 					Text: fmt.Sprintf("leader %d in term %d after %v", l, term, took.Round(time.Millisecond))}
 			}
 		case command.UntilConverged:
-			if s.c.Converged() {
+			if s.c.SettledOnCommitted() {
 				return Result{Command: cmd, Took: took, Text: fmt.Sprintf("converged after %v", took.Round(time.Millisecond))}
 			}
 		case command.UntilProposals:
