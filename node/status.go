@@ -162,21 +162,29 @@ func (c *Cluster) LeaderAgreed() (int, bool) {
 
 // Converged reports whether every up replica has applied the same entries
 // and holds the same world.
-func (c *Cluster) Converged() bool {
+func (c *Cluster) Converged() bool { return converged(c.Status()) != nil }
+
+// converged returns the world every up replica in st has, or nil if they
+// differ or none is up.
+func converged(st []ReplicaStatus) *world.World {
 	var ref *ReplicaStatus
-	for _, s := range c.Status() {
+	for i := range st {
+		s := &st[i]
 		if !s.Up {
 			continue
 		}
 		if ref == nil {
-			ref = &s
+			ref = s
 			continue
 		}
 		if s.Applied != ref.Applied || s.World.Hash() != ref.World.Hash() {
-			return false
+			return nil
 		}
 	}
-	return ref != nil
+	if ref == nil {
+		return nil
+	}
+	return ref.World
 }
 
 func contains(xs []int, x int) bool {
@@ -219,19 +227,16 @@ func (c *Cluster) WaitConverged(timeout time.Duration) bool {
 // leader commits it only with an entry of its own term.
 func (c *Cluster) SettledOnCommitted() bool {
 	l, ok := c.LeaderAgreed()
-	if !ok || !c.Converged() {
+	if !ok {
+		return false
+	}
+	// The worlds taken before the read: equal to it, they held all it did.
+	same := converged(c.Status())
+	if same == nil {
 		return false
 	}
 	w, err := c.Read(l)
-	if err != nil {
-		return false
-	}
-	for _, s := range c.Status() {
-		if s.Up && s.World.Hash() != w.Hash() {
-			return false
-		}
-	}
-	return true
+	return err == nil && same.Hash() == w.Hash()
 }
 
 // Believes returns the voting members replica i believes in, as of the
