@@ -91,16 +91,18 @@ func step(s state, c world.Command) (state, world.Reason, int) {
 		}
 		return s, world.ReasonNone, 0
 	case world.KindJoin:
-		if c.To != s.n+1 || c.To > world.MaxPlayers {
+		if c.To <= s.n || c.To > world.MaxPlayers {
 			return s, world.ReasonNoSuchPlayer, 0
 		}
+		s = ruins(s, c.To-1) // numbers whose replica never joined
 		s.n++
 		s.hp[c.To-1] = world.StartHP
 		return s, world.ReasonNone, world.StartHP
 	case world.KindLeave:
-		if c.To < 1 || c.To > s.n || gone(c.To) {
+		if c.To < 1 || c.To > world.MaxPlayers || (c.To <= s.n && gone(c.To)) {
 			return s, world.ReasonNoSuchPlayer, 0
 		}
+		s = ruins(s, c.To)
 		s.hp[c.To-1], s.left = 0, s.left|1<<(c.To-1)
 		return s, world.ReasonNone, 0
 	}
@@ -116,6 +118,14 @@ func step(s state, c world.Command) (state, world.Reason, int) {
 	}
 	s.hp[c.To-1] = max(s.hp[c.To-1]-world.Damage, 0)
 	return s, world.ReasonNone, s.hp[c.To-1]
+}
+
+// ruins adds ruined cities for the numbers up to p that never joined.
+func ruins(s state, p int) state {
+	for ; s.n < p; s.n++ {
+		s.hp[s.n], s.left = 0, s.left|1<<s.n
+	}
+	return s
 }
 
 // checkTimeout bounds Porcupine's search. Pipelined clients make some

@@ -5,14 +5,13 @@ import (
 	"testing"
 )
 
-// A player joins with a new city at full health, only as the next player;
-// a player who leaves keeps ruins that no new game rebuilds; both survive
-// a snapshot.
+// A player joins with a new city at full health, once; a player who
+// leaves keeps ruins that no new game rebuilds; both survive a snapshot.
 func TestPlayersJoinAndLeave(t *testing.T) {
 	w := New(5)
 	id := func(seq uint64) ID { return ID{Client: 9, Seq: seq} }
-	if r := w.Apply(1, Join(id(1), 7).Encode()); r.Applied() || w.Players() != 5 {
-		t.Fatalf("player 7 joined five players: %+v, %d players", r, w.Players())
+	if r := w.Apply(1, Join(id(1), 5).Encode()); r.Applied() || w.Players() != 5 {
+		t.Fatalf("player 5 joined twice: %+v, %d players", r, w.Players())
 	}
 	if r := w.Apply(2, Join(id(2), 6).Encode()); !r.Applied() || w.Players() != 6 || w.HP(6) != StartHP {
 		t.Fatalf("player 6 did not join: %+v, %d players", r, w.Players())
@@ -46,5 +45,34 @@ func TestPlayersJoinAndLeave(t *testing.T) {
 	}
 	if New(5).Hash() == w.Hash() {
 		t.Error("hash ignores joins and leaves")
+	}
+}
+
+// A replica whose addition was undone never joined: its number is ruins,
+// whether the next player joins past it or it is told to leave, so that
+// membership and the game agree on every number.
+func TestNumbersThatNeverJoinedAreRuins(t *testing.T) {
+	id := func(seq uint64) ID { return ID{Client: 9, Seq: seq} }
+	w := New(5)
+	if r := w.Apply(1, Join(id(1), 8).Encode()); !r.Applied() || w.Players() != 8 || w.HP(8) != StartHP {
+		t.Fatalf("player 8 did not join past 6 and 7: %+v, %d players", r, w.Players())
+	}
+	for p := 6; p <= 7; p++ {
+		if !w.Left(p) || w.Alive(p) {
+			t.Errorf("player %d never joined but is not ruins", p)
+		}
+	}
+	w = New(5)
+	if r := w.Apply(1, Leave(id(1), 6).Encode()); !r.Applied() || w.Players() != 6 || !w.Left(6) {
+		t.Fatalf("player 6, who never joined, did not leave ruins: %+v, %d players", r, w.Players())
+	}
+	if r := w.Apply(2, Join(id(2), 6).Encode()); r.Applied() {
+		t.Errorf("player 6 joined after leaving: %+v", r)
+	}
+	if r := w.Apply(3, Join(id(3), 7).Encode()); !r.Applied() || w.Players() != 7 {
+		t.Errorf("player 7 did not join after 6's ruins: %+v", r)
+	}
+	if r := w.Apply(4, Join(id(4), MaxPlayers+1).Encode()); r.Applied() {
+		t.Errorf("player %d joined: %+v", MaxPlayers+1, r)
 	}
 }

@@ -221,23 +221,38 @@ func (w *World) attack(from, to int) Reason {
 	return ReasonNone
 }
 
-// join adds player p's city; p must be the next player.
+// join adds player p's city. Player numbers are replica numbers, and a
+// replica whose addition was undone never joined: the numbers between the
+// last player and p become ruins, so that every number keeps its meaning.
 func (w *World) join(p int) Reason {
-	if p != len(w.hp)+1 || p > MaxPlayers {
+	if p <= len(w.hp) || p > MaxPlayers {
 		return ReasonNoSuchPlayer
 	}
+	w.ruinsUpTo(p - 1)
 	w.hp = append(w.hp, StartHP)
 	return ReasonNone
 }
 
-// leave turns player p's city into ruins for good.
+// leave turns player p's city into ruins for good. A player who never
+// joined (its replica's addition was undone) leaves ruins too, as does
+// every number before it that never joined.
 func (w *World) leave(p int) Reason {
-	if p < 1 || p > len(w.hp) || w.Left(p) {
+	if p < 1 || p > MaxPlayers || (p <= len(w.hp) && w.Left(p)) {
 		return ReasonNoSuchPlayer
 	}
+	w.ruinsUpTo(p)
 	w.hp[p-1] = 0
 	w.left |= 1 << (p - 1)
 	return ReasonNone
+}
+
+// ruinsUpTo adds ruined cities for the player numbers up to p that never
+// joined.
+func (w *World) ruinsUpTo(p int) {
+	for len(w.hp) < p {
+		w.hp = append(w.hp, 0)
+		w.left |= 1 << (len(w.hp) - 1)
+	}
 }
 
 func (w *World) hpOrZero(p int) int {
