@@ -18,6 +18,7 @@ import (
 
 	"github.com/raftian/raftian/config"
 	"github.com/raftian/raftian/node/wire"
+	"github.com/raftian/raftian/record"
 	"github.com/raftian/raftian/world"
 )
 
@@ -82,7 +83,17 @@ type Cluster struct {
 	leaderCancel context.CancelFunc
 
 	closeOnce sync.Once
-	addMu     sync.Mutex // one membership change at a time
+
+	addMu         sync.Mutex // one membership change at a time
+	addingMu      sync.Mutex // guards adding
+	adding        *adding    // the addition under way, if any
+	membersFileMu sync.Mutex // one writer of the members file at a time
+	// The reconciler (reconcile.go): busy until reconcileUntil, or until
+	// the membership agrees.
+	reconcileMu          sync.Mutex
+	reconcileUntil       time.Time
+	reconcileUntilAgreed bool
+	reconcileWake        chan struct{}
 }
 
 type replica struct {
@@ -91,8 +102,9 @@ type replica struct {
 	dir  string
 	fs   dbconfig.IFS // memory storage only: kept across restarts
 
-	removed   atomic.Bool // deleted from the shard: it never comes back
-	nonVoting atomic.Bool // added, not yet promoted to a voter
+	removed   atomic.Bool  // deleted from the shard: it never comes back
+	nonVoting atomic.Bool  // added, not yet promoted to a voter
+	change    atomic.Int32 // the membership change under way (a change)
 
 	op sync.Mutex   // serialises crash and restart
 	mu sync.RWMutex // guards nh and sm; never held across a slow call
@@ -112,7 +124,7 @@ func start(cfg config.Config, opts Options, eng engine) (*Cluster, error) {
 	if opts.ProposalTimeout == 0 {
 		opts.ProposalTimeout = DefaultProposalTimeout
 	}
-	c := &Cluster{cfg: cfg, opts: opts, engine: eng, unlock: func() {}}
+	c := &Cluster{cfg: cfg, opts: opts, engine: eng, unlock: func() {}, reconcileWake: make(chan struct{}, 1)}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.leaderCtx, c.leaderCancel = context.WithCancel(context.Background())
 	// A random id, kept with the data, tells this cluster's messages from
@@ -155,11 +167,23 @@ func start(cfg config.Config, opts Options, eng engine) (*Cluster, error) {
 		c.replicas[i+1] = r
 	}
 	for _, m := range members {
-		c.replicas[m.ID].removed.Store(m.Removed)
-		c.replicas[m.ID].nonVoting.Store(m.NonVoting)
+		r := c.replicas[m.ID]
+		r.removed.Store(m.Removed)
+		r.nonVoting.Store(m.NonVoting)
+		r.change.Store(int32(m.change()))
+		// The record starts knowing which replicas are gone or half-added.
+		switch {
+		case m.Removed:
+			rec.Add(record.Obs{Kind: record.Member, Node: uint8(m.ID), Data: []byte(record.MemberRemoved)})
+		case m.change() != changeNone:
+			p := cfg.Players[m.ID-1]
+			rec.Add(record.Obs{Kind: record.Member, Node: uint8(m.ID), Data: []byte(record.MemberNonVoting + " " + p.Name + " " + p.Color)})
+		}
 	}
 	for _, r := range c.all() {
-		if r.removed.Load() {
+		// A change a crash left half-done is finished or undone once the
+		// others elect a leader: its replica does not start meanwhile.
+		if r.removed.Load() || r.change.Load() != int32(changeNone) {
 			continue
 		}
 		if err := c.open(r, false); err != nil {
@@ -171,6 +195,10 @@ func start(cfg config.Config, opts Options, eng engine) (*Cluster, error) {
 	c.startObserver()
 	if c.disk != nil {
 		c.disk.run()
+	}
+	c.runReconciler()
+	if c.membershipChanged() {
+		c.unsure(0)
 	}
 	return c, nil
 }

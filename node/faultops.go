@@ -120,15 +120,20 @@ func (c *Cluster) Partition(groups [][]int) error {
 		groups = append(groups, rest)
 	}
 	c.net.Partition(groups)
-	group := make([]byte, c.Size())
-	for g, members := range groups {
-		for _, r := range members {
-			group[r-1] = byte(g + 1)
-		}
-	}
-	c.Recorder().Add(record.Obs{Kind: record.Partition, Data: group})
+	_, group := c.net.Cuts()
+	c.Recorder().Add(record.Obs{Kind: record.Partition, Data: groupBytes(group[1:])})
 	c.events.emit(Event{Type: EvPartition, Groups: groups})
 	return nil
+}
+
+// groupBytes is the partition groups as a Partition observation holds
+// them: a byte each, replica 1 first.
+func groupBytes(group []int) []byte {
+	b := make([]byte, len(group))
+	for i, g := range group {
+		b[i] = byte(g)
+	}
+	return b
 }
 
 // SetLink makes the one-way link from replica a to replica b lose a

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // lockFile takes an exclusive lock on path, so that two raftian processes
@@ -34,8 +35,8 @@ func lockFile(path, dir string) (func(), error) {
 
 // WipeDataDir deletes a data directory's contents, for --fresh. It refuses
 // when another raftian holds the directory, and when the directory holds
-// anything that does not look like raftian's, so that a mistyped --data
-// cannot wipe a home directory.
+// anything raftian did not write (it names them), so that a mistyped
+// --data cannot wipe a home directory.
 func WipeDataDir(dir string) error {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
@@ -44,10 +45,15 @@ func WipeDataDir(dir string) error {
 	if err != nil {
 		return fmt.Errorf("--fresh: %w", err)
 	}
+	var foreign []string
 	for _, e := range entries {
 		if !isOurs(e.Name()) {
-			return fmt.Errorf("--fresh: refusing to wipe %s: it holds %q, which raftian did not write", dir, e.Name())
+			foreign = append(foreign, fmt.Sprintf("%q", e.Name()))
 		}
+	}
+	if len(foreign) > 0 {
+		return fmt.Errorf("--fresh: refusing to wipe %s: it holds %s, which raftian did not write. "+
+			"Move them away, or choose another directory with --data", dir, strings.Join(foreign, ", "))
 	}
 	unlock, err := lockDataDir(dir)
 	if err != nil {
@@ -70,8 +76,20 @@ const (
 	deploymentName = "deployment"
 )
 
+// isOurs reports whether a data directory entry is one raftian writes:
+// the lock, the deployment id, the progress record, the members file
+// (each also as the ".new" it is written to first), crash reports and the
+// replicas' directories.
 func isOurs(name string) bool {
+	base := strings.TrimSuffix(name, ".new")
+	switch base {
+	case lockName, deploymentName, progressName, membersFile:
+		return true
+	}
+	if strings.HasPrefix(name, "raftian-crash-") && strings.HasSuffix(name, ".txt") {
+		return true
+	}
 	var n int
 	_, err := fmt.Sscanf(name, "replica-%d", &n)
-	return name == lockName || name == deploymentName || name == progressName || name == progressName+".new" || err == nil
+	return err == nil && name == replicaDirName(n)
 }

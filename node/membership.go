@@ -2,28 +2,35 @@ package node
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"time"
 
+	"github.com/lni/dragonboat/v4"
+
 	"github.com/raftian/raftian/config"
-	"github.com/raftian/raftian/internal/bounded"
 	"github.com/raftian/raftian/node/wire"
 	"github.com/raftian/raftian/record"
 	"github.com/raftian/raftian/world"
 )
+
+// Membership changes: a replica added, one removed. Each either completes
+// or is undone; what a crash leaves half-done is finished or undone at the
+// next start (see reconcile.go).
 
 // Membership events.
 const (
 	EvAdd    = "add"    // Node joined the shard (non-voting, then a voter)
 	EvRemove = "remove" // Node was deleted from the shard
 )
+
+// AddStall is how long an addition may make no progress before it is
+// undone: no leader to commit it, a new replica that catches up on
+// nothing (cut off by a partition), a promotion that does not commit.
+const AddStall = 10 * time.Second
 
 // newcomers are the players of replicas added to a cluster, in order.
 var newcomers = []config.Player{
@@ -47,25 +54,83 @@ func (c *Cluster) Voters() int {
 	return n
 }
 
+// adding is the addition under way: a removal of its replica cancels it,
+// and it is undone when it makes no progress for its stall time.
+type adding struct {
+	id     int
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	stall  time.Duration
+	timer  *time.Timer
+	done   chan struct{}
+}
+
+var (
+	errCancelled = errors.New("cancelled: the replica was removed before it joined")
+	errStalled   = errors.New("no progress")
+)
+
+// progress restarts the stall timer: the addition moved on.
+func (a *adding) progress() { a.timer.Reset(a.stall) }
+
+// step is the context of one step: a request dragonboat needs a deadline
+// for.
+func (a *adding) step() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(a.ctx, a.stall)
+}
+
+// why says what ended the addition: its cause, or err.
+func (a *adding) why(err error) error {
+	switch cause := context.Cause(a.ctx); {
+	case errors.Is(cause, errCancelled):
+		return errCancelled
+	case errors.Is(cause, errStalled):
+		return fmt.Errorf("no progress for %v (%v)", a.stall, err)
+	}
+	return err
+}
+
+func (c *Cluster) startAdding(id int, stall time.Duration) *adding {
+	a := &adding{id: id, stall: stall, done: make(chan struct{})}
+	a.ctx, a.cancel = context.WithCancelCause(c.ctx)
+	a.timer = time.AfterFunc(stall, func() { a.cancel(errStalled) })
+	c.addingMu.Lock()
+	c.adding = a
+	c.addingMu.Unlock()
+	return a
+}
+
+func (c *Cluster) stopAdding(a *adding) {
+	a.timer.Stop()
+	a.cancel(nil)
+	c.addingMu.Lock()
+	c.adding = nil
+	c.addingMu.Unlock()
+	close(a.done)
+}
+
 // AddReplica grows the cluster by one replica (at most nine) on the next
 // free loopback port, as Raft's membership change does it (dissertation
 // §4.2.1): it joins as a non-voting member, catches up from the leader (by
 // snapshot if the log is compacted), and is then promoted to a voter. Its
 // player joins the game once that promotion has committed, by a game
-// command: each replica's world shows the new city when it applies it.
-// It returns the new replica's number.
-func (c *Cluster) AddReplica(timeout time.Duration) (int, error) {
+// command. An addition that makes no progress for stall, or that
+// RemoveReplica cancels, is undone: the replica is stopped and deleted
+// from the shard (its number is never used again) and its number is ruins
+// in the game. It returns the new replica's number.
+func (c *Cluster) AddReplica(stall time.Duration) (int, error) {
 	c.addMu.Lock()
 	defer c.addMu.Unlock()
 	id := c.Size() + 1
 	if id > wire.MaxReplicas {
 		return 0, fmt.Errorf("a cluster has at most %d replicas", wire.MaxReplicas)
 	}
-	ctx, cancel := context.WithTimeout(c.ctx, timeout)
-	defer cancel()
-	leader, ok := c.waitLeader(ctx)
-	if !ok {
-		return 0, errNoLeader
+	a := c.startAdding(id, stall)
+	defer c.stopAdding(a)
+	c.reconcileLocked(a.ctx) // finish what an earlier change left half-done
+	leader, _, err := c.leaderHost(a.ctx)
+	if err != nil {
+		return 0, a.why(err)
 	}
 	addr, err := c.nextFreeAddr()
 	if err != nil {
@@ -76,17 +141,14 @@ func (c *Cluster) AddReplica(timeout time.Duration) (int, error) {
 		return 0, err
 	}
 	r.nonVoting.Store(true)
+	r.change.Store(int32(changeJoining))
 	player := newcomers[(id-c.initial-1)%len(newcomers)]
 	player.Address = addr
-	c.net.AddPeer(id, addr) // dragonboat asks the transport whether the address is valid
-	// Recorded first: the leader sends to the new replica as soon as the
-	// change commits, and the picture needs its pane by then.
-	c.Recorder().Add(record.Obs{Kind: record.Member, Node: uint8(id),
-		Data: []byte(record.MemberNonVoting + " " + player.Name + " " + player.Color)})
-	if err := c.nodeHost(leader).SyncRequestAddNonVoting(ctx, shardID, uint64(id), addr, 0); err != nil {
-		c.Recorder().Add(record.Obs{Kind: record.Member, Node: uint8(id), Data: []byte(record.MemberRemoved)})
-		return 0, fmt.Errorf("the leader could not add replica %d: %w", id, err)
-	}
+	// The new replica is reachable where the leader is: added during a
+	// partition, it joins the leader's side.
+	c.net.AddPeer(id, addr, leader)
+	// From here on the number is taken, whatever happens: dragonboat
+	// never takes a number back once it was in a membership change.
 	c.membersMu.Lock()
 	c.replicas = append(c.replicas, r)
 	c.membersMu.Unlock()
@@ -94,38 +156,88 @@ func (c *Cluster) AddReplica(timeout time.Duration) (int, error) {
 	c.cfg.Players = append(c.cfg.Players, player)
 	c.cfgMu.Unlock()
 	if err := c.saveMembers(); err != nil {
-		return id, err
+		return id, c.undoAdd(r, err)
 	}
+	// Recorded before the request: the leader sends to the new replica as
+	// soon as the change commits, and the picture needs its pane by then.
+	c.Recorder().Add(record.Obs{Kind: record.Member, Node: uint8(id),
+		Data: []byte(record.MemberNonVoting + " " + player.Name + " " + player.Color)})
+	if _, group := c.net.Cuts(); group[id] != 0 { // on the leader's side
+		c.Recorder().Add(record.Obs{Kind: record.Partition, Data: groupBytes(group[1:])})
+	}
+	a.progress()
+
+	err = c.onLeader(a, func(nh *dragonboat.NodeHost, ctx context.Context) error {
+		return nh.SyncRequestAddNonVoting(ctx, shardID, uint64(id), addr, 0)
+	}, func(m *dragonboat.Membership) bool { _, ok := m.NonVotings[uint64(id)]; return ok })
+	if err != nil {
+		return id, c.undoAdd(r, fmt.Errorf("the leader could not add replica %d: %w", id, a.why(err)))
+	}
+	a.progress()
 	c.events.emit(Event{Type: EvAdd, Node: id, Result: "non-voting"})
 	if err := c.open(r, true); err != nil {
-		return id, err
+		return id, c.undoAdd(r, err)
 	}
-	if err := c.waitCaughtUp(ctx, id); err != nil {
-		return id, err
+	a.progress()
+	if err := c.waitCaughtUp(a, id); err != nil {
+		return id, c.undoAdd(r, a.why(err))
 	}
-	if err := c.nodeHost(c.leaderOr(leader)).SyncRequestAddReplica(ctx, shardID, uint64(id), addr, 0); err != nil {
-		return id, fmt.Errorf("replica %d caught up but could not be made a voter: %w", id, err)
+	err = c.onLeader(a, func(nh *dragonboat.NodeHost, ctx context.Context) error {
+		return nh.SyncRequestAddReplica(ctx, shardID, uint64(id), addr, 0)
+	}, func(m *dragonboat.Membership) bool { _, ok := m.Nodes[uint64(id)]; return ok })
+	if err != nil {
+		return id, c.undoAdd(r, fmt.Errorf("replica %d caught up but could not be made a voter: %w", id, a.why(err)))
 	}
+	a.progress()
 	r.nonVoting.Store(false)
+	c.events.emit(Event{Type: EvAdd, Node: id, Result: "voter"})
+	c.Recorder().Add(record.Obs{Kind: record.Member, Node: uint8(id), Data: []byte(record.MemberVoter)})
+	if err := c.joinGame(a.ctx, id); err != nil {
+		return id, c.undoAdd(r, fmt.Errorf("replica %d is a voter, but its player could not join the game: %w", id, a.why(err)))
+	}
+	r.change.Store(int32(changeNone))
 	if err := c.saveMembers(); err != nil {
 		return id, err
 	}
-	c.events.emit(Event{Type: EvAdd, Node: id, Result: "voter"})
-	c.Recorder().Add(record.Obs{Kind: record.Member, Node: uint8(id), Data: []byte(record.MemberVoter)})
-	o := c.Propose(c.leaderOr(leader), world.Command{Kind: world.KindJoin, To: id}).Wait()
-	if !o.OK || o.Reason != world.ReasonNone {
-		return id, fmt.Errorf("replica %d is a voter, but its player could not join the game: %s%v", id, o.Err, o.Reason)
+	return id, c.checkMembersLocked()
+}
+
+// undoAdd undoes the addition of replica r, which failed for cause: it is
+// stopped, deleted from the shard and its number is ruins in the game. If
+// no leader can commit that now, the replica stays stopped and marked as
+// leaving, and the cluster finishes the removal as soon as it can.
+func (c *Cluster) undoAdd(r *replica, cause error) error {
+	c.halt(r.id) // an error: it never started, or is down
+	r.change.Store(int32(changeLeaving))
+	c.saveMembers()
+	ctx, cancel := context.WithTimeout(c.ctx, AddStall)
+	defer cancel()
+	if err := c.finishLeaving(ctx, r); err != nil {
+		c.unsure(reconcileFor)
+		return fmt.Errorf("replica %d was not added: %v. It is stopped; it will be deleted from the cluster as soon as a leader can commit that (%v)", r.id, cause, err)
 	}
-	return id, nil
+	return fmt.Errorf("replica %d was not added: %v. Undone: it is stopped and deleted from the cluster, and its number is ruins in the game", r.id, cause)
 }
 
 // RemoveReplica deletes replica id from the shard for good (dragonboat
-// never takes a deleted id back), stops it, and its player leaves the game:
-// its city stays as ruins. Removing the leader works: it stops once the
-// change has committed, and the others elect a new one.
+// never takes a deleted id back), stops it, and its player leaves the
+// game: its city stays as ruins. Removing the leader works: it stops once
+// the change has committed, and the others elect a new one. Removing a
+// replica whose addition is under way cancels the addition, which undoes
+// itself: CancelAdd does that without waiting.
 func (c *Cluster) RemoveReplica(id int, timeout time.Duration) error {
+	if done := c.CancelAdd(id); done != nil {
+		<-done
+		if r, _ := c.replica(id); r != nil && !r.removed.Load() {
+			return fmt.Errorf("the addition of replica %d was cancelled; it is stopped, and will be deleted from the cluster as soon as a leader can commit that", id)
+		}
+		return nil
+	}
 	c.addMu.Lock()
 	defer c.addMu.Unlock()
+	ctx, cancel := context.WithTimeout(c.ctx, timeout)
+	defer cancel()
+	c.reconcileLocked(ctx)
 	r, err := c.replica(id)
 	if err != nil {
 		return err
@@ -136,34 +248,174 @@ func (c *Cluster) RemoveReplica(id int, timeout time.Duration) error {
 	if c.Voters() <= 3 && !r.nonVoting.Load() {
 		return errors.New("three voters is the fewest this cluster keeps: add a replica first")
 	}
-	ctx, cancel := context.WithTimeout(c.ctx, timeout)
-	defer cancel()
-	leader, ok := c.waitLeader(ctx)
-	if !ok {
-		return errNoLeader
+	leader, nh, err := c.leaderHost(ctx)
+	if err != nil {
+		return err
 	}
+	r.change.Store(int32(changeLeaving))
+	c.saveMembers()
 	// A leader removing itself closes its own shard once the change
 	// applies, and its request ends with "shard closed": then ask the
 	// others whether the change took effect.
-	if err := c.nodeHost(leader).SyncRequestDeleteReplica(ctx, shardID, uint64(id), 0); err != nil && !c.gone(ctx, id) {
-		return fmt.Errorf("the leader could not remove replica %d: %w", id, err)
+	if err := nh.SyncRequestDeleteReplica(ctx, shardID, uint64(id), 0); err != nil && !c.gone(ctx, id) {
+		// It may still commit later: watch for that a while.
+		r.change.Store(int32(changeNone))
+		c.saveMembers()
+		c.unsure(reconcileFor)
+		return fmt.Errorf("the leader, replica %d, could not remove replica %d: %v", leader, id, explainRaft(err))
 	}
-	r.removed.Store(true)
-	c.Recorder().Add(record.Obs{Kind: record.Member, Node: uint8(id), Data: []byte(record.MemberRemoved)})
-	c.events.emit(Event{Type: EvRemove, Node: id})
-	c.halt(id) // stopped for good (an error: it was down already)
-	if err := c.saveMembers(); err != nil {
-		return err
+	c.removed(r)
+	if err := c.leaveGame(ctx, id); err != nil {
+		c.unsure(reconcileFor)
+		return fmt.Errorf("replica %d is removed, but its player could not leave the game yet (%v): it will as soon as a leader can commit that", id, err)
 	}
-	next, ok := c.WaitLeader(timeout)
-	if !ok {
-		return fmt.Errorf("replica %d is removed, but no leader within %v", id, timeout)
-	}
-	o := c.Propose(next, world.Command{Kind: world.KindLeave, To: id}).Wait()
-	if !o.OK || o.Reason != world.ReasonNone {
-		return fmt.Errorf("replica %d is removed, but its player could not leave the game: %s%v", id, o.Err, o.Reason)
+	return c.checkMembersLocked()
+}
+
+// CancelAdd cancels the addition of replica id, if one is under way, and
+// returns a channel closed once it is undone; nil if none is.
+func (c *Cluster) CancelAdd(id int) <-chan struct{} {
+	c.addingMu.Lock()
+	defer c.addingMu.Unlock()
+	if a := c.adding; a != nil && a.id == id {
+		a.cancel(errCancelled)
+		return a.done
 	}
 	return nil
+}
+
+// Adding returns the replica whose addition is under way; 0 if none.
+func (c *Cluster) Adding() int {
+	c.addingMu.Lock()
+	defer c.addingMu.Unlock()
+	if c.adding == nil {
+		return 0
+	}
+	return c.adding.id
+}
+
+// finishLeaving deletes replica r from the shard (again, if it was: a
+// deletion is idempotent and takes the number for good), marks it
+// removed and turns its number into ruins in the game.
+func (c *Cluster) finishLeaving(ctx context.Context, r *replica) error {
+	_, nh, err := c.leaderHost(ctx)
+	if err != nil {
+		return err
+	}
+	if err := nh.SyncRequestDeleteReplica(ctx, shardID, uint64(r.id), 0); err != nil && !c.gone(ctx, r.id) {
+		return explainRaft(err)
+	}
+	c.removed(r)
+	return c.leaveGame(ctx, r.id)
+}
+
+// removed marks replica r deleted from the shard: stopped for good.
+func (c *Cluster) removed(r *replica) {
+	c.halt(r.id) // an error: it was down already
+	r.removed.Store(true)
+	r.nonVoting.Store(false)
+	r.change.Store(int32(changeNone))
+	c.saveMembers()
+	c.Recorder().Add(record.Obs{Kind: record.Member, Node: uint8(r.id), Data: []byte(record.MemberRemoved)})
+	c.events.emit(Event{Type: EvRemove, Node: r.id})
+}
+
+// joinGame and leaveGame commit a player's joining or leaving the game.
+func (c *Cluster) joinGame(ctx context.Context, id int) error {
+	return c.playerChange(ctx, world.Command{Kind: world.KindJoin, To: id})
+}
+
+func (c *Cluster) leaveGame(ctx context.Context, id int) error {
+	return c.playerChange(ctx, world.Command{Kind: world.KindLeave, To: id})
+}
+
+// playerChange proposes cmd through the leader until it commits or ctx
+// ends. A rejection is no failure when the world is already as cmd wants
+// it (an earlier attempt, or the reconciliation, did it).
+func (c *Cluster) playerChange(ctx context.Context, cmd world.Command) error {
+	for {
+		leader, _, err := c.leaderHost(ctx)
+		if err != nil {
+			return err
+		}
+		o := c.Propose(leader, cmd).Wait()
+		switch {
+		case o.OK && (o.Reason == world.ReasonNone || c.playerIs(leader, cmd)):
+			return nil
+		case o.OK:
+			return fmt.Errorf("the game refused: %v", o.Reason)
+		case ctx.Err() != nil:
+			return fmt.Errorf("%v (%v)", ctx.Err(), o.Err)
+		}
+	}
+}
+
+// playerIs reports whether replica via's world already has cmd's player
+// as cmd wants it: in the game (a join), or ruins (a leave).
+func (c *Cluster) playerIs(via int, cmd world.Command) bool {
+	r, err := c.replica(via)
+	if err != nil {
+		return false
+	}
+	r.mu.RLock()
+	s := r.sm
+	r.mu.RUnlock()
+	if s == nil {
+		return false
+	}
+	w := s.view()
+	p := cmd.To
+	if cmd.Kind == world.KindJoin {
+		return p <= w.Players() && !w.Left(p)
+	}
+	return p <= w.Players() && w.Left(p)
+}
+
+// leaderHost waits for an agreed leader and returns it with its NodeHost.
+func (c *Cluster) leaderHost(ctx context.Context) (int, *dragonboat.NodeHost, error) {
+	var leader int
+	var nh *dragonboat.NodeHost
+	until(ctx, func() bool {
+		l, ok := c.LeaderAgreed()
+		leader, nh = l, c.nodeHost(l)
+		return ok && nh != nil
+	})
+	if nh == nil {
+		return 0, nil, errNoLeader
+	}
+	return leader, nh, nil
+}
+
+// onLeader carries out a membership request through the leader of the
+// moment, again through the next one when the shard was not ready or the
+// leader changed, until the addition's step ends. A request that failed
+// but took effect (it timed out and committed anyway, or an earlier
+// attempt did) is done: the shard's membership, read through the leader,
+// says so.
+func (c *Cluster) onLeader(a *adding, req func(nh *dragonboat.NodeHost, ctx context.Context) error, done func(*dragonboat.Membership) bool) error {
+	ctx, cancel := a.step()
+	defer cancel()
+	for {
+		_, nh, err := c.leaderHost(ctx)
+		if err != nil {
+			return err
+		}
+		err = req(nh, ctx)
+		if err == nil {
+			return nil
+		}
+		if m, merr := nh.SyncGetShardMembership(ctx, shardID); merr == nil && done(m) {
+			return nil
+		}
+		if ctx.Err() != nil || !retryable(err) {
+			return explainRaft(err)
+		}
+		select {
+		case <-ctx.Done():
+			return explainRaft(err)
+		case <-time.After(retryPause):
+		}
+	}
 }
 
 // gone waits until some other live replica no longer counts id among
@@ -201,24 +453,21 @@ func (c *Cluster) waitLeader(ctx context.Context) (leader int, ok bool) {
 	return leader, ok
 }
 
-// leaderOr returns the agreed leader now, or fallback if there is none.
-func (c *Cluster) leaderOr(fallback int) int {
-	if l, ok := c.LeaderAgreed(); ok {
-		return l
-	}
-	return fallback
-}
-
 // waitCaughtUp waits until replica id has applied what the leader had
-// committed when it started waiting.
-func (c *Cluster) waitCaughtUp(ctx context.Context, id int) error {
+// committed when it started waiting. Every entry it gains is progress.
+func (c *Cluster) waitCaughtUp(a *adding, id int) error {
 	target := uint64(0)
 	if l, ok := c.LeaderAgreed(); ok {
 		target = c.Status()[l-1].Commit
 	}
 	var st ReplicaStatus
-	if !until(ctx, func() bool {
+	var last uint64
+	if !until(a.ctx, func() bool {
 		st = c.Status()[id-1]
+		if st.LastIndex > last {
+			last = st.LastIndex
+			a.progress()
+		}
 		return st.Up && st.LastIndex >= target && st.Commit >= target
 	}) {
 		return fmt.Errorf("replica %d did not catch up (at %d of %d)", id, st.LastIndex, target)
@@ -247,78 +496,4 @@ func (c *Cluster) nextFreeAddr() (string, error) {
 		}
 	}
 	return "", fmt.Errorf("no free port above %d on %s for a new replica", top, host)
-}
-
-// member is one replica in the members file.
-type member struct {
-	ID        int    `json:"id"`
-	Address   string `json:"address"`
-	Name      string `json:"name"`
-	Color     string `json:"color"`
-	Removed   bool   `json:"removed,omitempty"`
-	NonVoting bool   `json:"non_voting,omitempty"`
-}
-
-const membersFile = "members.json"
-
-// saveMembers writes the membership to the data directory (disk storage),
-// so that a restart brings back added replicas with their ports and
-// players, and keeps removed ones out.
-func (c *Cluster) saveMembers() error {
-	if c.cfg.Storage != config.StorageDisk {
-		return nil
-	}
-	players := c.Config().Players
-	var ms []member
-	for _, r := range c.all() {
-		p := players[r.id-1]
-		ms = append(ms, member{ID: r.id, Address: r.addr, Name: p.Name, Color: p.Color,
-			Removed: r.removed.Load(), NonVoting: r.nonVoting.Load()})
-	}
-	b, err := json.MarshalIndent(ms, "", "  ")
-	if err != nil {
-		return err
-	}
-	path := filepath.Join(c.cfg.DataDir, membersFile)
-	if err := writeSynced(path+".new", b); err != nil {
-		return fmt.Errorf("saving the membership: %w", err)
-	}
-	return os.Rename(path+".new", path)
-}
-
-// readMembers reads the members file of a data directory, if there is
-// one: the replicas added in an earlier run, and which were removed.
-func readMembers(cfg config.Config) ([]member, error) {
-	if cfg.Storage != config.StorageDisk {
-		return nil, nil
-	}
-	path := filepath.Join(cfg.DataDir, membersFile)
-	b, err := bounded.ReadFile(path, 1<<16)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var ms []member
-	if err := json.Unmarshal(b, &ms); err != nil {
-		return nil, fmt.Errorf("%s is damaged (%v): move it aside to start with the configured replicas", path, err)
-	}
-	for k, m := range ms {
-		if m.ID != k+1 || m.ID > wire.MaxReplicas || (k >= len(cfg.Players) && m.Address == "") {
-			return nil, fmt.Errorf("%s is damaged (replica %d at place %d): move it aside to start with the configured replicas", path, m.ID, k+1)
-		}
-	}
-	return ms, nil
-}
-
-// withMembers returns cfg's players with those added in an earlier run.
-func withMembers(players []config.Player, ms []member) []config.Player {
-	out := append([]config.Player(nil), players...)
-	for _, m := range ms {
-		if m.ID > len(players) {
-			out = append(out, config.Player{Name: m.Name, Color: m.Color, Address: m.Address})
-		}
-	}
-	return out
 }

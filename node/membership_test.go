@@ -1,11 +1,15 @@
 package node
 
 import (
+	"errors"
+	"net"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/raftian/raftian/internal/testenv"
+	"github.com/raftian/raftian/rewind"
 	"github.com/raftian/raftian/world"
 )
 
@@ -24,7 +28,7 @@ func TestAddTwoReplicasUnderLoad(t *testing.T) {
 	}
 	for want := 6; want <= 7; want++ {
 		load()
-		id, err := c.AddReplica(30 * time.Second)
+		id, err := c.AddReplica(AddStall)
 		if err != nil || id != want {
 			t.Fatalf("add: replica %d, %v; want replica %d", id, err, want)
 		}
@@ -122,7 +126,7 @@ func TestMembershipSurvivesARestart(t *testing.T) {
 	cfg := testConfig(t, "disk")
 	c := startCluster(t, cfg, Options{})
 	waitLeader(t, c)
-	id, err := c.AddReplica(30 * time.Second)
+	id, err := c.AddReplica(AddStall)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,4 +155,169 @@ func TestMembershipSurvivesARestart(t *testing.T) {
 		return true
 	})
 	mustCommit(t, c.Attack(id, id, 3))
+}
+
+// addInBackground starts an addition with a short stall time and returns
+// a channel that gets its outcome.
+func addInBackground(c *Cluster, stall time.Duration) <-chan error {
+	out := make(chan error, 1)
+	go func() {
+		_, err := c.AddReplica(stall)
+		out <- err
+	}()
+	return out
+}
+
+// undoneEverywhere checks that replica id's addition left nothing
+// half-done: it is removed and stopped, its port is free, the shard and
+// the game agree (its number is ruins), and the next addition works.
+func undoneEverywhere(t *testing.T, c *Cluster, id int) {
+	t.Helper()
+	st := c.Status()[id-1]
+	if !st.Removed || st.Up || st.Joining || st.Leaving {
+		t.Fatalf("replica %d after its addition was undone: removed %v up %v joining %v leaving %v", id, st.Removed, st.Up, st.Joining, st.Leaving)
+	}
+	if l, err := net.Listen("tcp", c.Config().Players[id-1].Address); err != nil {
+		t.Errorf("replica %d's port is still taken: %v", id, err)
+	} else {
+		l.Close()
+	}
+	if err := c.CheckMembers(20 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	testenv.WaitFor(t, 20*time.Second, "ruins for the undone replica on every live replica", func() bool {
+		for _, s := range c.Status() {
+			if s.Up && (s.World.Players() < id || !s.World.Left(id)) {
+				return false
+			}
+		}
+		return true
+	})
+	next, err := c.AddReplica(AddStall)
+	if err != nil || next != id+1 {
+		t.Fatalf("the next addition: replica %d, %v; want replica %d", next, err, id+1)
+	}
+	if err := c.CheckMembers(20 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	mustCommit(t, c.Attack(next, next, 1))
+}
+
+// An addition whose new replica is cut off catches up on nothing: after its stall time it is undone, with the reason, and
+// leaves nothing half-done.
+func TestAnAddCutOffIsUndone(t *testing.T) {
+	c := startCluster(t, testConfig(t, "memory"), Options{})
+	waitLeader(t, c)
+	c.net.SetIsolated(6, true) // not there yet: the new replica is born cut off
+	start := time.Now()
+	done := addInBackground(c, 2*time.Second)
+	err := <-done
+	if err == nil || !strings.Contains(err.Error(), "no progress") || !strings.Contains(err.Error(), "Undone") {
+		t.Fatalf("an addition cut off: %v; want it undone for want of progress", err)
+	}
+	if took := time.Since(start); took > 20*time.Second {
+		t.Errorf("the addition took %v to give up", took)
+	}
+	c.Heal()
+	undoneEverywhere(t, c, 6)
+}
+
+// Removing a replica whose addition is under way cancels the addition,
+// which undoes itself.
+func TestRemovingAJoiningReplicaCancelsItsAddition(t *testing.T) {
+	c := startCluster(t, testConfig(t, "memory"), Options{})
+	waitLeader(t, c)
+	c.net.SetIsolated(6, true) // not there yet: the new replica is born cut off, and stays joining
+	done := addInBackground(c, time.Minute)
+	testenv.WaitFor(t, 20*time.Second, "replica 6 to be joining", func() bool {
+		st := c.Status()
+		return len(st) == 6 && st[5].Joining
+	})
+	if err := c.RemoveReplica(6, 20*time.Second); err != nil {
+		t.Fatalf("removing the joining replica: %v", err)
+	}
+	if err := <-done; !errors.Is(err, errCancelled) && (err == nil || !strings.Contains(err.Error(), "cancelled")) {
+		t.Fatalf("the cancelled addition ended with %v", err)
+	}
+	c.Heal()
+	undoneEverywhere(t, c, 6)
+}
+
+// With no leader an addition takes no number: it ends after its stall
+// time saying why, and the cluster is as it was.
+func TestAnAddWithoutALeaderTakesNothing(t *testing.T) {
+	c := startCluster(t, testConfig(t, "memory"), Options{})
+	waitLeader(t, c)
+	c.Partition([][]int{{1, 2}, {3, 4}, {5}})
+	if _, err := c.AddReplica(2 * time.Second); err == nil || !strings.Contains(err.Error(), "no leader") {
+		t.Fatalf("an addition with no majority anywhere: %v", err)
+	}
+	if c.Size() != 5 {
+		t.Fatalf("%d replicas after a failed addition", c.Size())
+	}
+	c.Heal()
+	if id, err := c.AddReplica(AddStall); err != nil || id != 6 {
+		t.Fatalf("after the heal: replica %d, %v", id, err)
+	}
+}
+
+// An addition during a partition joins the leader's side and completes.
+func TestAnAddDuringAPartitionJoinsTheLeadersSide(t *testing.T) {
+	c := startCluster(t, testConfig(t, "memory"), Options{})
+	waitLeader(t, c)
+	c.Partition([][]int{{1, 2}, {3, 4, 5}})
+	testenv.WaitFor(t, 20*time.Second, "a leader in 3, 4, 5", func() bool {
+		l, ok := c.LeaderAgreed()
+		return ok && l >= 3
+	})
+	id, err := c.AddReplica(AddStall)
+	if err != nil || id != 6 {
+		t.Fatalf("an addition during a partition: replica %d, %v", id, err)
+	}
+	if err := c.CheckMembers(20 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	c.Heal()
+	mustCommit(t, c.Attack(6, 6, 1))
+}
+
+// A program restarted after a removal knows the replica is removed: its
+// status says so (it never ran in this program: no world), it cannot be
+// restarted, the record starts with its removal, and the membership
+// agrees.
+func TestARemovalSurvivesARestart(t *testing.T) {
+	cfg := testConfig(t, "disk")
+	c := startCluster(t, cfg, Options{})
+	waitLeader(t, c)
+	for range 2 {
+		if _, err := c.AddReplica(AddStall); err != nil {
+			t.Fatal(err)
+		}
+	}
+	leader := waitLeader(t, c)
+	if err := c.RemoveReplica(leader, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+
+	c = startCluster(t, cfg, Options{Record: true})
+	waitLeader(t, c)
+	st := c.Status()
+	if len(st) != 7 || !st[leader-1].Removed || st[leader-1].Up || st[leader-1].World != nil {
+		t.Fatalf("after the restart: %d replicas; the removed %d: %+v", len(st), leader, st[leader-1])
+	}
+	if err := c.Restart(leader); err == nil {
+		t.Error("the removed replica restarted")
+	}
+	if v := c.Voters(); v != 6 {
+		t.Errorf("%d voters; want 6", v)
+	}
+	if err := c.CheckMembers(20 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	m := rewind.New(c.Recorder())
+	m.Update()
+	if s := m.Head(); !s.Replicas[leader-1].Removed || s.Voters() != 6 || s.Majority() != 4 {
+		t.Errorf("the record after the restart: removed %v, %d voters, majority %d", s.Replicas[leader-1].Removed, s.Voters(), s.Majority())
+	}
 }

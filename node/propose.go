@@ -348,15 +348,16 @@ func failReason(err error) string {
 	case errors.Is(err, dragonboat.ErrShardNotReady), errors.Is(err, dragonboat.ErrSystemBusy):
 		return ""
 	case errors.Is(err, dragonboat.ErrTimeout), errors.Is(err, context.DeadlineExceeded),
-		errors.Is(err, dragonboat.ErrTimeoutTooSmall): // the deadline is all but spent
+		// the deadline is spent, or all but spent
+		errors.Is(err, dragonboat.ErrTimeoutTooSmall), errors.Is(err, dragonboat.ErrInvalidDeadline):
 		return FailTimeout
 	case errors.Is(err, dragonboat.ErrClosed), errors.Is(err, dragonboat.ErrShardClosed),
-		errors.Is(err, dragonboat.ErrShardNotFound):
+		errors.Is(err, dragonboat.ErrShardNotFound), errors.Is(err, dragonboat.ErrReplicaRemoved):
 		return FailDown
 	case errors.Is(err, dragonboat.ErrCanceled), errors.Is(err, context.Canceled):
 		return FailClosing
 	}
-	return err.Error()
+	return explainRaft(err).Error()
 }
 
 func (t *Ticket) finish(c *Cluster, start time.Time, failure string) {

@@ -29,16 +29,20 @@ type ReplicaStatus struct {
 	Up        bool
 	Removed   bool // deleted from the shard for good
 	NonVoting bool // added, catching up, not voting yet
-	Isolated  bool
-	Group     int // partition group; all equal when there is no partition
-	Role      Role
-	Term      uint64
-	Leader    int    // the leader this replica believes in; 0 if none
-	Commit    uint64 // as seen on the wire: see clues.go
-	Applied   uint64 // last game command applied to its world
-	LastIndex uint64 // last entry in its log
+	// Joining: being added, not a finished member yet; Leaving: being
+	// deleted from the shard.
+	Joining, Leaving bool
+	Isolated         bool
+	Group            int // partition group; all equal when there is no partition
+	Role             Role
+	Term             uint64
+	Leader           int    // the leader this replica believes in; 0 if none
+	Commit           uint64 // as seen on the wire: see clues.go
+	Applied          uint64 // last game command applied to its world
+	LastIndex        uint64 // last entry in its log
 	// World is the replica's own copy of the game (the last one it had, if
-	// it is down). It is a clone: the reader may keep it.
+	// it is down); nil if it never ran in this program (one removed in an
+	// earlier run). It is a clone: the reader may keep it.
 	World *world.World
 	// LastContact is when it last heard from a leader; zero if never.
 	LastContact time.Time
@@ -55,8 +59,9 @@ func (c *Cluster) Status() []ReplicaStatus {
 		r.mu.RLock()
 		nh, s := r.nh, r.sm
 		r.mu.RUnlock()
+		ch := change(r.change.Load())
 		st := ReplicaStatus{ID: r.id, Up: nh != nil, Isolated: isolated[r.id], Group: group[r.id],
-			Removed: r.removed.Load(), NonVoting: r.nonVoting.Load()}
+			Removed: r.removed.Load(), NonVoting: r.nonVoting.Load(), Joining: ch == changeJoining, Leaving: ch == changeLeaving}
 		if s != nil {
 			st.World = s.view()
 			st.Applied = st.World.AppliedIndex()

@@ -153,6 +153,8 @@ func Within(t testing.TB, d time.Duration, what string, f func()) {
 	case <-done:
 		t.Logf("%s took %v", what, time.Since(start).Round(time.Millisecond))
 	case <-time.After(d):
-		t.Fatalf("%s did not finish within %v", what, d)
+		buf := make([]byte, 8<<20)
+		buf = buf[:runtime.Stack(buf, true)]
+		t.Fatalf("%s did not finish within %v; every goroutine:\n%s", what, d, buf)
 	}
 }

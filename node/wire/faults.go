@@ -196,11 +196,16 @@ func (f *faults) snapshot() (isolated []bool, group []int) {
 	return append([]bool(nil), f.isolated[:f.n+1]...), append([]int(nil), f.group[:f.n+1]...)
 }
 
-// grow makes room for replicas up to n.
-func (f *faults) grow(n int) {
+// grow makes room for replicas up to n, the newest in like's partition
+// group.
+func (f *faults) grow(n, like int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.n = max(f.n, n)
+	if like >= 1 && like < len(f.group) {
+		f.group[n] = f.group[like]
+	}
+	f.changedLocked()
 }
 
 // reachable returns the replicas that a can talk to in both directions,

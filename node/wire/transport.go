@@ -69,12 +69,13 @@ func New(addrs []string, deployment uint64, rec *Recorder) *Network {
 const MaxReplicas = 9
 
 // AddPeer puts replica i at addr in the address book: a replica added to
-// the cluster.
-func (n *Network) AddPeer(i int, addr string) {
+// the cluster. It is on replica like's side of a partition, if there is
+// one.
+func (n *Network) AddPeer(i int, addr string, like int) {
 	n.mu.Lock()
 	n.byAddr[addr] = i
 	n.mu.Unlock()
-	n.faults.grow(i)
+	n.faults.grow(i, like)
 }
 
 // replicaAt returns the replica at addr, if it is one.
