@@ -141,6 +141,7 @@ type statusJSON struct {
 		Applied   uint64 `json:"applied"`
 		HP        []int  `json:"hp"`
 		WorldHash string `json:"world_hash"`
+		Removed   bool   `json:"removed"`
 	} `json:"replicas"`
 }
 

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -126,8 +127,15 @@ func TestNowaitAttacksTakeEffectExactlyOnce(t *testing.T) {
 	eventsFile := filepath.Join(t.TempDir(), "events.jsonl")
 	code, out, stderr := runRaftian(t, script.String(), "--headless", "--storage", "memory",
 		"--config", testConfigFile(t, ""), "--events", eventsFile)
-	if code != 0 || strings.Count(out, "every proposal answered") != 2 {
-		t.Fatalf("exit %d; want both waits for proposals answered:\n%s\n%s", code, out, stderr)
+	// Exit status 1: the attacks through the isolated replica failed.
+	if code != 1 || strings.Count(out, "every proposal answered") != 2 {
+		t.Fatalf("exit %d; want 1 and both waits for proposals answered:\n%s\n%s", code, out, stderr)
+	}
+	// Each attack is answered on a line of its own.
+	lines := regexp.MustCompile(`(?m)^(committed|rejected|failed): `).FindAllString(out, -1)
+	isolated := regexp.MustCompile(`(?m)^failed: P5 \(5\) → P1 \(1\) via 5: `).FindAllString(out, -1)
+	if len(lines) != 500 || len(isolated) < 100 {
+		t.Errorf("%d answer lines (%d failures through replica 5); want 500 (at least 100)", len(lines), len(isolated))
 	}
 	hits := map[int]int{}
 	answers, lone := 0, 0

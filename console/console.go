@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/raftian/raftian/command"
@@ -25,44 +26,98 @@ const MaxLine = 4096
 var errLineTooLong = fmt.Errorf("line too long (over %d bytes): ignored", MaxLine)
 
 // Run reads commands from in, one a line, carries them out with s and
-// answers each on out, until quit or the end of
-// the input. prompt, when not "", is written before each line is read (a
-// person at a terminal). It reports whether any command answered with an
-// error or a failure, for scripts that stop on one.
+// answers each on out, until quit or the end of the input. An attack made
+// with nowait is answered twice: "proposed: ..." at once, and its outcome
+// ("committed: ...", "rejected: ...", "failed: ...") on a line of its own
+// as soon as it is known; Run returns only once every such answer is out.
+// prompt, when not "", is written before each line is read (a person at a
+// terminal). It reports whether any command answered with an error or a
+// failure, for scripts that stop on one.
 func Run(s *session.Session, in io.Reader, out io.Writer, prompt string) (failed bool, err error) {
+	a := &answers{out: out}
+	defer a.wg.Wait()
 	r := bufio.NewReaderSize(in, MaxLine)
 	for {
-		io.WriteString(out, prompt)
+		a.write(func(out io.Writer) { io.WriteString(out, prompt) })
 		line, err := readLine(r)
 		if errors.Is(err, errLineTooLong) {
-			fmt.Fprintf(out, "error: %v\n", err)
-			failed = true
+			a.say(func(out io.Writer) bool { fmt.Fprintf(out, "error: %v\n", err); return true })
 			continue
 		}
 		if err == io.EOF {
-			return failed, nil
+			a.wg.Wait()
+			return a.failed(), nil
 		}
 		if err != nil {
-			return failed, err
+			return a.failed(), err
 		}
 		cmd, err := command.Parse(line, s.Size()) // the cluster may have grown
 		switch {
 		case err != nil:
-			fmt.Fprintf(out, "error: %v\n", err)
-			failed = true
+			a.say(func(out io.Writer) bool { fmt.Fprintf(out, "error: %v\n", err); return true })
 		case cmd == nil:
 		case cmd == command.Quit{}:
-			fmt.Fprintln(out, "bye")
-			return failed, nil
+			a.wg.Wait()
+			a.write(func(out io.Writer) { fmt.Fprintln(out, "bye") })
+			return a.failed(), nil
 		case isLesson(cmd):
-			if err := RunLesson(s, cmd.(command.Lesson).Name, out, nil); err != nil {
-				fmt.Fprintf(out, "error: %v\n", err)
-				failed = true
+			if err := RunLesson(s, cmd.(command.Lesson).Name, a, nil); err != nil {
+				a.say(func(out io.Writer) bool { fmt.Fprintf(out, "error: %v\n", err); return true })
 			}
 		default:
-			failed = Say(out, s.Do(cmd)) || failed
+			res := s.Do(cmd)
+			a.say(func(out io.Writer) bool { return Say(out, res) })
+			if res.Ticket != nil {
+				a.later(func() session.Result { return s.Answer(res) })
+			}
 		}
 	}
+}
+
+// answers writes a session's answers: those of each line in turn, and
+// those that arrive later (nowait attacks) as they come, one whole line
+// at a time.
+type answers struct {
+	mu  sync.Mutex
+	out io.Writer
+	bad bool // some answer was an error or a failure
+	wg  sync.WaitGroup
+}
+
+// Write writes p whole among the other answers (a lesson's lines).
+func (a *answers) Write(p []byte) (int, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.out.Write(p)
+}
+
+func (a *answers) write(f func(io.Writer)) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	f(a.out)
+}
+
+// say writes with f, which reports whether it wrote an error or failure.
+func (a *answers) say(f func(io.Writer) bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.bad = f(a.out) || a.bad
+}
+
+// later writes the result get waits for, once it is in.
+func (a *answers) later(get func() session.Result) {
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		r := get()
+		a.say(func(out io.Writer) bool { return Say(out, r) })
+	}()
+}
+
+func (a *answers) failed() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.bad
 }
 
 func isLesson(cmd command.Command) bool {

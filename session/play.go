@@ -25,17 +25,37 @@ func (s *Session) attack(cmd command.Attack) Result {
 	cmd.Via = command.Replica(via)
 	s.opts.Record.Record(cmd)
 	t := s.client(cmd.From).Attack(via, cmd.From, cmd.To)
-	who := fmt.Sprintf("%s (%d) → %s (%d) via %d", s.name(cmd.From), cmd.From, s.name(cmd.To), cmd.To, via)
 	if cmd.NoWait {
 		s.mu.Lock()
 		if len(s.nowait) >= 1024 {
 			s.forgetAnswered()
 		}
-		s.nowait = append(s.nowait, t)
+		s.nowait = append(s.nowait, proposed{t, cmd})
 		s.mu.Unlock()
-		return Result{Command: cmd, Ticket: t, Text: "proposed: " + who}
+		return Result{Command: cmd, Ticket: t, Text: "proposed: " + s.who(cmd)}
 	}
-	o := t.Wait()
+	return s.answer(cmd, t.Wait())
+}
+
+// Answer waits for the answer to an attack made with nowait (a result
+// with a Ticket) and returns it as the attack would have been answered
+// had it waited.
+func (s *Session) Answer(r Result) Result {
+	cmd, ok := r.Command.(command.Attack)
+	if r.Ticket == nil || !ok {
+		return r
+	}
+	return s.answer(cmd, r.Ticket.Wait())
+}
+
+// who names an attack's players and the replica it goes through.
+func (s *Session) who(cmd command.Attack) string {
+	return fmt.Sprintf("%s (%d) → %s (%d) via %d", s.name(cmd.From), cmd.From, s.name(cmd.To), cmd.To, cmd.Via.N)
+}
+
+// answer is the result of an attack that ended with o.
+func (s *Session) answer(cmd command.Attack, o node.Outcome) Result {
+	who := s.who(cmd)
 	r := Result{Command: cmd, Outcome: &o}
 	switch {
 	case !o.OK:
@@ -50,6 +70,12 @@ func (s *Session) attack(cmd command.Attack) Result {
 		r.Text = fmt.Sprintf("committed: %s: HP %d, in %.1f ms%s", who, o.HP, float64(o.Took.Microseconds())/1000, retried)
 	}
 	return r
+}
+
+// proposed is an attack made with nowait, kept until its answer is in.
+type proposed struct {
+	t   *node.Ticket
+	cmd command.Attack
 }
 
 func (s *Session) newGame() Result {
@@ -126,29 +152,48 @@ func (s *Session) wait(cmd command.Wait) Result {
 		case command.UntilProposals:
 			s.mu.Lock()
 			done := s.forgetAnswered()
+			n, open := len(s.nowait), s.openProposals()
 			s.mu.Unlock()
 			if done {
 				return Result{Command: cmd, Took: took, Text: fmt.Sprintf("every proposal answered after %v", took.Round(time.Millisecond))}
 			}
+			if time.Now().After(deadline) {
+				return Result{Command: cmd, Took: took, Err: fmt.Errorf("timeout: %d proposals still unanswered after %v: %s",
+					n, cmd.Timeout, strings.Join(open, "; "))}
+			}
 		}
 		if time.Now().After(deadline) {
 			what := map[command.Until]string{command.UntilLeader: "agreed leader",
-				command.UntilConverged: "convergence", command.UntilProposals: "answer to every proposal"}[cmd.Until]
+				command.UntilConverged: "convergence"}[cmd.Until]
 			return Result{Command: cmd, Took: took, Err: fmt.Errorf("timeout: no %s after %v", what, cmd.Timeout)}
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
 }
 
+// openProposals names the nowait attacks still waiting for their answer
+// (the first 20). s.mu is held.
+func (s *Session) openProposals() []string {
+	var out []string
+	for _, p := range s.nowait {
+		if len(out) == 20 {
+			out = append(out, fmt.Sprintf("and %d more", len(s.nowait)-20))
+			break
+		}
+		out = append(out, s.who(p.cmd))
+	}
+	return out
+}
+
 // forgetAnswered forgets the nowait attacks that have their answer and
 // reports whether none is left. s.mu is held.
 func (s *Session) forgetAnswered() bool {
 	k := 0
-	for _, t := range s.nowait {
+	for _, p := range s.nowait {
 		select {
-		case <-t.Done():
+		case <-p.t.Done():
 		default:
-			s.nowait[k] = t
+			s.nowait[k] = p
 			k++
 		}
 	}
@@ -185,6 +230,10 @@ func (s *Session) statusTable(status []node.ReplicaStatus) string {
 		switch {
 		case st.Removed:
 			role = "removed"
+		case st.Joining:
+			role = "joining (" + role + ")"
+		case st.Leaving:
+			role = "leaving (" + role + ")"
 		case st.NonVoting:
 			role += " (non-voting)"
 		}
@@ -194,6 +243,10 @@ func (s *Session) statusTable(status []node.ReplicaStatus) string {
 		hp := make([]string, 0, len(status))
 		for p := 1; p <= len(status); p++ {
 			hp = append(hp, hpText(st.World, p))
+		}
+		if st.World == nil { // removed before this program started: never ran here
+			fmt.Fprintf(w, "%d\t%s\t%s\t-\t-\t-\t-\t-\t-\t-\n", st.ID, s.name(st.ID), role)
+			continue
 		}
 		if !st.Up { // its world is the one it had when it went down
 			fmt.Fprintf(w, "%d\t%s\t%s\t-\t-\t-\t%d\t-\t%s\t%s\n", st.ID, s.name(st.ID), role,
@@ -222,18 +275,19 @@ type replicaJSON struct {
 	Commit    uint64 `json:"commit"`
 	Applied   uint64 `json:"applied"`
 	LastIndex uint64 `json:"last_index"`
-	HP        []int  `json:"hp"` // its own world's players: a replica that has not applied a join lacks the city
-	WorldHash string `json:"world_hash"`
+	HP        []int  `json:"hp"`               // its own world's players: a replica that has not applied a join lacks the city
+	WorldHash string `json:"world_hash"`       // "" when it never ran in this program
+	Change    string `json:"change,omitempty"` // a membership change under way: joining, leaving
 	Voters    []int  `json:"voters,omitempty"` // the membership it believes in
 	Removed   bool   `json:"removed,omitempty"`
 	NonVoting bool   `json:"non_voting,omitempty"`
 }
 
-// hpText is player p's HP in w: "-" if w has not seen p join, "x" for the
-// ruins of a player who left.
+// hpText is player p's HP in w: "-" if w has not seen p join (or there
+// is no w), "x" for the ruins of a player who left.
 func hpText(w *world.World, p int) string {
 	switch {
-	case p > w.Players():
+	case w == nil, p > w.Players():
 		return "-"
 	case w.Left(p):
 		return "x"
@@ -250,11 +304,20 @@ func statusJSON(status []node.ReplicaStatus, believes func(i int) []int) string 
 	for _, st := range status {
 		r := replicaJSON{ID: st.ID, Up: st.Up, Isolated: st.Isolated, Role: st.Role.String(),
 			Term: st.Term, Leader: st.Leader, Commit: st.Commit, Applied: st.Applied,
-			LastIndex: st.LastIndex, WorldHash: st.World.Hash()}
-		for p := 1; p <= st.World.Players(); p++ {
-			r.HP = append(r.HP, st.World.HP(p))
+			LastIndex: st.LastIndex, HP: []int{}}
+		if st.World != nil { // nil: removed before this program started
+			r.WorldHash = st.World.Hash()
+			for p := 1; p <= st.World.Players(); p++ {
+				r.HP = append(r.HP, st.World.HP(p))
+			}
 		}
 		r.Voters, r.Removed, r.NonVoting = believes(st.ID), st.Removed, st.NonVoting
+		switch {
+		case st.Joining:
+			r.Change = "joining"
+		case st.Leaving:
+			r.Change = "leaving"
+		}
 		out.Replicas = append(out.Replicas, r)
 	}
 	b, _ := json.Marshal(out)

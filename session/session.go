@@ -39,8 +39,8 @@ type Session struct {
 	clients []*node.Client // one per player, or one for all
 
 	mu        sync.Mutex
-	oldLeader int            // the leader that "partition leader" cut off
-	nowait    []*node.Ticket // attacks made with nowait, until "wait proposals"
+	oldLeader int        // the leader that "partition leader" cut off
+	nowait    []proposed // attacks made with nowait, until "wait proposals"
 }
 
 // New returns a session on c.
