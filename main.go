@@ -21,6 +21,7 @@ import (
 	"github.com/raftian/raftian/console"
 	"github.com/raftian/raftian/lesson"
 	"github.com/raftian/raftian/node"
+	"github.com/raftian/raftian/record"
 	"github.com/raftian/raftian/session"
 	"github.com/raftian/raftian/ui"
 )
@@ -49,7 +50,7 @@ func playFlags(fs *flag.FlagSet) func(*cli, []string) int {
 	headless := fs.Bool("headless", false, "no window: read commands from standard input (try help)")
 	lessonName := fs.String("lesson", "", "play a lesson at start: a built-in `name` or a lesson file")
 	recordFile := fs.String("record", "", "record every command carried out to `file`, for raftian replay")
-	observe := fs.String("observe", "", "at the end, write everything the replicas did to `file`, for raftian view")
+	observe := fs.String("observe", "", "write everything the replicas did to `file` as it happens, for raftian view")
 	return func(c *cli, args []string) int {
 		if !c.noArgs("raftian", args) {
 			return 2
@@ -131,7 +132,13 @@ func (c *cli) play(a playArgs) int {
 	}
 	defer cluster.Close()
 	if observed != nil {
-		defer c.saveRecord(cluster, observed)
+		// Written as it is made: a killed program leaves a file that
+		// reads up to its last second.
+		stream, err := record.StartStream(observed, cluster.Recorder(), observed.Sync)
+		if err != nil {
+			return fail(fmt.Errorf("observe file: %w", err))
+		}
+		defer c.finishRecord(cluster, stream, observed.Name())
 	}
 
 	// Ctrl-C or a kill quits as cleanly as Esc or "quit", and within a
@@ -195,13 +202,15 @@ func (c *cli) headless(s *session.Session, lessonName, prompt string, sig <-chan
 	return 0
 }
 
-// saveRecord writes the cluster's record to f, at the end of a run.
-func (c *cli) saveRecord(cluster *node.Cluster, f *os.File) {
-	if err := cluster.Recorder().Save(f); err != nil {
-		fmt.Fprintf(c.stderr, "raftian: writing %s: %v\n", f.Name(), err)
+// finishRecord ends the --observe stream once the cluster has closed, so
+// that it holds the replicas' last moments.
+func (c *cli) finishRecord(cluster *node.Cluster, s *record.Stream, path string) {
+	cluster.Close()
+	if err := s.Close(); err != nil {
+		fmt.Fprintf(c.stderr, "raftian: writing %s: %v\n", path, err)
 		return
 	}
-	fmt.Fprintf(c.stderr, "raftian: the record is in %s (watch it: raftian view %s)\n", f.Name(), f.Name())
+	fmt.Fprintf(c.stderr, "raftian: the record is in %s (watch it: raftian view %s)\n", path, path)
 }
 
 // exitOnStop makes the program end with a message instead of a stack

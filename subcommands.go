@@ -137,6 +137,10 @@ func viewFlags(fs *flag.FlagSet) func(*cli, []string) int {
 		if err != nil {
 			return c.fail(name, err)
 		}
+		if log.Cut() {
+			fmt.Fprintf(c.stderr, "%s: %s was cut at %.1f s (the program writing it stopped before it finished): it shows everything up to there\n",
+				name, args[0], float64(log.Last())/1e6)
+		}
 		win, err := ui.Open(cfg)
 		if err != nil {
 			return c.fail(name, err)

@@ -92,6 +92,15 @@ func (w *Writer) Write(o *Obs) error {
 	return w.enc.Encode(&l)
 }
 
+// Flush makes everything written so far readable by any gzip reader,
+// even if the file is never closed: a sync flush.
+func (w *Writer) Flush() error {
+	if err := w.gz.Flush(); err != nil {
+		return err
+	}
+	return w.buf.Flush()
+}
+
 // Close finishes the file (it does not close the underlying writer).
 func (w *Writer) Close() error {
 	if err := w.gz.Close(); err != nil {
@@ -155,6 +164,9 @@ func readLog(r io.Reader, limit int64) (*Log, error) {
 		if err != nil && in.left <= 0 { // the last line was cut at the limit
 			return nil, fmt.Errorf("record: %v", errTooBig)
 		}
+		if err != nil && !sc.Scan() && errors.Is(sc.Err(), io.ErrUnexpectedEOF) {
+			break // the last line, cut short with the file: see below
+		}
 		if err != nil {
 			return nil, fmt.Errorf("record line %d: %v", n, err)
 		}
@@ -164,7 +176,12 @@ func readLog(r io.Reader, limit int64) (*Log, error) {
 		last = o.At
 		log.Add(o)
 	}
-	if err := sc.Err(); err != nil {
+	switch err := sc.Err(); {
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		// The file was cut: its writer was killed before it finished it
+		// (a stream flushes every second). What is in it is good.
+		log.cut = true
+	case err != nil:
 		return nil, fmt.Errorf("record: %v", err)
 	}
 	return log, nil

@@ -51,7 +51,12 @@ type Log struct {
 	bytes  int
 	keep   int64 // µs
 	budget int
+	cut    bool // read from a file that ends before its writer finished it
 }
+
+// Cut reports whether the log was read from a file its writer never
+// finished (the program was killed): it holds what was written up to then.
+func (l *Log) Cut() bool { return l.cut }
 
 // stored is an observation as the log keeps it: its entries and data are
 // positions in the arenas.

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"runtime"
@@ -199,6 +200,10 @@ type ViewOptions struct {
 func (w *Window) View(log *record.Log, opts ViewOptions) {
 	w.start(nil, log, RunOptions{OnFrame: opts.OnFrame})
 	w.model.Update()
+	if log.Cut() {
+		w.banner = note{text: fmt.Sprintf("this record was cut at %.1f s: the program writing it stopped before it finished", float64(log.Last())/1e6),
+			at: time.Now(), alarm: true}
+	}
 	w.player.Seek(w.model, opts.At, w.live())
 	if opts.Speed > 0 {
 		w.player.Speed = min(opts.Speed, len(Speeds)-1)
