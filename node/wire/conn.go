@@ -237,7 +237,28 @@ func (c *conn) connected() (net.Conn, bool) {
 	default:
 	}
 	c.c = nc
+	c.wg.Add(1)
+	go c.watch(nc)
 	return nc, true
+}
+
+// watch forgets nc as soon as its peer closes it. The peer never writes
+// on an outbound connection, so a read returns only then: when the peer
+// crashed or restarted, or closed the connection for being idle. Without
+// it the next frame would go to the dead connection and be lost (the
+// kernel accepts one write before it learns of the reset): after a
+// restart, a follower's first vote for the restarted replica vanished
+// that way, and a leadership transfer waited out an election timeout.
+func (c *conn) watch(nc net.Conn) {
+	defer c.wg.Done()
+	var b [1]byte
+	nc.Read(b[:]) // returns at EOF, on an error, or when we close nc
+	nc.Close()
+	c.mu.Lock()
+	if c.c == nc {
+		c.c = nil
+	}
+	c.mu.Unlock()
 }
 
 func (c *conn) sendLater(d delayed) {
