@@ -87,6 +87,7 @@ func Run(cfg config.Config, opts Options) (Result, error) {
 
 	watch := startWatcher(c)
 	stop := make(chan struct{})
+	gate := startGate(stop)
 	var wg sync.WaitGroup
 	for i := 0; i < opts.Clients; i++ {
 		// One session per client, shared by its pipeline: its proposals
@@ -98,21 +99,23 @@ func Run(cfg config.Config, opts Options) (Result, error) {
 				defer wg.Done()
 				lane := i*opts.Pipeline + j
 				rng := rand.New(rand.NewPCG(opts.Seed, uint64(lane+1)))
-				client(c, cl, rec, lane, opts.Pipeline, rng, stop)
+				client(c, cl, rec, lane, opts.Pipeline, rng, gate, stop)
 			}()
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			burster(c, cl, rec, i, rand.New(rand.NewPCG(opts.Seed, uint64(1000+i))), stop)
+			burster(c, cl, rec, i, rand.New(rand.NewPCG(opts.Seed, uint64(1000+i))), gate, stop)
 		}()
 	}
 	var injected atomic.Int64
 	progress := reportProgress(opts, rec, &injected)
-	faults := nemesis(c, rec, rand.New(rand.NewPCG(opts.Seed, 0)), opts.Duration, &injected)
+	members := &memberCheck{}
+	faults := nemesis(c, rec, members, rand.New(rand.NewPCG(opts.Seed, 0)), opts.Duration, &injected)
 	progress.Stop()
 	close(stop)
 	wg.Wait()
+	gate.wait()
 
 	// Make everything whole again and let the replicas catch up.
 	c.Mend(60*time.Second, nil)
@@ -134,6 +137,7 @@ func Run(cfg config.Config, opts Options) (Result, error) {
 		{"linearizability", func() (string, error) { return rec.linearizable(opts.Seed) }},
 		{"election-safety", watch.electionSafety},
 		{"terms-monotonic", watch.termsMonotonic},
+		{"membership", func() (string, error) { return members.check(c) }},
 	}
 	for _, ch := range checks {
 		detail, err := ch.run()
@@ -233,7 +237,7 @@ func convergence(c *node.Cluster, ok bool) (string, error) {
 // replicas until stop, one operation at a time; the other lanes of the
 // same session run at the same time. Lanes pause longer the more there
 // are, so that the history stays small enough to check.
-func client(c *node.Cluster, cl *node.Client, rec *recorder, id, lanes int, rng *rand.Rand, stop <-chan struct{}) {
+func client(c *node.Cluster, cl *node.Client, rec *recorder, id, lanes int, rng *rand.Rand, gate *gate, stop <-chan struct{}) {
 	n := c.Size()
 	for {
 		select {
@@ -242,6 +246,7 @@ func client(c *node.Cluster, cl *node.Client, rec *recorder, id, lanes int, rng 
 		case <-time.After(time.Duration(rng.IntN(15*lanes)) * time.Millisecond):
 		}
 		via := rng.IntN(n) + 1
+		gate.enter()
 		switch k := rng.IntN(100); {
 		case k < 25:
 			start := time.Now()
@@ -261,6 +266,7 @@ func client(c *node.Cluster, cl *node.Client, rec *recorder, id, lanes int, rng 
 			start := time.Now()
 			rec.proposed(id, start, cl.Attack(via, from, to).Wait())
 		}
+		gate.leave()
 	}
 }
 
@@ -270,7 +276,7 @@ func client(c *node.Cluster, cl *node.Client, rec *recorder, id, lanes int, rng 
 // with the session's other lanes. They are self-attacks, which the rules
 // refuse, so that they leave the cities alone and the linearizability
 // check can leave them out; exactly-once checks them like any command.
-func burster(c *node.Cluster, cl *node.Client, rec *recorder, id int, rng *rand.Rand, stop <-chan struct{}) {
+func burster(c *node.Cluster, cl *node.Client, rec *recorder, id int, rng *rand.Rand, gate *gate, stop <-chan struct{}) {
 	n := c.Size()
 	for {
 		select {
@@ -279,6 +285,7 @@ func burster(c *node.Cluster, cl *node.Client, rec *recorder, id int, rng *rand.
 		case <-time.After(time.Duration(1000+rng.IntN(2000)) * time.Millisecond):
 		}
 		size := 30 + rng.IntN(120)
+		gate.enter()
 		start := time.Now()
 		tickets := make([]*node.Ticket, size)
 		for k := range tickets {
@@ -288,8 +295,41 @@ func burster(c *node.Cluster, cl *node.Client, rec *recorder, id int, rng *rand.
 		for _, t := range tickets {
 			rec.proposed(-1-id, start, t.Wait())
 		}
+		gate.leave()
 	}
 }
+
+// gate makes the clients drain now and then: every drainEvery it lets
+// every operation under way end and starts none for a moment, so that the
+// history has quiet points where the linearizability check may cut it.
+type gate struct {
+	mu   sync.RWMutex
+	done chan struct{}
+}
+
+const drainEvery = 3 * time.Second
+
+func startGate(stop <-chan struct{}) *gate {
+	g := &gate{done: make(chan struct{})}
+	go func() {
+		defer close(g.done)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(drainEvery):
+			}
+			g.mu.Lock() // waits for every operation under way
+			time.Sleep(time.Millisecond)
+			g.mu.Unlock()
+		}
+	}()
+	return g
+}
+
+func (g *gate) enter() { g.mu.RLock() }
+func (g *gate) leave() { g.mu.RUnlock() }
+func (g *gate) wait()  { <-g.done }
 
 func hpOf(w *world.World) state {
 	s := state{n: w.Players()}

@@ -37,7 +37,7 @@ func TestShortChaosRun(t *testing.T) {
 		t.Fatalf("seed %d: too little happened to prove anything: %+v", seed, res)
 	}
 	for _, check := range []string{"convergence", "exactly-once", "linearizability", "election-safety",
-		"terms-monotonic", "state-machine-safety", "leader-completeness"} {
+		"terms-monotonic", "state-machine-safety", "leader-completeness", "membership"} {
 		if !strings.Contains(out.String(), "check "+check+": passed") {
 			t.Errorf("no passing line for %s", check)
 		}

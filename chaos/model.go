@@ -2,9 +2,6 @@ package chaos
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
-	"time"
 
 	"github.com/anishathalye/porcupine"
 
@@ -128,78 +125,3 @@ func ruins(s state, p int) state {
 	return s
 }
 
-// checkTimeout bounds Porcupine's search. Pipelined clients make some
-// histories hard: one 30 s run's took longer than a minute (and passed in
-// 36 s when run again with the same seed).
-const checkTimeout = 3 * time.Minute
-
-// linearizable checks the clients' history with Porcupine. A command whose
-// proposal failed but that took effect anyway ends when a replica first
-// applied it (it took effect at some moment between its call and then);
-// one that never took effect is left out, as it changed nothing.
-func (r *recorder) linearizable(seed uint64) (string, error) {
-	seq, err := r.sequence()
-	if err != nil {
-		return "", err
-	}
-	first := firstApplied(seq)
-	r.mu.Lock()
-	var t0 time.Time
-	for _, o := range r.ops {
-		if t0.IsZero() || o.call.Before(t0) {
-			t0 = o.call
-		}
-	}
-	var history []porcupine.Operation
-	open := 0
-	for _, o := range r.ops {
-		p := porcupine.Operation{ClientId: o.client, Call: o.call.Sub(t0).Nanoseconds(), Return: o.ret.Sub(t0).Nanoseconds()}
-		if o.read {
-			p.Input, p.Output = modelInput{read: true}, modelOutput{read: o.hp}
-		} else {
-			res, ok := first[o.cmd.ID]
-			if !ok {
-				continue // never took effect
-			}
-			if o.client < 0 {
-				continue // a burst's self-attack: no change, one answer
-			}
-			if !o.outcome.OK {
-				p.Return = r.firstSeen[o.cmd.ID].Sub(t0).Nanoseconds()
-				open++
-			}
-			p.Input, p.Output = modelInput{cmd: o.cmd}, modelOutput{reason: res.Reason, hp: res.HP}
-		}
-		history = append(history, p)
-	}
-	// A player joining or leaving took effect between the moment the
-	// nemesis began the change and the first replica's applying it.
-	for _, res := range seq {
-		if (res.Kind != world.KindJoin && res.Kind != world.KindLeave) || first[res.ID] != res {
-			continue
-		}
-		seen := r.firstSeen[res.ID]
-		call, ok := r.changes[change{res.Kind, res.To}]
-		if !ok || call.After(seen) {
-			call = seen
-		}
-		history = append(history, porcupine.Operation{ClientId: 1 << 20, Call: call.Sub(t0).Nanoseconds(),
-			Return: seen.Sub(t0).Nanoseconds(), Input: modelInput{cmd: res.Command()},
-			Output: modelOutput{reason: res.Reason, hp: res.HP}})
-	}
-	r.mu.Unlock()
-
-	m := model(r.players)
-	result, info := porcupine.CheckOperationsVerbose(m, history, checkTimeout)
-	switch result {
-	case porcupine.Ok:
-		return fmt.Sprintf("%d operations, %d of them failed but took effect", len(history), open), nil
-	case porcupine.Unknown:
-		return "", fmt.Errorf("the checker gave up after %v on %d operations", checkTimeout, len(history))
-	}
-	path := filepath.Join(os.TempDir(), fmt.Sprintf("raftian-chaos-%d.html", seed))
-	if err := porcupine.VisualizePath(m, info, path); err != nil {
-		return "", fmt.Errorf("history is not linearizable (and the visualisation failed: %v)", err)
-	}
-	return "", fmt.Errorf("history is not linearizable: see %s", path)
-}

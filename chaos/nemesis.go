@@ -1,8 +1,10 @@
 package chaos
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -16,7 +18,7 @@ import (
 // timing still varies). It keeps
 // a majority able to run most of the time: at most two replicas down.
 // It returns the faults it injected, with when.
-func nemesis(c *node.Cluster, rec *recorder, rng *rand.Rand, d time.Duration, count *atomic.Int64) []string {
+func nemesis(c *node.Cluster, rec *recorder, members *memberCheck, rng *rand.Rand, d time.Duration, count *atomic.Int64) []string {
 	down := map[int]bool{}
 	var faults []string
 	start := time.Now()
@@ -58,19 +60,45 @@ func nemesis(c *node.Cluster, rec *recorder, rng *rand.Rand, d time.Duration, co
 			}
 		case k < 52 && c.Size() < 9:
 			// A replica added: non-voting, caught up, a voter; its player
-			// joins the game.
+			// joins the game. Now and then during a partition: it joins
+			// the leader's side, or is undone if it cannot catch up.
+			if rng.IntN(3) == 0 {
+				groups := randomGroups(rng, n)
+				c.Partition(groups)
+				what = append(what, command.Partition{Groups: groups})
+			}
 			rec.changing(world.KindJoin, n+1)
-			if _, err := c.AddReplica(5 * time.Second); err == nil {
-				what = []command.Command{command.Add{}}
-			}
+			_, err := c.AddReplica(5 * time.Second)
+			members.note(err)
+			what = append(what, command.Add{})
 		case k < 55 && c.Voters() > 3:
-			// A replica removed for good (the leader, now and then); its
-			// player leaves the game.
-			rec.changing(world.KindLeave, r)
-			if c.RemoveReplica(r, 5*time.Second) == nil {
-				delete(down, r)
-				what = []command.Command{command.Remove{Replica: command.Replica(r)}}
+			// A replica removed for good (the leader, now and then, while
+			// a follower is cut off); its player leaves the game.
+			if l := c.Leader(); l != 0 && rng.IntN(3) == 0 {
+				if f := l%n + 1; f != l {
+					c.Isolate(f)
+					what = append(what, command.Isolate{Replica: command.Replica(f)})
+				}
+				r = l
 			}
+			rec.changing(world.KindLeave, r)
+			err := c.RemoveReplica(r, 5*time.Second)
+			members.note(err)
+			if err == nil {
+				delete(down, r)
+			}
+			what = append(what, command.Remove{Replica: command.Replica(r)})
+		case k < 57:
+			// The whole cluster restarts: every replica down, then up
+			// again from its own data.
+			for i := 1; i <= n; i++ {
+				c.Crash(i) // an error: down already, or removed
+			}
+			for i := 1; i <= n; i++ {
+				c.Restart(i)
+			}
+			clear(down)
+			what = append(what, command.Crash{Replica: command.Ref{Role: command.All}}, command.Restart{})
 		case k < 60:
 			if l := c.Leader(); l != 0 && rng.IntN(2) == 0 {
 				r = l // the leader is the interesting one to cut off
@@ -101,6 +129,42 @@ func nemesis(c *node.Cluster, rec *recorder, rng *rand.Rand, d time.Duration, co
 			faults = append(faults, fmt.Sprintf("%6.2fs %s", time.Since(start).Seconds(), cmd))
 		}
 	}
+}
+
+// memberCheck collects what membership changes said of the membership
+// invariant (each change checks it when it is done).
+type memberCheck struct {
+	mu       sync.Mutex
+	changes  int
+	failed   int
+	problems []string
+}
+
+func (m *memberCheck) note(err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.changes++
+	if err != nil {
+		m.failed++
+	}
+	if errors.Is(err, node.ErrMembersDisagree) {
+		m.problems = append(m.problems, err.Error())
+	}
+}
+
+// check is the chaos check of the membership: every change left it
+// agreeing with the game, and so does the end.
+func (m *memberCheck) check(c *node.Cluster) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.problems) > 0 {
+		return "", fmt.Errorf("%d changes broke the invariant, first: %s", len(m.problems), m.problems[0])
+	}
+	if err := c.CheckMembers(60 * time.Second); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%d membership changes (%d failed and were undone or not begun); %d voters; every member has a player and every live player is a member",
+		m.changes, m.failed, c.Voters()), nil
 }
 
 func crash(r int) []command.Command {

@@ -1,6 +1,9 @@
 package chaos
 
 import (
+	"fmt"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/raftian/raftian/record"
@@ -51,7 +54,8 @@ func checkRecord(t *testing.T, path string, final []Final) {
 			}
 			terms[i] = r.Term
 			if r.Up && r.Commit > r.Log.Last() {
-				t.Fatalf("observation %d (%v): replica %d's commit %d is past its last entry %d", seq, o.Kind, r.ID, r.Commit, r.Log.Last())
+				t.Fatalf("observation %d (%v): replica %d's commit %d is past its last entry %d\n%s", seq, o.Kind, r.ID, r.Commit, r.Log.Last(),
+					evidence(t, log, path, seq, r.ID))
 			}
 		}
 	}
@@ -61,6 +65,35 @@ func checkRecord(t *testing.T, path string, final []Final) {
 				r.ID, r.Applied, r.World.Hash(), final[i].Applied, final[i].Hash)
 		}
 	}
+}
+
+// evidence keeps what a failure needs to be understood when it happened
+// on a machine nobody can look at afterwards (CI): the record, copied out
+// of the test's directory, and the last observations about replica id up
+// to observation seq, written out.
+func evidence(t *testing.T, log *record.Log, path string, seq uint64, id int) string {
+	var b strings.Builder
+	if kept, err := os.CreateTemp("", "raftian-failed-record-*.jsonl.gz"); err == nil {
+		if src, err := os.ReadFile(path); err == nil {
+			kept.Write(src)
+		}
+		kept.Close()
+		fmt.Fprintf(&b, "the record is kept in %s; the last observations about replica %d:\n", kept.Name(), id)
+	}
+	first, _ := log.Bounds()
+	var about []record.Obs
+	for s := seq; s >= first && len(about) < 40; s-- {
+		o := log.Read(s, 1, nil)[0]
+		if int(o.Node) == id || int(o.Peer) == id || o.Node == 0 {
+			about = append(about, o)
+		}
+	}
+	for k := len(about) - 1; k >= 0; k-- {
+		o := about[k]
+		fmt.Fprintf(&b, "  %d µs %v msg=%v %d→%d term=%d index=%d logterm=%d commit=%d ents=%v lost=%v\n",
+			o.At, o.Kind, o.Msg, o.Node, o.Peer, o.Term, o.Index, o.LogTerm, o.Commit, o.Ents, o.Lost)
+	}
+	return b.String()
 }
 
 // prefix is a log seen up to an observation, as a growing live record.
