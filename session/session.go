@@ -120,6 +120,10 @@ func (s *Session) Do(cmd command.Command) Result {
 	case command.Add:
 		return s.add()
 	case command.Remove:
+		if n, err := s.resolve(cmd.Replica); err == nil && s.CancelAdd(n) {
+			return s.done(command.Remove{Replica: command.Replica(n)}, nil,
+				"cancelled the addition of replica %d: it is being undone", n)
+		}
 		return s.onReplica(cmd.Replica, func(n int) (command.Command, error) {
 			return command.Remove{Replica: command.Replica(n)}, c.RemoveReplica(n, 30*time.Second)
 		}, "removed replica %d: its player left the game")
@@ -357,6 +361,11 @@ func (s *Session) transfer(cmd command.Transfer) Result {
 		"replica %d leads term %d: handed over by replica %d in %v", n, term, from, time.Since(start).Round(time.Millisecond))
 }
 
+// CancelAdd cancels the addition of replica n, if one is under way, and
+// reports whether one was: the addition undoes itself. It never waits, so
+// the window may call it while its worker is busy adding.
+func (s *Session) CancelAdd(n int) bool { return s.c.CancelAdd(n) != nil }
+
 // Size is how many replicas the cluster has (removed ones too): replica
 // numbers run from 1 to Size.
 func (s *Session) Size() int { return s.c.Size() }
@@ -364,7 +373,7 @@ func (s *Session) Size() int { return s.c.Size() }
 // add grows the cluster by one replica and says where it runs and what
 // the quorum is now.
 func (s *Session) add() Result {
-	n, err := s.c.AddReplica(30 * time.Second)
+	n, err := s.c.AddReplica(node.AddStall)
 	if err != nil {
 		return Result{Err: err}
 	}

@@ -136,7 +136,7 @@ func (w *Window) drawTitle(p PaneParts, i int, r *rewind.Replica, own rl.Color, 
 		x = w.tag("ISOLATED", x, h, timeline.IsolatedRGB, sc)
 	}
 	if r.NonVoting && !r.Removed {
-		x = w.tag("NON-VOTING", x, h, timeline.DownRGB, sc) // catching up: it does not count
+		x = w.tag("JOINING…", x, h, timeline.DownRGB, sc) // non-voting, catching up: it does not count yet
 	}
 	if r.Up && r.Role == record.RoleFollower && r.Contact >= 0 {
 		w.drawTimer(p.Ring, time.Duration(w.t-r.Contact)*time.Microsecond, sc)

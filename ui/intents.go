@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"time"
 
 	rl "github.com/gen2brain/raylib-go/raylib"
@@ -35,7 +36,13 @@ func (w *Window) apply(in Intent) {
 	case AddReplica:
 		w.job(command.Add{})
 	case RemoveReplica:
-		w.job(command.Remove{Replica: command.Replica(in.N)})
+		// A joining replica's addition is cancelled at once: the worker
+		// is busy with that addition.
+		if !w.session.CancelAdd(in.N) {
+			w.job(command.Remove{Replica: command.Replica(in.N)})
+		} else {
+			w.banner = note{text: fmt.Sprintf("cancelled the addition of replica %d: it is being undone", in.N), at: time.Now()}
+		}
 	case ToggleIsolate:
 		if w.model.Head().Net.Isolated[in.N-1] {
 			w.job(command.Rejoin{Replica: command.Replica(in.N)})
