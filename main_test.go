@@ -221,12 +221,12 @@ func TestProgramRestartKeepsTheGame(t *testing.T) {
 	args := []string{"--headless", "--storage", "disk", "--data", data, "--config", cfg}
 	code, out, stderr := runRaftian(t, "wait leader 20s\nattack 1 2\nattack 2 3\nattack 5 2\nwait converged 20s\nstatus json\nquit\n", args...)
 	if code != 0 {
-		t.Fatalf("first run: exit %d\n%s", code, stderr)
+		t.Fatalf("first run: exit %d\n%s\n%s", code, out, stderr)
 	}
 	before := lastStatus(t, out)
 	code, out, stderr = runRaftian(t, "wait leader 20s\nwait converged 20s\nstatus json\n", args...)
 	if code != 0 {
-		t.Fatalf("second run: exit %d\n%s", code, stderr)
+		t.Fatalf("second run: exit %d\n%s\n%s", code, out, stderr)
 	}
 	after := lastStatus(t, out)
 	for i, r := range after.Replicas {

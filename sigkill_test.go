@@ -123,7 +123,7 @@ func TestSigkillLosesNoAcknowledgedAttack(t *testing.T) {
 
 	code, out, stderr := runRaftian(t, "wait leader 30s\nwait converged 30s\nstatus json\n", args...)
 	if code != 0 {
-		t.Fatalf("restart after SIGKILL: exit %d\n%s", code, stderr)
+		t.Fatalf("restart after SIGKILL: exit %d\n%s\n%s", code, out, stderr)
 	}
 	if !strings.Contains(out, "converged after") {
 		t.Fatalf("replicas did not converge after the restart:\n%s", out)

@@ -229,7 +229,10 @@ func membersAgree(replicas []*replica, m *dragonboat.Membership, w *world.World)
 		}
 	}
 	if len(problems) > 0 {
-		return fmt.Errorf("membership and the game disagree: %s", strings.Join(problems, "; "))
+		return fmt.Errorf("%w: %s", ErrMembersDisagree, strings.Join(problems, "; "))
 	}
 	return nil
 }
+
+// ErrMembersDisagree says the membership invariant does not hold.
+var ErrMembersDisagree = errors.New("membership and the game disagree")
