@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"slices"
 	"strconv"
 	"time"
 
@@ -248,21 +247,17 @@ func (c *Cluster) RemoveReplica(id int, timeout time.Duration) error {
 	if c.Voters() <= 3 && !r.nonVoting.Load() {
 		return errors.New("three voters is the fewest this cluster keeps: add a replica first")
 	}
-	leader, nh, err := c.leaderHost(ctx)
-	if err != nil {
+	if _, _, err := c.leaderHost(ctx); err != nil {
 		return err
 	}
 	r.change.Store(int32(changeLeaving))
 	c.saveMembers()
-	// A leader removing itself closes its own shard once the change
-	// applies, and its request ends with "shard closed": then ask the
-	// others whether the change took effect.
-	if err := nh.SyncRequestDeleteReplica(ctx, shardID, uint64(id), 0); err != nil && !c.gone(ctx, id) {
+	if err := c.deleteReplica(ctx, id); err != nil {
 		// It may still commit later: watch for that a while.
 		r.change.Store(int32(changeNone))
 		c.saveMembers()
 		c.unsure(reconcileFor)
-		return fmt.Errorf("the leader, replica %d, could not remove replica %d: %v", leader, id, explainRaft(err))
+		return fmt.Errorf("replica %d could not be removed: %v", id, err)
 	}
 	c.removed(r)
 	if err := c.leaveGame(ctx, id); err != nil {
@@ -298,12 +293,8 @@ func (c *Cluster) Adding() int {
 // deletion is idempotent and takes the number for good), marks it
 // removed and turns its number into ruins in the game.
 func (c *Cluster) finishLeaving(ctx context.Context, r *replica) error {
-	_, nh, err := c.leaderHost(ctx)
-	if err != nil {
+	if err := c.deleteReplica(ctx, r.id); err != nil {
 		return err
-	}
-	if err := nh.SyncRequestDeleteReplica(ctx, shardID, uint64(r.id), 0); err != nil && !c.gone(ctx, r.id) {
-		return explainRaft(err)
 	}
 	c.removed(r)
 	return c.leaveGame(ctx, r.id)
@@ -387,27 +378,34 @@ func (c *Cluster) leaderHost(ctx context.Context) (int, *dragonboat.NodeHost, er
 }
 
 // onLeader carries out a membership request through the leader of the
-// moment, again through the next one when the shard was not ready or the
-// leader changed, until the addition's step ends. A request that failed
-// but took effect (it timed out and committed anyway, or an earlier
-// attempt did) is done: the shard's membership, read through the leader,
-// says so.
+// moment, within the addition's step: see change.
 func (c *Cluster) onLeader(a *adding, req func(nh *dragonboat.NodeHost, ctx context.Context) error, done func(*dragonboat.Membership) bool) error {
 	ctx, cancel := a.step()
 	defer cancel()
+	return c.change(ctx, req, done)
+}
+
+// change carries out a membership request through the leader of the
+// moment, again through the next one when the shard was not ready or the
+// leader changed, until ctx ends. A request that failed but took effect
+// (it timed out and committed anyway, an earlier attempt did, or a leader
+// removing itself closed its shard before it could answer) is done: the
+// shard's membership, read through the leader, says so.
+func (c *Cluster) change(ctx context.Context, req func(nh *dragonboat.NodeHost, ctx context.Context) error, done func(*dragonboat.Membership) bool) error {
 	for {
 		_, nh, err := c.leaderHost(ctx)
 		if err != nil {
 			return err
 		}
 		err = req(nh, ctx)
-		if err == nil {
+		if err == nil || c.tookEffect(ctx, done) {
 			return nil
 		}
-		if m, merr := nh.SyncGetShardMembership(ctx, shardID); merr == nil && done(m) {
-			return nil
-		}
-		if ctx.Err() != nil || !retryable(err) {
+		// Rejected: another change is still pending (one at a time), and
+		// it commits or is dropped soon. Closed: the leader went down.
+		again := retryable(err) || errors.Is(err, dragonboat.ErrRejected) ||
+			errors.Is(err, dragonboat.ErrShardClosed) || errors.Is(err, dragonboat.ErrClosed)
+		if ctx.Err() != nil || !again {
 			return explainRaft(err)
 		}
 		select {
@@ -418,17 +416,37 @@ func (c *Cluster) onLeader(a *adding, req func(nh *dragonboat.NodeHost, ctx cont
 	}
 }
 
-// gone waits until some other live replica no longer counts id among
-// the voters, and reports whether one did.
-func (c *Cluster) gone(ctx context.Context, id int) bool {
-	return until(ctx, func() bool {
-		for _, r := range c.all() {
-			if v := c.Believes(r.id); r.id != id && len(v) > 0 && !slices.Contains(v, id) {
-				return true
-			}
+// tookEffect reports whether the shard's membership, read through whoever
+// leads within two election timeouts, is as done wants it.
+func (c *Cluster) tookEffect(ctx context.Context, done func(*dragonboat.Membership) bool) bool {
+	ctx, cancel := context.WithTimeout(ctx, 2*c.ElectionTimeout())
+	defer cancel()
+	ok := false
+	until(ctx, func() bool {
+		_, nh, err := c.leaderHost(ctx)
+		if err != nil {
+			return true
 		}
-		return false
+		m, err := nh.SyncGetShardMembership(ctx, shardID)
+		if err != nil {
+			return false // not ready, or it was the leader that just left: ask again
+		}
+		ok = done(m)
+		return true
 	})
+	return ok
+}
+
+// deleted is a membership's verdict on replica id: removed for good.
+func deleted(id int) func(*dragonboat.Membership) bool {
+	return func(m *dragonboat.Membership) bool { _, ok := m.Removed[uint64(id)]; return ok }
+}
+
+// deleteReplica deletes replica id from the shard.
+func (c *Cluster) deleteReplica(ctx context.Context, id int) error {
+	return c.change(ctx, func(nh *dragonboat.NodeHost, ctx context.Context) error {
+		return nh.SyncRequestDeleteReplica(ctx, shardID, uint64(id), 0)
+	}, deleted(id))
 }
 
 // until checks cond every few milliseconds until it holds (true) or ctx
