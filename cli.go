@@ -13,6 +13,7 @@ import (
 	"github.com/raftian/raftian/config"
 	"github.com/raftian/raftian/internal/bounded"
 	"github.com/raftian/raftian/lesson"
+	"github.com/raftian/raftian/record"
 )
 
 // The command line: raftian [flags] plays (the window, or --headless);
@@ -295,4 +296,75 @@ func isTerminal(r io.Reader) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// files are the files a run writes, by flag; a flag not given has none.
+type files map[string]*os.File
+
+// createAll creates the file each flag names ("" for none).
+func createAll(paths map[string]string) (files, error) {
+	out := files{}
+	for flag, path := range paths {
+		if path == "" {
+			continue
+		}
+		f, err := os.Create(path)
+		if err != nil {
+			out.close()
+			return nil, fmt.Errorf("%s file: %w", flag, err)
+		}
+		out[flag] = f
+	}
+	return out, nil
+}
+
+func (fs files) close() {
+	for _, f := range fs {
+		f.Close()
+	}
+}
+
+// followers write files that follow the record as it is made: --observe
+// (the record itself) and --events (the events it tells).
+type followers struct {
+	observe *record.Stream
+	events  *record.EventStream
+	paths   map[string]string
+}
+
+// follow starts writing the record to the --observe and --events files.
+func (c *cli) follow(rec *record.Recorder, fs files) (*followers, error) {
+	f := &followers{paths: map[string]string{}}
+	if obs := fs["observe"]; obs != nil {
+		// Synced every second: a killed program leaves a file that reads
+		// up to its last second.
+		s, err := record.StartStream(obs, rec, obs.Sync)
+		if err != nil {
+			return nil, fmt.Errorf("observe file: %w", err)
+		}
+		f.observe, f.paths["observe"] = s, obs.Name()
+	}
+	if ev := fs["events"]; ev != nil {
+		f.events, f.paths["events"] = record.StartEvents(ev, rec), ev.Name()
+	}
+	return f, nil
+}
+
+// close ends the files once the cluster has closed, so that they hold the
+// replicas' last moments.
+func (f *followers) close(c *cli, cl interface{ Close() }) {
+	cl.Close()
+	if f.events != nil {
+		if err := f.events.Close(); err != nil {
+			fmt.Fprintf(c.stderr, "raftian: writing %s: %v\n", f.paths["events"], err)
+		}
+	}
+	if f.observe != nil {
+		path := f.paths["observe"]
+		if err := f.observe.Close(); err != nil {
+			fmt.Fprintf(c.stderr, "raftian: writing %s: %v\n", path, err)
+			return
+		}
+		fmt.Fprintf(c.stderr, "raftian: the record is in %s (watch it: raftian view %s)\n", path, path)
+	}
 }

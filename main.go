@@ -21,7 +21,6 @@ import (
 	"github.com/raftian/raftian/console"
 	"github.com/raftian/raftian/lesson"
 	"github.com/raftian/raftian/node"
-	"github.com/raftian/raftian/record"
 	"github.com/raftian/raftian/session"
 	"github.com/raftian/raftian/ui"
 )
@@ -46,17 +45,18 @@ func playFlags(fs *flag.FlagSet) func(*cli, []string) int {
 	storage := fs.String("storage", "", "`disk` or memory (overrides the config)")
 	dataDir := fs.String("data", "", "data `directory` (overrides the config)")
 	fresh := fs.Bool("fresh", false, "wipe the data directory first: start a new game")
-	eventsFile := fs.String("events", "", "write every event as a JSON line to `file`")
+	eventsFile := fs.String("events", "", "write every event as a JSON line to `file`, as it happens")
 	headless := fs.Bool("headless", false, "no window: read commands from standard input (try help)")
 	lessonName := fs.String("lesson", "", "play a lesson at start: a built-in `name` or a lesson file")
-	recordFile := fs.String("record", "", "record every command carried out to `file`, for raftian replay")
+	journal := fs.String("journal", "", "write every command carried out to `file`, for raftian replay")
+	fs.StringVar(journal, "record", "", "the old name of --journal")
 	observe := fs.String("observe", "", "write everything the replicas did to `file` as it happens, for raftian view")
 	return func(c *cli, args []string) int {
 		if !c.noArgs("raftian", args) {
 			return 2
 		}
 		return c.play(playArgs{*configFile, *storage, *dataDir, *fresh, *eventsFile, *headless, *lessonName,
-			*recordFile, *observe})
+			*journal, *observe})
 	}
 }
 
@@ -65,11 +65,12 @@ type playArgs struct {
 	fresh                        bool
 	eventsFile                   string
 	headless                     bool
-	lesson, recordFile, observe  string
+	lesson, journal, observe     string
 }
 
 // play wires the game together: config → node.Cluster → a session driven
-// by the window (ui) or by the headless console.
+// by the window (ui) or by the headless console; the files that follow the
+// record (--observe, --events) and the journal of commands (--journal).
 func (c *cli) play(a playArgs) int {
 	fail := func(err error) int { return c.fail("raftian", err) }
 	cfg, err := loadConfig(a.configFile, a.storage, a.dataDir)
@@ -89,32 +90,15 @@ func (c *cli) play(a playArgs) int {
 			return fail(err)
 		}
 	}
-	// The window draws from the record, lessons read it, --observe writes it.
-	opts := node.Options{Record: true}
-	var observed *os.File
-	if a.observe != "" {
-		// Created now: a bad path is said before anything starts.
-		if observed, err = os.Create(a.observe); err != nil {
-			return fail(fmt.Errorf("observe file: %w", err))
-		}
-		defer observed.Close()
+	// Created now: a bad path is said before anything starts.
+	files, err := createAll(map[string]string{"observe": a.observe, "events": a.eventsFile, "journal": a.journal})
+	if err != nil {
+		return fail(err)
 	}
-	if a.eventsFile != "" {
-		f, err := os.Create(a.eventsFile)
-		if err != nil {
-			return fail(fmt.Errorf("events file: %w", err))
-		}
-		defer f.Close()
-		opts.Events = f
-	}
-	var rec *session.Recorder
-	if a.recordFile != "" {
-		f, err := os.Create(a.recordFile)
-		if err != nil {
-			return fail(fmt.Errorf("record file: %w", err))
-		}
-		defer f.Close()
-		rec = session.NewRecorder(f)
+	defer files.close()
+	var journal *session.Journal
+	if f := files["journal"]; f != nil {
+		journal = session.NewJournal(f)
 	}
 
 	var win *ui.Window
@@ -126,20 +110,18 @@ func (c *cli) play(a playArgs) int {
 		}
 		defer win.Close()
 	}
-	cluster, err := node.Start(cfg, opts)
+	// The window draws from the record, lessons read it, --observe and
+	// --events write it.
+	cluster, err := node.Start(cfg, node.Options{Record: true})
 	if err != nil {
 		return fail(err)
 	}
 	defer cluster.Close()
-	if observed != nil {
-		// Written as it is made: a killed program leaves a file that
-		// reads up to its last second.
-		stream, err := record.StartStream(observed, cluster.Recorder(), observed.Sync)
-		if err != nil {
-			return fail(fmt.Errorf("observe file: %w", err))
-		}
-		defer c.finishRecord(cluster, stream, observed.Name())
+	followers, err := c.follow(cluster.Recorder(), files)
+	if err != nil {
+		return fail(err)
 	}
+	defer followers.close(c, cluster)
 
 	// Ctrl-C or a kill quits as cleanly as Esc or "quit", and within a
 	// bound whatever happens.
@@ -158,10 +140,10 @@ func (c *cli) play(a playArgs) int {
 			case <-done:
 			}
 		}()
-		win.Run(cluster, ui.RunOptions{Stop: stop, Lesson: a.lesson, Record: rec})
+		win.Run(cluster, ui.RunOptions{Stop: stop, Lesson: a.lesson, Journal: journal})
 		return 0
 	}
-	s := session.New(cluster, session.Options{Record: rec})
+	s := session.New(cluster, session.Options{Journal: journal})
 	prompt := ""
 	if isTerminal(c.stdin) {
 		prompt = "raftian> "
@@ -200,17 +182,6 @@ func (c *cli) headless(s *session.Session, lessonName, prompt string, sig <-chan
 	case <-sig:
 	}
 	return 0
-}
-
-// finishRecord ends the --observe stream once the cluster has closed, so
-// that it holds the replicas' last moments.
-func (c *cli) finishRecord(cluster *node.Cluster, s *record.Stream, path string) {
-	cluster.Close()
-	if err := s.Close(); err != nil {
-		fmt.Fprintf(c.stderr, "raftian: writing %s: %v\n", path, err)
-		return
-	}
-	fmt.Fprintf(c.stderr, "raftian: the record is in %s (watch it: raftian view %s)\n", path, path)
 }
 
 // exitOnStop makes the program end with a message instead of a stack

@@ -18,6 +18,7 @@ import (
 	"github.com/raftian/raftian/internal/jsonl"
 	"github.com/raftian/raftian/node"
 	"github.com/raftian/raftian/record"
+	"github.com/raftian/raftian/rewind"
 	"github.com/raftian/raftian/session"
 	"github.com/raftian/raftian/timeline"
 	"github.com/raftian/raftian/ui"
@@ -89,7 +90,7 @@ func replayFlags(fs *flag.FlagSet) func(*cli, []string) int {
 		if err != nil {
 			return c.fail(name, err)
 		}
-		inputs, err := session.ReadRecording(f)
+		inputs, err := session.ReadJournal(f)
 		f.Close()
 		if err != nil {
 			return c.fail(name, fmt.Errorf("%s: %w", args[0], err))
@@ -99,20 +100,21 @@ func replayFlags(fs *flag.FlagSet) func(*cli, []string) int {
 			return c.fail(name, err)
 		}
 		setLogger(c.stderr)
-		opts := node.Options{}
-		if *eventsFile != "" {
-			ev, err := os.Create(*eventsFile)
-			if err != nil {
-				return c.fail(name, err)
-			}
-			defer ev.Close()
-			opts.Events = ev
+		files, err := createAll(map[string]string{"events": *eventsFile})
+		if err != nil {
+			return c.fail(name, err)
 		}
-		cl, err := node.Start(cfg, opts)
+		defer files.close()
+		cl, err := node.Start(cfg, node.Options{Record: true})
 		if err != nil {
 			return c.fail(name, err)
 		}
 		defer cl.Close()
+		followers, err := c.follow(cl.Recorder(), files)
+		if err != nil {
+			return c.fail(name, err)
+		}
+		defer followers.close(c, cl)
 		console.Replay(session.New(cl, session.Options{}), inputs, c.stdout)
 		return 0
 	}
@@ -163,33 +165,25 @@ func viewFlags(fs *flag.FlagSet) func(*cli, []string) int {
 	}
 }
 
-// timelineFlags is "raftian timeline EVENTS.jsonl": a run's role and term
-// lanes and fault markers as a picture.
+// timelineFlags is "raftian timeline FILE": a run's role and term lanes
+// and fault markers as a picture, from its record (--observe, Ctrl S) or
+// its events file (--events).
 func timelineFlags(fs *flag.FlagSet) func(*cli, []string) int {
 	out := fs.String("out", "timeline.svg", "the SVG `file` to write; - for standard output")
 	configFile := configFlag(fs)
 	return func(c *cli, args []string) int {
 		const name = "raftian timeline"
 		if len(args) != 1 {
-			fmt.Fprintf(c.stderr, "%s: want one events file (see %s -h)\n", name, name)
+			fmt.Fprintf(c.stderr, "%s: want one record or events file (see %s -h)\n", name, name)
 			return 2
 		}
 		cfg, err := loadConfig(*configFile, "", "")
 		if err != nil {
 			return c.fail(name, err)
 		}
-		in, err := os.Open(args[0])
+		m, names, err := timelineOf(args[0], cfg)
 		if err != nil {
 			return c.fail(name, err)
-		}
-		evs, err := jsonl.Read(in, node.CheckEvent)
-		in.Close()
-		if err != nil {
-			return c.fail(name, fmt.Errorf("%s: %w", args[0], err))
-		}
-		names := make([]string, len(cfg.Players))
-		for i, p := range cfg.Players {
-			names[i] = p.Name
 		}
 		var w io.Writer = c.stdout
 		if *out != "-" {
@@ -200,7 +194,7 @@ func timelineFlags(fs *flag.FlagSet) func(*cli, []string) int {
 			defer f.Close()
 			w = f
 		}
-		if err := timeline.SVG(w, timeline.FromEvents(len(names), evs), names); err != nil {
+		if err := timeline.SVG(w, m, names); err != nil {
 			return c.fail(name, err)
 		}
 		if *out != "-" {
@@ -208,6 +202,38 @@ func timelineFlags(fs *flag.FlagSet) func(*cli, []string) int {
 		}
 		return 0
 	}
+}
+
+// timelineOf is the replay model of a record file, or of an events file
+// (whose players are the configuration's), and the players' names.
+func timelineOf(path string, cfg config.Config) (*rewind.Model, []string, error) {
+	if log, err := record.ReadLogFile(path); err == nil {
+		m := rewind.New(log)
+		m.Update()
+		var names []string
+		for _, p := range m.Head().Players {
+			names = append(names, p.Name)
+		}
+		return m, names, nil
+	} else if !errors.Is(err, record.ErrNotRecord) {
+		return nil, nil, err
+	}
+	in, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer in.Close()
+	evs, err := jsonl.Read(in, record.CheckEvent)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: neither a record nor an events file: %w", path, err)
+	}
+	h := record.Header{RTTMs: cfg.Raft.RTTMillisecond, ElectionRTT: cfg.Raft.ElectionRTT}
+	var names []string
+	for _, p := range cfg.Players {
+		h.Players = append(h.Players, record.Player{Name: p.Name, Color: p.Color})
+		names = append(names, p.Name)
+	}
+	return timeline.FromEvents(h, evs), names, nil
 }
 
 // benchFlags is "raftian bench": the benchmark table on stdout, progress

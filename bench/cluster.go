@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/raftian/raftian/cluster"
 	"github.com/raftian/raftian/config"
 	"github.com/raftian/raftian/node"
 	"github.com/raftian/raftian/world"
@@ -223,7 +224,7 @@ func (b *bench) throughput() error {
 // client's session. It returns the attacks committed a second.
 func playersAttack(c *node.Cluster, d time.Duration) float64 {
 	n := c.Size()
-	clients := make([]*node.Client, n)
+	clients := make([]cluster.Proposer, n)
 	for i := range clients {
 		clients[i] = c.NewClient()
 	}

@@ -8,8 +8,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/raftian/raftian/cluster"
 	"github.com/raftian/raftian/config"
 	"github.com/raftian/raftian/node"
+	"github.com/raftian/raftian/record"
 )
 
 // failover: crash the leader, until a new one is agreed and the next
@@ -115,7 +117,9 @@ func (b *bench) heal() error {
 func (b *bench) catchUp() error {
 	missed := b.n(3000, 10000)
 	b.logf("catch-up: %d missed attacks", missed)
-	c, stop, err := b.start(config.StorageMemory, node.Options{}, "")
+	// Recorded, as the program always runs: the record says whether the
+	// replica caught up by snapshot.
+	c, stop, err := b.start(config.StorageMemory, node.Options{Record: true}, "")
 	if err != nil {
 		return err
 	}
@@ -124,7 +128,7 @@ func (b *bench) catchUp() error {
 	down := leader%c.Size() + 1
 	c.Crash(down)
 	var sent atomic.Int64
-	clients := make([]*node.Client, 32)
+	clients := make([]cluster.Proposer, 32)
 	for i := range clients {
 		clients[i] = c.NewClient()
 	}
@@ -143,7 +147,7 @@ func (b *bench) catchUp() error {
 		}()
 	}
 	wg.Wait()
-	_, seq := c.Events().Since(0, nil)
+	_, seq := c.Recorder().Bounds()
 	t0 := time.Now()
 	if err := c.Restart(down); err != nil {
 		return err
@@ -152,10 +156,10 @@ func (b *bench) catchUp() error {
 		return errors.New("catch-up: no convergence")
 	}
 	took := time.Since(t0)
-	evs, _ := c.Events().Since(seq, nil)
+	_, next := c.Recorder().Bounds()
 	bySnapshot := false
-	for _, e := range evs {
-		bySnapshot = bySnapshot || (e.Type == node.EvSnapshot && e.Dir == "received" && e.To == down)
+	for _, o := range c.Recorder().Read(seq, int(next-seq), nil) {
+		bySnapshot = bySnapshot || (o.Kind == record.Restore && int(o.Node) == down)
 	}
 	note := fmt.Sprintf("%d attacks missed", missed)
 	if bySnapshot {

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/raftian/raftian/cluster"
 	"github.com/raftian/raftian/config"
 	"github.com/raftian/raftian/node"
 )
@@ -31,7 +32,7 @@ func (b *bench) memory() error {
 	defer stop()
 	n := c.Size()
 	// One client per player, its proposers pipelined in one session.
-	clients := make([]*node.Client, n)
+	clients := make([]cluster.Proposer, n)
 	for i := range clients {
 		clients[i] = c.NewClient()
 	}

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/raftian/raftian/cluster"
 	"github.com/raftian/raftian/config"
 	"github.com/raftian/raftian/node"
 	"github.com/raftian/raftian/record"
@@ -141,7 +142,7 @@ func (b *bench) record() error {
 func autoplay(c *node.Cluster, quit <-chan struct{}) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	n := c.Size()
-	clients := make([]*node.Client, n)
+	clients := make([]cluster.Proposer, n)
 	for i := range clients {
 		clients[i] = c.NewClient()
 	}

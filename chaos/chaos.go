@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/raftian/raftian/cluster"
 	"github.com/raftian/raftian/config"
 	"github.com/raftian/raftian/internal/every"
 	"github.com/raftian/raftian/node"
@@ -212,7 +213,7 @@ type check struct {
 }
 
 func convergence(c *node.Cluster, ok bool) (string, error) {
-	var st []node.ReplicaStatus
+	var st []cluster.Status
 	for _, s := range c.Status() {
 		if s.Removed {
 			continue // stopped for good
@@ -237,7 +238,7 @@ func convergence(c *node.Cluster, ok bool) (string, error) {
 // replicas until stop, one operation at a time; the other lanes of the
 // same session run at the same time. Lanes pause longer the more there
 // are, so that the history stays small enough to check.
-func client(c *node.Cluster, cl *node.Client, rec *recorder, id, lanes int, rng *rand.Rand, gate *gate, stop <-chan struct{}) {
+func client(c *node.Cluster, cl cluster.Proposer, rec *recorder, id, lanes int, rng *rand.Rand, gate *gate, stop <-chan struct{}) {
 	n := c.Size()
 	for {
 		select {
@@ -276,7 +277,7 @@ func client(c *node.Cluster, cl *node.Client, rec *recorder, id, lanes int, rng 
 // with the session's other lanes. They are self-attacks, which the rules
 // refuse, so that they leave the cities alone and the linearizability
 // check can leave them out; exactly-once checks them like any command.
-func burster(c *node.Cluster, cl *node.Client, rec *recorder, id int, rng *rand.Rand, gate *gate, stop <-chan struct{}) {
+func burster(c *node.Cluster, cl cluster.Proposer, rec *recorder, id int, rng *rand.Rand, gate *gate, stop <-chan struct{}) {
 	n := c.Size()
 	for {
 		select {
@@ -287,7 +288,7 @@ func burster(c *node.Cluster, cl *node.Client, rec *recorder, id int, rng *rand.
 		size := 30 + rng.IntN(120)
 		gate.enter()
 		start := time.Now()
-		tickets := make([]*node.Ticket, size)
+		tickets := make([]*cluster.Ticket, size)
 		for k := range tickets {
 			p := rng.IntN(n) + 1
 			tickets[k] = cl.Attack(rng.IntN(n)+1, p, p)

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/raftian/raftian/cluster"
 	"github.com/raftian/raftian/node"
 	"github.com/raftian/raftian/world"
 )
@@ -16,9 +17,9 @@ type op struct {
 	client    int
 	call, ret time.Time
 	read      bool
-	cmd       world.Command // attack or new game
-	outcome   node.Outcome  // for a command
-	hp        state         // for a read
+	cmd       world.Command   // attack or new game
+	outcome   cluster.Outcome // for a command
+	hp        state           // for a read
 }
 
 // recorder collects the clients' history and what every replica applied.
@@ -74,7 +75,7 @@ func (r *recorder) applied(replica int, res world.Result) {
 	}
 }
 
-func (r *recorder) proposed(client int, call time.Time, o node.Outcome) {
+func (r *recorder) proposed(client int, call time.Time, o cluster.Outcome) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.ops = append(r.ops, op{client: client, call: call, ret: time.Now(), cmd: o.Command, outcome: o})

@@ -124,4 +124,3 @@ func ruins(s state, p int) state {
 	}
 	return s
 }
-

@@ -13,12 +13,12 @@ import (
 )
 
 // watcher follows the run from outside Raft: every message on the wire
-// (from the record) and every replica's status, sampled often.
+// and every leader reported (from the record), and every replica's
+// status, sampled often.
 type watcher struct {
 	c    *node.Cluster
 	loop *every.Loop
 	seq  uint64 // the next observation to read
-	evs  uint64 // the last event read
 	buf  []record.Obs
 
 	mu        sync.Mutex
@@ -38,13 +38,11 @@ func startWatcher(c *node.Cluster) *watcher {
 
 func (w *watcher) stop() { w.loop.Stop() }
 
-// sample reads the messages and events since the last sample and every
-// replica's status.
+// sample reads the record since the last sample (messages, and the
+// leaders dragonboat reported) and every replica's status.
 func (w *watcher) sample() {
 	rec := w.c.Recorder()
 	first, next := rec.Bounds()
-	var evs []node.Event
-	evs, w.evs = w.c.Events().Since(w.evs, nil)
 	st := w.c.Status()
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -59,19 +57,16 @@ func (w *watcher) sample() {
 		}
 		w.seq += uint64(len(w.buf))
 		for _, o := range w.buf {
-			if o.Kind != record.Send {
-				continue
-			}
-			w.messages++
-			// Only a leader sends Replicate and Heartbeat in its term.
-			if o.Msg == record.MsgAppend || o.Msg == record.MsgHeartbeat {
+			switch {
+			case o.Kind == record.State && o.Role == record.RoleLeader:
 				w.leader(o.Term, int(o.Node))
+			case o.Kind == record.Send:
+				w.messages++
+				// Only a leader sends Replicate and Heartbeat in its term.
+				if o.Msg == record.MsgAppend || o.Msg == record.MsgHeartbeat {
+					w.leader(o.Term, int(o.Node))
+				}
 			}
-		}
-	}
-	for _, e := range evs {
-		if e.Type == node.EvLeader && e.Leader != nil && *e.Leader == e.Node {
-			w.leader(e.Term, e.Node)
 		}
 	}
 	for _, s := range st {

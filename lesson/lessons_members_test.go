@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/raftian/raftian/cluster"
 	"github.com/raftian/raftian/command"
-	"github.com/raftian/raftian/node"
 	"github.com/raftian/raftian/record"
 	"github.com/raftian/raftian/rewind"
 )
@@ -61,7 +61,7 @@ func TestLessonMembership(t *testing.T) {
 		}
 		return n
 	}
-	outcome := func(from, to int) *node.Outcome {
+	outcome := func(from, to int) *cluster.Outcome {
 		for _, r := range p.results {
 			if a, ok := r.Command.(command.Attack); ok && a.From == from && a.To == to {
 				return r.Outcome

@@ -179,7 +179,7 @@ func (r *runner) firstOutcome(start int64) (ok, decided bool) {
 		case id == 0 && o.Kind == record.Propose && o.Node != 0:
 			id = o.ID
 		case id != 0 && o.Kind == record.Outcome && o.ID == id:
-			ok, decided = len(o.Data) == 0, true
+			ok, decided = !o.Lost, true
 			return false
 		}
 		return true

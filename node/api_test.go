@@ -162,7 +162,7 @@ func TestReconfigureKeepsTheWorld(t *testing.T) {
 func TestRetryReportsTheOriginalOutcome(t *testing.T) {
 	c := startCluster(t, testConfig(t, "memory"), Options{})
 	leader := waitLeader(t, c)
-	cl := c.NewClient()
+	cl := c.newClient()
 	first := cl.Attack(leader, 1, 2).Wait()
 	// The same command again, as a retry sends it; the client has sent
 	// nothing since, so the world still keeps the first answer.

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -27,8 +26,6 @@ const shardID = wire.ShardID
 
 // Options are the settings of a Cluster beyond the configuration file.
 type Options struct {
-	// Events, when not nil, receives every event as a JSON line.
-	Events io.Writer
 	// ProposalTimeout bounds how long a proposal may take, retries
 	// included. Zero means DefaultProposalTimeout.
 	ProposalTimeout time.Duration
@@ -54,7 +51,6 @@ type Cluster struct {
 	opts   Options
 	engine engine
 	net    *wire.Network
-	events *Events
 	// replicas[i] is replica i; [0] unused. Replicas are only ever
 	// appended (a removed one stays, marked): readers take all() or
 	// replica(i).
@@ -150,13 +146,12 @@ func start(cfg config.Config, opts Options, eng engine) (*Cluster, error) {
 	for i, p := range cfg.Players {
 		addrs[i] = p.Address
 	}
-	var rec *wire.Recorder
+	var rec *record.Recorder
 	if opts.Record {
-		rec = wire.NewRecorder(headerOf(cfg))
+		rec = record.NewRecorder(headerOf(cfg))
 	}
 	c.net = wire.New(addrs, deployment, rec)
-	c.events = newEvents(time.Now(), opts.Events)
-	c.client = c.NewClient()
+	c.client = c.newClient()
 	c.replicas = make([]*replica, len(addrs)+1)
 	for i, a := range addrs {
 		r, err := c.newReplica(i+1, a)
@@ -270,9 +265,6 @@ func (c *Cluster) Config() config.Config {
 	return c.cfg
 }
 
-// Events returns the cluster's event log.
-func (c *Cluster) Events() *Events { return c.events }
-
 // ElectionTimeout is the configured minimum election timeout.
 func (c *Cluster) ElectionTimeout() time.Duration {
 	r := c.Config().Raft
@@ -317,7 +309,6 @@ func (c *Cluster) Close() {
 		wg.Wait()
 		c.disk.close()
 		c.progress.close(c.sampleProgress)
-		c.events.close()
 		c.unlock()
 		if c.scratch != "" {
 			os.RemoveAll(c.scratch)
@@ -352,7 +343,7 @@ func randomID() uint64 {
 	return binary.BigEndian.Uint64(b[:]) | 1
 }
 
-// leaderListener turns dragonboat's leader updates into events.
+// leaderListener records dragonboat's leader updates.
 type leaderListener struct {
 	c  *Cluster
 	id int
@@ -361,7 +352,6 @@ type leaderListener struct {
 func (l *leaderListener) LeaderUpdated(info raftio.LeaderInfo) {
 	leader := int(info.LeaderID)
 	l.c.Recorder().Reported(l.id, leader, info.Term)
-	l.c.events.emit(Event{Type: EvLeader, Node: l.id, Term: info.Term, Leader: &leader})
 	if leader != 0 {
 		l.c.newLeader() // proposals waiting on a lost leader retry now
 	}

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/raftian/raftian/cluster"
 	"github.com/raftian/raftian/internal/testenv"
 	"github.com/raftian/raftian/record"
 	"github.com/raftian/raftian/world"
@@ -13,17 +14,18 @@ import (
 // replicas on loopback: §5.2 leader election, §5.3 log replication, §5.4
 // safety, §7 log compaction.
 
-// leadersByTerm collects, from the leader events so far, which replicas
-// were reported as leader in each term.
+// leadersByTerm collects, from the record so far, which replicas were
+// seen or reported as leader in each term.
 func leadersByTerm(c *Cluster) map[uint64]map[int]bool {
-	evs, _ := c.Events().Since(0, nil)
 	out := map[uint64]map[int]bool{}
-	for _, e := range evs {
-		if e.Type == EvLeader && e.Leader != nil && *e.Leader != 0 {
-			if out[e.Term] == nil {
-				out[e.Term] = map[int]bool{}
+	rec := c.Recorder()
+	first, next := rec.Bounds()
+	for _, o := range rec.Read(first, int(next-first), nil) {
+		if o.Kind == record.State && o.Peer != 0 && (o.Role == record.RoleLeader || o.Role == record.RoleFollower) {
+			if out[o.Term] == nil {
+				out[o.Term] = map[int]bool{}
 			}
-			out[e.Term][*e.Leader] = true
+			out[o.Term][int(o.Peer)] = true
 		}
 	}
 	return out
@@ -40,7 +42,7 @@ func checkOneLeaderPerTerm(t *testing.T, c *Cluster) {
 
 // mustCommit waits for a ticket and fails the test if its command did not
 // commit.
-func mustCommit(t *testing.T, tk *Ticket) Outcome {
+func mustCommit(t *testing.T, tk *cluster.Ticket) cluster.Outcome {
 	t.Helper()
 	o := tk.Wait()
 	if !o.OK {
@@ -71,9 +73,9 @@ func TestElectionOneLeaderAllAgree(t *testing.T) {
 			t.Errorf("replica %d believes leader %d in term %d; the leader is %d in term %d",
 				s.ID, s.Leader, s.Term, leader, st[leader-1].Term)
 		}
-		want := RoleFollower
+		want := record.RoleFollower
 		if s.ID == leader {
-			want = RoleLeader
+			want = record.RoleLeader
 		}
 		if s.Role != want {
 			t.Errorf("replica %d role %v, want %v", s.ID, s.Role, want)
@@ -205,7 +207,7 @@ func TestPartitionOnlyMajorityCommits(t *testing.T) {
 		t.Errorf("the majority's leader %d led in term %d, now %d leads in term %d; the old leader's term was %d",
 			newLeader, st[newLeader-1].Term, now, st[now-1].Term, oldTerm)
 	}
-	if now != leader && st[leader-1].Role != RoleFollower {
+	if now != leader && st[leader-1].Role != record.RoleFollower {
 		t.Errorf("after the heal the old leader %d is %v, want a follower of %d", leader, st[leader-1].Role, now)
 	}
 	checkOneLeaderPerTerm(t, c)
@@ -227,15 +229,15 @@ func TestRestartedFollowerCatchesUpBySnapshot(t *testing.T) {
 	for i := 0; i < n; i++ {
 		mustCommit(t, cl.NewGame(leader))
 	}
-	_, seq := c.Events().Since(0, nil)
+	_, seq := c.Recorder().Bounds()
 	if err := c.Restart(down); err != nil {
 		t.Fatal(err)
 	}
 	testenv.WaitFor(t, 30*time.Second, "convergence after restart", c.Converged)
-	testenv.WaitFor(t, 10*time.Second, "a snapshot received by the restarted replica", func() bool {
-		evs, _ := c.Events().Since(seq, nil)
-		for _, e := range evs {
-			if e.Type == EvSnapshot && e.Dir == "received" && e.To == down {
+	testenv.WaitFor(t, 10*time.Second, "a snapshot restored by the restarted replica", func() bool {
+		_, next := c.Recorder().Bounds()
+		for _, o := range c.Recorder().Read(seq, int(next-seq), nil) {
+			if o.Kind == record.Restore && int(o.Node) == down {
 				return true
 			}
 		}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/raftian/raftian/cluster"
 	"github.com/raftian/raftian/config"
 	"github.com/raftian/raftian/internal/testenv"
 )
@@ -28,7 +29,7 @@ func playAndStop(t *testing.T, cfg config.Config, n int) {
 	defer c.Close()
 	leader := waitLeader(t, c)
 	cl := c.NewClient()
-	tickets := make([]*Ticket, n)
+	tickets := make([]*cluster.Ticket, n)
 	for i := range tickets {
 		if i%4 == 3 {
 			tickets[i] = cl.NewGame(leader)
@@ -225,7 +226,7 @@ func TestLowDiskRefusesProposalsNotTheCluster(t *testing.T) {
 	free.Store(MinFreeDisk / 2)
 	testenv.WaitFor(t, 10*time.Second, "proposals to be refused", func() bool {
 		o := c.NewClient().Attack(leader, leader, leader%c.Size()+1).Wait()
-		return !o.OK && o.Err == FailDiskFull
+		return !o.OK && errors.Is(o.Err, cluster.ErrDiskFull)
 	})
 	c.Crash(leader)
 	if err := c.Restart(leader); !errors.As(err, &df) {

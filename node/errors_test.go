@@ -3,10 +3,13 @@ package node
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/lni/dragonboat/v4"
+
+	"github.com/raftian/raftian/cluster"
 )
 
 // dragonboat's errors reach the user in words they can act on, never as
@@ -21,12 +24,13 @@ func TestDragonboatErrorsAreSaidInWords(t *testing.T) {
 		if strings.Contains(said.Error(), err.Error()) || !errors.Is(said, err) {
 			t.Errorf("%q is said as %q", err, said)
 		}
-		ours := map[string]bool{"": true, FailTimeout: true, FailNoLeader: true, FailDown: true, FailClosing: true}
-		if r := failReason(wrapped); !ours[r] && (r == err.Error() || strings.Contains(r, "dragonboat")) {
+		ours := []error{cluster.ErrTimeout, cluster.ErrNoLeader, cluster.ErrDown, cluster.ErrClosing}
+		r := failure(wrapped)
+		if !slices.ContainsFunc(ours, func(e error) bool { return errors.Is(r, e) }) && (r.Error() == err.Error() || !errors.Is(r, err)) {
 			t.Errorf("a proposal that failed with %q says %q", err, r)
 		}
 	}
-	if r := failReason(dragonboat.ErrInvalidDeadline); r != FailTimeout {
-		t.Errorf("a proposal whose deadline passed says %q, want %q", r, FailTimeout)
+	if r := failure(dragonboat.ErrInvalidDeadline); !errors.Is(r, cluster.ErrTimeout) {
+		t.Errorf("a proposal whose deadline passed says %q, want %q", r, cluster.ErrTimeout)
 	}
 }

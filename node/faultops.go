@@ -12,11 +12,7 @@ import (
 // Crash stops replica i abruptly, as if its process died: its NodeHost is
 // closed and its port goes dark. Its data stays for Restart.
 func (c *Cluster) Crash(i int) error {
-	if err := c.halt(i); err != nil {
-		return err
-	}
-	c.events.emit(Event{Type: EvCrash, Node: i})
-	return nil
+	return c.halt(i)
 }
 
 // halt stops replica i's NodeHost: a crash, or a removed replica stopped.
@@ -68,20 +64,16 @@ func (c *Cluster) Restart(i int) error {
 		}
 	}
 	c.net.Forget(i)
-	if err := c.open(r, false); err != nil {
-		return err
-	}
-	c.events.emit(Event{Type: EvRestart, Node: i})
-	return nil
+	return c.open(r, false)
 }
 
 // Isolate cuts every link to and from replica i.
-func (c *Cluster) Isolate(i int) error { return c.setIsolated(i, true, EvIsolate) }
+func (c *Cluster) Isolate(i int) error { return c.setIsolated(i, true) }
 
 // Rejoin undoes Isolate for replica i; a partition, if any, still holds.
-func (c *Cluster) Rejoin(i int) error { return c.setIsolated(i, false, EvRejoin) }
+func (c *Cluster) Rejoin(i int) error { return c.setIsolated(i, false) }
 
-func (c *Cluster) setIsolated(i int, on bool, event string) error {
+func (c *Cluster) setIsolated(i int, on bool) error {
 	if _, err := c.replica(i); err != nil {
 		return err
 	}
@@ -91,7 +83,6 @@ func (c *Cluster) setIsolated(i int, on bool, event string) error {
 		kind = record.Isolate
 	}
 	c.Recorder().Add(record.Obs{Kind: kind, Node: uint8(i)})
-	c.events.emit(Event{Type: event, Node: i})
 	return nil
 }
 
@@ -122,7 +113,6 @@ func (c *Cluster) Partition(groups [][]int) error {
 	c.net.Partition(groups)
 	_, group := c.net.Cuts()
 	c.Recorder().Add(record.Obs{Kind: record.Partition, Data: groupBytes(group[1:])})
-	c.events.emit(Event{Type: EvPartition, Groups: groups})
 	return nil
 }
 
@@ -155,11 +145,6 @@ func (c *Cluster) SetLink(a, b int, drop float64, delay time.Duration, votesOnly
 	c.net.SetLink(a, b, wire.Link{Drop: drop, Delay: delay}, votesOnly)
 	c.Recorder().Add(record.Obs{Kind: record.Link, Node: uint8(a), Peer: uint8(b), Loss: uint32(drop * 1e6),
 		Delay: delay.Microseconds(), Reject: votesOnly})
-	ev := Event{Type: EvLink, From: a, To: b, Drop: drop, DelayMs: float64(delay) / float64(time.Millisecond)}
-	if votesOnly {
-		ev.Reason = "votes only"
-	}
-	c.events.emit(ev)
 	return nil
 }
 
@@ -168,7 +153,6 @@ func (c *Cluster) SetLink(a, b int, drop float64, delay time.Duration, votesOnly
 func (c *Cluster) Heal() {
 	c.net.Heal()
 	c.Recorder().Add(record.Obs{Kind: record.Heal})
-	c.events.emit(Event{Type: EvHeal})
 }
 
 // SlowDelay is how long slow motion delays each message: a round trip
@@ -190,7 +174,6 @@ func (c *Cluster) SetSlow(on bool) time.Duration {
 	}
 	c.net.SetSlow(d)
 	c.Recorder().Add(record.Obs{Kind: record.Slow, Delay: d.Microseconds()})
-	c.events.emit(Event{Type: EvSlow, DelayMs: float64(d) / float64(time.Millisecond)})
 	return d
 }
 
@@ -250,7 +233,5 @@ func (c *Cluster) Reconfigure(raft config.Raft) error {
 			return err
 		}
 	}
-	c.events.emit(Event{Type: EvReconfigure, Reason: fmt.Sprintf("rtt_ms=%d prevote=%v check_quorum=%v",
-		raft.RTTMillisecond, raft.PreVote, raft.CheckQuorum)})
 	return nil
 }

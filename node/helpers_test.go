@@ -15,10 +15,11 @@ import (
 // testConfig is testenv.Config: fast timing, free ports, a temporary dir.
 func testConfig(t *testing.T, storage string) config.Config { return testenv.Config(t, storage) }
 
-// startCluster starts a cluster and closes it when the test ends, then
-// checks that no goroutine it started is left behind.
+// startCluster starts a cluster that keeps a record, closes it when the
+// test ends, then checks that no goroutine it started is left behind.
 func startCluster(t *testing.T, cfg config.Config, opts Options) *Cluster {
 	t.Helper()
+	opts.Record = true // as the program runs: tests read what happened there
 	before := runtime.NumGoroutine()
 	c, err := Start(cfg, opts)
 	if err != nil {

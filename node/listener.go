@@ -5,19 +5,10 @@ import (
 	"github.com/raftian/raftian/record"
 )
 
-// systemListener turns dragonboat's snapshot notifications into events;
-// the rest of its system events are not shown.
+// systemListener records the snapshots a replica takes; the rest of
+// dragonboat's system events show in the record already (a snapshot sent
+// is a message, one restored a Restore) or are not shown.
 type systemListener struct{ c *Cluster }
-
-func (l *systemListener) snapshot(dir string, info raftio.SnapshotInfo) {
-	ev := Event{Type: EvSnapshot, Dir: dir, From: int(info.From), To: int(info.ReplicaID), Index: info.Index}
-	if dir == "sent" {
-		ev.Node = int(info.From)
-	} else {
-		ev.Node = int(info.ReplicaID)
-	}
-	l.c.events.emit(ev)
-}
 
 // SnapshotCreated records a replica's own snapshot. dragonboat's report
 // carries no index: the replica's log says where its snapshot is.
@@ -36,8 +27,8 @@ func (l *systemListener) SnapshotCreated(i raftio.SnapshotInfo) {
 	}
 }
 
-func (l *systemListener) SendSnapshotCompleted(i raftio.SnapshotInfo) { l.snapshot("sent", i) }
-func (l *systemListener) SnapshotReceived(i raftio.SnapshotInfo)      { l.snapshot("received", i) }
+func (l *systemListener) SendSnapshotCompleted(raftio.SnapshotInfo) {}
+func (l *systemListener) SnapshotReceived(raftio.SnapshotInfo)      {}
 
 func (l *systemListener) NodeHostShuttingDown()                       {}
 func (l *systemListener) NodeUnloaded(raftio.NodeInfo)                {}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/lni/dragonboat/v4"
 
+	"github.com/raftian/raftian/cluster"
 	"github.com/raftian/raftian/config"
 	"github.com/raftian/raftian/node/wire"
 	"github.com/raftian/raftian/record"
@@ -19,17 +20,6 @@ import (
 // Membership changes: a replica added, one removed. Each either completes
 // or is undone; what a crash leaves half-done is finished or undone at the
 // next start (see reconcile.go).
-
-// Membership events.
-const (
-	EvAdd    = "add"    // Node joined the shard (non-voting, then a voter)
-	EvRemove = "remove" // Node was deleted from the shard
-)
-
-// AddStall is how long an addition may make no progress before it is
-// undone: no leader to commit it, a new replica that catches up on
-// nothing (cut off by a partition), a promotion that does not commit.
-const AddStall = 10 * time.Second
 
 // newcomers are the players of replicas added to a cluster, in order.
 var newcomers = []config.Player{
@@ -173,7 +163,6 @@ func (c *Cluster) AddReplica(stall time.Duration) (int, error) {
 		return id, c.undoAdd(r, fmt.Errorf("the leader could not add replica %d: %w", id, a.why(err)))
 	}
 	a.progress()
-	c.events.emit(Event{Type: EvAdd, Node: id, Result: "non-voting"})
 	if err := c.open(r, true); err != nil {
 		return id, c.undoAdd(r, err)
 	}
@@ -189,7 +178,6 @@ func (c *Cluster) AddReplica(stall time.Duration) (int, error) {
 	}
 	a.progress()
 	r.nonVoting.Store(false)
-	c.events.emit(Event{Type: EvAdd, Node: id, Result: "voter"})
 	c.Recorder().Add(record.Obs{Kind: record.Member, Node: uint8(id), Data: []byte(record.MemberVoter)})
 	if err := c.joinGame(a.ctx, id); err != nil {
 		return id, c.undoAdd(r, fmt.Errorf("replica %d is a voter, but its player could not join the game: %w", id, a.why(err)))
@@ -209,7 +197,7 @@ func (c *Cluster) undoAdd(r *replica, cause error) error {
 	c.halt(r.id) // an error: it never started, or is down
 	r.change.Store(int32(changeLeaving))
 	c.saveMembers()
-	ctx, cancel := context.WithTimeout(c.ctx, AddStall)
+	ctx, cancel := context.WithTimeout(c.ctx, cluster.AddStall)
 	defer cancel()
 	if err := c.finishLeaving(ctx, r); err != nil {
 		c.unsure(reconcileFor)
@@ -302,13 +290,13 @@ func (c *Cluster) finishLeaving(ctx context.Context, r *replica) error {
 
 // removed marks replica r deleted from the shard: stopped for good.
 func (c *Cluster) removed(r *replica) {
+	// Recorded first: its stop that follows is no crash.
+	c.Recorder().Add(record.Obs{Kind: record.Member, Node: uint8(r.id), Data: []byte(record.MemberRemoved)})
 	c.halt(r.id) // an error: it was down already
 	r.removed.Store(true)
 	r.nonVoting.Store(false)
 	r.change.Store(int32(changeNone))
 	c.saveMembers()
-	c.Recorder().Add(record.Obs{Kind: record.Member, Node: uint8(r.id), Data: []byte(record.MemberRemoved)})
-	c.events.emit(Event{Type: EvRemove, Node: r.id})
 }
 
 // joinGame and leaveGame commit a player's joining or leaving the game.
@@ -478,7 +466,7 @@ func (c *Cluster) waitCaughtUp(a *adding, id int) error {
 	if l, ok := c.LeaderAgreed(); ok {
 		target = c.Status()[l-1].Commit
 	}
-	var st ReplicaStatus
+	var st cluster.Status
 	var last uint64
 	if !until(a.ctx, func() bool {
 		st = c.Status()[id-1]

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/raftian/raftian/cluster"
 	"github.com/raftian/raftian/internal/testenv"
 	"github.com/raftian/raftian/rewind"
 	"github.com/raftian/raftian/world"
@@ -20,7 +21,7 @@ import (
 func TestAddTwoReplicasUnderLoad(t *testing.T) {
 	c := startCluster(t, testConfig(t, "memory"), Options{})
 	waitLeader(t, c)
-	var tickets []*Ticket
+	var tickets []*cluster.Ticket
 	load := func() {
 		for via := 1; via <= 5; via++ {
 			tickets = append(tickets, c.Attack(via, via, via%5+1))
@@ -28,7 +29,7 @@ func TestAddTwoReplicasUnderLoad(t *testing.T) {
 	}
 	for want := 6; want <= 7; want++ {
 		load()
-		id, err := c.AddReplica(AddStall)
+		id, err := c.AddReplica(cluster.AddStall)
 		if err != nil || id != want {
 			t.Fatalf("add: replica %d, %v; want replica %d", id, err, want)
 		}
@@ -126,7 +127,7 @@ func TestMembershipSurvivesARestart(t *testing.T) {
 	cfg := testConfig(t, "disk")
 	c := startCluster(t, cfg, Options{})
 	waitLeader(t, c)
-	id, err := c.AddReplica(AddStall)
+	id, err := c.AddReplica(cluster.AddStall)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +194,7 @@ func undoneEverywhere(t *testing.T, c *Cluster, id int) {
 		}
 		return true
 	})
-	next, err := c.AddReplica(AddStall)
+	next, err := c.AddReplica(cluster.AddStall)
 	if err != nil || next != id+1 {
 		t.Fatalf("the next addition: replica %d, %v; want replica %d", next, err, id+1)
 	}
@@ -256,7 +257,7 @@ func TestAnAddWithoutALeaderTakesNothing(t *testing.T) {
 		t.Fatalf("%d replicas after a failed addition", c.Size())
 	}
 	c.Heal()
-	if id, err := c.AddReplica(AddStall); err != nil || id != 6 {
+	if id, err := c.AddReplica(cluster.AddStall); err != nil || id != 6 {
 		t.Fatalf("after the heal: replica %d, %v", id, err)
 	}
 }
@@ -270,7 +271,7 @@ func TestAnAddDuringAPartitionJoinsTheLeadersSide(t *testing.T) {
 		l, ok := c.LeaderAgreed()
 		return ok && l >= 3
 	})
-	id, err := c.AddReplica(AddStall)
+	id, err := c.AddReplica(cluster.AddStall)
 	if err != nil || id != 6 {
 		t.Fatalf("an addition during a partition: replica %d, %v", id, err)
 	}
@@ -290,7 +291,7 @@ func TestARemovalSurvivesARestart(t *testing.T) {
 	c := startCluster(t, cfg, Options{})
 	waitLeader(t, c)
 	for range 2 {
-		if _, err := c.AddReplica(AddStall); err != nil {
+		if _, err := c.AddReplica(cluster.AddStall); err != nil {
 			t.Fatal(err)
 		}
 	}

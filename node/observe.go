@@ -38,12 +38,12 @@ func headerOf(cfg config.Config) record.Header {
 }
 
 // Recorder returns the cluster's record, or nil if it keeps none.
-func (c *Cluster) Recorder() *wire.Recorder { return c.net.Recorder() }
+func (c *Cluster) Recorder() *record.Recorder { return c.net.Recorder() }
 
 // observer samples the replicas' logs and takes checkpoints.
 type observer struct {
 	c      *Cluster
-	rec    *wire.Recorder
+	rec    *record.Recorder
 	polled []atomic.Uint64              // per replica: the last index recorded
 	voters [wire.MaxReplicas + 1]string // per replica: the voters last recorded (sample's goroutine only)
 	loop   *every.Loop

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/raftian/raftian/cluster"
 	"github.com/raftian/raftian/internal/testenv"
 	"github.com/raftian/raftian/world"
 )
@@ -38,7 +39,7 @@ func (j *judgements) hook(watch int) func(int, world.Result) {
 
 // check fails the test unless every acknowledged outcome was judged
 // exactly once, as the client was told.
-func (j *judgements) check(t *testing.T, outcomes []Outcome) (acked, failed int) {
+func (j *judgements) check(t *testing.T, outcomes []cluster.Outcome) (acked, failed int) {
 	t.Helper()
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -75,7 +76,7 @@ func TestPipelinedAttacksTakeEffectExactlyOnce(t *testing.T) {
 	waitLeader(t, c)
 	cl := c.NewClient()
 	rng := rand.New(rand.NewPCG(1, 2))
-	tickets := make([]*Ticket, 400)
+	tickets := make([]*cluster.Ticket, 400)
 	for i := range tickets {
 		from := rng.IntN(5) + 1
 		to := rng.IntN(4) + 1
@@ -84,7 +85,7 @@ func TestPipelinedAttacksTakeEffectExactlyOnce(t *testing.T) {
 		}
 		tickets[i] = cl.Attack(rng.IntN(5)+1, from, to)
 	}
-	var outcomes []Outcome
+	var outcomes []cluster.Outcome
 	for _, tk := range tickets {
 		outcomes = append(outcomes, tk.Wait())
 	}
@@ -106,11 +107,11 @@ func TestPipelinedAttacksThroughAnIsolatedFollowerFail(t *testing.T) {
 	target := lone%c.Size() + 1
 	c.Isolate(lone)
 	cl := c.NewClient()
-	tickets := make([]*Ticket, 100)
+	tickets := make([]*cluster.Ticket, 100)
 	for i := range tickets {
 		tickets[i] = cl.Attack(lone, lone, target)
 	}
-	var outcomes []Outcome
+	var outcomes []cluster.Outcome
 	for _, tk := range tickets {
 		o := tk.Wait()
 		if o.OK {

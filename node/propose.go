@@ -8,6 +8,7 @@ import (
 
 	"github.com/lni/dragonboat/v4"
 
+	"github.com/raftian/raftian/cluster"
 	"github.com/raftian/raftian/record"
 	"github.com/raftian/raftian/world"
 )
@@ -34,7 +35,9 @@ type clientSession struct {
 }
 
 // NewClient returns a client with a fresh session.
-func (c *Cluster) NewClient() *Client {
+func (c *Cluster) NewClient() cluster.Proposer { return c.newClient() }
+
+func (c *Cluster) newClient() *Client {
 	cl := &Client{c: c, s: newClientSession()}
 	cl.room = sync.NewCond(&cl.mu)
 	context.AfterFunc(c.ctx, func() { // closing: stop waiting for room
@@ -99,53 +102,13 @@ func (cl *Client) finished(s *clientSession, seq uint64, expired bool) {
 	cl.room.Broadcast()
 }
 
-// Outcome is how a proposal ended.
-type Outcome struct {
-	Command world.Command
-	Via     int  // replica it was proposed through
-	OK      bool // committed and judged by the game's rules; see Reason
-	// Reason is what the world did with a committed command: ReasonNone
-	// when it took effect, otherwise why the rules refused it.
-	Reason world.Reason
-	HP     int // the target's HP after a committed attack
-	// Repeated: more than one attempt committed; Reason and HP are what
-	// the world did with the first, and the others changed nothing.
-	Repeated bool
-	Err      string // why the proposal failed, when !OK
-	Took     time.Duration
-}
-
-// Ticket is a proposal in flight. Done is closed when its outcome is known.
-type Ticket struct {
-	done    chan struct{}
-	outcome Outcome
-	id      uint64 // in the record
-}
-
-// Done returns a channel closed when the outcome is known.
-func (t *Ticket) Done() <-chan struct{} { return t.done }
-
-// Wait blocks until the outcome is known, and returns it.
-func (t *Ticket) Wait() Outcome {
-	<-t.done
-	return t.outcome
-}
-
-// Reasons a proposal fails, beside the world's own (world.Reason.Failed).
-const (
-	FailTimeout  = "timeout"
-	FailNoLeader = "no leader"
-	FailDown     = "replica down"
-	FailClosing  = "shutting down"
-)
-
 // Attack proposes that player from attacks player to, through replica via.
-func (cl *Client) Attack(via, from, to int) *Ticket {
+func (cl *Client) Attack(via, from, to int) *cluster.Ticket {
 	return cl.Propose(via, world.Command{Kind: world.KindAttack, From: from, To: to})
 }
 
 // NewGame proposes that every city is rebuilt, through replica via.
-func (cl *Client) NewGame(via int) *Ticket {
+func (cl *Client) NewGame(via int) *cluster.Ticket {
 	return cl.Propose(via, world.Command{Kind: world.KindNewGame})
 }
 
@@ -154,58 +117,67 @@ func (cl *Client) NewGame(via int) *Ticket {
 // says later whether the command committed. A command whose proposal
 // failed may still commit later (a timeout is not a no); it is then
 // applied at most once.
-func (cl *Client) Propose(via int, cmd world.Command) *Ticket {
+func (cl *Client) Propose(via int, cmd world.Command) *cluster.Ticket {
 	s, id := cl.reserve()
 	cmd.ID = id
 	return cl.send(via, s, cmd)
 }
 
+// proposal is a ticket and the outcome being made for it.
+type proposal struct {
+	t     *cluster.Ticket
+	o     cluster.Outcome
+	start time.Time
+}
+
 // send proposes cmd, whose sequence number is outstanding in session s.
-func (cl *Client) send(via int, s *clientSession, cmd world.Command) *Ticket {
+func (cl *Client) send(via int, s *clientSession, cmd world.Command) *cluster.Ticket {
 	c := cl.c
-	t := &Ticket{done: make(chan struct{}), outcome: Outcome{Command: cmd, Via: via}, id: c.proposed.Add(1)}
-	c.Recorder().Add(record.Obs{Kind: record.Propose, ID: t.id, Node: uint8(cmd.From), Peer: uint8(cmd.To), Via: uint8(via)})
-	fail := func(reason string) *Ticket {
+	p := &proposal{o: cluster.Outcome{Command: cmd, Via: via}, start: time.Now()}
+	p.t = cluster.NewTicket(cmd, via, c.proposed.Add(1))
+	c.Recorder().Add(record.Obs{Kind: record.Propose, ID: p.t.ID, Node: uint8(cmd.From), Peer: uint8(cmd.To), Via: uint8(via),
+		Data: []byte(cmd.ID.String())})
+	fail := func(err error) *cluster.Ticket {
 		cl.finished(s, cmd.ID.Seq, false)
-		t.finish(c, time.Now(), reason)
-		return t
+		p.finish(c, err)
+		return p.t
 	}
 	if _, err := c.replica(via); err != nil {
-		return fail(err.Error())
+		return fail(err)
 	}
 	if c.diskLow() {
-		return fail(FailDiskFull)
+		return fail(cluster.ErrDiskFull)
 	}
 	c.proposals.Add(1)
 	if c.ctx.Err() != nil { // closing: Close may already be waiting
 		c.proposals.Done()
-		return fail(FailClosing)
+		return fail(cluster.ErrClosing)
 	}
 	go func() {
 		defer c.proposals.Done()
 		low, ok := cl.waitRoom(s, cmd.ID.Seq)
 		if !ok {
-			fail(FailClosing)
+			fail(cluster.ErrClosing)
 			return
 		}
-		t.outcome.Command.Lowest = low
-		data := t.outcome.Command.Encode()
-		t.run(c, via, data)
-		cl.finished(s, cmd.ID.Seq, t.outcome.Err == world.ReasonSessionExpired.String())
+		p.o.Command.Lowest = low
+		data := p.o.Command.Encode()
+		p.run(c, via, data)
+		cl.finished(s, cmd.ID.Seq, errors.Is(p.o.Err, cluster.NotJudged{Reason: world.ReasonSessionExpired}))
 	}()
-	return t
+	return p.t
 }
 
 // Propose proposes cmd through replica via with the cluster's own client.
-func (c *Cluster) Propose(via int, cmd world.Command) *Ticket {
+func (c *Cluster) Propose(via int, cmd world.Command) *cluster.Ticket {
 	return c.client.Propose(via, cmd)
 }
 
 // Attack proposes an attack through replica via with the cluster's client.
-func (c *Cluster) Attack(via, from, to int) *Ticket { return c.client.Attack(via, from, to) }
+func (c *Cluster) Attack(via, from, to int) *cluster.Ticket { return c.client.Attack(via, from, to) }
 
 // NewGame proposes a new game through replica via with the cluster's client.
-func (c *Cluster) NewGame(via int) *Ticket { return c.client.NewGame(via) }
+func (c *Cluster) NewGame(via int) *cluster.Ticket { return c.client.NewGame(via) }
 
 // ProposeRaw proposes bytes that may not be a valid command at all; the
 // world must record them as rejected. It exists to show that garbage in
@@ -213,7 +185,7 @@ func (c *Cluster) NewGame(via int) *Ticket { return c.client.NewGame(via) }
 func (c *Cluster) ProposeRaw(via int, data []byte) error {
 	nh := c.nodeHost(via)
 	if nh == nil {
-		return errors.New(FailDown)
+		return cluster.ErrDown
 	}
 	ctx, cancel := context.WithTimeout(c.ctx, c.opts.ProposalTimeout)
 	defer cancel()
@@ -230,7 +202,7 @@ func (c *Cluster) Read(via int) (*world.World, error) {
 	}
 	nh := c.nodeHost(via)
 	if nh == nil {
-		return nil, errors.New(FailDown)
+		return nil, cluster.ErrDown
 	}
 	ctx, cancel := context.WithTimeout(c.ctx, c.attemptTimeout())
 	defer cancel()
@@ -245,14 +217,13 @@ func (c *Cluster) Read(via int) (*world.World, error) {
 // ready for (no leader yet, or busy).
 const retryPause = 20 * time.Millisecond
 
-func (t *Ticket) run(c *Cluster, via int, data []byte) {
-	start := time.Now()
+func (p *proposal) run(c *Cluster, via int, data []byte) {
 	ctx, cancel := context.WithTimeout(c.ctx, c.opts.ProposalTimeout)
 	defer cancel()
 	for {
 		nh := c.nodeHost(via)
 		if nh == nil {
-			t.finish(c, start, FailDown)
+			p.finish(c, cluster.ErrDown)
 			return
 		}
 		// A proposal forwarded to a leader that then crashes is simply
@@ -266,7 +237,7 @@ func (t *Ticket) run(c *Cluster, via int, data []byte) {
 		stop()
 		cancelAttempt()
 		if err == nil {
-			t.judged(c, start, decodeResult(res.Value))
+			p.judged(c, decodeResult(res.Value))
 			return
 		}
 		if ctx.Err() == nil && retryable(err) {
@@ -276,34 +247,34 @@ func (t *Ticket) run(c *Cluster, via int, data []byte) {
 				continue
 			}
 		}
-		reason := failReason(err)
+		why := failure(err)
 		switch {
 		case c.ctx.Err() != nil:
-			reason = FailClosing
+			why = cluster.ErrClosing
 		case ctx.Err() != nil && errors.Is(err, dragonboat.ErrShardNotReady):
-			reason = FailNoLeader
+			why = cluster.ErrNoLeader
 		case ctx.Err() != nil:
-			reason = FailTimeout
+			why = cluster.ErrTimeout
 		}
-		t.finish(c, start, reason)
+		p.finish(c, why)
 		return
 	}
 }
 
-// judged ends the ticket with the world's verdict on its command.
-func (t *Ticket) judged(c *Cluster, start time.Time, r world.Result) {
+// judged ends the proposal with the world's verdict on its command.
+func (p *proposal) judged(c *Cluster, r world.Result) {
 	switch {
 	case r.Reason.Failed(): // not judged at all: a failure
-		t.finish(c, start, r.Reason.String())
+		p.finish(c, cluster.NotJudged{Reason: r.Reason})
 		return
 	case r.Reason == world.ReasonDuplicate: // an earlier attempt committed
-		t.outcome.Repeated = true
-		t.outcome.Reason = r.Original
+		p.o.Repeated = true
+		p.o.Reason = r.Original
 	default:
-		t.outcome.Reason = r.Reason
+		p.o.Reason = r.Reason
 	}
-	t.outcome.OK, t.outcome.HP = true, r.HP
-	t.finish(c, start, "")
+	p.o.OK, p.o.HP = true, r.HP
+	p.finish(c, nil)
 }
 
 // retryable reports whether a failed attempt may be tried again: the
@@ -341,46 +312,38 @@ func (c *Cluster) newLeader() {
 	c.leaderCtx, c.leaderCancel = context.WithCancel(context.Background())
 }
 
-// failReason maps dragonboat's errors to words for the user; "" means the
-// proposal may be retried.
-func failReason(err error) string {
+// failure is why a proposal failed, from dragonboat's error.
+func failure(err error) error {
 	switch {
-	case errors.Is(err, dragonboat.ErrShardNotReady), errors.Is(err, dragonboat.ErrSystemBusy):
-		return ""
 	case errors.Is(err, dragonboat.ErrTimeout), errors.Is(err, context.DeadlineExceeded),
 		// the deadline is spent, or all but spent
 		errors.Is(err, dragonboat.ErrTimeoutTooSmall), errors.Is(err, dragonboat.ErrInvalidDeadline):
-		return FailTimeout
+		return cluster.ErrTimeout
+	case errors.Is(err, dragonboat.ErrShardNotReady), errors.Is(err, dragonboat.ErrSystemBusy):
+		return cluster.ErrNoLeader
 	case errors.Is(err, dragonboat.ErrClosed), errors.Is(err, dragonboat.ErrShardClosed),
 		errors.Is(err, dragonboat.ErrShardNotFound), errors.Is(err, dragonboat.ErrReplicaRemoved):
-		return FailDown
+		return cluster.ErrDown
 	case errors.Is(err, dragonboat.ErrCanceled), errors.Is(err, context.Canceled):
-		return FailClosing
+		return cluster.ErrClosing
 	}
-	return explainRaft(err).Error()
+	return explainRaft(err)
 }
 
-func (t *Ticket) finish(c *Cluster, start time.Time, failure string) {
-	t.outcome.Took = time.Since(start)
-	t.outcome.Err = failure
-	cmd := t.outcome.Command
-	ev := Event{ID: cmd.ID.String(), From: cmd.From, To: cmd.To, Via: t.outcome.Via}
-	if t.outcome.OK {
-		ev.Type = EvCommit
-		ev.LatencyMs = float64(t.outcome.Took.Microseconds()) / 1000
-		ev.Result = "applied"
-		if t.outcome.Reason != world.ReasonNone {
-			ev.Result = t.outcome.Reason.String()
+// finish ends the proposal: failed with why, or (why nil) as judged.
+func (p *proposal) finish(c *Cluster, why error) {
+	p.o.Took = time.Since(p.start)
+	p.o.Err = why
+	out := record.Obs{Kind: record.Outcome, ID: p.t.ID, Node: uint8(p.o.Via)}
+	switch {
+	case why != nil:
+		out.Lost, out.Data = true, []byte(why.Error())
+	default:
+		out.Reject, out.Hint = p.o.Repeated, uint64(max(p.o.HP, 0))
+		if p.o.Reason != world.ReasonNone {
+			out.Data = []byte(p.o.Reason.String())
 		}
-		ev.Repeated = t.outcome.Repeated
-	} else {
-		ev.Type, ev.Reason = EvFail, failure
-	}
-	out := record.Obs{Kind: record.Outcome, ID: t.id, Node: uint8(t.outcome.Via)}
-	if !t.outcome.OK {
-		out.Data = []byte(failure)
 	}
 	c.Recorder().Add(out)
-	c.events.emit(ev)
-	close(t.done)
+	p.t.Finish(p.o)
 }

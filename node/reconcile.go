@@ -9,6 +9,7 @@ import (
 
 	"github.com/lni/dragonboat/v4"
 
+	"github.com/raftian/raftian/cluster"
 	"github.com/raftian/raftian/world"
 )
 
@@ -61,7 +62,7 @@ func (c *Cluster) runReconciler() {
 				continue
 			}
 			c.addMu.Lock()
-			ctx, cancel := context.WithTimeout(c.ctx, AddStall)
+			ctx, cancel := context.WithTimeout(c.ctx, cluster.AddStall)
 			agreed := c.reconcileLocked(ctx)
 			cancel()
 			c.addMu.Unlock()
@@ -143,7 +144,7 @@ func (c *Cluster) CheckMembers(timeout time.Duration) error {
 	return c.checkMembers(timeout)
 }
 
-func (c *Cluster) checkMembersLocked() error { return c.checkMembers(AddStall) }
+func (c *Cluster) checkMembersLocked() error { return c.checkMembers(cluster.AddStall) }
 
 func (c *Cluster) checkMembers(timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(c.ctx, timeout)
@@ -182,7 +183,7 @@ func (c *Cluster) membership(ctx context.Context) (*dragonboat.Membership, *worl
 func (c *Cluster) readOn(ctx context.Context, via int) (*world.World, error) {
 	nh := c.nodeHost(via)
 	if nh == nil {
-		return nil, errors.New(FailDown)
+		return nil, cluster.ErrDown
 	}
 	v, err := nh.SyncRead(ctx, shardID, nil)
 	if err != nil {

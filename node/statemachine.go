@@ -7,7 +7,6 @@ import (
 
 	sm "github.com/lni/dragonboat/v4/statemachine"
 
-	"github.com/raftian/raftian/node/wire"
 	"github.com/raftian/raftian/record"
 	"github.com/raftian/raftian/world"
 )
@@ -19,7 +18,7 @@ type stateMachine struct {
 	mu      sync.RWMutex
 	w       *world.World
 	onApply func(world.Result) // may be nil
-	rec     *wire.Recorder     // may be nil
+	rec     *record.Recorder   // may be nil
 	id      int                // the replica's number, for the record
 }
 

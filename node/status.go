@@ -5,70 +5,30 @@ import (
 	"time"
 
 	"github.com/lni/dragonboat/v4"
-	"github.com/raftian/raftian/node/wire"
+
+	"github.com/raftian/raftian/cluster"
 	"github.com/raftian/raftian/record"
 	"github.com/raftian/raftian/world"
 )
 
-// Role is what a replica is doing in Raft, as far as it can be seen.
-type Role = record.Role
-
-// The roles.
-const (
-	RoleDown         = record.RoleDown
-	RoleFollower     = record.RoleFollower
-	RolePreCandidate = record.RolePreCandidate
-	RoleCandidate    = record.RoleCandidate
-	RoleLeader       = record.RoleLeader
-)
-
-// ReplicaStatus is one replica's own view of things. Two replicas may
-// disagree: that is the point.
-type ReplicaStatus struct {
-	ID        int
-	Up        bool
-	Removed   bool // deleted from the shard for good
-	NonVoting bool // added, catching up, not voting yet
-	// Joining: being added, not a finished member yet; Leaving: being
-	// deleted from the shard.
-	Joining, Leaving bool
-	Isolated         bool
-	Group            int // partition group; all equal when there is no partition
-	Role             Role
-	Term             uint64
-	Leader           int    // the leader this replica believes in; 0 if none
-	Commit           uint64 // as seen on the wire: see clues.go
-	Applied          uint64 // last game command applied to its world
-	LastIndex        uint64 // last entry in its log
-	// World is the replica's own copy of the game (the last one it had, if
-	// it is down); nil if it never ran in this program (one removed in an
-	// earlier run). It is a clone: the reader may keep it.
-	World *world.World
-	// LastContact is when it last heard from a leader; zero if never.
-	LastContact time.Time
-}
-
 // Status returns every replica's status, index 0 for replica 1. It never
 // waits on Raft: it reads dragonboat's cached values and the replicas'
 // worlds under their own short locks.
-func (c *Cluster) Status() []ReplicaStatus {
+func (c *Cluster) Status() []cluster.Status {
 	isolated, group := c.net.Cuts()
-	now := time.Now()
-	out := make([]ReplicaStatus, 0, c.Size())
+	out := make([]cluster.Status, 0, c.Size())
 	for _, r := range c.all() {
 		r.mu.RLock()
 		nh, s := r.nh, r.sm
 		r.mu.RUnlock()
 		ch := change(r.change.Load())
-		st := ReplicaStatus{ID: r.id, Up: nh != nil, Isolated: isolated[r.id], Group: group[r.id],
+		st := cluster.Status{ID: r.id, Up: nh != nil, Isolated: isolated[r.id], Group: group[r.id],
 			Removed: r.removed.Load(), NonVoting: r.nonVoting.Load(), Joining: ch == changeJoining, Leaving: ch == changeLeaving}
 		if s != nil {
 			st.World = s.view()
 			st.Applied = st.World.AppliedIndex()
 		}
-		clue := c.net.Clues(r.id)
-		commit := clue.Commit
-		st.LastContact = clue.Contact
+		commit := c.net.Clues(r.id).Commit
 		if nh != nil {
 			leader, term, valid, err := nh.GetLeaderID(shardID)
 			if err != nil {
@@ -83,35 +43,30 @@ func (c *Cluster) Status() []ReplicaStatus {
 			}
 			// What was applied was committed; nothing past the log is.
 			st.Commit = min(max(commit, st.Applied), max(st.LastIndex, st.Applied))
-			st.Role = deriveRole(r.id, st.Up, st.Leader, valid, clue, now, c.ElectionTimeout())
+			st.Role = c.role(r.id, st.Up, valid && st.Leader == r.id, st.Term)
 		}
 		out = append(out, st)
 	}
 	return out
 }
 
-// deriveRole works out a replica's role from what dragonboat reports (the
-// leader it knows) and what the transport saw it send (vote requests).
-func deriveRole(id int, up bool, leader int, valid bool, clue wire.Clues, now time.Time, electionTimeout time.Duration) Role {
+// role is a replica's role: the leader's as dragonboat reports it, the
+// others' as the record has seen them (record.Known: a campaign shows in
+// the vote requests the replica sends). Without a record, a replica that
+// does not lead is a follower.
+func (c *Cluster) role(id int, up, leads bool, term uint64) record.Role {
 	switch {
 	case !up:
-		return RoleDown
-	case valid && leader == id:
-		return RoleLeader
-	case !valid && campaigning(clue, now, electionTimeout):
-		if clue.Campaign.PreVote {
-			return RolePreCandidate
-		}
-		return RoleCandidate
+		return record.RoleDown
+	case leads:
+		return record.RoleLeader
 	}
-	return RoleFollower
-}
-
-// campaigning: it asked for votes lately and has not heard from a leader
-// since. A campaign lasts at most two election timeouts before the next.
-func campaigning(clue wire.Clues, now time.Time, electionTimeout time.Duration) bool {
-	at := clue.Campaign.At
-	return !at.IsZero() && at.After(clue.Contact) && now.Sub(at) < 2*electionTimeout
+	if rec := c.Recorder(); rec != nil {
+		if k := rec.Known(id); k.Role.Campaigning() && k.Term+1 >= term {
+			return k.Role
+		}
+	}
+	return record.RoleFollower
 }
 
 // Leader returns the replica that leads in the highest term, or 0.
@@ -119,10 +74,10 @@ func (c *Cluster) Leader() int { return LeaderOf(c.Status()) }
 
 // LeaderOf returns the replica that leads in the highest term in status,
 // or 0.
-func LeaderOf(status []ReplicaStatus) int {
+func LeaderOf(status []cluster.Status) int {
 	best, term := 0, uint64(0)
 	for _, s := range status {
-		if s.Role == RoleLeader && s.Term >= term {
+		if s.Role == record.RoleLeader && s.Term >= term {
 			best, term = s.ID, s.Term
 		}
 	}
@@ -135,7 +90,7 @@ func LeaderOf(status []ReplicaStatus) int {
 // like.
 func (c *Cluster) LeaderAgreed() (int, bool) {
 	st := c.Status()
-	majority := c.Voters()/2 + 1
+	majority := record.Majority(c.Voters())
 	agreed := 0
 	for _, s := range st {
 		if !s.Up {
@@ -159,7 +114,7 @@ func (c *Cluster) LeaderAgreed() (int, bool) {
 		}
 		agreed = s.Leader
 	}
-	if agreed == 0 || st[agreed-1].Role != RoleLeader {
+	if agreed == 0 || st[agreed-1].Role != record.RoleLeader {
 		return 0, false
 	}
 	return agreed, true
@@ -171,8 +126,8 @@ func (c *Cluster) Converged() bool { return converged(c.Status()) != nil }
 
 // converged returns the world every up replica in st has, or nil if they
 // differ or none is up.
-func converged(st []ReplicaStatus) *world.World {
-	var ref *ReplicaStatus
+func converged(st []cluster.Status) *world.World {
+	var ref *cluster.Status
 	for i := range st {
 		s := &st[i]
 		if !s.Up {

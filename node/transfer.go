@@ -9,9 +9,6 @@ import (
 	"github.com/raftian/raftian/record"
 )
 
-// EvTransfer: the leader (From) was asked to hand leadership to Node.
-const EvTransfer = "transfer"
-
 // TransferError says why leadership could not move to a replica.
 type TransferError struct {
 	Target int
@@ -50,7 +47,6 @@ func (c *Cluster) Transfer(target int, timeout time.Duration) (from int, term ui
 		return fail("the leader, replica %d, cannot reach it (isolated or partitioned)", from)
 	}
 	c.Recorder().Add(record.Obs{Kind: record.Transfer, Node: uint8(target), Peer: uint8(from)})
-	c.events.emit(Event{Type: EvTransfer, Node: target, From: from})
 	// A target with committed entries it has not applied yet skips the
 	// campaign TimeoutNow asks for (dragonboat treats them as a possible
 	// membership change), and the leader gives the transfer up after an

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/raftian/raftian/cluster"
 	"github.com/raftian/raftian/internal/testenv"
 	"github.com/raftian/raftian/world"
 )
@@ -16,7 +17,7 @@ import (
 func TestTransferToEachFollower(t *testing.T) {
 	c := startCluster(t, testConfig(t, "memory"), Options{})
 	leader := waitLeader(t, c)
-	var tickets []*Ticket
+	var tickets []*cluster.Ticket
 	for target := 1; target <= c.Size(); target++ {
 		if target == leader {
 			continue

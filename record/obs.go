@@ -128,6 +128,10 @@ func (r Role) String() string {
 	return "unknown"
 }
 
+// Majority is how many of n voters make a quorum: the one place it is
+// worked out.
+func Majority(voters int) int { return voters/2 + 1 }
+
 // Campaigning reports whether the role is asking for votes.
 func (r Role) Campaigning() bool { return r == RolePreCandidate || r == RoleCandidate }
 

@@ -15,29 +15,113 @@ type Reader interface {
 	Read(from uint64, limit int, out []Obs) []Obs
 }
 
-// Stream writes a record file as the record is made, so that a program
-// killed mid-run leaves a file readable up to the last second: it follows
-// the record every pollEvery and flushes the compressed stream (a gzip
-// sync flush, which any gzip reader can read up to) every flushEvery.
-// The file keeps the whole run, however much the record in memory drops.
-type Stream struct {
+// tail follows a record being made: every pollEvery it hands each
+// observation added since to add, and every flushEvery it calls flush.
+// Files written this way keep the whole run, however much the record in
+// memory drops, and a program killed mid-run leaves one readable up to its
+// last second.
+type tail struct {
 	src    Reader
-	w      *Writer
-	sync   func() error // after each flush: the file to disk
-	next   uint64       // the next observation to write
-	missed uint64       // observations dropped before they were written
+	add    func(*Obs) error
+	flush  func() error
+	next   uint64 // the next observation to hand on
+	missed uint64 // observations dropped before they were handed on
 	buf    []Obs
-
-	quit chan struct{}
-	done chan struct{}
-	mu   sync.Mutex
-	err  error // the first write error
+	quit   chan struct{}
+	done   chan struct{}
+	mu     sync.Mutex
+	err    error // the first error of add or flush
 }
 
 const (
 	pollEvery  = 100 * time.Millisecond
 	flushEvery = time.Second
 )
+
+// startTail follows src from its first observation on.
+func startTail(src Reader, add func(*Obs) error, flush func() error) *tail {
+	first, _ := src.Bounds()
+	t := &tail{src: src, add: add, flush: flush, next: first, quit: make(chan struct{}), done: make(chan struct{})}
+	go t.run()
+	return t
+}
+
+func (t *tail) run() {
+	defer close(t.done)
+	poll := time.NewTicker(pollEvery)
+	defer poll.Stop()
+	lastFlush := time.Now()
+	for {
+		select {
+		case <-t.quit:
+			return
+		case <-poll.C:
+		}
+		t.copy()
+		if time.Since(lastFlush) >= flushEvery {
+			t.fail(t.flush())
+			lastFlush = time.Now()
+		}
+	}
+}
+
+// copy hands on what the record holds beyond what was handed on.
+func (t *tail) copy() {
+	first, next := t.src.Bounds()
+	if t.next < first { // fell behind the record's bounds: those are lost
+		t.missed += first - t.next
+		t.next = first
+	}
+	for t.next < next {
+		t.buf = t.src.Read(t.next, 4096, t.buf[:0])
+		if len(t.buf) == 0 {
+			return
+		}
+		for i := range t.buf {
+			t.fail(t.add(&t.buf[i]))
+		}
+		t.next += uint64(len(t.buf))
+	}
+}
+
+func (t *tail) fail(err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.err == nil {
+		t.err = err
+	}
+}
+
+// stop hands on what is left and returns the first error met, or a
+// MissedError if the tail fell behind the record.
+func (t *tail) stop() error {
+	close(t.quit)
+	<-t.done
+	t.copy()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.err == nil && t.missed > 0 {
+		return &MissedError{N: t.missed}
+	}
+	return t.err
+}
+
+// MissedError says a file fell behind the record it follows and could
+// not write some observations.
+type MissedError struct{ N uint64 }
+
+func (e *MissedError) Error() string {
+	return fmt.Sprintf("the file misses %d observations the program dropped before they were written", e.N)
+}
+
+// Stream writes a record file as the record is made (--observe): it
+// flushes the compressed stream (a gzip sync flush, which any gzip reader
+// can read up to) every second.
+type Stream struct {
+	w    *Writer
+	sync func() error // after each flush: the file to disk
+	t    *tail
+}
 
 // StartStream starts writing src to w from its first observation on;
 // sync, when not nil, is called after every flush (os.File.Sync).
@@ -46,51 +130,12 @@ func StartStream(w io.Writer, src Reader, sync func() error) (*Stream, error) {
 	if err != nil {
 		return nil, err
 	}
-	first, _ := src.Bounds()
-	s := &Stream{src: src, w: fw, sync: sync, next: first, quit: make(chan struct{}), done: make(chan struct{})}
+	s := &Stream{w: fw, sync: sync}
 	if err := s.flush(); err != nil {
 		return nil, err
 	}
-	go s.run()
+	s.t = startTail(src, fw.Write, s.flush)
 	return s, nil
-}
-
-func (s *Stream) run() {
-	defer close(s.done)
-	poll := time.NewTicker(pollEvery)
-	defer poll.Stop()
-	lastFlush := time.Now()
-	for {
-		select {
-		case <-s.quit:
-			return
-		case <-poll.C:
-		}
-		s.copy()
-		if time.Since(lastFlush) >= flushEvery {
-			s.fail(s.flush())
-			lastFlush = time.Now()
-		}
-	}
-}
-
-// copy writes what the record holds beyond what was written.
-func (s *Stream) copy() {
-	first, next := s.src.Bounds()
-	if s.next < first { // fell behind the record's bounds: those are lost
-		s.missed += first - s.next
-		s.next = first
-	}
-	for s.next < next {
-		s.buf = s.src.Read(s.next, 4096, s.buf[:0])
-		if len(s.buf) == 0 {
-			return
-		}
-		for i := range s.buf {
-			s.fail(s.w.Write(&s.buf[i]))
-		}
-		s.next += uint64(len(s.buf))
-	}
 }
 
 func (s *Stream) flush() error {
@@ -103,37 +148,18 @@ func (s *Stream) flush() error {
 	return nil
 }
 
-func (s *Stream) fail(err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.err == nil {
-		s.err = err
-	}
-}
-
 // Close writes what is left and finishes the file; it returns the first
 // error met, and says if observations were lost because the stream fell
 // behind the record.
 func (s *Stream) Close() error {
-	close(s.quit)
-	<-s.done
-	s.copy()
-	s.fail(s.w.Close())
+	err := s.t.stop()
+	if cerr := s.w.Close(); err == nil {
+		err = cerr
+	}
 	if s.sync != nil {
-		s.fail(s.sync())
+		if serr := s.sync(); err == nil {
+			err = serr
+		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.err == nil && s.missed > 0 {
-		return &MissedError{N: s.missed}
-	}
-	return s.err
-}
-
-// MissedError says a stream fell behind the record it follows and could
-// not write some observations.
-type MissedError struct{ N uint64 }
-
-func (e *MissedError) Error() string {
-	return fmt.Sprintf("the record file misses %d observations the program dropped before they were written", e.N)
+	return err
 }

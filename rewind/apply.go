@@ -82,7 +82,7 @@ func (m *Model) apply(s *State, o *record.Obs) {
 				break
 			}
 		}
-		if len(o.Data) > 0 && r != nil {
+		if o.Lost && r != nil {
 			r.Failed = Failure{At: o.At, Why: string(o.Data)}
 		}
 	case record.Transfer:

@@ -8,8 +8,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/raftian/raftian/cluster"
 	"github.com/raftian/raftian/command"
-	"github.com/raftian/raftian/node"
 	"github.com/raftian/raftian/record"
 	"github.com/raftian/raftian/world"
 )
@@ -23,7 +23,7 @@ func (s *Session) attack(cmd command.Attack) Result {
 		return Result{Err: err}
 	}
 	cmd.Via = command.Replica(via)
-	s.opts.Record.Record(cmd)
+	s.opts.Journal.Note(cmd)
 	t := s.client(cmd.From).Attack(via, cmd.From, cmd.To)
 	if cmd.NoWait {
 		s.mu.Lock()
@@ -54,12 +54,12 @@ func (s *Session) who(cmd command.Attack) string {
 }
 
 // answer is the result of an attack that ended with o.
-func (s *Session) answer(cmd command.Attack, o node.Outcome) Result {
+func (s *Session) answer(cmd command.Attack, o cluster.Outcome) Result {
 	who := s.who(cmd)
 	r := Result{Command: cmd, Outcome: &o}
 	switch {
 	case !o.OK:
-		r.Err = fmt.Errorf("%s: %s after %v", who, o.Err, o.Took.Round(time.Millisecond))
+		r.Err = fmt.Errorf("%s: %s after %v", who, cluster.Failure(o.Err), o.Took.Round(time.Millisecond))
 	case o.Reason != world.ReasonNone:
 		r.Text = fmt.Sprintf("rejected: %s: %s", who, o.Reason)
 	default:
@@ -74,13 +74,13 @@ func (s *Session) answer(cmd command.Attack, o node.Outcome) Result {
 
 // proposed is an attack made with nowait, kept until its answer is in.
 type proposed struct {
-	t   *node.Ticket
+	t   *cluster.Ticket
 	cmd command.Attack
 }
 
 func (s *Session) newGame() Result {
 	via := max(s.c.Leader(), 1)
-	s.opts.Record.Record(command.NewGame{})
+	s.opts.Journal.Note(command.NewGame{})
 	o := s.client(0).NewGame(via).Wait()
 	r := Result{Command: command.NewGame{}, Outcome: &o}
 	if !o.OK {
@@ -99,7 +99,7 @@ func (s *Session) load(count int) Result {
 	if err != nil {
 		return Result{Err: err}
 	}
-	s.opts.Record.Record(command.Load{N: count})
+	s.opts.Journal.Note(command.Load{N: count})
 	start := time.Now()
 	const lanes = 32
 	var wg sync.WaitGroup
@@ -112,7 +112,7 @@ func (s *Session) load(count int) Result {
 		go func() {
 			defer wg.Done()
 			for i := w; i < count; i += lanes {
-				var o node.Outcome
+				var o cluster.Outcome
 				if i%4 == 3 {
 					o = cl.NewGame(leader).Wait()
 				} else {
@@ -221,7 +221,7 @@ func (s *Session) status(asJSON bool) Result {
 	return r
 }
 
-func (s *Session) statusTable(status []node.ReplicaStatus) string {
+func (s *Session) statusTable(status []cluster.Status) string {
 	var b strings.Builder
 	w := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "replica\tplayer\trole\tterm\tleader\tcommit\tapplied\tlast\thp\tworld")
@@ -297,7 +297,7 @@ func hpText(w *world.World, p int) string {
 
 // statusJSON writes status as JSON; believes gives each replica's own
 // membership.
-func statusJSON(status []node.ReplicaStatus, believes func(i int) []int) string {
+func statusJSON(status []cluster.Status, believes func(i int) []int) string {
 	var out struct {
 		Replicas []replicaJSON `json:"replicas"`
 	}

@@ -2,8 +2,10 @@
 // the headless console, the window, lessons and replays all call. A
 // Session is one proposer (its own client ids), remembers what a later
 // command may refer to (the leader "partition leader" cut off, attacks
-// made with nowait), and records every command it carried out, with roles
-// resolved to replica numbers, so that a replay does the same.
+// made with nowait), and writes every command it carried out to its
+// journal, with roles resolved to replica numbers, so that a replay does
+// the same. It asks the cluster for what it needs through Cluster, an
+// interface of its own: package node has the real one, tests a fake.
 package session
 
 import (
@@ -12,16 +14,47 @@ import (
 	"sync"
 	"time"
 
+	"github.com/raftian/raftian/cluster"
 	"github.com/raftian/raftian/command"
-	"github.com/raftian/raftian/node"
-	"github.com/raftian/raftian/node/wire"
+	"github.com/raftian/raftian/config"
 	"github.com/raftian/raftian/record"
 )
 
+// Cluster is what a session asks of the replicas: *node.Cluster is one.
+type Cluster interface {
+	Size() int   // replicas, removed ones too: numbers run from 1 to Size
+	Voters() int // replicas that vote
+	Config() config.Config
+	ElectionTimeout() time.Duration
+	Status() []cluster.Status
+	Believes(i int) []int // the voters replica i believes in
+	Leader() int          // the replica that leads in the highest term, or 0
+	LeaderAgreed() (int, bool)
+	SettledOnCommitted() bool
+	LogTail(i, n int) []record.Ent
+	Recorder() *record.Recorder
+	NewClient() cluster.Proposer
+
+	Crash(i int) error
+	Restart(i int) error
+	Isolate(i int) error
+	Rejoin(i int) error
+	Partition(groups [][]int) error
+	SetLink(a, b int, drop float64, delay time.Duration, votesOnly bool) error
+	Heal()
+	SetSlow(on bool) time.Duration
+	Transfer(target int, timeout time.Duration) (from int, term uint64, err error)
+	AddReplica(stall time.Duration) (int, error)
+	RemoveReplica(id int, timeout time.Duration) error
+	CancelAdd(id int) <-chan struct{}
+	Reconfigure(raft config.Raft) error
+	Mend(timeout time.Duration, stop <-chan struct{}) int
+}
+
 // Options say who the session is.
 type Options struct {
-	// Record, when not nil, receives every command carried out.
-	Record *Recorder
+	// Journal, when not nil, receives every command carried out.
+	Journal *Journal
 	// PerPlayer gives each player a client of its own, as in the window:
 	// an attack is proposed under its attacker's id. Otherwise the whole
 	// session is one client, as a headless session is.
@@ -34,9 +67,9 @@ type Options struct {
 // Session runs commands on one cluster. It is safe for concurrent use:
 // the window's frame loop, its worker and a lesson may share one.
 type Session struct {
-	c       *node.Cluster
+	c       Cluster
 	opts    Options
-	clients []*node.Client // one per player, or one for all
+	clients []cluster.Proposer // one per player, or one for all
 
 	mu        sync.Mutex
 	oldLeader int        // the leader that "partition leader" cut off
@@ -44,7 +77,7 @@ type Session struct {
 }
 
 // New returns a session on c.
-func New(c *node.Cluster, opts Options) *Session {
+func New(c Cluster, opts Options) *Session {
 	s := &Session{c: c, opts: opts}
 	n := 1
 	if opts.PerPlayer {
@@ -57,7 +90,7 @@ func New(c *node.Cluster, opts Options) *Session {
 }
 
 // client is the client that proposes player p's commands.
-func (s *Session) client(p int) *node.Client {
+func (s *Session) client(p int) cluster.Proposer {
 	if len(s.clients) == 1 || p < 1 || p > len(s.clients) {
 		return s.clients[0]
 	}
@@ -73,15 +106,15 @@ type Result struct {
 	Text    string // what happened, for a person; may be several lines
 
 	// Typed parts, for the commands that have them.
-	Outcome  *node.Outcome        // a waited attack, a new game
-	Ticket   *node.Ticket         // an attack with nowait
-	Replicas []node.ReplicaStatus // status
-	Entries  []record.Ent         // log: the tail of the replica's log
-	Commit   uint64               // log: the replica's commit index
-	Leader   int                  // wait leader: the agreed leader
-	Term     uint64               // wait leader: its term
-	Took     time.Duration        // wait, load: how long it took
-	Count    int                  // load: how many of its commands committed
+	Outcome  *cluster.Outcome // a waited attack, a new game
+	Ticket   *cluster.Ticket  // an attack with nowait
+	Replicas []cluster.Status // status
+	Entries  []record.Ent     // log: the tail of the replica's log
+	Commit   uint64           // log: the replica's commit index
+	Leader   int              // wait leader: the agreed leader
+	Term     uint64           // wait leader: its term
+	Took     time.Duration    // wait, load: how long it took
+	Count    int              // load: how many of its commands committed
 }
 
 // Failed reports whether the command could not be done.
@@ -92,7 +125,7 @@ func (r Result) Failed() bool { return r.Err != nil }
 var ErrNotHere = errors.New("cannot run here")
 
 // Record is the cluster's record (nil if it keeps none).
-func (s *Session) Record() *wire.Recorder { return s.c.Recorder() }
+func (s *Session) Record() *record.Recorder { return s.c.Recorder() }
 
 // Do carries out cmd and says what happened.
 func (s *Session) Do(cmd command.Command) Result {
@@ -184,7 +217,7 @@ func (s *Session) done(cmd command.Command, err error, format string, args ...an
 	if err != nil {
 		return Result{Command: cmd, Err: err}
 	}
-	s.opts.Record.Record(cmd)
+	s.opts.Journal.Note(cmd)
 	return Result{Command: cmd, Text: fmt.Sprintf(format, args...)}
 }
 
@@ -251,7 +284,7 @@ func (s *Session) everyReplica(up bool, all command.Command, verb, none string, 
 			errs = append(errs, err)
 			continue
 		}
-		s.opts.Record.Record(one(st.ID))
+		s.opts.Journal.Note(one(st.ID))
 		done = append(done, st.ID)
 	}
 	r := Result{Command: all, Err: errors.Join(errs...)}
@@ -361,6 +394,13 @@ func (s *Session) transfer(cmd command.Transfer) Result {
 		"replica %d leads term %d: handed over by replica %d in %v", n, term, from, time.Since(start).Round(time.Millisecond))
 }
 
+// Mend heals every fault and restarts every replica that is down, then
+// waits for an agreed leader (at most timeout, or until stop closes) and
+// returns it; 0 if there is none. Lessons start from a mended cluster.
+func (s *Session) Mend(timeout time.Duration, stop <-chan struct{}) int {
+	return s.c.Mend(timeout, stop)
+}
+
 // CancelAdd cancels the addition of replica n, if one is under way, and
 // reports whether one was: the addition undoes itself. It never waits, so
 // the window may call it while its worker is busy adding.
@@ -373,11 +413,11 @@ func (s *Session) Size() int { return s.c.Size() }
 // add grows the cluster by one replica and says where it runs and what
 // the quorum is now.
 func (s *Session) add() Result {
-	n, err := s.c.AddReplica(node.AddStall)
+	n, err := s.c.AddReplica(cluster.AddStall)
 	if err != nil {
 		return Result{Err: err}
 	}
 	v := s.c.Voters()
 	return s.done(command.Add{}, nil, "replica %d (%s) joined on %s: non-voting until it caught up, now a voter; %d voters, quorum %d of %d",
-		n, s.name(n), s.c.Config().Players[n-1].Address, v, v/2+1, v)
+		n, s.name(n), s.c.Config().Players[n-1].Address, v, record.Majority(v), v)
 }

@@ -29,7 +29,7 @@ func startCluster(t *testing.T) *node.Cluster {
 func TestRecordedCommandsAreResolvedAndReadBack(t *testing.T) {
 	c := startCluster(t)
 	var buf bytes.Buffer
-	s := New(c, Options{Record: NewRecorder(&buf)})
+	s := New(c, Options{Journal: NewJournal(&buf)})
 	r := s.Do(command.Wait{Until: command.UntilLeader, Timeout: 20 * time.Second})
 	if r.Err != nil || r.Leader == 0 {
 		t.Fatalf("wait leader: %+v", r)
@@ -50,7 +50,7 @@ func TestRecordedCommandsAreResolvedAndReadBack(t *testing.T) {
 	if bad.Err == nil {
 		t.Fatal("crash 99 did not fail")
 	}
-	got, err := ReadRecording(&buf)
+	got, err := ReadJournal(&buf)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/raftian/raftian/node"
+	"github.com/raftian/raftian/record"
 )
 
 // RGB is a colour of the timeline, shared by the window and the SVG
@@ -30,15 +30,15 @@ var (
 )
 
 // RoleRGB is the colour of a role.
-func RoleRGB(r node.Role) RGB {
+func RoleRGB(r record.Role) RGB {
 	switch r {
-	case node.RoleLeader:
+	case record.RoleLeader:
 		return LeaderRGB
-	case node.RoleCandidate:
+	case record.RoleCandidate:
 		return CandidateRGB
-	case node.RolePreCandidate:
+	case record.RolePreCandidate:
 		return PreCandidateRGB
-	case node.RoleFollower:
+	case record.RoleFollower:
 		return FollowerRGB
 	}
 	return DownRGB
@@ -57,16 +57,17 @@ func (c RGB) Luminance() float64 {
 	return 0.2126*lin(c.R) + 0.7152*lin(c.G) + 0.0722*lin(c.B)
 }
 
-// MarkerRGB is the colour of a fault marker: vermillion for a crash, sky
-// blue for what mends (apart also for red-green colour blindness), white
-// for the rest. Every marker is labelled too.
-func MarkerRGB(eventType string) RGB {
-	switch eventType {
-	case node.EvCrash:
+// MarkerRGB is the colour of a marker of an observation of kind k:
+// vermillion for a crash, sky blue for what mends (apart also for
+// red-green colour blindness), white for the rest. Every marker is
+// labelled too.
+func MarkerRGB(k record.Kind) RGB {
+	switch k {
+	case record.Down:
 		return RGB{230, 100, 60}
-	case node.EvRestart, node.EvHeal, node.EvRejoin:
+	case record.Up, record.Heal, record.Rejoin:
 		return RGB{86, 180, 233}
-	case node.EvTransfer:
+	case record.Transfer:
 		return RGB{240, 200, 80} // the leader's gold: leadership moves
 	}
 	return RGB{240, 240, 255}

@@ -5,29 +5,30 @@ import (
 	"html"
 	"io"
 	"strings"
-	"time"
 
-	"github.com/raftian/raftian/node"
+	"github.com/raftian/raftian/record"
+	"github.com/raftian/raftian/rewind"
 )
 
-// SVG draws the whole timeline as an SVG picture: one lane per replica
-// (named by names) coloured by role, terms where they change, fault
-// markers, and a time axis in seconds.
-func SVG(w io.Writer, t *Timeline, names []string) error {
-	start, end := t.bounds()
-	if !end.After(start) {
-		end = start.Add(time.Second)
+// SVG draws the replay model's whole run as an SVG picture: one lane per
+// replica (named by names) coloured by role, terms where they change,
+// fault markers, and a time axis in seconds.
+func SVG(w io.Writer, m *rewind.Model, names []string) error {
+	lanes, markers := m.Lanes()
+	start, end := m.Range()
+	if end <= start {
+		end = start + 1_000_000
 	}
 	const left, laneH, top, width = 110.0, 34.0, 40.0, 1400.0
-	n := len(t.Lanes)
+	n := len(lanes)
 	height := top + laneH*float64(n) + 50
-	x := func(at time.Time) float64 {
-		return left + (width-left-20)*float64(at.Sub(start))/float64(end.Sub(start))
+	x := func(at int64) float64 {
+		return left + (width-left-20)*float64(at-start)/float64(end-start)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" font-family="DejaVu Sans, sans-serif" font-size="12">`+"\n", width, height)
 	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="#16181f"/>`+"\n")
-	for i, lane := range t.Lanes {
+	for i, lane := range lanes {
 		y := top + laneH*float64(i)
 		name := fmt.Sprintf("%d", i+1)
 		if i < len(names) {
@@ -37,47 +38,46 @@ func SVG(w io.Writer, t *Timeline, names []string) error {
 		var prevTerm uint64
 		for _, s := range lane {
 			e := s.End
-			if e.IsZero() {
+			if e < 0 {
 				e = end
 			}
 			x0, x1 := x(s.Start), x(e)
 			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s term %d</title></rect>`+"\n",
-				x0, y+2, max(x1-x0, 0.5), laneH-4, RoleRGB(s.State.Role).Hex(), s.State.Role, s.State.Term)
-			if s.State.Isolated { // a brick band along the top
+				x0, y+2, max(x1-x0, 0.5), laneH-4, RoleRGB(s.Role).Hex(), s.Role, s.Term)
+			if s.Isolated { // a brick band along the top
 				fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="5" fill="%s"/>`+"\n",
 					x0, y+2, max(x1-x0, 0.5), IsolatedRGB.Hex())
 			}
-			if s.State.Term != 0 && s.State.Term != prevTerm && x1-x0 > 12 {
-				fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="#101218">%d</text>`+"\n", x0+3, y+laneH/2+4, s.State.Term)
+			if s.Term != 0 && s.Term != prevTerm && x1-x0 > 12 {
+				fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="#101218">%d</text>`+"\n", x0+3, y+laneH/2+4, s.Term)
 			}
-			if s.State.Term != 0 {
-				prevTerm = s.State.Term
+			if s.Term != 0 {
+				prevTerm = s.Term
 			}
 		}
 	}
-	for _, m := range t.Markers {
+	for _, m := range markers {
 		y0, y1 := top, top+laneH*float64(n)
-		if m.Lane >= 1 && m.Lane <= n {
-			y0, y1 = top+laneH*float64(m.Lane-1), top+laneH*float64(m.Lane)
+		if m.Node >= 1 && m.Node <= n {
+			y0, y1 = top+laneH*float64(m.Node-1), top+laneH*float64(m.Node)
 		}
-		c := MarkerRGB(m.Type).Hex()
+		c := MarkerRGB(m.Kind).Hex()
 		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="2"/>`+"\n", x(m.At), y0, x(m.At), y1, c)
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="%s" font-size="10">%s</text>`+"\n", x(m.At)+3, y0+10, c, html.EscapeString(m.Label))
 	}
 	axis := top + laneH*float64(n) + 18
-	secs := end.Sub(start).Seconds()
+	secs := float64(end-start) / 1e6
 	step := max(1, int(secs/15))
 	for s := 0; float64(s) <= secs; s += step {
-		at := start.Add(time.Duration(s) * time.Second)
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="#969cac">%ds</text>`+"\n", x(at), axis, s)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="#969cac">%ds</text>`+"\n", x(start+int64(s)*1_000_000), axis, s)
 	}
 	lx := left
 	for _, k := range []struct {
-		role     node.Role
+		role     record.Role
 		isolated bool
 		name     string
-	}{{node.RoleLeader, false, "leader"}, {node.RoleFollower, false, "follower"}, {node.RoleCandidate, false, "candidate"},
-		{node.RolePreCandidate, false, "pre-candidate"}, {node.RoleDown, false, "down"}, {node.RoleFollower, true, "isolated"}} {
+	}{{record.RoleLeader, false, "leader"}, {record.RoleFollower, false, "follower"}, {record.RoleCandidate, false, "candidate"},
+		{record.RolePreCandidate, false, "pre-candidate"}, {record.RoleDown, false, "down"}, {record.RoleFollower, true, "isolated"}} {
 		c := RoleRGB(k.role)
 		if k.isolated {
 			c = IsolatedRGB
@@ -89,26 +89,4 @@ func SVG(w io.Writer, t *Timeline, names []string) error {
 	b.WriteString("</svg>\n")
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-func (t *Timeline) bounds() (start, end time.Time) {
-	for _, lane := range t.Lanes {
-		for _, s := range lane {
-			if start.IsZero() || s.Start.Before(start) {
-				start = s.Start
-			}
-			if s.Start.After(end) {
-				end = s.Start
-			}
-			if s.End.After(end) {
-				end = s.End
-			}
-		}
-	}
-	for _, m := range t.Markers {
-		if m.At.After(end) {
-			end = m.At
-		}
-	}
-	return start, end
 }

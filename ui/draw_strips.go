@@ -8,7 +8,6 @@ import (
 
 	rl "github.com/gen2brain/raylib-go/raylib"
 
-	"github.com/raftian/raftian/node"
 	"github.com/raftian/raftian/record"
 	"github.com/raftian/raftian/timeline"
 )
@@ -49,7 +48,7 @@ func (w *Window) playerText() string {
 	p := w.player
 	at := fmt.Sprintf("%.6f s", float64(w.t)/1e6)
 	behind := ""
-	if w.c != nil {
+	if w.link.live {
 		behind = fmt.Sprintf(" · %s behind live", seconds(w.live()-w.t))
 	}
 	speed := Speeds[p.Speed].String()
@@ -210,7 +209,7 @@ func (w *Window) drawTimeline(s Screen) {
 		if m.Node >= 1 && m.Node <= w.n {
 			y, h = top+float32(m.Node-1)*laneH, laneH
 		}
-		c := color(timeline.MarkerRGB(markerType(m.Kind)))
+		c := color(timeline.MarkerRGB(m.Kind))
 		rl.DrawLineEx(rl.Vector2{X: x, Y: y}, rl.Vector2{X: x, Y: y + h}, max(sc.Px(2.5), 2), c)
 		label := m.Label
 		if m.Node >= 1 {
@@ -267,27 +266,6 @@ func stripTime(s Screen, win [2]int64, x float32) (int64, bool) {
 	}
 	f := min(max((x-x0)/(x1-x0), 0), 1)
 	return win[0] + int64(float64(f)*float64(win[1]-win[0])), true
-}
-
-// markerType maps an observation to the fault name the palette knows.
-func markerType(k record.Kind) string {
-	switch k {
-	case record.Down:
-		return node.EvCrash
-	case record.Up:
-		return node.EvRestart
-	case record.Isolate:
-		return node.EvIsolate
-	case record.Rejoin:
-		return node.EvRejoin
-	case record.Partition:
-		return node.EvPartition
-	case record.Heal:
-		return node.EvHeal
-	case record.Transfer:
-		return node.EvTransfer
-	}
-	return node.EvLink
 }
 
 // keys are the key bar's hints, in the order they are dropped when the

@@ -18,7 +18,7 @@ func (w *Window) apply(in Intent) {
 	if w.lessonInput(in) || w.playerIntent(in) || w.viewIntent(in) {
 		return
 	}
-	if w.c == nil {
+	if !w.link.live {
 		w.banner = note{text: "viewing a record: there is no cluster to change", at: time.Now(), alarm: true}
 		return
 	}
@@ -101,7 +101,7 @@ func (w *Window) playerIntent(in Intent) bool {
 	case Play:
 		p.Play(live)
 	case GoLive:
-		if w.c != nil {
+		if w.link.live {
 			p.GoLive()
 		} else {
 			p.Seek(w.model, live, live)

@@ -7,8 +7,7 @@ import (
 
 	"github.com/raftian/raftian/command"
 	"github.com/raftian/raftian/lesson"
-	"github.com/raftian/raftian/node"
-	"github.com/raftian/raftian/node/wire"
+	"github.com/raftian/raftian/record"
 	"github.com/raftian/raftian/rewind"
 	"github.com/raftian/raftian/session"
 )
@@ -58,7 +57,7 @@ func (w *Window) startLesson(name string) {
 	run := &lessonRun{l: l, inputs: make(chan lesson.Input, 4), stop: make(chan struct{}), done: make(chan struct{})}
 	w.lesson, w.caption = run, lesson.Caption{Title: l.Title, Of: len(l.Steps)}
 	w.endReplay()
-	env := &lessonEnv{run: run, c: w.c, rec: w.rec, session: w.session, captions: w.captions,
+	env := &lessonEnv{run: run, rec: w.rec, session: w.session, captions: w.captions,
 		replays: w.replays, results: w.results}
 	go func() {
 		defer close(run.done)
@@ -66,7 +65,7 @@ func (w *Window) startLesson(name string) {
 			close(old.stop)
 			<-old.done
 			// From scratch: whole network, every replica up, a new game.
-			if env.c.Mend(10*time.Second, run.stop) != 0 {
+			if env.session.Mend(10*time.Second, run.stop) != 0 {
 				env.session.Do(command.NewGame{})
 			}
 		}
@@ -204,8 +203,7 @@ func abs(x int64) int64 {
 // the lesson's goroutine: it touches nothing of the window's but channels.
 type lessonEnv struct {
 	run      *lessonRun
-	c        *node.Cluster
-	rec      *wire.Recorder
+	rec      *record.Recorder
 	session  *session.Session
 	captions chan captionMsg
 	replays  chan replayMsg

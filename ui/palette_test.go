@@ -7,7 +7,7 @@ import (
 
 	"github.com/raftian/raftian/config"
 	"github.com/raftian/raftian/internal/testenv"
-	"github.com/raftian/raftian/node"
+	"github.com/raftian/raftian/record"
 	"github.com/raftian/raftian/timeline"
 )
 
@@ -72,7 +72,7 @@ func rgbOf(hex string) timeline.RGB {
 func TestPlayerColoursAreNotRoleColours(t *testing.T) {
 	const apart = 20
 	roles := map[string]timeline.RGB{}
-	for _, r := range []node.Role{node.RoleLeader, node.RoleCandidate, node.RolePreCandidate, node.RoleFollower} {
+	for _, r := range []record.Role{record.RoleLeader, record.RoleCandidate, record.RolePreCandidate, record.RoleFollower} {
 		roles[r.String()] = timeline.RoleRGB(r)
 	}
 	cfg := testenv.Config(t, config.StorageMemory)

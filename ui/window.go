@@ -14,8 +14,6 @@ import (
 	"github.com/raftian/raftian/command"
 	"github.com/raftian/raftian/config"
 	"github.com/raftian/raftian/lesson"
-	"github.com/raftian/raftian/node"
-	"github.com/raftian/raftian/node/wire"
 	"github.com/raftian/raftian/record"
 	"github.com/raftian/raftian/rewind"
 	"github.com/raftian/raftian/session"
@@ -64,13 +62,13 @@ type screen struct {
 
 // link is the window's way to the cluster and to its record.
 type link struct {
-	c        *node.Cluster // nil when viewing a record file
+	live     bool // a cluster runs: false when viewing a record file
 	n        int
 	header   record.Header
 	model    *rewind.Model
 	src      rewind.Source
-	rec      *wire.Recorder // the live record; nil when viewing a file
-	session  *session.Session
+	rec      *record.Recorder // the live record; nil when viewing a file
+	session  *session.Session // nil when viewing a file
 	work     *worker
 	results  chan session.Result  // the worker's and lessons' results, for the banner
 	commands chan command.Command // window commands from the session (autoplay, messages)
@@ -167,7 +165,7 @@ func (w *Window) Close() {
 type RunOptions struct {
 	Stop   <-chan struct{}   // closed to end the run (a signal, a benchmark's end)
 	Lesson string            // a lesson to play at once, if not ""
-	Record *session.Recorder // receives every command carried out, if not nil
+	Journal *session.Journal // receives every command carried out, if not nil
 	Auto   bool              // start with auto-play on
 	// OnFrame, when not nil, is told every frame's whole time and the CPU
 	// time spent building it, before raylib presents it (benchmarks).
@@ -175,9 +173,10 @@ type RunOptions struct {
 }
 
 // Run draws frames until the window is closed, Esc is pressed or Stop
-// closes. The cluster, which must keep a record (node.Options.Record),
-// stays the caller's to close.
-func (w *Window) Run(c *node.Cluster, opts RunOptions) {
+// closes. It draws the cluster's record (the cluster must keep one) and
+// carries commands out with a session on it; the cluster stays the
+// caller's to close.
+func (w *Window) Run(c session.Cluster, opts RunOptions) {
 	w.start(c, c.Recorder(), opts)
 	defer w.saving.Wait()
 	defer w.work.close()
@@ -225,13 +224,13 @@ func (w *Window) loop(stop <-chan struct{}) {
 	}
 }
 
-func (w *Window) start(c *node.Cluster, src rewind.Source, opts RunOptions) {
+func (w *Window) start(c session.Cluster, src rewind.Source, opts RunOptions) {
 	h := src.Header()
-	w.link = link{c: c, n: len(h.Players), header: h, src: src, model: rewind.New(src), work: startWorker(),
+	w.link = link{live: c != nil, n: len(h.Players), header: h, src: src, model: rewind.New(src), work: startWorker(),
 		results: make(chan session.Result, 16), commands: make(chan command.Command, 16)}
 	if c != nil {
 		w.rec = c.Recorder()
-		w.session = session.New(c, session.Options{Record: opts.Record, PerPlayer: true,
+		w.session = session.New(c, session.Options{Journal: opts.Journal, PerPlayer: true,
 			Window: func(cmd command.Command) { w.commands <- cmd }})
 	}
 	w.settings = settings{selected: 1, showMsgs: true, auto: opts.Auto && c != nil}
@@ -281,7 +280,7 @@ func (w *Window) frame() bool {
 	}
 	w.update(start)
 	w.takeCaptions()
-	w.player.Advance(start.Sub(w.frameAt), w.live(), w.c == nil)
+	w.player.Advance(start.Sub(w.frameAt), w.live(), !w.link.live)
 	w.t = w.player.At(w.live())
 	w.st = w.model.At(w.t)
 	w.n = len(w.st.Replicas) // replicas are added, live or in the record

@@ -3,22 +3,21 @@ package ui
 import (
 	"fmt"
 
-	"github.com/raftian/raftian/node"
+	"github.com/raftian/raftian/cluster"
 	"github.com/raftian/raftian/record"
 	"github.com/raftian/raftian/world"
 )
 
 // What the panes say in words: players' names, results, failures.
 
-// failText says why a proposal failed, in a few words.
+// failText says why a proposal failed (as the record has it), in a few
+// words.
 func failText(why string) string {
-	if t, ok := map[string]string{
-		node.FailTimeout:  "no quorum (timed out)",
-		node.FailNoLeader: "no leader",
-		node.FailDown:     "this replica is down",
-		node.FailClosing:  "shutting down",
-	}[why]; ok {
-		return t
+	switch why {
+	case cluster.ErrTimeout.Error():
+		return "no quorum (timed out)"
+	case cluster.ErrDown.Error():
+		return "this replica is down"
 	}
 	return why
 }

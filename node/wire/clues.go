@@ -2,17 +2,15 @@ package wire
 
 import (
 	"sync"
-	"time"
 
 	pb "github.com/lni/dragonboat/v4/raftpb"
 )
 
-// dragonboat does not say whether a replica is campaigning, when a
-// follower last heard from its leader, or what its commit index is. The
-// transport sees all three: a replica that sends RequestVote is a
-// candidate, RequestPreVote a pre-candidate; a Heartbeat or Replicate
-// arriving is contact from the leader, and carries the commit index the
-// follower may advance to; the leader's own commit index is what it sends.
+// dragonboat does not say what a replica's commit index is. The
+// transport sees it: a Heartbeat or Replicate arriving carries the commit
+// index the follower may advance to; the leader's own commit index is
+// what it sends. (Whether a replica campaigns is the record's to say:
+// record.Known.)
 
 type clues struct {
 	mu sync.Mutex
@@ -21,16 +19,7 @@ type clues struct {
 
 // Clues are what the wire tells of one replica.
 type Clues struct {
-	Campaign Campaign  // the last vote request it sent
-	Contact  time.Time // when it last heard from a leader; zero if never
-	Commit   uint64    // the highest commit index it can know
-}
-
-// Campaign is a vote request a replica sent.
-type Campaign struct {
-	At      time.Time // zero if none
-	Term    uint64
-	PreVote bool
+	Commit uint64 // the highest commit index it can know
 }
 
 func newClues() *clues { return &clues{of: make([]Clues, MaxReplicas+1)} }
@@ -49,50 +38,41 @@ func (c *clues) forget(i int) {
 }
 
 func (c *clues) received(to int, msgs []pb.Message) {
-	now := time.Now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, m := range msgs {
 		o := &c.of[to]
 		switch m.Type {
 		case pb.Heartbeat:
-			o.Contact = now
 			o.Commit = max(o.Commit, m.Commit)
 		case pb.Replicate:
 			// A follower commits no further than what it has received.
-			o.Contact = now
 			o.Commit = max(o.Commit, min(m.Commit, m.LogIndex+uint64(len(m.Entries))))
-		case pb.InstallSnapshot:
-			o.Contact = now
 		}
 	}
 }
 
-// observeSent notes a batch's campaigns and commit index, records it, and
-// returns the id of its first message (0 when nothing is recorded).
+// observeSent notes a batch's commit index, records it, and returns the
+// id of its first message (0 when nothing is recorded).
 func (n *Network) observeSent(from, to int, msgs []pb.Message, dropped bool) uint64 {
 	if len(msgs) == 0 {
 		return 0
 	}
-	now := time.Now()
 	// One lock for the batch: this runs on the send path.
 	n.clues.mu.Lock()
 	for _, m := range msgs {
-		o := &n.clues.of[from]
-		switch m.Type {
-		case pb.RequestVote, pb.RequestPreVote:
-			o.Campaign = Campaign{At: now, Term: m.Term, PreVote: m.Type == pb.RequestPreVote}
-		case pb.Replicate, pb.Heartbeat:
+		if m.Type == pb.Replicate || m.Type == pb.Heartbeat {
+			o := &n.clues.of[from]
 			o.Commit = max(o.Commit, m.Commit)
 		}
 	}
 	n.clues.mu.Unlock()
-	return n.rec.sent(from, to, msgs, dropped)
+	return n.rec.Sent(from, to, observed(msgs), dropped)
 }
 
 // observeChunk records a snapshot chunk as an InstallSnapshot message.
 func (n *Network) observeChunk(from, to int, ch pb.Chunk, dropped bool) uint64 {
-	return n.rec.sent(from, to, chunkMessage(ch), dropped)
+	return n.rec.Sent(from, to, observed(chunkMessage(ch)), dropped)
 }
 
 // chunkMessage is a snapshot chunk as the record keeps it: the snapshot's

@@ -149,7 +149,7 @@ func (c *conn) writeOrLose(d delayed) {
 	}
 }
 
-func (c *conn) lost(first uint64, n int) { c.t.net.rec.lost(c.t.self, c.to, first, n) }
+func (c *conn) lost(first uint64, n int) { c.t.net.rec.Lost(c.t.self, c.to, first, n) }
 
 // splitVotes separates vote and pre-vote requests and replies from the
 // other messages.

@@ -15,6 +15,8 @@ import (
 	dbconfig "github.com/lni/dragonboat/v4/config"
 	"github.com/lni/dragonboat/v4/raftio"
 	pb "github.com/lni/dragonboat/v4/raftpb"
+
+	"github.com/raftian/raftian/record"
 )
 
 // The transport is plain TCP on loopback, one connection per peer for
@@ -33,7 +35,7 @@ type Network struct {
 	byAddr     map[string]int // replica number by address; grows with the cluster
 	deployment uint64         // this cluster's id; other clusters' messages are refused
 	faults     *faults
-	rec        *Recorder // nil: nothing recorded
+	rec        *record.Recorder // nil: nothing recorded
 	clues      *clues
 	budget     *budget
 }
@@ -50,7 +52,7 @@ var (
 // New returns the network of replicas at addrs (replica i at addrs[i-1])
 // of the cluster with the given deployment id, recording to rec (if not
 // nil).
-func New(addrs []string, deployment uint64, rec *Recorder) *Network {
+func New(addrs []string, deployment uint64, rec *record.Recorder) *Network {
 	n := &Network{
 		byAddr:     map[string]int{},
 		deployment: deployment,
@@ -296,11 +298,11 @@ func (t *transport) deliver(kind byte, id uint64, payload []byte) error {
 		// Checked again on receipt: a partition may have started while the
 		// batch was on its way.
 		if t.net.faults.cut(src, t.self) {
-			t.net.rec.arrived(src, t.self, id, b.Requests, true)
+			t.net.rec.Arrived(src, t.self, id, observed(b.Requests), true)
 			return nil
 		}
 		t.net.clues.received(t.self, b.Requests)
-		t.net.rec.arrived(src, t.self, id, b.Requests, false)
+		t.net.rec.Arrived(src, t.self, id, observed(b.Requests), false)
 		t.handler(b)
 	case frameChunk:
 		var ch pb.Chunk
@@ -315,10 +317,10 @@ func (t *transport) deliver(kind byte, id uint64, payload []byte) error {
 		}
 		msg := chunkMessage(ch)
 		if t.net.faults.cut(int(ch.From), t.self) {
-			t.net.rec.arrived(int(ch.From), t.self, id, msg, true)
+			t.net.rec.Arrived(int(ch.From), t.self, id, observed(msg), true)
 			return nil
 		}
-		t.net.rec.arrived(int(ch.From), t.self, id, msg, false)
+		t.net.rec.Arrived(int(ch.From), t.self, id, observed(msg), false)
 		if !t.chunks(ch) {
 			return errors.New("snapshot chunk refused")
 		}

@@ -1,8 +1,10 @@
 // Package wire is the replicas' network: the project's own TCP transport
 // between dragonboat NodeHosts on loopback, with a fault layer (isolation,
-// partitions, lossy and slow links) every message passes through, the
-// recorder that notes every message's sending and arrival, and the clues about each replica (campaigns,
-// contact with a leader, commit index) that only the wire can see.
+// partitions, lossy and slow links) every message passes through. It
+// hands every message's sending and arrival to the record (package
+// record), as observations: the one place where the engine's messages
+// become the record's; and it keeps the one thing only the wire can see,
+// each replica's commit index.
 package wire
 
 import (
@@ -32,7 +34,7 @@ func log() *slog.Logger {
 func (n *Network) Deployment() uint64 { return n.deployment }
 
 // Recorder returns the record the network writes to, or nil.
-func (n *Network) Recorder() *Recorder { return n.rec }
+func (n *Network) Recorder() *record.Recorder { return n.rec }
 
 // Clues returns what the wire tells of replica i.
 func (n *Network) Clues(i int) Clues { return n.clues.get(i) }
