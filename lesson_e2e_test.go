@@ -24,7 +24,11 @@ func TestWindowPlaysALesson(t *testing.T) {
 	press(t, w.display, "3")
 	w.waitLine(t, "lesson: step 2 of 4: your answer: P3") // the test config names players P1–P5
 	reveal := w.waitLine(t, "lesson: step 2 of 4: reveal: ")
-	leader, term := agreedLeader(events(t, w.events), 5)
+	var leader, term int
+	waitUntil(t, "the events to name a leader", func() bool { // written as they happen, a moment later
+		leader, term = agreedLeader(events(t, w.events), 5)
+		return leader != 0
+	})
 	if want := fmt.Sprintf("replica %d (", leader); leader == 0 || !strings.Contains(reveal, want) {
 		t.Errorf("the reveal %q does not name the leader the events say won (%d, term %d)", reveal, leader, term)
 	}

@@ -1,7 +1,7 @@
 // Package console is raftian's headless mode: commands read from a
 // reader, one a line, carried out by a session and answered on a writer.
 // It also plays lessons headless (their captions printed) and replays
-// recordings.
+// journals of commands.
 package console
 
 import (

@@ -206,7 +206,7 @@ func StartEvents(w io.Writer, src Reader) *EventStream {
 			return enc.Encode(&e)
 		}
 		return nil
-	}, buf.Flush)
+	}, buf.Flush, pollEvery) // a script may be reading it as it grows
 	return s
 }
 

@@ -24,6 +24,7 @@ type tail struct {
 	src    Reader
 	add    func(*Obs) error
 	flush  func() error
+	every  time.Duration // between flushes
 	next   uint64 // the next observation to hand on
 	missed uint64 // observations dropped before they were handed on
 	buf    []Obs
@@ -33,15 +34,14 @@ type tail struct {
 	err    error // the first error of add or flush
 }
 
-const (
-	pollEvery  = 100 * time.Millisecond
-	flushEvery = time.Second
-)
+// pollEvery is how often a tail looks for new observations.
+const pollEvery = 100 * time.Millisecond
 
-// startTail follows src from its first observation on.
-func startTail(src Reader, add func(*Obs) error, flush func() error) *tail {
+// startTail follows src from its first observation on, flushing every
+// flushEvery.
+func startTail(src Reader, add func(*Obs) error, flush func() error, flushEvery time.Duration) *tail {
 	first, _ := src.Bounds()
-	t := &tail{src: src, add: add, flush: flush, next: first, quit: make(chan struct{}), done: make(chan struct{})}
+	t := &tail{src: src, add: add, flush: flush, every: flushEvery, next: first, quit: make(chan struct{}), done: make(chan struct{})}
 	go t.run()
 	return t
 }
@@ -58,7 +58,7 @@ func (t *tail) run() {
 		case <-poll.C:
 		}
 		t.copy()
-		if time.Since(lastFlush) >= flushEvery {
+		if time.Since(lastFlush) >= t.every {
 			t.fail(t.flush())
 			lastFlush = time.Now()
 		}
@@ -134,7 +134,7 @@ func StartStream(w io.Writer, src Reader, sync func() error) (*Stream, error) {
 	if err := s.flush(); err != nil {
 		return nil, err
 	}
-	s.t = startTail(src, fw.Write, s.flush)
+	s.t = startTail(src, fw.Write, s.flush, time.Second) // a sync flush costs a few bytes
 	return s, nil
 }
 

@@ -222,7 +222,7 @@ func cloneNet(n record.Net) record.Net {
 }
 
 // Majority is how many replicas make a quorum.
-func (s *State) Majority() int { return s.Voters()/2 + 1 }
+func (s *State) Majority() int { return record.Majority(s.Voters()) }
 
 // Voters returns how many replicas vote: neither removed nor non-voting.
 func (s *State) Voters() int {

@@ -198,7 +198,7 @@ func (w *Window) drawInfo(box Rect, r *rewind.Replica, sc Scale) {
 	// Once the membership has changed, each replica's own idea of it: one
 	// that has not applied a change still counts the old quorum.
 	if v := bits.OnesCount16(r.Believes); v > 0 && (v != len(w.header.Players) || w.n != len(w.header.Players)) {
-		text += fmt.Sprintf(quorum, v/2+1, v)
+		text += fmt.Sprintf(quorum, record.Majority(v), v)
 	}
 	w.fonts.inBox(text, box, size, 0, dimText)
 }

@@ -163,10 +163,10 @@ func (w *Window) Close() {
 
 // RunOptions say how a run of the window goes.
 type RunOptions struct {
-	Stop   <-chan struct{}   // closed to end the run (a signal, a benchmark's end)
-	Lesson string            // a lesson to play at once, if not ""
+	Stop    <-chan struct{}  // closed to end the run (a signal, a benchmark's end)
+	Lesson  string           // a lesson to play at once, if not ""
 	Journal *session.Journal // receives every command carried out, if not nil
-	Auto   bool              // start with auto-play on
+	Auto    bool             // start with auto-play on
 	// OnFrame, when not nil, is told every frame's whole time and the CPU
 	// time spent building it, before raylib presents it (benchmarks).
 	OnFrame func(frame, build time.Duration)

@@ -1,5 +1,5 @@
 // Package jsonl reads files of one JSON object a line: the events file
-// and recordings.
+// and journals of commands.
 package jsonl
 
 import (
