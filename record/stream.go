@@ -25,8 +25,8 @@ type tail struct {
 	add    func(*Obs) error
 	flush  func() error
 	every  time.Duration // between flushes
-	next   uint64 // the next observation to hand on
-	missed uint64 // observations dropped before they were handed on
+	next   uint64        // the next observation to hand on
+	missed uint64        // observations dropped before they were handed on
 	buf    []Obs
 	quit   chan struct{}
 	done   chan struct{}
