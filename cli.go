@@ -12,7 +12,6 @@ import (
 
 	"github.com/raftian/raftian/config"
 	"github.com/raftian/raftian/internal/bounded"
-	"github.com/raftian/raftian/lesson"
 	"github.com/raftian/raftian/record"
 )
 
@@ -40,10 +39,10 @@ func subcommands() []subcommand {
 		{"", "", "open the window: five replicas elect a leader (--headless: commands on standard input)", playFlags},
 		{"chaos", "", "inject faults into the real cluster while clients attack, then check everything", chaosFlags},
 		{"bench", "", "measure latency, throughput, failover, memory and frame times", benchFlags},
-		{"replay", "RECORDING", "carry out a --record file again, on a fresh in-memory cluster", replayFlags},
+		{"replay", "JOURNAL", "carry out a --journal file again, on a fresh in-memory cluster", replayFlags},
 		{"view", "RECORD", "watch an --observe or Ctrl+S record in the window, step by step, with no cluster", viewFlags},
-		{"timeline", "EVENTS.jsonl", "draw an --events file as an SVG picture of roles, terms and faults", timelineFlags},
-		{"lesson", "check FILE", "check a lesson file (docs/lessons.md): every mistake with its line", noFlags(runLessonCheck)},
+		{"timeline", "FILE", "draw a record or an --events file as an SVG picture of roles, terms and faults", timelineFlags},
+		{"lesson", "check FILE|all", "check a lesson file (docs/lessons.md): every mistake with its line; with --runs N, play it N times and check every step's moment", lessonFlags},
 		{"config", "", "print the built-in config.toml (or check a file with --check FILE)", configFlags},
 		{"version", "", "print the version, commit and Go version", noFlags(runVersion)},
 		{"help", "[SUBCOMMAND]", "this text, or a subcommand's", noFlags(nil)},
@@ -187,28 +186,6 @@ func (c *cli) noArgs(name string, args []string) bool {
 func (c *cli) fail(name string, err error) int {
 	fmt.Fprintf(c.stderr, "%s: %v\n", name, err)
 	return 1
-}
-
-// runLessonCheck is "raftian lesson check FILE": exit 0 if the lesson is
-// good, 1 with its mistake (file:line: what) if not.
-func runLessonCheck(c *cli, args []string) int {
-	const name = "raftian lesson"
-	if len(args) != 2 || args[0] != "check" {
-		fmt.Fprintf(c.stderr, "%s: usage: raftian lesson check FILE\n", name)
-		return 2
-	}
-	l, err := lesson.Load(args[1])
-	if err != nil {
-		return c.fail(name, err)
-	}
-	asks := 0
-	for _, s := range l.Steps {
-		if s.Ask != nil {
-			asks++
-		}
-	}
-	fmt.Fprintf(c.stdout, "%s: good: %q, %d steps, %d with a question\n", args[1], l.Title, len(l.Steps), asks)
-	return 0
 }
 
 func runVersion(c *cli, args []string) int {

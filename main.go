@@ -163,7 +163,7 @@ func (c *cli) headless(s *session.Session, lessonName, prompt string, sig <-chan
 	done := make(chan end, 1)
 	go func() {
 		if lessonName != "" {
-			if err := console.RunLesson(s, lessonName, c.stdout, nil); err != nil {
+			if _, err := console.RunLesson(s, lessonName, c.stdout, nil); err != nil {
 				done <- end{true, err}
 				return
 			}

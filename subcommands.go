@@ -16,6 +16,7 @@ import (
 	"github.com/raftian/raftian/config"
 	"github.com/raftian/raftian/console"
 	"github.com/raftian/raftian/internal/jsonl"
+	"github.com/raftian/raftian/lesson"
 	"github.com/raftian/raftian/node"
 	"github.com/raftian/raftian/record"
 	"github.com/raftian/raftian/rewind"
@@ -275,4 +276,98 @@ func benchFlags(fs *flag.FlagSet) func(*cli, []string) int {
 		}
 		return 0
 	}
+}
+
+// lessonFlags is "raftian lesson check FILE|all [--runs N]": exit 0 if
+// the lesson is good (every mistake is said with its line); with --runs,
+// it plays the lesson N times headless on fresh clusters and says, for
+// each step, in how many runs its moment came and its claim held there,
+// exiting 0 only if every step held in every run.
+func lessonFlags(fs *flag.FlagSet) func(*cli, []string) int {
+	runs := fs.Int("runs", 0, "play each lesson `N` times on a real cluster and check every step's moment")
+	configFile := configFlag(fs)
+	return func(c *cli, args []string) int {
+		const name = "raftian lesson"
+		if len(args) != 2 || args[0] != "check" {
+			fmt.Fprintf(c.stderr, "%s: usage: raftian lesson check FILE|all [--runs N]\n", name)
+			return 2
+		}
+		names := []string{args[1]}
+		if args[1] == "all" {
+			names = lesson.Names()
+		}
+		var lessons []lesson.Lesson
+		for _, n := range names {
+			l, err := lesson.Load(n)
+			if err != nil {
+				return c.fail(name, err)
+			}
+			asks := 0
+			for _, s := range l.Steps {
+				if s.Ask != nil {
+					asks++
+				}
+			}
+			fmt.Fprintf(c.stdout, "%s: good: %q, %d steps, %d with a question\n", n, l.Title, len(l.Steps), asks)
+			lessons = append(lessons, l)
+		}
+		if *runs <= 0 {
+			return 0
+		}
+		cfg, err := loadConfig(*configFile, config.StorageMemory, "")
+		if err != nil {
+			return c.fail(name, err)
+		}
+		setLogger(c.stderr)
+		ok := true
+		for i, l := range lessons {
+			held, err := checkLesson(cfg, names[i], *runs, c.stderr)
+			if err != nil {
+				return c.fail(name, err)
+			}
+			for k, s := range l.Steps {
+				moment := s.Moment
+				if moment == "" {
+					moment = "live"
+				}
+				fmt.Fprintf(c.stdout, "%s step %d (%s): held in %d of %d runs\n", names[i], k+1, moment, held[k], *runs)
+				ok = ok && held[k] == *runs
+			}
+		}
+		if !ok {
+			return 1
+		}
+		return 0
+	}
+}
+
+// checkLesson plays a lesson runs times, each on a fresh in-memory
+// cluster, and counts for each step the runs in which its moment came and
+// held; why one did not goes to log.
+func checkLesson(cfg config.Config, name string, runs int, log io.Writer) ([]int, error) {
+	var held []int
+	for run := 1; run <= runs; run++ {
+		cl, err := node.Start(cfg, node.Options{Record: true})
+		if err != nil {
+			return nil, err
+		}
+		start := time.Now()
+		shots, err := console.RunLesson(session.New(cl, session.Options{}), name, io.Discard, nil)
+		cl.Close()
+		if err != nil {
+			return nil, err
+		}
+		if held == nil {
+			held = make([]int, len(shots))
+		}
+		for k, sh := range shots {
+			if sh.Held {
+				held[k]++
+			} else {
+				fmt.Fprintf(log, "%s run %d step %d: %s\n", name, run, sh.Step, sh.Why)
+			}
+		}
+		fmt.Fprintf(log, "%s run %d of %d: %v\n", name, run, runs, time.Since(start).Round(time.Millisecond))
+	}
+	return held, nil
 }

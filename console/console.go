@@ -61,7 +61,7 @@ func Run(s *session.Session, in io.Reader, out io.Writer, prompt string) (failed
 			a.write(func(out io.Writer) { fmt.Fprintln(out, "bye") })
 			return a.failed(), nil
 		case isLesson(cmd):
-			if err := RunLesson(s, cmd.(command.Lesson).Name, a, nil); err != nil {
+			if _, err := RunLesson(s, cmd.(command.Lesson).Name, a, nil); err != nil {
 				a.say(func(out io.Writer) bool { fmt.Fprintf(out, "error: %v\n", err); return true })
 			}
 		default:
@@ -161,23 +161,25 @@ func readLine(r *bufio.Reader) (string, error) {
 }
 
 // RunLesson plays a lesson headless: each step's commands answer as usual,
-// and its caption is printed as "caption N: ...", a question as
-// "question N: ..." (nobody answers here) and its reveal as "reveal N:
-// ...". Nothing waits to be read: a terminal keeps what it printed. Each
-// result is also handed to seen, when not nil. The lesson's own failures
-// (an attack it means to fail) are shown, not returned: the error is for
-// a lesson that cannot be played.
-func RunLesson(s *session.Session, name string, out io.Writer, seen func(session.Result)) error {
+// and its caption is printed as "caption N (moment at S s): ...", a
+// question as "question N: ..." (nobody answers here) and its reveal as
+// "reveal N: ...". Nothing waits to be read: a terminal keeps what it
+// printed. Each result is also handed to seen, when not nil. The
+// lesson's own failures (an attack it means to fail) are shown, not
+// returned: the error is for a lesson that cannot be played. It returns
+// how each step's caption went.
+func RunLesson(s *session.Session, name string, out io.Writer, seen func(session.Result)) ([]lesson.Shot, error) {
 	l, err := lesson.Load(name)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	fmt.Fprintf(out, "lesson: %s\n", l.Title)
-	if err := lesson.Run(l, &headless{s: s, out: out, seen: seen}); err != nil {
-		return err
+	shots, err := lesson.Run(l, &headless{s: s, out: out, seen: seen})
+	if err != nil {
+		return shots, err
 	}
 	fmt.Fprintf(out, "lesson done: %s\n", l.Title)
-	return nil
+	return shots, nil
 }
 
 // headless is the console as a lesson plays in it (lesson.Env).
@@ -204,7 +206,11 @@ func (h *headless) Show(c lesson.Caption) {
 		fmt.Fprintf(h.out, "reveal %d: %s\n", c.Step, c.Reveal)
 	}
 	if c.Text != "" && (c.Text != h.last.Text || c.Step != h.last.Step) {
-		fmt.Fprintf(h.out, "caption %d: %s\n", c.Step, c.Text)
+		at := ""
+		if c.Moment != "" && c.At != lesson.Live {
+			at = fmt.Sprintf(" (%s at %.3f s)", c.Moment, float64(c.At)/1e6)
+		}
+		fmt.Fprintf(h.out, "caption %d%s: %s\n", c.Step, at, c.Text)
 	}
 	if c.Score != "" && c.Score != h.last.Score {
 		fmt.Fprintln(h.out, c.Score)
@@ -212,9 +218,10 @@ func (h *headless) Show(c lesson.Caption) {
 	h.last = c
 }
 
-func (h *headless) Record() rewind.Source            { return h.s.Record() }
-func (h *headless) Now() int64                       { return h.s.Record().Now() }
-func (h *headless) Replay(from, to int64, speed int) {}
+func (h *headless) Record() rewind.Source          { return h.s.Record() }
+func (h *headless) Now() int64                     { return h.s.Record().Now() }
+func (h *headless) Play(from, to int64, speed int) {}
+func (h *headless) Answer(int) lesson.Input        { return lesson.Input{Kind: lesson.Timeout} }
 
 func (h *headless) Wait(d time.Duration) lesson.Input {
 	if d == lesson.Forever {

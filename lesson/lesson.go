@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/raftian/raftian/command"
 	"github.com/raftian/raftian/internal/bounded"
+	"github.com/raftian/raftian/rewind"
 	"github.com/raftian/raftian/world"
 )
 
@@ -32,40 +34,49 @@ type Lesson struct {
 	Steps []Step `toml:"step"`
 }
 
-// Step is one step of a lesson: once the previous step's caption has been
-// read, it waits Wait and for its After state, asks its question (if any),
-// runs Do, waits for its Until state, reveals the answer, replays its key
-// moment (if asked to), shows Caption, and with Pause waits for N. After
-// and Until are "", "leader", "new-leader" (in a higher term than before
-// the step), "converged" (the same entries applied everywhere),
-// "caught-up" (every log ends where the leader's does, committed) or
-// "proposals" (every nowait attack answered).
+// Step is one step of a lesson, in this order: once the previous
+// step's caption has been read, it waits Wait and for its After state,
+// asks its question (if any), runs Do, waits for its Until state (the
+// step's end), then shows Caption with the picture paused at its Moment
+// (rewind.Moments: the first time, from the step's start to its end, that
+// it holds), filled from the model there; plays on to Play.To if asked;
+// reveals the answer; and with Pause waits for N. After and Until are "",
+// "leader", "new-leader" (in a higher term than before the step),
+// "converged" (the same entries applied everywhere), "caught-up" (every
+// log ends where the leader's does, committed) or "proposals" (every
+// nowait attack answered).
 type Step struct {
 	Wait    Duration `toml:"wait"`
 	After   string   `toml:"after"`
 	Do      []string `toml:"do"` // headless commands, as written
 	Until   string   `toml:"until"`
+	Moment  string   `toml:"moment"` // what the caption is about; "": the step's end, live
+	Play    *Play    `toml:"play"`
 	Caption string   `toml:"caption"`
-	Pause   bool     `toml:"pause"` // in the window, wait for N before the next step
-	Ask     *Ask     `toml:"ask"`
-	Replay  *Replay  `toml:"replay"`
+	// Instead is said when the moment never came (the run went another
+	// way); without it, a sentence of the lesson's own says so.
+	Instead string `toml:"instead"`
+	Pause   bool   `toml:"pause"` // in the window, wait for N before the next step
+	Ask     *Ask   `toml:"ask"`
 
 	// Commands are Do, read when the lesson is loaded.
 	Commands []command.Command `toml:"-"`
 	line     int               // where the step starts in its file
+	lines    map[string]int    // where its keys are
 }
 
-// Ask is a question the class answers before the step acts.
+// Ask is a question the class answers before the step acts. The lesson
+// waits for the answer: it never moves on by itself while a question is
+// open.
 type Ask struct {
-	Question string   `toml:"question"`
-	Answer   string   `toml:"answer"`  // what is compared: see Answers
-	Timeout  Duration `toml:"timeout"` // how long the window waits for an answer; 0: 30 s
+	Question string `toml:"question"`
+	Answer   string `toml:"answer"` // what is compared: see Answers
 }
 
-// Replay is the step's key moment, played again slowly once it is over:
-// from one moment of the record to another (see Anchors), at 1/Speed.
-type Replay struct {
-	From  string `toml:"from"`
+// Play plays the picture on from the step's moment to another moment of
+// the same step (a moment's name, or "end": the step's end), at 1/Speed
+// of real time, and stays there.
+type Play struct {
 	To    string `toml:"to"`
 	Speed int    `toml:"speed"`
 }
@@ -75,17 +86,9 @@ type Replay struct {
 // whether the last entry of the replica the step cuts off survives.
 var Answers = []string{"leader", "term", "commits", "survives", "quorum"}
 
-// Anchors are the moments a replay may run between, each the first of its
-// kind after the step began: "step" (the step's start), "end" (its Until
-// state reached), "campaign" (the winner starts the campaign that wins),
-// "leader" (a replica wins), "snapshot" (a snapshot is sent), "restore"
-// (one is installed), "heal", "overwrite" (a follower's entry is
-// overwritten).
-var Anchors = []string{"step", "end", "campaign", "leader", "snapshot", "restore", "heal", "overwrite"}
-
 var afters = []string{"leader", "new-leader", "converged", "caught-up", "proposals"}
 
-// afterWait is how long a step waits for its After state.
+// afterWait is how long a step waits for its After and Until states.
 const afterWait = 30 * time.Second
 
 // Duration is a time.Duration written as "2s" in TOML.
@@ -186,8 +189,12 @@ func Parse(file string, src []byte) (Lesson, error) {
 		if i < len(lines) {
 			s.line = lines[i]
 		}
+		s.lines = keyLines(src, s.line)
 		if err := s.check(); err != nil {
 			return Lesson{}, &Error{File: file, Line: s.line, Msg: fmt.Sprintf("step %d: %v", i+1, err)}
+		}
+		if line, err := s.checkPlaceholders(); err != nil {
+			return Lesson{}, &Error{File: file, Line: line, Msg: fmt.Sprintf("step %d: %v", i+1, err)}
 		}
 	}
 	return l, nil
@@ -216,6 +223,11 @@ func (s *Step) check() error {
 		}
 		s.Commands = append(s.Commands, cmd)
 	}
+	if s.Moment != "" {
+		if _, ok := rewind.Moments[s.Moment]; !ok {
+			return fmt.Errorf("moment = %q: want one of %s", s.Moment, strings.Join(rewind.MomentNames(), ", "))
+		}
+	}
 	if a := s.Ask; a != nil {
 		if strings.TrimSpace(a.Question) == "" {
 			return errors.New("ask needs a question")
@@ -230,29 +242,92 @@ func (s *Step) check() error {
 			return fmt.Errorf("ask: an answer about %q needs until = %q, so that it has happened", a.Answer, need[0])
 		}
 	}
-	if r := s.Replay; r != nil {
-		if r.From == "" {
-			r.From = "step"
+	if p := s.Play; p != nil {
+		if s.Moment == "" {
+			return errors.New("play needs a moment to play from")
 		}
-		if r.To == "" {
-			r.To = "end"
+		if _, ok := rewind.Moments[p.To]; !ok && p.To != "end" {
+			return fmt.Errorf("play: to = %q: want \"end\" or a moment: %s", p.To, strings.Join(rewind.MomentNames(), ", "))
 		}
-		for _, a := range []string{r.From, r.To} {
-			if !contains(Anchors, a) {
-				return fmt.Errorf("replay: %q is not a moment: want one of %s", a, strings.Join(Anchors, ", "))
-			}
+		if p.Speed == 0 {
+			p.Speed = 10
 		}
-		if r.Speed == 0 {
-			r.Speed = 20
-		}
-		if r.Speed < 1 || r.Speed > 1000 {
-			return fmt.Errorf("replay: speed = %d: want 1 to 1000 (1/speed of real time)", r.Speed)
+		if p.Speed < 1 || p.Speed > 1000 {
+			return fmt.Errorf("play: speed = %d: want 1 to 1000 (1/speed of real time)", p.Speed)
 		}
 	}
 	if s.Caption == "" && s.Ask == nil {
 		return errors.New("a step needs a caption (or a question)")
 	}
 	return nil
+}
+
+// checkPlaceholders checks that every placeholder in the step's texts can
+// be filled at its moment, and returns the line of the first that cannot.
+func (s *Step) checkPlaceholders() (int, error) {
+	texts := map[string]string{"caption": s.Caption, "instead": s.Instead}
+	if s.Ask != nil {
+		texts["ask"] = s.Ask.Question
+	}
+	for _, key := range []string{"caption", "instead", "ask"} {
+		for _, p := range placeholders(texts[key]) {
+			moment := s.Moment
+			switch {
+			case !contains(rewind.Placeholders(), p):
+				return s.lines[key], fmt.Errorf("%s: {%s} is no placeholder: want one of {%s}", key, p, strings.Join(rewind.Placeholders(), "}, {"))
+			case key == "caption" && moment == "" && contains([]string{"leader", "term"}, p) && s.Until != "" && s.Until != "proposals":
+				// At the step's end a leader is agreed on.
+			case key == "ask" || key == "instead" || moment == "":
+				if !rewind.Gives("", p) {
+					return s.lines[key], fmt.Errorf("%s: {%s} cannot always be filled here; only {%s}", key, p, strings.Join(everyStep(), "}, {"))
+				}
+			case !rewind.Gives(moment, p):
+				return s.lines[key], fmt.Errorf("%s: the %s moment does not give {%s}", key, moment, p)
+			}
+		}
+	}
+	return 0, nil
+}
+
+// everyStep are the placeholders any text can hold.
+func everyStep() []string {
+	var out []string
+	for _, p := range rewind.Placeholders() {
+		if rewind.Gives("", p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+var placeholderRE = regexp.MustCompile(`\{([a-z-]+)\}`)
+
+// placeholders lists the {names} in text.
+func placeholders(text string) []string {
+	var out []string
+	for _, m := range placeholderRE.FindAllStringSubmatch(text, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+// keyLines returns, for the step starting at line start, the line of each
+// of its keys.
+func keyLines(src []byte, start int) map[string]int {
+	out := map[string]int{}
+	lines := bytes.Split(src, []byte("\n"))
+	for i := start; i < len(lines); i++ {
+		t := string(bytes.TrimSpace(lines[i]))
+		if t == "[[step]]" {
+			break
+		}
+		if k, _, ok := strings.Cut(t, "="); ok {
+			if key := strings.TrimSpace(k); out[key] == 0 {
+				out[key] = i + 1
+			}
+		}
+	}
+	return out
 }
 
 func contains(xs []string, x string) bool {

@@ -21,8 +21,13 @@ func TestParseRejectsMistakesWithTheirLine(t *testing.T) {
 		"title = \"x\"\n[[step]]\ncaption = \"c\"\ndo = [\"lesson other\"]\n":           "cannot run in a lesson",
 		"title = \"x\"\n[[step]]\nask = { question = \"who?\", answer = \"luck\" }\n":   `answer = "luck"`,
 		"title = \"x\"\n[[step]]\nask = { question = \"who?\", answer = \"leader\" }\n": `needs until = "new-leader"`,
-		"title = \"x\"\n[[step]]\ncaption = \"c\"\nreplay = { from = \"lunch\" }\n":     `"lunch" is not a moment`,
-		"title = \"x\"\n[[step]]\ncaption = \"c\"\nreplay = { speed = 5000 }\n":         "speed = 5000",
+		"title = \"x\"\n[[step]]\ncaption = \"c\"\nmoment = \"lunch\"\n":                 `moment = "lunch": want one of`,
+		"title = \"x\"\n[[step]]\ncaption = \"c\"\nplay = { to = \"end\" }\n":          "play needs a moment",
+		"title = \"x\"\n[[step]]\ncaption = \"c\"\nmoment = \"leader\"\nplay = { to = \"lunch\" }\n": `to = "lunch"`,
+		"title = \"x\"\n[[step]]\ncaption = \"c\"\nmoment = \"leader\"\nplay = { to = \"end\", speed = 5000 }\n": "speed = 5000",
+		"title = \"x\"\n[[step]]\nmoment = \"campaign\"\ncaption = \"{leader} leads\"\n":  `t.toml:4: step 1: caption: the campaign moment does not give {leader}`,
+		"title = \"x\"\n[[step]]\nmoment = \"leader\"\ncaption = \"{leeder} leads\"\n":    `t.toml:4: step 1: caption: {leeder} is no placeholder`,
+		"title = \"x\"\n[[step]]\ncaption = \"{replica} fell\"\n":                         `t.toml:3: step 1: caption: {replica} cannot always be filled here`,
 		"title = \"x\"\n[[step]]\ndo = [\"heal\"]\n":                                    "needs a caption",
 	} {
 		_, err := Parse("t.toml", []byte(src))
@@ -62,8 +67,19 @@ func (e *fakeEnv) Do(cmd command.Command) { e.ran = append(e.ran, cmd.String()) 
 func (e *fakeEnv) Show(c Caption)         { e.shown = append(e.shown, shown{e.clock, c}) }
 func (e *fakeEnv) Record() rewind.Source  { return e.log }
 func (e *fakeEnv) Now() int64             { return e.clock.Microseconds() }
-func (e *fakeEnv) Replay(from, to int64, speed int) {
+func (e *fakeEnv) Play(from, to int64, speed int) {
 	e.clock += time.Duration((to-from)*int64(speed)) * time.Microsecond
+}
+
+// Answer takes the next scripted answer, skipping the N and B keyed
+// meanwhile (they never answer), as the window does.
+func (e *fakeEnv) Answer(n int) Input {
+	for {
+		in := e.Wait(Forever)
+		if in.Kind == Answer && in.Answer >= 1 && in.Answer <= n || in.Kind == Stop {
+			return in
+		}
+	}
 }
 
 func (e *fakeEnv) Wait(d time.Duration) Input {
@@ -113,7 +129,7 @@ func TestEveryCaptionStaysItsReadingTime(t *testing.T) {
 	}
 	env := newFakeEnv()
 	env.inputs = []scripted{{at: time.Hour, in: Input{Kind: Next}}}
-	if err := Run(l, env); err != nil {
+	if _, err := Run(l, env); err != nil {
 		t.Fatal(err)
 	}
 	if got := strings.Join(env.ran, ","); got != "heal,crash 2,restart 2,heal" {
@@ -148,21 +164,21 @@ func TestEveryCaptionStaysItsReadingTime(t *testing.T) {
 	}
 }
 
-// B replays the step on screen from where it began, then the lesson goes
-// on where it was.
-func TestBackReplaysTheStep(t *testing.T) {
+// B shows the step before again, with its caption as it was shown, then
+// the lesson goes on where it was.
+func TestBackShowsTheStepBefore(t *testing.T) {
 	l, err := Parse("paced.toml", []byte(paced))
 	if err != nil {
 		t.Fatal(err)
 	}
 	env := newFakeEnv()
 	env.inputs = []scripted{{at: time.Second, in: Input{Kind: Back}}, {at: time.Hour, in: Input{Kind: Next}}}
-	if err := Run(l, env); err != nil {
+	if _, err := Run(l, env); err != nil {
 		t.Fatal(err)
 	}
 	replayed := false
 	for _, s := range env.shown {
-		if s.c.Waiting == "replaying this step" && s.c.Step == 1 && s.c.Text == "A short one." {
+		if s.c.Waiting == "the step before, again" && s.c.Step == 1 && s.c.Text == "A short one." {
 			replayed = true
 		}
 	}
@@ -178,7 +194,49 @@ func TestRunStops(t *testing.T) {
 	l, _ := Parse("t.toml", []byte("title = \"t\"\n[[step]]\nwait = \"1h\"\ncaption = \"c\"\n"))
 	env := newFakeEnv()
 	env.inputs = []scripted{{at: time.Minute, in: Input{Kind: Stop}}}
-	if err := Run(l, env); err != ErrStopped {
+	if _, err := Run(l, env); err != ErrStopped {
 		t.Fatalf("Run = %v, want ErrStopped", err)
+	}
+}
+
+// A question waits for its answer, however long: N and B keyed meanwhile
+// neither answer it nor move the lesson on; the answer is the digit
+// pressed, and the reveal says what the class answered.
+func TestAQuestionWaitsForItsAnswer(t *testing.T) {
+	l, err := Parse("q.toml", []byte(`title = "q"
+[[step]]
+ask = { question = "Will it commit?", answer = "commits" }
+do = ["attack 1 2 nowait"]
+until = "proposals"
+caption = "c"
+[[step]]
+caption = "after"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := newFakeEnv()
+	env.inputs = []scripted{{at: time.Second, in: Input{Kind: Next}}, {at: 2 * time.Second, in: Input{Kind: Back}},
+		{at: 10 * time.Minute, in: Input{Kind: Answer, Answer: 2}}}
+	if _, err := Run(l, env); err != nil {
+		t.Fatal(err)
+	}
+	var asked, answered time.Duration = -1, -1
+	for _, s := range env.shown {
+		if s.c.Question != "" && asked < 0 {
+			asked = s.at
+			if s.c.Waiting != "answer: 1 yes · 2 no" || strings.Join(s.c.Choices, ",") != "yes,no" {
+				t.Errorf("the question shows %q, choices %v", s.c.Waiting, s.c.Choices)
+			}
+		}
+		if s.c.Waiting == "your answer: no" {
+			answered = s.at
+		}
+	}
+	if asked < 0 || answered != 10*time.Minute {
+		t.Fatalf("asked at %v, answered at %v; want the answer pressed at 10m", asked, answered)
+	}
+	if got := strings.Join(env.ran, ","); got != "attack 1 2 nowait,wait proposals 30s" {
+		t.Errorf("ran %s", got)
 	}
 }

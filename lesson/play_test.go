@@ -15,32 +15,35 @@ import (
 	"github.com/raftian/raftian/session"
 )
 
-// play is a lesson played in a test: the cluster, when each caption was
-// shown (µs into the record), every band shown, every command's result.
+// play is a lesson played in a test: the cluster, every step's caption
+// (where its picture was, whether its moment held), every band shown,
+// every command's result.
 type play struct {
-	c        *node.Cluster
-	s        *session.Session
-	captions map[int]int64
-	shown    []Caption
-	results  []session.Result
-	answers  map[int]int // step → the answer the class gives
-	model    *rewind.Model
+	c       *node.Cluster
+	s       *session.Session
+	shots   []Shot
+	shown   []Caption
+	results []session.Result
+	answers map[int]int // step → the answer the class gives
+	model   *rewind.Model
 }
 
-func (p *play) Do(cmd command.Command)   { p.results = append(p.results, p.s.Do(cmd)) }
-func (p *play) Show(c Caption)           { p.shown = append(p.shown, c) }
-func (p *play) Record() rewind.Source    { return p.c.Recorder() }
-func (p *play) Now() int64               { return p.c.Recorder().Now() }
-func (p *play) Replay(int64, int64, int) {}
+func (p *play) Do(cmd command.Command) { p.results = append(p.results, p.s.Do(cmd)) }
+func (p *play) Show(c Caption)         { p.shown = append(p.shown, c) }
+func (p *play) Record() rewind.Source  { return p.c.Recorder() }
+func (p *play) Now() int64             { return p.c.Recorder().Now() }
+func (p *play) Play(int64, int64, int) {}
 
-// Wait answers a question the class was asked, if the test says how;
-// nothing else waits, and a pause goes on at once.
-func (p *play) Wait(d time.Duration) Input {
-	if n := len(p.shown); n > 0 && p.shown[n-1].Question != "" {
-		if a, ok := p.answers[p.shown[n-1].Step]; ok {
-			return Input{Kind: Answer, Answer: a}
-		}
+// Answer gives the answer the test says the class gives, if any.
+func (p *play) Answer(int) Input {
+	if a, ok := p.answers[p.shown[len(p.shown)-1].Step]; ok {
+		return Input{Kind: Answer, Answer: a}
 	}
+	return Input{Kind: Timeout}
+}
+
+// Wait waits for nothing: a pause goes on at once.
+func (p *play) Wait(d time.Duration) Input {
 	if d == Forever {
 		return Input{Kind: Next}
 	}
@@ -70,18 +73,16 @@ func playLesson(t *testing.T, name string, answers map[int]int, cfg ...func(*con
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &play{c: c, s: session.New(c, session.Options{}), captions: map[int]int64{}, answers: answers}
-	if err := run(l, p, func(step int, at int64) { p.captions[step] = at }); err != nil {
+	p := &play{c: c, s: session.New(c, session.Options{}), answers: answers}
+	if p.shots, err = Run(l, p); err != nil {
 		t.Fatal(err)
 	}
-	for i, step := range l.Steps {
-		if _, ok := p.captions[i+1]; !ok && step.Caption != "" {
-			t.Errorf("caption %d not shown", i+1)
-		}
+	if len(p.shots) != len(l.Steps) {
+		t.Errorf("%d captions shown for %d steps", len(p.shots), len(l.Steps))
 	}
 	for _, r := range p.results {
 		if r.Err != nil && r.Outcome == nil {
-			t.Errorf("%s: %v", r.Command, r.Err)
+			t.Errorf("%s: %v (commands: %v)", r.Command, r.Err, commands(p.results))
 		}
 	}
 	p.model = rewind.New(c.Recorder())
@@ -89,14 +90,35 @@ func playLesson(t *testing.T, name string, answers map[int]int, cfg ...func(*con
 	return p
 }
 
-// at is the state the panes showed when caption step was.
+// at is the state the panes showed while caption step was up: at its
+// moment, or at the step's end when it was shown live.
 func (p *play) at(t *testing.T, step int) *rewind.State {
 	t.Helper()
-	at, ok := p.captions[step]
-	if !ok {
+	if step > len(p.shots) {
 		t.Fatalf("caption %d was never shown", step)
 	}
-	return p.model.At(at).Clone()
+	sh := p.shots[step-1]
+	if sh.At == Live {
+		return p.model.At(sh.end).Clone()
+	}
+	return p.model.At(sh.At).Clone()
+}
+
+// held checks that every step's moment came and held where the caption
+// was shown, and that no caption holds an unfilled placeholder.
+func (p *play) held(t *testing.T) {
+	t.Helper()
+	for _, sh := range p.shots {
+		if !sh.Held {
+			t.Errorf("step %d (%s): %s; said %q", sh.Step, sh.Moment, sh.Why, sh.Text)
+		}
+		if sh.Held && sh.Moment != "" && !p.model.Holds(sh.Found) {
+			t.Errorf("step %d: the %s moment does not hold at %d µs in the whole record", sh.Step, sh.Moment, sh.At)
+		}
+		if strings.Contains(sh.Text, "{") {
+			t.Errorf("step %d: an unfilled placeholder: %q", sh.Step, sh.Text)
+		}
+	}
 }
 
 // reveal returns the reveal shown at step.
@@ -109,14 +131,10 @@ func (p *play) reveal(step int) Caption {
 	return Caption{}
 }
 
-// replayed reports whether step asked for an instant replay.
-func (p *play) replayed(step int) bool {
-	for _, c := range p.shown {
-		if c.Step == step && strings.HasPrefix(c.Waiting, "instant replay") {
-			return true
-		}
-	}
-	return false
+// played reports whether step played on from its moment.
+func (p *play) played(step int) bool {
+	sh := p.shots[step-1]
+	return sh.At != Live && sh.To > sh.At
 }
 
 // first returns the first observation after the lesson began that match
@@ -130,6 +148,14 @@ func (p *play) first(match func(*record.Obs) bool) (record.Obs, bool) {
 		}
 	}
 	return record.Obs{}, false
+}
+
+func commands(rs []session.Result) []string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, fmt.Sprint(r.Command))
+	}
+	return out
 }
 
 func sameWorlds(st *rewind.State) error {

@@ -15,26 +15,35 @@ import (
 type Env interface {
 	// Do carries out a command on the cluster.
 	Do(cmd command.Command)
-	// Show shows the caption band as it is now.
+	// Show shows the caption band as it is now, and the picture at its
+	// moment: paused at Caption.At, or live when At is Live.
 	Show(c Caption)
 	// Record is the cluster's record, which the lesson reads to find its
 	// moments and to reveal answers; Now is its time now (µs).
 	Record() rewind.Source
 	Now() int64
-	// Replay plays the record from one moment to another at 1/speed and
-	// returns when it is over (at once where nothing is drawn), or when
-	// the lesson is stopped.
-	Replay(from, to int64, speed int)
+	// Play plays the picture from one moment to another at 1/speed and
+	// stays at the second; it returns when it is there (at once where
+	// nothing is drawn), or when the lesson is stopped.
+	Play(from, to int64, speed int)
 	// Wait waits at most d for the class: it returns the first input (N,
-	// B, an answer, stop), or a Timeout once d has passed, and how long it
-	// waited; d is Forever at a pause, which only N (or B, or stop) ends.
-	// A headless console returns at once (Waited 0), a Timeout or at a
-	// pause Next: nothing there needs time to read.
+	// B, stop), or a Timeout once d has passed, and how long it waited; d
+	// is Forever at a pause, which only N (or B, or stop) ends. A
+	// headless console returns at once (Waited 0), a Timeout or at a pause
+	// Next: nothing there needs time to read.
 	Wait(d time.Duration) Input
+	// Answer waits for the class's answer to the question on screen, one
+	// of n choices: an Answer or Stop. Keys pressed before the question
+	// was shown, and keys that move on, never answer. A headless console,
+	// where nobody answers, returns a Timeout at once.
+	Answer(n int) Input
 }
 
 // Forever is how long a pause waits: until N.
 const Forever time.Duration = -1
+
+// Live is a caption's At when the picture is live, not paused.
+const Live int64 = -1
 
 // Input is what ended a Wait.
 type Input struct {
@@ -48,24 +57,45 @@ type InputKind int
 
 const (
 	Timeout InputKind = iota
-	Next              // N: the next step
-	Back              // B: the step again
+	Next              // N or PageDown: the next step
+	Back              // B or PageUp: the step before again
 	Answer            // a choice
 	Stop              // the lesson ends
 )
 
-// Caption is the lesson's band on screen.
+// Caption is the lesson's band on screen, and where the picture is.
 type Caption struct {
 	Title    string
 	Step, Of int
 	Text     string   // the step's caption
 	Question string   // a question waiting for its answer
-	Choices  []string // its choices, the first answered by 1 (or Y)
+	Choices  []string // its choices, answered by their digits
 	Reveal   string   // what happened, and whether the guess was right
 	Right    int      // 1 right, -1 wrong, 0 not answered
 	Waiting  string   // what the lesson waits for, as a key hint
 	Score    string   // at the end, if it asked
 	Done     bool
+	// At is the moment the picture is paused at while the caption is up
+	// (µs into the record), or Live.
+	At int64
+	// Moment is the kind of moment it is about ("" if live).
+	Moment string
+}
+
+// Shot is how one step's caption went: the moment it was about, where it
+// was found, whether its claim held there, and what was said.
+type Shot struct {
+	Step   int
+	Moment string // "" for a caption shown live
+	Found  rewind.Found
+	At     int64 // where the picture was paused, or Live
+	To     int64 // where its play ended, or At
+	Held   bool  // the moment came, the caption was filled, and the moment holds there
+	Why    string
+	Text   string
+	start  int64 // the step's start and end, for B
+	end    int64
+	speed  int
 }
 
 // ErrStopped is returned by Run when the lesson is stopped.
@@ -86,38 +116,34 @@ type runner struct {
 	cap   Caption
 	shown time.Duration // the reading time of what is on screen now
 	since time.Duration // how long it has been on screen
-	// Where each step began and where its After state was reached, for B.
-	starts, ends []int64
-	right, asked int
-	guess        int   // the class's answer to the question asked, 0 if none
-	begin        int64 // when the lesson began
-	// OnCaption, when not nil, is told each caption's step and the moment
-	// of the record it was shown at (tests check its claims there).
-	onCaption func(step int, at int64)
+	shots []Shot        // every step's caption so far
+	right int
+	asked int
+	guess int   // the class's answer to the question asked, 0 if none
+	begin int64 // when the lesson began
 }
 
-// Run plays l in env, step by step, until its end or until stopped.
-func Run(l Lesson, env Env) error { return run(l, env, nil) }
-
-func run(l Lesson, env Env, onCaption func(int, int64)) error {
-	r := &runner{l: l, env: env, model: rewind.New(env.Record()), onCaption: onCaption,
-		cap: Caption{Title: l.Title, Of: len(l.Steps)}, begin: env.Now()}
+// Run plays l in env, step by step, until its end or until stopped, and
+// returns how each step's caption went.
+func Run(l Lesson, env Env) ([]Shot, error) {
+	r := &runner{l: l, env: env, model: rewind.New(env.Record()),
+		cap: Caption{Title: l.Title, Of: len(l.Steps), At: Live}, begin: env.Now()}
 	for i := range l.Steps {
 		if err := r.step(i); err != nil {
-			return err
+			return r.shots, err
 		}
 	}
 	// The last caption stays its reading time, B still replaying a step;
-	// then the lesson is over and its band stays.
+	// then the lesson is over, the picture live again, and its band stays.
 	if err := r.hold(r.shown-r.since, false); err != nil {
-		return err
+		return r.shots, err
 	}
-	r.cap.Done, r.cap.Waiting = true, "the lesson is over · Backspace: start it again"
+	r.cap.Done, r.cap.Waiting, r.cap.At, r.cap.Moment = true, "the lesson is over · Backspace: start it again", Live, ""
 	if r.asked > 0 {
 		r.cap.Score = fmt.Sprintf("You predicted %d of %d right.", r.right, r.asked)
 	}
 	r.env.Show(r.cap)
-	return nil
+	return r.shots, nil
 }
 
 // step plays step i.
@@ -127,6 +153,9 @@ func (r *runner) step(i int) error {
 	if err := r.hold(r.shown-r.since, false); err != nil {
 		return err
 	}
+	// The step's moment is looked for from here on: what its wait lets
+	// happen is part of it.
+	start := r.env.Now()
 	if err := r.sleep(s.Wait.Duration); err != nil {
 		return err
 	}
@@ -135,7 +164,6 @@ func (r *runner) step(i int) error {
 	}
 	r.cap.Step, r.cap.Reveal, r.cap.Right = i+1, "", 0
 	r.model.Update()
-	start := r.env.Now()
 	before := leaderOf(r.model.Head())
 	q := question{}
 	if s.Ask != nil {
@@ -151,29 +179,84 @@ func (r *runner) step(i int) error {
 		return err
 	}
 	r.model.Update()
-	end := r.env.Now()
-	r.starts, r.ends = append(r.starts, start), append(r.ends, end)
+	shot := r.shoot(s, i+1, start, r.env.Now())
+	r.shots = append(r.shots, shot)
+	r.cap.Text, r.cap.At, r.cap.Moment = shot.Text, shot.At, shot.Moment
+	r.cap.Question, r.cap.Choices, r.cap.Waiting = "", nil, ""
+	if shot.To != shot.At {
+		r.cap.Waiting = fmt.Sprintf("playing at 1/%d", shot.speed)
+		r.env.Show(r.cap)
+		r.env.Play(shot.At, shot.To, shot.speed)
+		r.cap.At, r.cap.Waiting = shot.To, ""
+	}
 	if s.Ask != nil {
 		r.reveal(s.Ask, q, start)
 	}
-	r.cap.Text = r.fill(s.Caption, before, start)
-	r.cap.Question, r.cap.Choices = "", nil
-	r.cap.Waiting = ""
-	if s.Replay != nil {
-		if err := r.replay(i, s.Replay); err != nil {
-			return err
-		}
-	}
 	r.show()
-	if r.onCaption != nil {
-		r.onCaption(i+1, r.env.Now())
-	}
 	if s.Pause {
-		r.cap.Waiting = "N: next step · B: this step again"
+		r.cap.Waiting = "N: next step · B: the step before"
 		r.env.Show(r.cap)
 		return r.hold(0, true)
 	}
 	return nil
+}
+
+// shoot finds the step's moment between its start and its end and makes
+// its caption from the model there; a step about no moment is shown live,
+// at its end. A moment that never came, or a caption that cannot be
+// filled, is said honestly.
+func (r *runner) shoot(s *Step, step int, start, end int64) Shot {
+	sh := Shot{Step: step, Moment: s.Moment, At: Live, To: Live, start: start, end: end}
+	f := rewind.Found{At: end, Before: r.model.At(start).Clone()}
+	found := true
+	if s.Moment != "" {
+		f, found = r.model.Find(s.Moment, start, end)
+		sh.At, sh.To = f.At, f.At
+	}
+	sh.Found = f
+	if !found {
+		sh.Why = fmt.Sprintf("the %s moment did not come between the step's start and its end", s.Moment)
+		sh.Text = r.instead(s, end)
+		sh.At, sh.To = Live, Live
+		return sh
+	}
+	text, err := r.model.Fill(s.Caption, f)
+	if err != nil {
+		sh.Why, sh.Text, sh.At, sh.To = err.Error(), r.instead(s, end), Live, Live
+		return sh
+	}
+	sh.Text = text
+	sh.Held = s.Moment == "" || r.model.Holds(f)
+	if !sh.Held {
+		sh.Why = fmt.Sprintf("the %s moment does not hold where it was found", s.Moment)
+	}
+	if p := s.Play; p != nil {
+		to := end
+		if p.To != "end" {
+			if g, ok := r.model.Find(p.To, f.At, end); ok {
+				to = g.At
+			}
+		}
+		if to > f.At {
+			sh.To, sh.speed = to, p.Speed
+		}
+	}
+	return sh
+}
+
+// instead is what a step says when its moment never came: its own words,
+// or the lesson's.
+func (r *runner) instead(s *Step, end int64) string {
+	if s.Instead != "" {
+		if text, err := r.model.Fill(s.Instead, rewind.Found{At: end, Before: r.model.At(end).Clone()}); err == nil {
+			return text
+		}
+	}
+	says := "it"
+	if mo, ok := rewind.Moments[s.Moment]; ok {
+		says = "what this step is about (" + mo.Says + ")"
+	}
+	return "This time the cluster went another way: " + says + " did not happen. The panes show what did."
 }
 
 // show shows the band and notes how long it must stay.
@@ -191,7 +274,7 @@ func (r *runner) input(d time.Duration) Input {
 }
 
 // hold keeps what is on screen for d (or, with untilNext, until N),
-// replaying a step for each B.
+// going back a step for each B.
 func (r *runner) hold(d time.Duration, untilNext bool) error {
 	left, back := d, 0
 	for {
@@ -212,9 +295,7 @@ func (r *runner) hold(d time.Duration, untilNext bool) error {
 			return nil
 		case Back:
 			back++
-			if err := r.again(len(r.starts) - back); err != nil {
-				return err
-			}
+			r.again(len(r.shots) - back)
 		case Timeout:
 			if !untilNext {
 				return nil
@@ -233,9 +314,7 @@ func (r *runner) sleep(d time.Duration) error {
 		case Stop:
 			return ErrStopped
 		case Back:
-			if err := r.again(len(r.starts) - 1); err != nil {
-				return err
-			}
+			r.again(len(r.shots) - 1)
 		}
 		if in.Waited < chunk { // a console's Wait returns at once: the time must pass all the same
 			time.Sleep(chunk - in.Waited)
@@ -245,20 +324,28 @@ func (r *runner) sleep(d time.Duration) error {
 	return nil
 }
 
-// again replays step k (0-based) as it happened, with its caption, and
-// then shows again what was on screen.
-func (r *runner) again(k int) error {
-	if k < 0 || k >= len(r.starts) {
-		return nil
+// again shows step k's caption (0-based) again at its moment, playing
+// it as it played (a caption shown live plays its step from start to
+// end), then shows again what was on screen.
+func (r *runner) again(k int) {
+	if k < 0 || k >= len(r.shots) {
+		return
 	}
+	sh := r.shots[k]
 	saved := r.cap
-	r.cap.Step, r.cap.Text, r.cap.Question, r.cap.Choices = k+1, r.l.Steps[k].Caption, "", nil
-	r.cap.Waiting = "replaying this step"
+	r.cap = Caption{Title: saved.Title, Of: saved.Of, Step: sh.Step, Text: sh.Text, At: sh.At, Moment: sh.Moment,
+		Waiting: "the step before, again"}
+	from, to, speed := sh.At, sh.To, max(sh.speed, 1)
+	if sh.At == Live {
+		from, to = sh.start, sh.end
+	}
+	r.cap.At = from
 	r.env.Show(r.cap)
-	r.env.Replay(r.starts[k]-100_000, r.ends[k]+300_000, 1)
+	if to > from {
+		r.env.Play(from, to, speed)
+	}
 	r.cap = saved
 	r.env.Show(r.cap)
-	return nil
 }
 
 // reach waits for a state: a leader, a new leader (in a term above
@@ -277,24 +364,9 @@ func (r *runner) reach(state string, before leader) error {
 		// Every up replica's log ends where the leader's does, committed:
 		// what "converged" (the same entries applied) does not say, since
 		// entries the game does not apply, and uncommitted ones, may differ.
-		return r.poll(caughtUp)
+		return r.poll(rewind.CaughtUp)
 	}
 	r.env.Do(command.Wait{Until: command.Until(state), Timeout: afterWait})
-	return nil
-}
-
-// replay finds the step's key moment in the record and plays it slowly.
-func (r *runner) replay(i int, rp *Replay) error {
-	r.model.Update()
-	from, ok1 := r.anchor(rp.From, i)
-	to, ok2 := r.anchor(rp.To, i)
-	if !ok1 || !ok2 || to <= from {
-		return nil // it did not happen this time: nothing to replay
-	}
-	margin := int64(20_000) * 20 / int64(rp.Speed) // a second of screen time at most
-	r.cap.Waiting = fmt.Sprintf("instant replay at 1/%d", rp.Speed)
-	r.env.Show(r.cap)
-	r.env.Replay(from-margin, to+margin, rp.Speed)
 	return nil
 }
 
@@ -313,23 +385,6 @@ func (r *runner) poll(done func(*rewind.State) bool) error {
 	return nil
 }
 
-// caughtUp reports whether every up replica holds the leader's log to its
-// last entry, committed, and has applied as far as the leader.
-func caughtUp(s *rewind.State) bool {
-	l := leaderOf(s)
-	if l.id == 0 {
-		return false
-	}
-	lead := &s.Replicas[l.id-1]
-	last, term := lead.Log.Last(), lead.Log.LastTerm()
-	for _, r := range s.Replicas {
-		if r.Up && (r.Log.Last() != last || r.Log.LastTerm() != term || r.Commit < last || r.Applied != lead.Applied) {
-			return false
-		}
-	}
-	return true
-}
-
 // leader is a replica that a majority of the up replicas follows.
 type leader struct {
 	id   int
@@ -338,16 +393,9 @@ type leader struct {
 
 // leaderOf returns the leader a majority of replicas agree on, if any.
 func leaderOf(s *rewind.State) leader {
-	votes := map[leader]int{}
-	for _, r := range s.Replicas {
-		if r.Up && r.Leader != 0 {
-			votes[leader{r.Leader, r.Term}]++
-		}
+	id := rewind.MajorityLeader(s)
+	if id == 0 {
+		return leader{}
 	}
-	for l, n := range votes {
-		if n >= s.Majority() && s.Replicas[l.id-1].Up {
-			return l
-		}
-	}
-	return leader{}
+	return leader{id, s.Replicas[id-1].Term}
 }

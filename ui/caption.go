@@ -31,7 +31,7 @@ func (w *Window) drawCaption(s Screen) {
 	}
 	hint := c.Waiting
 	if hint == "" {
-		hint = "N: go on · B: this step again · Backspace: start again"
+		hint = "N: go on · B: the step before · Backspace: start again"
 	}
 	headRow := Rect{in.X, in.Y, in.W, headSize * 1.3}
 	w.fonts.inBox(head, headRow, headSize, 0, accent)
@@ -87,14 +87,12 @@ func (w *Window) drawCaption(s Screen) {
 	}
 }
 
-// choicesText writes a question's choices with their keys.
+// choicesText writes a question's choices with their keys: digits only,
+// never a key that also moves the lesson on.
 func choicesText(c lesson.Caption) string {
 	var parts []string
 	for i, ch := range c.Choices {
 		key := strconv.Itoa(i + 1)
-		if len(c.Choices) == 2 {
-			key = [2]string{"Y", "N"}[i]
-		}
 		if ch == key { // a number, answered by its digit
 			parts = append(parts, ch)
 			continue

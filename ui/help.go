@@ -25,7 +25,7 @@ var helpRows = [][2]string{
 	{"click a dot or entry", "its fields: kind, from → to, term, index, when sent and delivered"},
 	{"S", "slow motion: messages delayed, a 200 ms round trip; again: off"},
 	{"Ctrl S", "save the record to a file: raftian view FILE plays it, here or in class"},
-	{"F2", "lessons; N: next step, Backspace: start the lesson again"},
+	{"F2", "lessons; N or Page Down: next step, B or Page Up: the step before, digits answer, Backspace: start again"},
 	{"F11 / F12", "full screen on or off / save a screenshot"},
 	{"Ctrl + / - / 0", "everything larger / smaller / as it was"},
 	{"F3", "frame times"},

@@ -22,7 +22,7 @@ const (
 	Quit                      // close the window and every replica
 	Pause                     // pause the picture (the cluster runs on), or play it on
 	LessonMenu                // open the lesson menu
-	NextStep                  // a paused lesson goes on
+	NextStep                  // a lesson goes on (N, Page Down: a presentation clicker)
 	RestartLesson             // the lesson starts again from scratch
 	SlowMotion                // slow every message down, or back
 	ToggleStats               // the frame statistics on or off
@@ -40,8 +40,7 @@ const (
 	GoLive                    // back to the newest moment
 	GoStart                   // to the record's first moment
 	SaveRecord                // write the record to a file
-	StepAgain                 // a lesson: replay the step on screen
-	Answer                    // a lesson's question: choice N (Y is 1)
+	StepAgain                 // a lesson: the step before again (B, Page Up)
 	Transfer                  // hand leadership to the selected replica
 	AddReplica                // grow the cluster by a replica
 	RemoveReplica             // remove the selected replica for good
@@ -157,12 +156,10 @@ func KeyIntent(key int32, selected, n int, mods Mods) Intent {
 		return Intent{Kind: Pause}
 	case rl.KeyF2:
 		return Intent{Kind: LessonMenu}
-	case rl.KeyN:
+	case rl.KeyN, rl.KeyPageDown:
 		return Intent{Kind: NextStep}
-	case rl.KeyB:
+	case rl.KeyB, rl.KeyPageUp:
 		return Intent{Kind: StepAgain}
-	case rl.KeyY:
-		return Intent{Kind: Answer, N: 1}
 	case rl.KeyBackspace:
 		return Intent{Kind: RestartLesson}
 	case rl.KeyS:

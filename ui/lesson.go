@@ -17,13 +17,16 @@ import (
 // frame loop over channels, and the class's keys (N, B, answers) go back.
 // The frame loop never waits for it.
 
-// lessonState is the lesson playing, its band, and a replay it asked for.
+// lessonState is the lesson playing, its band, and a play it asked for.
 type lessonState struct {
 	lesson   *lessonRun
 	caption  lesson.Caption
 	captions chan captionMsg
 	replays  chan replayMsg
-	replay   *replayMsg // the lesson's replay now playing
+	replay   *replayMsg // the lesson's play now playing
+	// askedAt is the frame a question first showed in: a key read in that
+	// frame was pressed before the class could see it, and answers nothing.
+	askedAt int
 }
 
 type lessonRun struct {
@@ -38,8 +41,9 @@ type captionMsg struct {
 	c   lesson.Caption
 }
 
-// replayMsg asks the frame loop to play the record from..to at 1/speed
-// and to close done when it has (or was interrupted).
+// replayMsg asks the frame loop to play the record from..to at 1/speed,
+// to stay paused at to, and to close done when it is there (or was
+// interrupted).
 type replayMsg struct {
 	from, to int64
 	speed    int
@@ -84,24 +88,30 @@ func (w *Window) stopLesson() {
 }
 
 // lessonInput hands a key to the lesson; it reports whether the lesson
-// took it. While a question waits, digits (and Y or N for yes or no)
-// answer it.
+// took it. While a question waits only the keys shown beside it answer
+// (digits; for who leads, a click on a pane too), never one that moves
+// on, and none read in the frame the question appeared in; N and B wait
+// until it is answered.
 func (w *Window) lessonInput(in Intent) bool {
 	if w.lesson == nil || w.caption.Done {
 		return false
 	}
 	asking := w.caption.Question != ""
-	yesNo := asking && len(w.caption.Choices) == 2
+	seen := w.frames > w.askedAt+1 // drawn at the end of its frame: keys of the next were pressed before it showed
 	var li lesson.Input
 	switch {
-	case asking && in.Kind == Select && in.N <= len(w.caption.Choices):
-		li = lesson.Input{Kind: lesson.Answer, Answer: in.N}
-	case asking && in.Kind == Answer:
-		li = lesson.Input{Kind: lesson.Answer, Answer: in.N}
-	case asking && in.Kind == Attack: // a click anywhere in pane From
-		li = lesson.Input{Kind: lesson.Answer, Answer: in.From}
-	case yesNo && in.Kind == NextStep: // N is "no" while a yes/no question waits
-		li = lesson.Input{Kind: lesson.Answer, Answer: 2}
+	case asking && (in.Kind == Select || in.Kind == Attack):
+		n := in.N
+		if in.Kind == Attack { // a click anywhere in pane From
+			n = in.From
+		}
+		if !seen || n < 1 || n > len(w.caption.Choices) || (in.Kind == Attack && !strings.Contains(w.caption.Waiting, "pane")) {
+			return true // not an answer: it selects nothing either while the class answers
+		}
+		li = lesson.Input{Kind: lesson.Answer, Answer: n}
+	case asking && (in.Kind == NextStep || in.Kind == StepAgain):
+		w.banner = note{text: "the question waits for an answer: " + strings.TrimPrefix(w.caption.Waiting, "answer: "), at: time.Now()}
+		return true
 	case in.Kind == NextStep:
 		li = lesson.Input{Kind: lesson.Next}
 	case in.Kind == StepAgain:
@@ -116,15 +126,24 @@ func (w *Window) lessonInput(in Intent) bool {
 	return true
 }
 
-// takeCaptions moves the lesson's new bands and replays into the window.
+// takeCaptions moves the lesson's new bands and plays into the window. A
+// band about a moment pauses the picture there (the cluster runs on); a
+// band shown live takes it back to live.
 func (w *Window) takeCaptions() {
 	for {
 		select {
 		case m := <-w.captions:
-			if m.run == w.lesson {
-				logCaption(w.caption, m.c)
-				w.caption = m.c
+			if m.run != w.lesson {
+				continue
 			}
+			logCaption(w.caption, m.c)
+			if m.c.Question != "" && w.caption.Question != m.c.Question {
+				w.askedAt = w.frames
+			}
+			if m.c.At != w.caption.At || m.c.Moment != w.caption.Moment {
+				w.showMoment(m.c)
+			}
+			w.caption = m.c
 		case r := <-w.replays:
 			w.endReplay()
 			w.replay = &r
@@ -138,10 +157,31 @@ func (w *Window) takeCaptions() {
 	}
 }
 
+// showMoment puts the picture where a band is about: paused at its
+// moment, or live.
+func (w *Window) showMoment(c lesson.Caption) {
+	if w.replay != nil {
+		return // a play runs: it ends where the lesson wants the picture
+	}
+	if c.At == lesson.Live {
+		w.player.GoLive()
+		return
+	}
+	w.player.Pause(w.live())
+	w.player.Seek(w.model, c.At, w.live())
+}
+
 // logCaption prints what changed in the lesson's band on standard output:
 // a teacher's log of the lesson (and what tests watch).
 func logCaption(old, c lesson.Caption) {
 	at := fmt.Sprintf("lesson: step %d of %d: ", c.Step, c.Of)
+	if c.At != old.At || c.Moment != old.Moment {
+		if c.At == lesson.Live {
+			fmt.Printf("%spicture: live\n", at)
+		} else {
+			fmt.Printf("%spicture: paused at %d µs (%s)\n", at, c.At, c.Moment)
+		}
+	}
 	switch {
 	case c.Question != "" && c.Question != old.Question:
 		fmt.Printf("%squestion: %s (%s)\n", at, c.Question, strings.Join(c.Choices, ", "))
@@ -159,8 +199,8 @@ func logCaption(old, c lesson.Caption) {
 	}
 }
 
-// watchReplay ends the lesson's replay once it has reached its end, or
-// when the class took the player elsewhere.
+// watchReplay ends the lesson's play once it has reached its end, and
+// stays there, paused; or when the class took the player elsewhere.
 func (w *Window) watchReplay() {
 	if w.replay == nil {
 		return
@@ -168,8 +208,9 @@ func (w *Window) watchReplay() {
 	if w.player.Mode == Playing && w.player.T < w.replay.to {
 		return
 	}
-	if w.player.Mode != Live {
-		w.player.GoLive()
+	if w.player.Mode == Playing {
+		w.player.Pause(w.live())
+		w.player.Seek(w.model, w.replay.to, w.live())
 	}
 	w.endReplay()
 }
@@ -230,7 +271,7 @@ func (e *lessonEnv) Show(c lesson.Caption) {
 func (e *lessonEnv) Record() rewind.Source { return e.rec }
 func (e *lessonEnv) Now() int64            { return e.rec.Now() }
 
-func (e *lessonEnv) Replay(from, to int64, speed int) {
+func (e *lessonEnv) Play(from, to int64, speed int) {
 	r := replayMsg{from: from, to: to, speed: speed, done: make(chan struct{})}
 	select {
 	case e.replays <- r:
@@ -240,6 +281,23 @@ func (e *lessonEnv) Replay(from, to int64, speed int) {
 	select {
 	case <-r.done:
 	case <-e.run.stop:
+	}
+}
+
+// Answer waits for an answer to the question on screen; what was keyed
+// before it showed (N, B) is dropped, and N or B meanwhile do nothing.
+func (e *lessonEnv) Answer(n int) lesson.Input {
+	start := time.Now()
+	for {
+		select {
+		case in := <-e.run.inputs:
+			if in.Kind == lesson.Answer && in.Answer >= 1 && in.Answer <= n {
+				in.Waited = time.Since(start)
+				return in
+			}
+		case <-e.run.stop:
+			return lesson.Input{Kind: lesson.Stop, Waited: time.Since(start)}
+		}
 	}
 }
 

@@ -55,6 +55,7 @@ type screen struct {
 	// frameAt is when the last frame started; onFrame, when not nil, is
 	// told every frame's time and build time (benchmarks).
 	frameAt time.Time
+	frames  int // frames drawn so far
 	onFrame func(frame, build time.Duration)
 	zoom    float32        // Ctrl + and Ctrl -: 1 is the window's own scale
 	saving  sync.WaitGroup // records being written
@@ -302,6 +303,7 @@ func (w *Window) frame() bool {
 		w.onFrame(start.Sub(w.frameAt), build)
 	}
 	w.frameAt = start
+	w.frames++
 	return true
 }
 

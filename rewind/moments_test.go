@@ -1,0 +1,248 @@
+package rewind
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/raftian/raftian/record"
+)
+
+// find finds a moment from the beginning, and fails if it is not there
+// or not where want says.
+func (s *script) find(m *Model, name string, from int64, want int64, replica int) Found {
+	s.t.Helper()
+	f, ok := m.Find(name, from, -1)
+	if !ok {
+		s.t.Fatalf("%s: not found", name)
+	}
+	if (want != 0 && f.At != want) || (replica != 0 && f.Replica != replica) {
+		s.t.Fatalf("%s: at %d about replica %d; want at %d about replica %d", name, f.At, f.Replica, want, replica)
+	}
+	if !m.Holds(f) {
+		s.t.Errorf("%s: found, but does not hold at its moment", name)
+	}
+	return f
+}
+
+func (s *script) missing(m *Model, name string, from int64) {
+	s.t.Helper()
+	if f, ok := m.Find(name, from, -1); ok {
+		s.t.Errorf("%s: found at %d about replica %d; want none", name, f.At, f.Replica)
+	}
+}
+
+// The moments of an election: the leader crashes; replica 3 stands (a
+// pre-vote, then a vote in term 3), wins, and a majority follows it.
+func TestMomentsOfAnElection(t *testing.T) {
+	s := newScript(t, 5)
+	s.elect(1, 5, 2)
+	start := s.add(record.Obs{Kind: record.Down, Node: 1})
+	for _, to := range []int{2, 4, 5} {
+		s.send(msg(record.MsgPreVote, 3, to, 3))
+	}
+	campaign := s.at - 3000 // the State the first pre-vote revealed, before the three sends
+	for _, from := range []int{2, 4} {
+		s.exchange(msg(record.MsgPreVoteResp, from, 3, 3))
+	}
+	s.send(msg(record.MsgVote, 3, 2, 3))
+	request := s.at
+	s.send(msg(record.MsgVote, 3, 4, 3))
+	for _, from := range []int{2, 4} {
+		s.exchange(msg(record.MsgVoteResp, from, 3, 3))
+	}
+	win := s.state(3, record.RoleLeader, 3, 3)
+	for _, to := range []int{2, 4, 5} {
+		s.exchange(msg(record.MsgHeartbeat, 3, to, 3))
+	}
+	m := s.model()
+
+	s.find(m, "won", start, win, 3)
+	c := s.find(m, "campaign", start, campaign, 3)
+	v := s.find(m, "vote-request", start, request, 3)
+	s.find(m, "new-leader", start, 0, 3)
+	s.find(m, "heartbeat", win, 0, 3)
+	s.missing(m, "won", win+1)
+
+	if got, err := m.Fill("{replica} asks the others in term {term}", v); err != nil || got != "replica 3 (p) asks the others in term 3" {
+		t.Errorf("at the vote request: %q, %v", got, err)
+	}
+	if got, err := m.Fill("{replica} stands; {crashed} is down", c); err != nil || got != "replica 3 (p) stands; replica 1 (p) is down" {
+		t.Errorf("at the campaign: %q, %v", got, err)
+	}
+	if _, err := m.Fill("{leader} leads", c); err == nil || !strings.Contains(err.Error(), "{leader}") {
+		t.Errorf("no leader at the campaign, yet {leader} was filled: %v", err)
+	}
+	w, _ := m.Find("won", start, -1)
+	if got, err := m.Fill("{leader} won term {term} with {votes} votes", w); err != nil || got != "replica 3 (p) won term 3 with 3 votes" {
+		t.Errorf("at the win: %q, %v", got, err)
+	}
+}
+
+// new-leader is about a majority that follows: a win alone is not it.
+func TestNewLeaderNeedsAMajority(t *testing.T) {
+	s := newScript(t, 5)
+	s.elect(1, 5, 2)
+	start := s.at
+	s.state(2, record.RoleLeader, 3, 2)
+	m := s.model()
+	s.find(m, "won", start, 0, 2)
+	s.missing(m, "new-leader", start)
+	s.exchange(msg(record.MsgHeartbeat, 2, 3, 3))
+	s.exchange(msg(record.MsgHeartbeat, 2, 4, 3))
+	s.find(s.model(), "new-leader", start, 0, 2)
+}
+
+// An attack: in the leader's log only, then on a majority nobody knows is
+// committed, then committed by the leader.
+func TestMomentsOfAnAttack(t *testing.T) {
+	s := newScript(t, 5)
+	s.elect(1, 5, 2)
+	start := s.at
+	e := record.Ent{Index: 2, Term: 2, What: record.WhatAttack, From: 1, To: 2}
+	var sent []record.Obs
+	for to := 2; to <= 5; to++ {
+		a := msg(record.MsgAppend, 1, to, 2)
+		a.Index, a.LogTerm, a.Commit, a.Ents = 1, 2, 1, []record.Ent{e}
+		sent = append(sent, s.send(a))
+	}
+	onLeader := s.at - 3000 // the first append: the leader's log holds it
+	s.deliver(sent[0])
+	s.deliver(sent[1])
+	majority := s.at
+	ack := msg(record.MsgAppendResp, 2, 1, 2)
+	ack.Index = 2
+	s.exchange(ack)
+	ack.Node = 3
+	s.exchange(ack)
+	m := s.model()
+	f := s.find(m, "appended", start, onLeader, 1)
+	if f.Entry.Index != 2 {
+		t.Errorf("appended about entry %+v", f.Entry)
+	}
+	u := s.find(m, "majority-uncommitted", start, majority, 0)
+	if got, _ := m.Fill("{entry} is on {holders} replicas", u); got != "entry 2 of term 2 (1→2) is on 3 replicas" {
+		t.Errorf("majority-uncommitted says %q", got)
+	}
+	done := s.find(m, "committed", start, 0, 1)
+	if m.Holds(Found{Name: "appended", At: done.At, Before: done.Before}) {
+		t.Error("appended still holds once committed")
+	}
+}
+
+// Faults: one replica cut off, a partition, the heal.
+func TestMomentsOfFaults(t *testing.T) {
+	s := newScript(t, 5)
+	s.elect(1, 5, 2)
+	start := s.at
+	iso := s.add(record.Obs{Kind: record.Isolate, Node: 4})
+	part := s.add(record.Obs{Kind: record.Partition, Data: []byte{1, 1, 2, 2, 2}})
+	heal := s.add(record.Obs{Kind: record.Heal})
+	m := s.model()
+	s.find(m, "isolated", start, iso, 4)
+	s.find(m, "partitioned", start, part, 0)
+	s.find(m, "healed", iso, heal, 0)
+	s.missing(m, "healed", start) // nothing was cut when it began
+	if got, _ := m.Fill("{isolated} is cut off", Found{Name: "isolated", At: iso, Replica: 4, Before: m.At(start).Clone()}); got != "replica 4 (p) is cut off" {
+		t.Errorf("isolated: %q", got)
+	}
+}
+
+// Split brain: two leaders in different terms, then the old leader's
+// entry overwritten by the new leader's.
+func TestMomentsOfASplitBrain(t *testing.T) {
+	s := newScript(t, 5)
+	s.elect(1, 5, 2)
+	start := s.at
+	old := record.Ent{Index: 2, Term: 2, What: record.WhatAttack, From: 1, To: 4}
+	a := msg(record.MsgAppend, 1, 2, 2)
+	a.Index, a.LogTerm, a.Ents = 1, 2, []record.Ent{old}
+	s.exchange(a)
+	two := s.state(3, record.RoleLeader, 3, 3)
+	over := msg(record.MsgAppend, 3, 2, 3)
+	over.Index, over.LogTerm, over.Ents = 1, 2, []record.Ent{{Index: 2, Term: 3}}
+	gone := s.exchange(over)
+	m := s.model()
+	f := s.find(m, "two-leaders", start, two, 1)
+	if got, err := m.Fill("{replica} leads term {old-term}", f); err != nil || got != "replica 1 (p) leads term 2" {
+		t.Errorf("two-leaders: %q, %v", got, err)
+	}
+	o := s.find(m, "overwritten", start, gone, 2)
+	if o.Entry != old {
+		t.Errorf("overwritten: %+v, want %+v", o.Entry, old)
+	}
+}
+
+// A cut-off replica without PreVote: a candidate whose term climbs; with
+// PreVote: a pre-candidate in its own term.
+func TestMomentsOfACutOffReplica(t *testing.T) {
+	s := newScript(t, 5)
+	s.elect(1, 5, 2)
+	start := s.add(record.Obs{Kind: record.Isolate, Node: 5})
+	pre := msg(record.MsgPreVote, 5, 1, 3)
+	pre.Lost = true
+	s.send(pre)
+	preAt := s.at - 1000
+	m := s.model()
+	s.find(m, "pre-candidate", start, preAt, 5)
+	s.missing(m, "climbing", start)
+	for term := uint64(3); term <= 4; term++ {
+		v := msg(record.MsgVote, 5, 1, term)
+		v.Lost = true
+		s.send(v)
+	}
+	climb := s.at - 1000
+	s.find(s.model(), "climbing", start, climb, 5)
+}
+
+// A split vote: two candidates in one term, each with its own vote only.
+func TestMomentsOfASplitVote(t *testing.T) {
+	s := newScript(t, 5)
+	s.elect(1, 5, 2)
+	start := s.add(record.Obs{Kind: record.Down, Node: 1})
+	s.send(msg(record.MsgVote, 2, 3, 3))
+	m := s.model()
+	s.missing(m, "split-vote", start)
+	s.send(msg(record.MsgVote, 4, 5, 3))
+	split := s.at - 1000
+	s.find(s.model(), "split-vote", start, split, 0)
+}
+
+// Snapshots, a transfer's TimeoutNow, a rejected append, a failed
+// proposal, a change of voters, every replica down and up.
+func TestMomentsOfTheRest(t *testing.T) {
+	s := newScript(t, 5)
+	s.elect(1, 5, 2)
+	start := s.at
+	snap := msg(record.MsgSnapshot, 1, 4, 0)
+	snap.Index, snap.LogTerm = 1, 2
+	sent := s.send(snap).At
+	var w bytes.Buffer
+	newWorld(5).Save(&w)
+	restore := s.add(record.Obs{Kind: record.Restore, Node: 4, Index: 1, Data: w.Bytes()})
+	tn := s.exchange(msg(record.MsgTimeoutNow, 1, 2, 2))
+	rej := msg(record.MsgAppendResp, 3, 1, 2)
+	rej.Reject = true
+	rejAt := s.exchange(rej)
+	s.add(record.Obs{Kind: record.Propose, ID: 9, Node: 1, Peer: 2, Via: 5})
+	fail := s.add(record.Obs{Kind: record.Outcome, ID: 9, Node: 5, Lost: true, Data: []byte("timeout")})
+	member := s.add(record.Obs{Kind: record.Member, Node: 5, Data: []byte(record.MemberRemoved)})
+	m := s.model()
+	s.find(m, "snapshot-sent", start, sent, 4)
+	s.find(m, "restored", start, restore, 4)
+	s.find(m, "timeout-now", start, tn, 2)
+	s.find(m, "rejected", start, rejAt, 3)
+	s.find(m, "failed", start, fail, 5)
+	s.find(m, "voters-changed", start, member, 0)
+	downStart := s.at
+	for i := 1; i <= 4; i++ {
+		s.add(record.Obs{Kind: record.Down, Node: uint8(i)})
+	}
+	allDown := s.at
+	for i := 1; i <= 4; i++ {
+		s.up(i, 2)
+	}
+	m = s.model()
+	s.find(m, "all-down", downStart, allDown, 0) // replica 5 was removed: it does not count
+	s.find(m, "all-up", allDown, s.at, 0)
+}
