@@ -13,22 +13,22 @@ import (
 func TestParseRejectsMistakesWithTheirLine(t *testing.T) {
 	for src, want := range map[string]string{
 		"title = \"x\"\n": "at least one",
-		"title = \"x\"\n[[step]]\ncaptoin = \"y\"\n":                                    `t.toml:3: unknown key "step.captoin"`,
-		"title = \"x\"\n[[step]]\ncaption = \"c\"\nafter = \"lunch\"\n":                 `t.toml:2: step 1: after = "lunch": want one of leader`,
-		"title = \"x\"\n[[step]]\nwait = \"soon\"\n":                                    "duration",
-		"title = \"x\"\n[[step]]\ndo = \"crash 1\"\n":                                   "", // a string where a list goes
-		"title = \"x\"\n\n[[step]]\ncaption = \"c\"\n\n[[step]]\ndo = [\"explode\"]\n":  `t.toml:6: step 2: do[1] "explode": unknown command`,
-		"title = \"x\"\n[[step]]\ncaption = \"c\"\ndo = [\"lesson other\"]\n":           "cannot run in a lesson",
-		"title = \"x\"\n[[step]]\nask = { question = \"who?\", answer = \"luck\" }\n":   `answer = "luck"`,
-		"title = \"x\"\n[[step]]\nask = { question = \"who?\", answer = \"leader\" }\n": `needs until = "new-leader"`,
-		"title = \"x\"\n[[step]]\ncaption = \"c\"\nmoment = \"lunch\"\n":                 `moment = "lunch": want one of`,
-		"title = \"x\"\n[[step]]\ncaption = \"c\"\nplay = { to = \"end\" }\n":          "play needs a moment",
-		"title = \"x\"\n[[step]]\ncaption = \"c\"\nmoment = \"leader\"\nplay = { to = \"lunch\" }\n": `to = "lunch"`,
+		"title = \"x\"\n[[step]]\ncaptoin = \"y\"\n":                                                             `t.toml:3: unknown key "step.captoin"`,
+		"title = \"x\"\n[[step]]\ncaption = \"c\"\nafter = \"lunch\"\n":                                          `t.toml:2: step 1: after = "lunch": want one of leader`,
+		"title = \"x\"\n[[step]]\nwait = \"soon\"\n":                                                             "duration",
+		"title = \"x\"\n[[step]]\ndo = \"crash 1\"\n":                                                            "", // a string where a list goes
+		"title = \"x\"\n\n[[step]]\ncaption = \"c\"\n\n[[step]]\ndo = [\"explode\"]\n":                           `t.toml:6: step 2: do[1] "explode": unknown command`,
+		"title = \"x\"\n[[step]]\ncaption = \"c\"\ndo = [\"lesson other\"]\n":                                    "cannot run in a lesson",
+		"title = \"x\"\n[[step]]\nask = { question = \"who?\", answer = \"luck\" }\n":                            `answer = "luck"`,
+		"title = \"x\"\n[[step]]\nask = { question = \"who?\", answer = \"leader\" }\n":                          `needs until = "new-leader"`,
+		"title = \"x\"\n[[step]]\ncaption = \"c\"\nmoment = \"lunch\"\n":                                         `moment = "lunch": want one of`,
+		"title = \"x\"\n[[step]]\ncaption = \"c\"\nplay = { to = \"end\" }\n":                                    "play needs a moment",
+		"title = \"x\"\n[[step]]\ncaption = \"c\"\nmoment = \"leader\"\nplay = { to = \"lunch\" }\n":             `to = "lunch"`,
 		"title = \"x\"\n[[step]]\ncaption = \"c\"\nmoment = \"leader\"\nplay = { to = \"end\", speed = 5000 }\n": "speed = 5000",
-		"title = \"x\"\n[[step]]\nmoment = \"campaign\"\ncaption = \"{leader} leads\"\n":  `t.toml:4: step 1: caption: the campaign moment does not give {leader}`,
-		"title = \"x\"\n[[step]]\nmoment = \"leader\"\ncaption = \"{leeder} leads\"\n":    `t.toml:4: step 1: caption: {leeder} is no placeholder`,
-		"title = \"x\"\n[[step]]\ncaption = \"{replica} fell\"\n":                         `t.toml:3: step 1: caption: {replica} cannot always be filled here`,
-		"title = \"x\"\n[[step]]\ndo = [\"heal\"]\n":                                    "needs a caption",
+		"title = \"x\"\n[[step]]\nmoment = \"campaign\"\ncaption = \"{leader} leads\"\n":                         `t.toml:4: step 1: caption: the campaign moment does not give {leader}`,
+		"title = \"x\"\n[[step]]\nmoment = \"leader\"\ncaption = \"{leeder} leads\"\n":                           `t.toml:4: step 1: caption: {leeder} is no placeholder`,
+		"title = \"x\"\n[[step]]\ncaption = \"{replica} fell\"\n":                                                `t.toml:3: step 1: caption: {replica} cannot always be filled here`,
+		"title = \"x\"\n[[step]]\ndo = [\"heal\"]\n":                                                             "needs a caption",
 	} {
 		_, err := Parse("t.toml", []byte(src))
 		if err == nil || !strings.Contains(err.Error(), want) {

@@ -43,10 +43,11 @@ func TestLessonFirstElection(t *testing.T) {
 	}
 }
 
-func TestLessonLeaderCrash(t *testing.T)    { playLesson(t, "leader-crash", nil).held(t) }
-func TestLessonSplitBrain(t *testing.T)     { playLesson(t, "split-brain", map[int]int{5: 2}).held(t) }
-func TestLessonSnapshot(t *testing.T)       { playLesson(t, "snapshot", nil).held(t) }
-func TestLessonSplitVote(t *testing.T)      { playLesson(t, "split-vote", nil).held(t) }
+func TestLessonLeaderCrash(t *testing.T) { playLesson(t, "leader-crash", nil).held(t) }
+func TestLessonSplitBrain(t *testing.T)  { playLesson(t, "split-brain", map[int]int{5: 2}).held(t) }
+func TestLessonSnapshot(t *testing.T)    { playLesson(t, "snapshot", nil).held(t) }
+func TestLessonSplitVote(t *testing.T)   { playLesson(t, "split-vote", nil).held(t) }
+
 // The commit rule's delays (300 ms) are made for the default timing.
 func TestLessonCommitRule(t *testing.T) {
 	playLesson(t, "commit-rule", nil, func(c *config.Config) { c.Raft.RTTMillisecond = 50 }).held(t)
