@@ -53,6 +53,9 @@ type Step struct {
 	Moment  string   `toml:"moment"` // what the caption is about; "": the step's end, live
 	Play    *Play    `toml:"play"`
 	Caption string   `toml:"caption"`
+	// Then is said once a play has ended, filled from the model where it
+	// ended: the caption is about the moment, the picture has moved on.
+	Then string `toml:"then"`
 	// Instead is said when the moment never came (the run went another
 	// way); without it, a sentence of the lesson's own says so.
 	Instead string `toml:"instead"`
@@ -256,6 +259,9 @@ func (s *Step) check() error {
 			return fmt.Errorf("play: speed = %d: want 1 to 1000 (1/speed of real time)", p.Speed)
 		}
 	}
+	if s.Then != "" && s.Play == nil {
+		return errors.New("then is said when a play ends: it needs a play")
+	}
 	if s.Caption == "" && s.Ask == nil {
 		return errors.New("a step needs a caption (or a question)")
 	}
@@ -265,17 +271,23 @@ func (s *Step) check() error {
 // checkPlaceholders checks that every placeholder in the step's texts can
 // be filled at its moment, and returns the line of the first that cannot.
 func (s *Step) checkPlaceholders() (int, error) {
-	texts := map[string]string{"caption": s.Caption, "instead": s.Instead}
+	texts := map[string]string{"caption": s.Caption, "instead": s.Instead, "then": s.Then}
 	if s.Ask != nil {
 		texts["ask"] = s.Ask.Question
 	}
-	for _, key := range []string{"caption", "instead", "ask"} {
+	for _, key := range []string{"caption", "instead", "ask", "then"} {
 		for _, p := range placeholders(texts[key]) {
 			moment := s.Moment
+			if key == "then" {
+				moment = s.Play.To
+				if moment == "end" {
+					moment = ""
+				}
+			}
 			switch {
 			case !contains(rewind.Placeholders(), p):
 				return s.lines[key], fmt.Errorf("%s: {%s} is no placeholder: want one of {%s}", key, p, strings.Join(rewind.Placeholders(), "}, {"))
-			case key == "caption" && moment == "" && contains([]string{"leader", "term"}, p) && s.Until != "" && s.Until != "proposals":
+			case (key == "caption" || key == "then") && moment == "" && contains([]string{"leader", "term"}, p) && s.Until != "" && s.Until != "proposals":
 				// At the step's end a leader is agreed on.
 			case key == "ask" || key == "instead" || moment == "":
 				if !rewind.Gives("", p) {

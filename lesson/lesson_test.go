@@ -178,7 +178,7 @@ func TestBackShowsTheStepBefore(t *testing.T) {
 	}
 	replayed := false
 	for _, s := range env.shown {
-		if s.c.Waiting == "the step before, again" && s.c.Step == 1 && s.c.Text == "A short one." {
+		if s.c.Waiting == "step 1 again" && s.c.Step == 1 && s.c.Text == "A short one." {
 			replayed = true
 		}
 	}

@@ -78,8 +78,10 @@ type Caption struct {
 	// At is the moment the picture is paused at while the caption is up
 	// (µs into the record), or Live.
 	At int64
-	// Moment is the kind of moment it is about ("" if live).
+	// Moment is the kind of moment it is about ("" if live), and Found
+	// where it was found: what a test checks the picture against.
 	Moment string
+	Found  rewind.Found
 }
 
 // Shot is how one step's caption went: the moment it was about, where it
@@ -93,7 +95,8 @@ type Shot struct {
 	Held   bool  // the moment came, the caption was filled, and the moment holds there
 	Why    string
 	Text   string
-	start  int64 // the step's start and end, for B
+	Then   string // said once the play ended
+	start  int64  // the step's start and end, for B
 	end    int64
 	speed  int
 }
@@ -181,20 +184,23 @@ func (r *runner) step(i int) error {
 	r.model.Update()
 	shot := r.shoot(s, i+1, start, r.env.Now())
 	r.shots = append(r.shots, shot)
-	r.cap.Text, r.cap.At, r.cap.Moment = shot.Text, shot.At, shot.Moment
+	r.cap.Text, r.cap.At, r.cap.Moment, r.cap.Found = shot.Text, shot.At, shot.Moment, shot.Found
 	r.cap.Question, r.cap.Choices, r.cap.Waiting = "", nil, ""
 	if shot.To != shot.At {
 		r.cap.Waiting = fmt.Sprintf("playing at 1/%d", shot.speed)
 		r.env.Show(r.cap)
 		r.env.Play(shot.At, shot.To, shot.speed)
 		r.cap.At, r.cap.Waiting = shot.To, ""
+		if shot.Then != "" {
+			r.cap.Text = shot.Then
+		}
 	}
 	if s.Ask != nil {
 		r.reveal(s.Ask, q, start)
 	}
 	r.show()
 	if s.Pause {
-		r.cap.Waiting = "N: next step · B: the step before"
+		r.cap.Waiting = "N: next step · B: back a step"
 		r.env.Show(r.cap)
 		return r.hold(0, true)
 	}
@@ -231,14 +237,22 @@ func (r *runner) shoot(s *Step, step int, start, end int64) Shot {
 		sh.Why = fmt.Sprintf("the %s moment does not hold where it was found", s.Moment)
 	}
 	if p := s.Play; p != nil {
-		to := end
+		g := rewind.Found{At: end, Before: f.Before}
 		if p.To != "end" {
-			if g, ok := r.model.Find(p.To, f.At, end); ok {
-				to = g.At
+			var ok bool
+			if g, ok = r.model.Find(p.To, f.At, end); !ok {
+				g = rewind.Found{At: end, Before: f.Before}
 			}
 		}
-		if to > f.At {
-			sh.To, sh.speed = to, p.Speed
+		if g.At > f.At {
+			sh.To, sh.speed = g.At, p.Speed
+			if s.Then != "" {
+				// The caption was about the moment; the picture has moved
+				// on: what followed is said after it.
+				if then, err := r.model.Fill(s.Then, g); err == nil {
+					sh.Then = text + " Then: " + then
+				}
+			}
 		}
 	}
 	return sh
@@ -326,7 +340,8 @@ func (r *runner) sleep(d time.Duration) error {
 
 // again shows step k's caption (0-based) again at its moment, playing
 // it as it played (a caption shown live plays its step from start to
-// end), then shows again what was on screen.
+// end), then shows again what was on screen. The first B shows the step
+// on screen again, the next the one before, and so on.
 func (r *runner) again(k int) {
 	if k < 0 || k >= len(r.shots) {
 		return
@@ -334,7 +349,7 @@ func (r *runner) again(k int) {
 	sh := r.shots[k]
 	saved := r.cap
 	r.cap = Caption{Title: saved.Title, Of: saved.Of, Step: sh.Step, Text: sh.Text, At: sh.At, Moment: sh.Moment,
-		Waiting: "the step before, again"}
+		Found: sh.Found, Waiting: fmt.Sprintf("step %d again", sh.Step)}
 	from, to, speed := sh.At, sh.To, max(sh.speed, 1)
 	if sh.At == Live {
 		from, to = sh.start, sh.end

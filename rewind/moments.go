@@ -692,7 +692,27 @@ func (m *Model) Fill(text string, f Found) (string, error) {
 	if len(missing) > 0 {
 		return "", fmt.Errorf("%s cannot be filled at the %s moment", strings.Join(missing, ", "), f.Name)
 	}
-	return out, nil
+	return sentences(out), nil
+}
+
+// sentences starts every sentence with a capital: a placeholder filled at
+// the start of one ("replica 3 (Chen) leads") is written in the middle
+// of one.
+func sentences(s string) string {
+	b := []byte(s)
+	start := true
+	for i, c := range b {
+		switch {
+		case start && c >= 'a' && c <= 'z':
+			b[i] = c - 'a' + 'A'
+			start = false
+		case c == '.' || c == '!' || c == '?':
+			start = i+1 < len(b) && b[i+1] == ' '
+		case c != ' ':
+			start = false
+		}
+	}
+	return string(b)
 }
 
 // votesFor counts the votes for replica id in its term: its campaign's

@@ -64,17 +64,17 @@ func TestMomentsOfAnElection(t *testing.T) {
 	s.find(m, "heartbeat", win, 0, 3)
 	s.missing(m, "won", win+1)
 
-	if got, err := m.Fill("{replica} asks the others in term {term}", v); err != nil || got != "replica 3 (p) asks the others in term 3" {
+	if got, err := m.Fill("{replica} asks the others in term {term}", v); err != nil || got != "Replica 3 (p) asks the others in term 3" {
 		t.Errorf("at the vote request: %q, %v", got, err)
 	}
-	if got, err := m.Fill("{replica} stands; {crashed} is down", c); err != nil || got != "replica 3 (p) stands; replica 1 (p) is down" {
+	if got, err := m.Fill("{replica} stands; {crashed} is down", c); err != nil || got != "Replica 3 (p) stands; replica 1 (p) is down" {
 		t.Errorf("at the campaign: %q, %v", got, err)
 	}
 	if _, err := m.Fill("{leader} leads", c); err == nil || !strings.Contains(err.Error(), "{leader}") {
 		t.Errorf("no leader at the campaign, yet {leader} was filled: %v", err)
 	}
 	w, _ := m.Find("won", start, -1)
-	if got, err := m.Fill("{leader} won term {term} with {votes} votes", w); err != nil || got != "replica 3 (p) won term 3 with 3 votes" {
+	if got, err := m.Fill("{leader} won term {term} with {votes} votes", w); err != nil || got != "Replica 3 (p) won term 3 with 3 votes" {
 		t.Errorf("at the win: %q, %v", got, err)
 	}
 }
@@ -121,7 +121,7 @@ func TestMomentsOfAnAttack(t *testing.T) {
 		t.Errorf("appended about entry %+v", f.Entry)
 	}
 	u := s.find(m, "majority-uncommitted", start, majority, 0)
-	if got, _ := m.Fill("{entry} is on {holders} replicas", u); got != "entry 2 of term 2 (1→2) is on 3 replicas" {
+	if got, _ := m.Fill("{entry} is on {holders} replicas", u); got != "Entry 2 of term 2 (1→2) is on 3 replicas" {
 		t.Errorf("majority-uncommitted says %q", got)
 	}
 	done := s.find(m, "committed", start, 0, 1)
@@ -143,7 +143,7 @@ func TestMomentsOfFaults(t *testing.T) {
 	s.find(m, "partitioned", start, part, 0)
 	s.find(m, "healed", iso, heal, 0)
 	s.missing(m, "healed", start) // nothing was cut when it began
-	if got, _ := m.Fill("{isolated} is cut off", Found{Name: "isolated", At: iso, Replica: 4, Before: m.At(start).Clone()}); got != "replica 4 (p) is cut off" {
+	if got, _ := m.Fill("{isolated} is cut off", Found{Name: "isolated", At: iso, Replica: 4, Before: m.At(start).Clone()}); got != "Replica 4 (p) is cut off" {
 		t.Errorf("isolated: %q", got)
 	}
 }
@@ -164,7 +164,7 @@ func TestMomentsOfASplitBrain(t *testing.T) {
 	gone := s.exchange(over)
 	m := s.model()
 	f := s.find(m, "two-leaders", start, two, 1)
-	if got, err := m.Fill("{replica} leads term {old-term}", f); err != nil || got != "replica 1 (p) leads term 2" {
+	if got, err := m.Fill("{replica} leads term {old-term}", f); err != nil || got != "Replica 1 (p) leads term 2" {
 		t.Errorf("two-leaders: %q, %v", got, err)
 	}
 	o := s.find(m, "overwritten", start, gone, 2)

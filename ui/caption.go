@@ -31,7 +31,7 @@ func (w *Window) drawCaption(s Screen) {
 	}
 	hint := c.Waiting
 	if hint == "" {
-		hint = "N: go on · B: the step before · Backspace: start again"
+		hint = "N: go on · B: back a step · Backspace: start again"
 	}
 	headRow := Rect{in.X, in.Y, in.W, headSize * 1.3}
 	w.fonts.inBox(head, headRow, headSize, 0, accent)

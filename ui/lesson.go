@@ -179,7 +179,12 @@ func logCaption(old, c lesson.Caption) {
 		if c.At == lesson.Live {
 			fmt.Printf("%spicture: live\n", at)
 		} else {
-			fmt.Printf("%spicture: paused at %d µs (%s)\n", at, c.At, c.Moment)
+			from := int64(-1)
+			if c.Found.Before != nil {
+				from = c.Found.Before.At
+			}
+			fmt.Printf("%spicture: paused at %d µs (moment %s found at %d µs, replica %d, step from %d µs)\n",
+				at, c.At, c.Moment, c.Found.At, c.Found.Replica, from)
 		}
 	}
 	switch {
