@@ -143,10 +143,11 @@ func (w *window) nextLine(t *testing.T, key, prefix string) string {
 	return found
 }
 
-// quit presses Esc and checks that the program exits 0 without a panic or
-// a data race.
+// quit presses Esc twice (the first asks) and checks that the program
+// exits 0 without a panic or a data race.
 func (w *window) quit(t *testing.T) {
 	t.Helper()
+	w.nextLine(t, "Escape", "Esc again to quit") // the first Esc asks
 	xdo(t, w.display, "keydown", "Escape")
 	time.Sleep(150 * time.Millisecond)
 	// The window may be gone by now: releasing the key is a courtesy (a

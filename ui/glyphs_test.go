@@ -22,7 +22,7 @@ func TestEveryCharacterHasAGlyph(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, s := range l.Steps {
-			texts = append(texts, s.Caption)
+			texts = append(texts, s.Caption, s.Then, s.Instead)
 			if s.Ask != nil {
 				texts = append(texts, s.Ask.Question)
 			}

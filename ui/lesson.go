@@ -257,8 +257,9 @@ type lessonEnv struct {
 }
 
 func (e *lessonEnv) Do(cmd command.Command) {
-	// The panes show what happened; only failures need words.
-	if r := e.session.Do(cmd); r.Err != nil {
+	// The panes show what happened; only failures need words, and an
+	// attack's failure is in its pane already (a lesson may mean it).
+	if r := e.session.Do(cmd); r.Err != nil && r.Outcome == nil {
 		select {
 		case e.results <- r:
 		default:

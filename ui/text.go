@@ -29,7 +29,7 @@ func glyphs() []rune {
 	for r := rune(32); r < 127; r++ {
 		cs = append(cs, r)
 	}
-	return append(cs, []rune("→←↑↓—–·…×█✓✗★▶⏸≤≥µ§")...)
+	return append(cs, []rune("→←↑↓—–−·…×█✓✗★▶⏸≤≥µ§")...)
 }
 
 // advances is each glyph's advance at atlasSize, in whole pixels as raylib

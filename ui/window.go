@@ -56,6 +56,9 @@ type screen struct {
 	// told every frame's time and build time (benchmarks).
 	frameAt time.Time
 	frames  int // frames drawn so far
+	// quitAsked is when Esc last asked to quit, with nothing open: a
+	// second Esc within quitConfirm quits.
+	quitAsked time.Time
 	onFrame func(frame, build time.Duration)
 	zoom    float32        // Ctrl + and Ctrl -: 1 is the window's own scale
 	saving  sync.WaitGroup // records being written
@@ -157,6 +160,9 @@ func FitWindow(w, h, sw, sh int) (int, int) {
 }
 
 // Close closes the window.
+// quitConfirm is how long a first Esc waits for the second.
+const quitConfirm = 3 * time.Second
+
 func (w *Window) Close() {
 	w.fonts.unload()
 	rl.CloseWindow()
@@ -266,8 +272,12 @@ func (w *Window) frame() bool {
 			w.showHelp = false
 		case in.Kind == Quit && w.picked.open():
 			w.picked = picked{}
-		case in.Kind == Quit:
+		case in.Kind == Quit && time.Since(w.quitAsked) < quitConfirm:
 			return false
+		case in.Kind == Quit: // one Esc too many must not end a class
+			w.quitAsked = time.Now()
+			w.banner = note{text: "Esc again to quit: every replica is closed cleanly", at: w.quitAsked, alarm: true}
+			fmt.Println("Esc again to quit")
 		case in.Kind == Screenshot:
 			shot = true
 		case w.menu != nil && in.Kind == Select:
