@@ -16,7 +16,7 @@ func TestHelpListsEverySubcommand(t *testing.T) {
 			t.Fatalf("raftian %v: exit %d, stderr %q", args, code, stderr)
 		}
 		for _, want := range []string{"usage: raftian [flags]", "--headless", "--lesson", "chaos", "bench",
-			"replay RECORDING", "timeline EVENTS.jsonl", "config", "version"} {
+			"replay JOURNAL", "timeline FILE", "lesson check", "config", "version"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("raftian %v lacks %q:\n%s", args, want, out)
 			}
@@ -32,7 +32,7 @@ func TestHelpListsEverySubcommand(t *testing.T) {
 		}
 	}
 	code, out, _ := runRaftian(t, "", "help", "replay")
-	if code != 0 || !strings.Contains(out, "usage: raftian replay [flags] RECORDING") {
+	if code != 0 || !strings.Contains(out, "usage: raftian replay [flags] JOURNAL") {
 		t.Errorf("help replay: exit %d:\n%s", code, out)
 	}
 	if code, _, stderr := runRaftian(t, "", "help", "dance"); code != 2 || !strings.Contains(stderr, `"dance"`) {

@@ -31,7 +31,10 @@ import (
 type Lesson struct {
 	Name  string `toml:"-"`
 	Title string `toml:"title"`
-	Steps []Step `toml:"step"`
+	// Replicas is how many voting replicas the lesson is written for
+	// (its captions count them); 0: any number.
+	Replicas int    `toml:"replicas"`
+	Steps    []Step `toml:"step"`
 }
 
 // Step is one step of a lesson, in this order: once the previous
@@ -110,6 +113,20 @@ func (d *Duration) UnmarshalText(b []byte) error {
 //go:embed lessons/*.toml
 var builtin embed.FS
 
+//go:embed intro.toml
+var intro []byte
+
+// Intro is what the window plays when it opens with no lesson: the
+// replicas' first election, shown slowly (the cluster starts in slow
+// motion for it: node.Options.StartSlow).
+func Intro() Lesson {
+	l, err := Parse("intro.toml", intro)
+	if err != nil {
+		panic(err) // built in, and checked by the tests
+	}
+	return l
+}
+
 // Names lists the built-in lessons, in order.
 func Names() []string {
 	entries, _ := builtin.ReadDir("lessons")
@@ -185,6 +202,9 @@ func Parse(file string, src []byte) (Lesson, error) {
 	l.Name = strings.TrimSuffix(filepath.Base(file), ".toml")
 	if l.Title == "" || len(l.Steps) == 0 {
 		return Lesson{}, &Error{File: file, Msg: "a lesson needs a title and at least one [[step]]"}
+	}
+	if l.Replicas < 0 || l.Replicas > 9 {
+		return Lesson{}, &Error{File: file, Line: keyLine(src, "replicas"), Msg: "replicas is how many replicas the lesson is written for: 3 to 9, or 0 for any"}
 	}
 	lines := stepLines(src)
 	for i := range l.Steps {

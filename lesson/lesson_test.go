@@ -1,6 +1,7 @@
 package lesson
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -238,5 +239,34 @@ caption = "after"
 	}
 	if got := strings.Join(env.ran, ","); got != "attack 1 2 nowait,wait proposals 30s" {
 		t.Errorf("ran %s", got)
+	}
+}
+
+// A lesson written for five replicas (its captions count them) refuses a
+// cluster of another size, saying so on screen, and runs nothing; one
+// written for the cluster's size runs.
+func TestALessonRefusesAClusterOfAnotherSize(t *testing.T) {
+	src := "title = \"Five\"\nreplicas = %d\n[[step]]\ndo = [\"heal\"]\ncaption = \"Healed.\"\n"
+	l, err := Parse("five.toml", []byte(fmt.Sprintf(src, 5)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := newFakeEnv() // three players
+	_, err = Run(l, env)
+	if err == nil || !strings.Contains(err.Error(), "written for 5 replicas and this cluster has 3") {
+		t.Fatalf("Run on three replicas: %v", err)
+	}
+	if len(env.ran) > 0 || len(env.shown) != 1 || !env.shown[0].c.Done || !strings.Contains(env.shown[0].c.Text, "written for 5") {
+		t.Fatalf("ran %v, showed %+v", env.ran, env.shown)
+	}
+	if l, err = Parse("three.toml", []byte(fmt.Sprintf(src, 3))); err != nil {
+		t.Fatal(err)
+	}
+	env = newFakeEnv()
+	if _, err := Run(l, env); err != nil || strings.Join(env.ran, ",") != "heal" {
+		t.Fatalf("Run on three replicas of a lesson for three: %v, ran %v", err, env.ran)
+	}
+	if _, err := Parse("t.toml", []byte(fmt.Sprintf(src, 12))); err == nil || !strings.Contains(err.Error(), "t.toml:2:") {
+		t.Errorf("replicas = 12: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package lesson
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/raftian/raftian/command"
 	"github.com/raftian/raftian/config"
 	"github.com/raftian/raftian/record"
+	"github.com/raftian/raftian/rewind"
 )
 
 // Every built-in lesson is played on a real cluster, headless (nothing
@@ -40,6 +42,22 @@ func TestLessonFirstElection(t *testing.T) {
 	}
 	if !p.played(2) || !p.played(3) {
 		t.Error("the election or the attack was not played on from its moment")
+	}
+}
+
+// The window's intro: the first campaign of a cluster started in slow
+// motion, played on to its win; then slow motion is off.
+func TestIntroShowsTheFirstElection(t *testing.T) {
+	p := playLesson(t, "intro", nil)
+	p.held(t)
+	if !p.played(1) {
+		t.Error("the first election was not played on from its campaign")
+	}
+	if st := p.at(t, 1); st.Net.Slow == 0 {
+		t.Error("the first campaign was not in slow motion")
+	}
+	if st := p.at(t, 2); st.Net.Slow != 0 {
+		t.Error("slow motion still on at the intro's end")
 	}
 }
 
@@ -116,5 +134,24 @@ func TestLessonMembership(t *testing.T) {
 	}
 	if _, ok := p.first(func(o *record.Obs) bool { return o.Kind == record.Member && string(o.Data) == record.MemberRemoved }); !ok {
 		t.Error("no removal in the record")
+	}
+}
+
+// docs/lessons.md describes every moment in the words the code has for it,
+// and every placeholder: a moment added or reworded shows up there.
+func TestTheDocsDescribeEveryMomentAndPlaceholder(t *testing.T) {
+	doc, err := os.ReadFile("../docs/lessons.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, mo := range rewind.Moments {
+		if row := "| `" + name + "` | " + mo.Says + " |"; !strings.Contains(string(doc), row) {
+			t.Errorf("docs/lessons.md has no row %q", row)
+		}
+	}
+	for _, p := range rewind.Placeholders() {
+		if !strings.Contains(string(doc), "`{"+p+"}`") {
+			t.Errorf("docs/lessons.md does not describe {%s}", p)
+		}
 	}
 }

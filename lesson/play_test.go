@@ -59,15 +59,19 @@ func playLesson(t *testing.T, name string, answers map[int]int, cfg ...func(*con
 	for _, f := range cfg {
 		f(&conf)
 	}
-	c, err := node.Start(conf, node.Options{Record: true})
+	// The window's intro runs on a cluster started in slow motion.
+	c, err := node.Start(conf, node.Options{Record: true, StartSlow: name == "intro"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
 	var l Lesson
-	if strings.HasPrefix(name, "title") {
+	switch {
+	case name == "intro":
+		l = Intro()
+	case strings.HasPrefix(name, "title"):
 		l, err = Parse("test.toml", []byte(name))
-	} else {
+	default:
 		l, err = Load(name)
 	}
 	if err != nil {

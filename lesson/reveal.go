@@ -29,7 +29,7 @@ func (r *runner) prepare(a *Ask, before leader) question {
 		}
 	case "term":
 		t := before.term
-		q.choices = []string{fmt.Sprintf("the same, %d", t), fmt.Sprint(t + 1), fmt.Sprintf("%d or more", t+2)}
+		q.choices = []string{fmt.Sprintf("term %d (the same)", t), fmt.Sprintf("term %d", t+1), fmt.Sprintf("term %d or more", t+2)}
 	case "commits", "survives":
 		q.choices = []string{"yes", "no"}
 	case "quorum":

@@ -131,6 +131,15 @@ type runner struct {
 func Run(l Lesson, env Env) ([]Shot, error) {
 	r := &runner{l: l, env: env, model: rewind.New(env.Record()),
 		cap: Caption{Title: l.Title, Of: len(l.Steps), At: Live}, begin: env.Now()}
+	r.model.Update()
+	if v := r.model.Head().Voters(); l.Replicas != 0 && v != l.Replicas {
+		// Its captions count replicas: on another cluster they would lie.
+		err := fmt.Errorf("%q is written for %d replicas and this cluster has %d voters: play it with a configuration of %d players",
+			l.Title, l.Replicas, v, l.Replicas)
+		r.cap.Done, r.cap.Text, r.cap.Waiting = true, err.Error(), "Esc: close"
+		r.env.Show(r.cap)
+		return nil, err
+	}
 	for i := range l.Steps {
 		if err := r.step(i); err != nil {
 			return r.shots, err

@@ -36,6 +36,9 @@ type Options struct {
 	// Record keeps a record of everything the cluster does (package
 	// record), for the window's player and for --observe.
 	Record bool
+	// StartSlow starts the cluster in slow motion (SetSlow), before any
+	// replica runs: its very first election can be watched.
+	StartSlow bool
 
 	// freeBytes, when not nil, replaces the disk's free space (tests).
 	freeBytes func(dir string) (uint64, error)
@@ -151,6 +154,9 @@ func start(cfg config.Config, opts Options, eng engine) (*Cluster, error) {
 		rec = record.NewRecorder(headerOf(cfg))
 	}
 	c.net = wire.New(addrs, deployment, rec)
+	if opts.StartSlow {
+		c.SetSlow(true)
+	}
 	c.client = c.newClient()
 	c.replicas = make([]*replica, len(addrs)+1)
 	for i, a := range addrs {
