@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/raftian/raftian/internal/testenv"
+	"github.com/raftian/raftian/record"
+	"github.com/raftian/raftian/rewind"
 	"github.com/raftian/raftian/ui"
 )
 
@@ -43,7 +45,7 @@ func TestWindowEndToEnd(t *testing.T) {
 		to = to%5 + 1
 	}
 	screen := w.screen(t)
-	city := ui.LayoutCities(ui.LayoutPane(screen.Panes[from-1], screen.Scale).Cities, 5, screen.Scale)[to-1].Town
+	city := ui.LayoutCities(ui.LayoutPane(screen.Panes[from-1], screen.Scale).Cities, 5, screen.Scale, screen.CityLabel)[to-1].Cell
 	w.attack(t, from, to, city.X+city.W/2, city.Y+city.H/2)
 
 	// F12 saves one screenshot and says where.
@@ -81,7 +83,7 @@ func TestWindowEndToEnd(t *testing.T) {
 	})
 	// The picture may show the sixth pane a few frames after the events.
 	ww, wh := w.size(t)
-	six := ui.LayoutScreen(float32(ww), float32(wh), 6, 1, false)
+	six := testLayout(ww, wh, 6)
 	var problems []string
 	waitUntil(t, "a screenshot laid out for six panes, pane 6 in its player's colour", func() bool {
 		if w.hasEvent(t, func(ev map[string]any) bool { return ev["type"] == "add" && num(ev, "node") == 7 }) {
@@ -245,4 +247,53 @@ func (w *window) attack(t *testing.T, from, to int, x, y float32) {
 	}
 	commits, fails := outcomes()
 	t.Fatalf("three clicks on player %d's city in pane %d: %d attacks committed, %d failed", to, from, commits, fails)
+}
+
+// The first start teaches: with no lesson asked for, the replicas start in
+// slow motion, and the window plays their first campaign at 1/10 with a
+// caption, then goes live. Through the model of the run's record, a frame
+// of the intro drew a candidate before any leader was agreed on. Then, at
+// rest: Esc closes the help, the next asks, the one after quits with 0.
+func TestWindowFirstStartShowsAnElection(t *testing.T) {
+	observe := filepath.Join(t.TempDir(), "run.jsonl.gz")
+	w := openWindow(t, "1280x720", "--config", testConfigFile(t, ""), "--observe", observe)
+	w.waitLine(t, "view: presenter") // a projector's size
+	drew := w.waitLine(t, "intro: drew replica ")
+	var candidate int
+	var at int64
+	if _, err := fmt.Sscanf(drew, "%d as a candidate at %d µs", &candidate, &at); err != nil {
+		t.Fatalf("%q: %v", drew, err)
+	}
+	w.waitLine(t, "intro: step 1 of 2: playing at 1/10")
+	if caption := w.waitLine(t, "intro: step 1 of 2: caption: "); !strings.Contains(caption, "The election timer of replica") {
+		t.Errorf("the intro's caption: %q", caption)
+	}
+	w.waitLine(t, "intro: over")
+
+	press(t, w.display, "question") // the help
+	escs := strings.Count(w.stdout.String(), "Esc again to quit")
+	press(t, w.display, "Escape") // closes it
+	w.screenshot(t)               // F12 after the Esc: answered only if the program still runs
+	if strings.Count(w.stdout.String(), "Esc again to quit") != escs {
+		t.Error("Esc with the help open asked to quit instead of closing the help")
+	}
+	w.quit(t) // Esc asks, Esc quits, status 0
+
+	log, err := record.ReadLogFile(observe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	model := rewind.New(log)
+	model.Update()
+	st := model.At(at)
+	if candidate < 1 || candidate > len(st.Replicas) || st.Replicas[candidate-1].Role != record.RoleCandidate {
+		t.Fatalf("at %d µs the intro drew replica %d as a candidate; the record has %+v", at, candidate, st.Replicas)
+	}
+	if l := rewind.MajorityLeader(st); l != 0 {
+		t.Errorf("at %d µs, when the candidate was drawn, replica %d already led", at, l)
+	}
+	_, end := model.Range()
+	if f, ok := model.Find("leader", at, end); !ok || f.At <= at {
+		t.Errorf("no leader after the candidate drawn at %d µs", at)
+	}
 }

@@ -99,6 +99,7 @@ func driveLesson(t *testing.T, name string) {
 			t.Errorf("step %d: the answers taken %v; want only the first of %q (the digit 1, pressed late)", step, got, choices)
 		}
 	}
+	w.nextLine(t, "Escape", "lesson stopped") // its band stays until Esc
 	w.quit(t)
 	log, err := record.ReadLogFile(observe)
 	if err != nil {

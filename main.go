@@ -111,8 +111,10 @@ func (c *cli) play(a playArgs) int {
 		defer win.Close()
 	}
 	// The window draws from the record, lessons read it, --observe and
-	// --events write it.
-	cluster, err := node.Start(cfg, node.Options{Record: true})
+	// --events write it. With no lesson, the window first shows the
+	// replicas' first election slowly: they start in slow motion.
+	intro := win != nil && a.lesson == ""
+	cluster, err := node.Start(cfg, node.Options{Record: true, StartSlow: intro})
 	if err != nil {
 		return fail(err)
 	}
@@ -140,7 +142,7 @@ func (c *cli) play(a playArgs) int {
 			case <-done:
 			}
 		}()
-		win.Run(cluster, ui.RunOptions{Stop: stop, Lesson: a.lesson, Journal: journal})
+		win.Run(cluster, ui.RunOptions{Stop: stop, Lesson: a.lesson, Intro: intro, Journal: journal})
 		return 0
 	}
 	s := session.New(cluster, session.Options{Journal: journal})

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -31,14 +32,45 @@ type window struct {
 }
 
 // startWindow starts raftian (race-built) under a private Xvfb of the
-// given size (e.g. "1600x900") with an events file and waits for its
-// window.
+// given size (e.g. "1600x900") with an events file, waits for its window,
+// and skips its intro with Esc (the window plays a lesson instead if one
+// is asked for).
 func startWindow(t *testing.T, size string, args ...string) *window {
+	t.Helper()
+	w := openWindow(t, size, args...)
+	if !slices.Contains(args, "--lesson") {
+		w.skipIntro(t)
+	}
+	return w
+}
+
+// openWindow is startWindow leaving the intro to play.
+func openWindow(t *testing.T, size string, args ...string) *window {
 	t.Helper()
 	dir := t.TempDir()
 	w := &window{dir: dir, events: filepath.Join(dir, "events.jsonl"), record: filepath.Join(dir, "record.jsonl")}
 	w.launch(t, size, append([]string{"--storage", "memory", "--events", w.events, "--record", w.record}, args...))
 	return w
+}
+
+// skipIntro presses Esc until the window says its intro stopped (a key
+// pressed before the first frame is not seen), or until it says the
+// intro is over.
+func (w *window) skipIntro(t *testing.T) {
+	t.Helper()
+	done := func() bool {
+		out := w.stdout.String()
+		return strings.Contains(out, "intro stopped") || strings.Contains(out, "intro: over")
+	}
+	for try := 0; try < 5 && !done(); try++ {
+		press(t, w.display, "Escape")
+		for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline) && !done(); {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if !done() {
+		t.Fatalf("Esc did not skip the intro:\n%s", w.stdout.String())
+	}
 }
 
 // startView starts raftian view on a record file, at a moment (µs).
@@ -90,7 +122,17 @@ func (w *window) size(t *testing.T) (int, int) {
 // screen returns the layout the window draws, as the window's size makes it.
 func (w *window) screen(t *testing.T) ui.Screen {
 	ww, wh := w.size(t)
-	return ui.LayoutScreen(float32(ww), float32(wh), 5, 1, false)
+	return testLayout(ww, wh, 5)
+}
+
+// testLayout is the layout of a ww×wh window with n replicas of the test
+// config (players P1, P2, ...), in the view a window of that size opens in.
+func testLayout(ww, wh, n int) ui.Screen {
+	var names []string
+	for i := 1; i <= n; i++ {
+		names = append(names, fmt.Sprintf("P%d", i))
+	}
+	return ui.LayoutScreen(float32(ww), float32(wh), n, ui.View{Presenter: ui.Presents(float32(ww), float32(wh)), Names: names})
 }
 
 // click holds the left button on (x, y) of the window.
@@ -253,6 +295,21 @@ func agreedLeader(evs []map[string]any, n int) (leader, term int) {
 		}
 	}
 	return 0, 0
+}
+
+// agreedLeaders is every leader and term a majority of n replicas
+// followed, event after event, in order.
+func agreedLeaders(evs []map[string]any, n int) [][2]int {
+	var out [][2]int
+	for i := range evs {
+		if evs[i]["type"] != "leader" {
+			continue
+		}
+		if l, term := agreedLeader(evs[:i+1], n); l != 0 && (len(out) == 0 || out[len(out)-1] != [2]int{l, term}) {
+			out = append(out, [2]int{l, term})
+		}
+	}
+	return out
 }
 
 func waitUntil(t *testing.T, what string, cond func() bool) {

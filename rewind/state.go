@@ -58,6 +58,23 @@ type Replica struct {
 	HandingAt int64
 }
 
+// RaftApplied is the last entry the replica has carried out, as Raft counts
+// applied: its world's last entry, and the committed entries after it that
+// the game never sees (a new leader's no-op, a membership change), which
+// Raft carries out itself. Commit and RaftApplied count the same entries, so a
+// replica that is up to date shows the same number for both.
+func (r *Replica) RaftApplied() uint64 {
+	i := r.Applied
+	for i < r.Commit {
+		e, ok := r.Log.Entry(i + 1)
+		if !ok || e.What != record.WhatNoop && e.What != record.WhatMembers {
+			break
+		}
+		i++
+	}
+	return i
+}
+
 // Campaign is a vote a replica is asking for: its votes so far are those
 // granted and delivered to it, its own included.
 type Campaign struct {

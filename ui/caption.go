@@ -23,7 +23,7 @@ func (w *Window) drawCaption(s Screen) {
 	box := s.Caption.Inset(sc.Px(6))
 	rl.DrawRectangleRounded(rect(box), 0.08, 8, rl.NewColor(8, 10, 16, 255))
 	rl.DrawRectangleRoundedLinesEx(rect(box), 0.08, 8, max(sc.Px(2), 2), accent)
-	in := box.Inset(sc.Px(12))
+	in, body := captionParts(s)
 	headSize := sc.Text(TextMarker)
 	head := "Lesson: " + c.Title
 	if c.Step > 0 {
@@ -33,11 +33,16 @@ func (w *Window) drawCaption(s Screen) {
 	if hint == "" {
 		hint = "N: go on · B: back a step · Backspace: start again"
 	}
+	if w.lesson != nil && w.lesson.intro { // the window's welcome, not a lesson
+		head = c.Title
+		if c.Waiting == "" {
+			hint = "N: go on · Esc: skip"
+		}
+	}
 	headRow := Rect{in.X, in.Y, in.W, headSize * 1.3}
 	w.fonts.inBox(head, headRow, headSize, 0, accent)
 	hw := min(textWidth(hint, headSize), in.W*0.55)
 	w.fonts.inBox(hint, Rect{in.X + in.W - hw, in.Y, hw, headRow.H}, headSize, 1, textColor)
-	body := Rect{in.X, in.Y + headRow.H, in.W, in.H - headRow.H}
 
 	type para struct {
 		text string
@@ -74,7 +79,7 @@ func (w *Window) drawCaption(s Screen) {
 		}
 	}
 	layout()
-	for size > MinText && float32(len(lines))*size*1.25 > body.H {
+	for size > captionLeast(sc) && float32(len(lines))*size*1.25 > body.H {
 		size--
 		layout()
 	}
@@ -85,6 +90,23 @@ func (w *Window) drawCaption(s Screen) {
 		}
 		w.fonts.text(l.text, body.X, y, size, l.col)
 	}
+}
+
+// captionParts are the inside of the lesson's band and, under its head
+// row, the body its text is written in.
+func captionParts(s Screen) (in, body Rect) {
+	sc := s.Scale
+	in = s.Caption.Inset(sc.Px(6)).Inset(sc.Px(12))
+	head := sc.Text(TextMarker) * 1.3
+	return in, Rect{in.X, in.Y + head, in.W, in.H - head}
+}
+
+// captionLeast is the smallest a caption shrinks to when it is long.
+func captionLeast(sc Scale) float32 {
+	if sc.Presenter {
+		return PresenterCaption
+	}
+	return MinText
 }
 
 // choicesText writes a question's choices with their keys: digits only,
@@ -99,7 +121,7 @@ func choicesText(c lesson.Caption) string {
 		}
 		parts = append(parts, key+": "+ch)
 	}
-	return strings.Join(parts, "     ")
+	return strings.Join(parts, " · ") // the caption is wrapped at spaces: a dot keeps them apart
 }
 
 // openMenu opens the lesson menu, reading every lesson's title once.

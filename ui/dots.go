@@ -7,9 +7,10 @@ import (
 	"github.com/raftian/raftian/rewind"
 )
 
-// Messages are drawn as they travelled: a dot leaves its sender when the
-// message was sent and reaches its receiver when it was delivered, so a
-// vote lands when it is counted. A lost one stops where it was lost (at
+// Messages are drawn as they travelled: a dot leaves its sender's badge
+// when the message was sent and reaches its receiver's badge when it was
+// delivered, so a vote lands when it is counted. It travels in the margins
+// between the panes (MessageRoute), crossing no text. A lost one stops where it was lost (at
 // the wall, for a cut link) and dies there as a cross. One that arrived
 // lately leaves a short fading tail at its receiver: at full speed most
 // messages take a fraction of a millisecond, and only the tails show.
@@ -24,7 +25,7 @@ type trailKey struct {
 // tails of those that arrived or were lost just before.
 func (w *Window) drawDots(s Screen) {
 	group := groupOf(w.st.Net)
-	r := max(s.Scale.Px(8), 5)
+	r := s.Scale.DotRadius()
 	trail := w.trail()
 	seen := map[trailKey]bool{}
 	for i := len(w.flights) - 1; i >= 0; i-- { // newest first
@@ -32,9 +33,9 @@ func (w *Window) drawDots(s Screen) {
 		if f.From < 1 || f.To < 1 || f.From > len(s.Panes) || f.To > len(s.Panes) || f.Msg == record.MsgOther {
 			continue
 		}
-		a, b := dotPath(s, f.From, f.To)
+		route := MessageRoute(s, w.badges, f.From, f.To)
 		c := msgColor(f.Msg)
-		at := func(p float32) rl.Vector2 { return rl.Vector2{X: a.X + (b.X-a.X)*p, Y: a.Y + (b.Y-a.Y)*p} }
+		at := func(p float32) rl.Vector2 { q := route.At(p); return rl.Vector2{X: q.X, Y: q.Y} }
 		if !f.Over(w.t) {
 			pos := at(float32(f.Progress(w.t)))
 			dot(pos, r, c, f.Msg.Reply())
@@ -50,17 +51,20 @@ func (w *Window) drawDots(s Screen) {
 		if f.Lost {
 			p := float32(f.Progress(f.End))
 			if f.End == f.Sent || group[f.From-1] != group[f.To-1] {
-				p = wallAt(s, group, f.From, f.To, a, b)
+				p = wallAt(s, group, f.From, f.To, route)
 			}
 			pos := at(p)
 			cross(pos, r*1.2, fade(alarmText, alpha))
 			w.hits.dot(pos, r, f)
 			continue
 		}
-		// A tail from three quarters of the way to the receiver.
-		rl.DrawLineEx(at(0.75), b, max(r*0.6, 2), fade(c, alpha*0.8))
-		dot(b, r*0.8, fade(c, alpha), f.Msg.Reply())
-		w.hits.dot(b, r, f)
+		// A tail over the last quarter of the way to the receiver.
+		tail := route.Part(0.75, 1)
+		for j := 1; j < len(tail); j++ {
+			rl.DrawLineEx(rl.Vector2{X: tail[j-1].X, Y: tail[j-1].Y}, rl.Vector2{X: tail[j].X, Y: tail[j].Y}, max(r*0.6, 2), fade(c, alpha*0.8))
+		}
+		dot(at(1), r*0.8, fade(c, alpha), f.Msg.Reply())
+		w.hits.dot(at(1), r, f)
 	}
 }
 

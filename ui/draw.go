@@ -125,6 +125,7 @@ func pulse(now time.Time, hz float64) float32 {
 // draw draws a whole frame from the state at the moment shown.
 func (w *Window) draw(s Screen, now time.Time) {
 	w.hits.reset()
+	w.badges = append(w.badges[:0], make([]Point, len(s.Panes))...)
 	for i, p := range s.Panes {
 		w.drawPane(s, p, i, now)
 	}
@@ -230,25 +231,18 @@ func dashedLine(a, b rl.Vector2, thick, dash float32, c rl.Color) {
 	}
 }
 
-// dotPath is where a message dot flies: from the middle of the sender's
-// cities to the middle of the receiver's.
-func dotPath(s Screen, from, to int) (a, b rl.Vector2) {
-	return center(LayoutPane(s.Panes[from-1], s.Scale).Cities), center(LayoutPane(s.Panes[to-1], s.Scale).Cities)
-}
-
-// wallAt is how far along its path from a to b a lost message dies: where
-// the path first leaves the sender's side of a partition or an isolation
-// (the wall between the two panes), or halfway on a link that merely loses
-// messages.
-func wallAt(s Screen, group []int, from, to int, a, b rl.Vector2) float32 {
+// wallAt is how far along its route a lost message dies: where the route
+// first enters a pane on another side of a partition or an isolation (the
+// wall between them), or halfway on a link that merely loses messages.
+func wallAt(s Screen, group []int, from, to int, route Route) float32 {
 	if group[from-1] == group[to-1] {
 		return 0.5
 	}
 	own := group[from-1]
 	for t := float32(0); t <= 1; t += 0.01 {
-		x, y := a.X+(b.X-a.X)*t, a.Y+(b.Y-a.Y)*t
+		q := route.At(t)
 		for i, p := range s.Panes {
-			if p.Contains(x, y) && group[i] != own {
+			if p.Contains(q.X, q.Y) && group[i] != own {
 				return t
 			}
 		}

@@ -17,6 +17,10 @@ func (w *Window) drawCity(c CityParts, p, hp int, you bool, sc Scale) {
 	health := float32(hp) / world.StartHP
 	grey := rl.NewColor(72, 74, 82, 255)
 	col := lerpColor(grey, own, 0.25+0.75*health)
+	if c.Town.Empty() { // a list: the name in the city's colour, fading with its HP
+		w.drawListedCity(c, p, hp, col, you, sc)
+		return
+	}
 	if hp <= 0 {
 		drawRubble(c.Town)
 	} else {
@@ -35,6 +39,28 @@ func (w *Window) drawCity(c CityParts, p, hp int, you bool, sc Scale) {
 		tag := rl.Rectangle{X: c.Town.X + c.Town.W - yw, Y: c.Town.Y - sc.Px(2), Width: yw, Height: ys + sc.Px(4)}
 		rl.DrawRectangleRounded(tag, 0.5, 6, textColor)
 		w.fonts.text("you", tag.X+sc.Px(4), tag.Y+sc.Px(2), ys, background)
+	}
+}
+
+// drawListedCity draws a city in a list: its name and HP in its colour,
+// greyer as it takes damage and dark when destroyed, over its HP bar; the
+// pane owner's framed.
+func (w *Window) drawListedCity(c CityParts, p, hp int, col rl.Color, you bool, sc Scale) {
+	health := float32(hp) / world.StartHP
+	size := sc.Text(TextCity)
+	text := fmt.Sprintf("%s %d", w.playerOf(p).Name, hp)
+	if hp <= 0 {
+		col = rl.NewColor(90, 90, 96, 255)
+	}
+	in := Rect{c.Label.X + sc.Px(2), c.Label.Y, c.Label.W - sc.Px(4), c.Label.H}
+	w.fonts.inBox(text, in, size, 0, lerpColor(col, textColor, 0.25*health))
+	rl.DrawRectangleRec(rect(c.Bar), rl.NewColor(12, 12, 16, 255))
+	fill := c.Bar
+	fill.W *= health
+	rl.DrawRectangleRec(rect(fill), col)
+	if you {
+		box := Rect{c.Label.X, c.Label.Y, textWidth(text, size) + sc.Px(4), c.Label.H + c.Bar.H}
+		rl.DrawRectangleLinesEx(rect(box.Inset(-1)), max(sc.Px(1.5), 1.5), textColor)
 	}
 }
 
@@ -89,6 +115,8 @@ func drawRubble(b Rect) {
 // drawLot draws the empty lot where player p's city will stand: the
 // replica has not applied p's joining yet.
 func (w *Window) drawLot(c CityParts, p int, sc Scale) {
-	rl.DrawRectangleLinesEx(rect(c.Town), max(sc.Px(1.5), 1.5), dimText)
+	if !c.Town.Empty() {
+		rl.DrawRectangleLinesEx(rect(c.Town), max(sc.Px(1.5), 1.5), dimText)
+	}
 	w.fonts.inBox(w.playerOf(p).Name+" (not yet)", c.Label, sc.Text(TextCity), 0.5, dimText)
 }

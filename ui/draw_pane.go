@@ -29,8 +29,10 @@ func (w *Window) drawPane(s Screen, rr Rect, i int, now time.Time) {
 	rl.DrawRectangleRec(rect(box), bg)
 	w.drawTitle(parts, i, r, own, sc, now)
 	w.drawInfo(parts.Info, r, sc)
-	w.drawNote(parts.Message, r, sc)
-	cities := LayoutCities(parts.Cities, w.n, sc)
+	if !parts.Message.Empty() { // a lean pane has none
+		w.drawNote(parts.Message, r, sc)
+	}
+	cities := LayoutCities(parts.Cities, w.n, sc, s.CityLabel)
 	for q, c := range cities {
 		switch p := q + 1; {
 		case p > r.World.Players(): // it has not applied the join yet
@@ -43,7 +45,12 @@ func (w *Window) drawPane(s Screen, rr Rect, i int, now time.Time) {
 	}
 	for _, p := range w.st.Pending {
 		if p.From == i+1 && p.To >= 1 && p.To <= len(cities) {
-			ghostArrow(center(cities[p.From-1].Town), center(cities[p.To-1].Town), own, sc, now)
+			from, to := cities[p.From-1], cities[p.To-1]
+			if to.Town.Empty() { // a list: an arrow would cross names; the target is framed
+				rl.DrawRectangleLinesEx(rect(to.Label.Inset(-sc.Px(2))), max(sc.Px(3), 2), fade(own, 0.35+0.45*pulse(now, 3)))
+				continue
+			}
+			ghostArrow(center(from.Town), center(to.Town), own, sc, now)
 		}
 	}
 	w.drawLog(parts.Log, r, sc)
@@ -131,7 +138,11 @@ func (w *Window) drawTitle(p PaneParts, i int, r *rewind.Replica, own rl.Color, 
 	if !r.Up {
 		rgb = timeline.DownRGB
 	}
+	bx := x
 	x = w.tag(badge, x, h, rgb, sc)
+	// Messages leave and arrive at the badge's top edge: their way in
+	// crosses no letter of it.
+	w.badges[i] = Point{(bx + x - sc.Px(6)) / 2, h.Y + (h.H-sc.Text(TextBadge)*1.25)/2}
 	if r.Up && w.st.Net.Isolated[i] {
 		x = w.tag("ISOLATED", x, h, timeline.IsolatedRGB, sc)
 	}
@@ -182,32 +193,61 @@ func (w *Window) drawTimer(r Rect, since time.Duration, sc Scale) {
 // commit and applied index, the same words in every pane.
 func (w *Window) drawInfo(box Rect, r *rewind.Replica, sc Scale) {
 	size := sc.Text(TextInfo)
+	q, voters := w.quorum(r)
+	text := infoText(r, q, voters, box.W, size)
+	w.fonts.inBox(text, box, size, 0, dimText)
+}
+
+// quorum is how many votes the replica believes make a quorum, and of how
+// many voters, once the membership has changed (0, 0 before): one that has
+// not applied a change still counts the old quorum.
+func (w *Window) quorum(r *rewind.Replica) (int, int) {
+	if v := bits.OnesCount16(r.Believes); v > 0 && (v != len(w.header.Players) || w.n != len(w.header.Players)) {
+		return record.Majority(v), v
+	}
+	return 0, 0
+}
+
+// infoText is the info line, in the widest form that fits width at size
+// with the longest numbers a run sees, so that every pane (all of one
+// width) uses the same form: whole words; with a quorum, whole words
+// without applied; then (the full view's small panes) the short form the
+// help explains. The presenter view's panes are wide enough for whole
+// words (a test checks).
+func infoText(r *rewind.Replica, q, voters int, width, size float32) string {
 	if !r.Up {
-		w.fonts.inBox(fmt.Sprintf("down · last applied %d", r.Applied), box, size, 0, dimText)
-		return
+		return fmt.Sprintf("down · last applied %d", r.RaftApplied())
+	}
+	quorum, short := "", ""
+	if voters > 0 {
+		quorum, short = fmt.Sprintf(" · quorum %d/%d", q, voters), fmt.Sprintf(" · q%d/%d", q, voters)
+	}
+	forms := []func(term uint64, leader string, commit, applied uint64) string{
+		func(t uint64, l string, c, a uint64) string {
+			return fmt.Sprintf("term %d · leader %s · commit %d · applied %d", t, l, c, a) + quorum
+		},
+		func(t uint64, l string, c, a uint64) string {
+			return fmt.Sprintf("term %d · leader %s · commit %d", t, l, c) + quorum
+		},
+		func(t uint64, l string, c, a uint64) string {
+			return fmt.Sprintf("t%d · ldr %s · c%d · a%d", t, l, c, a) + short
+		},
+	}
+	if quorum == "" {
+		forms = append(forms[:1], forms[2])
 	}
 	leader := "none"
 	if r.Leader != 0 {
 		leader = fmt.Sprint(r.Leader)
 	}
-	form, quorum := "term %d · leader %s · commit %d · applied %d", " · quorum %d of %d"
-	if !fullInfo(box.W, size) { // every pane has the same width: all take the short form
-		form, quorum = "t%d · ldr %s · c%d · a%d", " · q%d/%d"
+	// The form the widest numbers of a long run fit in; a longer run's
+	// pane takes the next form that fits.
+	for i, f := range forms {
+		if i == len(forms)-1 || textWidth(f(99, "none", 9999, 9999), size) <= width && textWidth(f(r.Term, leader, r.Commit, r.RaftApplied()), size) <= width {
+			return f(r.Term, leader, r.Commit, r.RaftApplied())
+		}
 	}
-	text := fmt.Sprintf(form, r.Term, leader, r.Commit, r.Applied)
-	// Once the membership has changed, each replica's own idea of it: one
-	// that has not applied a change still counts the old quorum.
-	if v := bits.OnesCount16(r.Believes); v > 0 && (v != len(w.header.Players) || w.n != len(w.header.Players)) {
-		text += fmt.Sprintf(quorum, record.Majority(v), v)
-	}
-	w.fonts.inBox(text, box, size, 0, dimText)
-}
-
-// fullInfo reports whether the info line's full words fit in width at
-// size, with the longest numbers a run will see; otherwise every pane uses
-// the short form, which the help explains.
-func fullInfo(width, size float32) bool {
-	return textWidth("term 999 · leader none · commit 99999 · applied 99999", size) <= width
+	return ""
 }
 
 // drawLog draws the tail of the replica's own Raft log, newest on top:
@@ -223,9 +263,16 @@ func (w *Window) drawLog(box Rect, r *rewind.Replica, sc Scale) {
 		head = fmt.Sprintf("log · snapshot ≤%d", r.Snapshot) // entries up to it may be compacted away
 	}
 	if r.Up && r.Role == record.RoleLeader && r.Match != nil {
-		head += " · " + matchText(r)
+		// What the leader knows of its followers' logs, if it fits whole.
+		head = firstFit(box.W-sc.Px(8), size, head+" · "+matchText(r), head)
 	}
-	w.fonts.inBox(head, Rect{box.X + sc.Px(4), box.Y, box.W - sc.Px(8), row}, size, 0, dimText)
+	headColor := dimText
+	if sc.Lean && r.Failed.At >= 0 && noteAlpha("failed", w.screenAge(r.Failed.At)) > 0 {
+		// A lean pane has no message line: its failed attack is said here.
+		head, headColor = "attack failed", alarmText
+	}
+	w.fonts.inBox(head, Rect{box.X + sc.Px(4), box.Y, box.W - sc.Px(8), row}, size, 0, headColor)
+	fit := func(texts ...string) string { return firstFit(box.W-sc.Px(12), size, texts...) }
 	y := box.Y + row
 	rows := logRows(box, sc)
 	line := func(text string, fill, solid bool) Rect {
@@ -247,26 +294,63 @@ func (w *Window) drawLog(box Rect, r *rewind.Replica, sc Scale) {
 		return b
 	}
 	shown := 0
+	formed := founding(r.Log)
 	for k := len(r.Log.Ents) - 1; k >= 0 && shown < rows; k-- {
 		e := r.Log.Ents[k]
-		text := fmt.Sprintf("%d t%d %s", e.Index, e.Term, e)
+		if k < formed { // the entries that made the cluster: one line
+			first := r.Log.Ents[0]
+			text := fit(fmt.Sprintf("%d–%d t%d cluster of %d formed", first.Index, e.Index, e.Term, formed),
+				fmt.Sprintf("%d–%d t%d cluster formed", first.Index, e.Index, e.Term))
+			w.hits.entries = append(w.hits.entries, entryHit{box: line(text, true, e.Index <= r.Commit), replica: r.ID, ent: e})
+			break
+		}
+		var forms []string
+		for _, words := range entryWords(e) {
+			forms = append(forms, fmt.Sprintf("%d t%d %s", e.Index, e.Term, words))
+		}
+		text := fit(forms...)
 		committed := e.Index <= r.Commit
 		if !committed && r.Role == record.RoleLeader && r.Match != nil {
-			text += fmt.Sprintf("  on %d/%d", r.Holding(e.Index), w.st.Voters())
+			text = fit(text+fmt.Sprintf("  on %d/%d", r.Holding(e.Index), w.st.Voters()), text)
 		}
-		if duplicate(r.Log.Ents[:k], e) {
-			text += "  retry: the game ignores it"
+		if duplicate(r.Log.Ents[:k], e) { // said if it fits: a click on it says more
+			text = fit(text+"  retry: the game ignores it", text+"  retry", text)
 		}
 		w.hits.entries = append(w.hits.entries, entryHit{box: line(text, true, committed), replica: r.ID, ent: e})
 		shown++
 		for g := len(r.Log.Gone) - 1; g >= 0 && shown < rows; g-- {
 			if gone := &r.Log.Gone[g]; gone.Ent.Index == e.Index {
-				text := fmt.Sprintf("%d t%d %s overwritten", gone.Ent.Index, gone.Ent.Term, gone.Ent)
+				text := fmt.Sprintf("%d t%d %s", gone.Ent.Index, gone.Ent.Term, gone.Ent)
+				text = fit(text+" overwritten", text) // struck through says it too
 				w.hits.entries = append(w.hits.entries, entryHit{box: line(text, false, false), replica: r.ID, ent: gone.Ent})
 				shown++
 			}
 		}
 	}
+}
+
+// entryWords says what an entry is, in fewer words each time, for a
+// narrow log: the first that fits is drawn, whole.
+func entryWords(e record.Ent) []string {
+	if e.What != record.WhatMembers || e.From < 1 || e.From > 3 {
+		return []string{e.String()}
+	}
+	sign := [...]string{"+", "−", "+"}[e.From-1]
+	if e.From == 3 {
+		return []string{e.String(), fmt.Sprintf("+%d non-voting", e.To), fmt.Sprintf("+%d", e.To)}
+	}
+	return []string{e.String(), fmt.Sprintf("%s%d", sign, e.To)}
+}
+
+// founding is how many entries at the start of the log made the cluster:
+// the membership entries, one per first replica, that every log begins
+// with. The log shows them as one line.
+func founding(l rewind.Log) int {
+	n := 0
+	for n < len(l.Ents) && l.Ents[n].Index == uint64(n+1) && l.Ents[n].What == record.WhatMembers && l.Ents[n].From == 1 && l.Ents[n].Term == l.Ents[0].Term {
+		n++
+	}
+	return n
 }
 
 // duplicate reports whether an earlier entry holds e's command: a

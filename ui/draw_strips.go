@@ -135,9 +135,13 @@ func (w *Window) drawSide(s Screen) {
 	line(func(x, y float32) {
 		rl.DrawRectangleLinesEx(rl.Rectangle{X: x - sc.Px(8), Y: y - sc.Px(6), Width: sc.Px(16), Height: sc.Px(12)}, 1.5, dimText)
 	}, "log entry not yet committed")
-	w.fonts.inBox("Space pause, ←/→ step; click a dot or entry", Rect{r.X, y, r.W, row}, size, 0, dimText)
-	y += row
-	w.fonts.inBox("? for every key and more", Rect{r.X, y, r.W, row}, size, 0, dimText)
+	for _, text := range []string{"Space pause, ←/→ step; click a dot or entry", "? for every key and more"} {
+		if y+row > r.Y+r.H {
+			return // a short cell: the help says it all
+		}
+		w.fonts.inBox(text, Rect{r.X, y, r.W, row}, size, 0, dimText)
+		y += row
+	}
 }
 
 // drawTimeline draws one lane per replica over a minute of the record:
@@ -167,10 +171,18 @@ func (w *Window) drawTimeline(s Screen) {
 	}
 	w.fonts.inBox(label, Rect{r.X + sc.Px(6), marks.Y, x0 - r.X - sc.Px(6), marks.H}, markText, 0, dimText)
 	segs, markers := w.model.Lanes()
+	// Lanes too thin for a name (the presenter view's, with many
+	// replicas) are told apart by their player's colour, and show no terms.
+	words := laneH >= laneText
 	for i, lane := range segs {
 		y := top + float32(i)*laneH
-		name := fmt.Sprintf("%d %s", i+1, w.playerOf(i+1).Name)
-		w.fonts.inBox(name, Rect{r.X + sc.Px(6), y, x0 - r.X - sc.Px(12), laneH}, laneText, 0, playerColor(w.playerOf(i+1).Color))
+		own := playerColor(w.playerOf(i + 1).Color)
+		if words {
+			name := fmt.Sprintf("%d %s", i+1, w.playerOf(i+1).Name)
+			w.fonts.inBox(name, Rect{r.X + sc.Px(6), y, x0 - r.X - sc.Px(12), laneH}, laneText, 0, own)
+		} else {
+			rl.DrawRectangleRec(rl.Rectangle{X: x0 - sc.Px(24), Y: y + 1, Width: sc.Px(16), Height: max(laneH-2, 1)}, own)
+		}
 		var prevTerm uint64
 		for _, seg := range lane {
 			end := seg.End
@@ -190,7 +202,7 @@ func (w *Window) drawTimeline(s Screen) {
 				rl.DrawRectangleRec(rl.Rectangle{X: a, Y: y + 1, Width: b - a, Height: max(laneH*0.2, 3)}, wallColor)
 			}
 			term := strconv.FormatUint(seg.Term, 10)
-			if seg.Term != prevTerm && seg.Term != 0 && b-a > textWidth(term, laneText)+4 {
+			if words && seg.Term != prevTerm && seg.Term != 0 && b-a > textWidth(term, laneText)+4 {
 				w.fonts.text(term, a+2, y+(laneH-laneText)/2, laneText, onColor(rgb))
 			}
 			if seg.Term != 0 {
@@ -272,7 +284,7 @@ func stripTime(s Screen, win [2]int64, x float32) (int64, bool) {
 // bar is too narrow: the first ones always show.
 var keys = []string{"? help", "Esc quit", "Space pause", "←/→ step", "click a rival city: attack", "1-9 select",
 	"C crash", "R restart", "L crash leader", "T transfer", "+/- replicas", "I isolate", "P partition", "H heal", "A auto-play", "[ ] speed",
-	"S slow", "F2 lessons", "M messages", "Ctrl S save", "F11 full screen", "Ctrl +/- size"}
+	"S slow", "F2 lessons", "F5 presenter view", "M messages", "Ctrl S save", "F11 full screen", "Ctrl +/- size"}
 
 // drawKeys draws the key bar and, with F3, the frame statistics.
 func (w *Window) drawKeys(s Screen) {

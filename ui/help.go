@@ -26,21 +26,22 @@ var helpRows = [][2]string{
 	{"S", "slow motion: messages delayed, a 200 ms round trip; again: off"},
 	{"Ctrl S", "save the record to a file: raftian view FILE plays it, here or in class"},
 	{"F2", "lessons; N or Page Down: next step, B or Page Up: the step before, digits answer, Backspace: start again"},
+	{"F5", "presenter view (large text for a projector, fewer words) or the full one"},
 	{"F11 / F12", "full screen on or off / save a screenshot"},
 	{"Ctrl + / - / 0", "everything larger / smaller / as it was"},
 	{"F3", "frame times"},
-	{"Esc", "close this help; in the main view: quit"},
+	{"Esc", "close this help; stop a lesson; else twice: quit"},
 }
 
 // legend explains what the window draws.
 var legend = []string{
 	"Each pane is one replica's own view: two panes may disagree, that is the point.",
 	"Border: double = leader, dashed = candidate, dotted = pre-candidate, plain = follower.",
-	"term · leader · commit · applied (short: t, ldr, c, a): commit is the last entry it knows " +
-		"is committed; applied the last game command its world applied (a new leader's no-op and " +
-		"membership entries are in the log but not in the game, so applied may trail commit).",
+	"term · leader · commit · applied (short: t, ldr, c, a): commit is the last log entry it knows " +
+		"is committed; applied the last it has carried out (attacks on its own cities; no-ops and " +
+		"membership entries in Raft itself). Both count log entries: up to date, they are equal.",
 	"Log: solid = committed, hollow = not yet, struck through = overwritten; no-op = a new " +
-		"leader's first entry; members = a membership entry (the five at the start make the cluster). " +
+		"leader's first entry; members = a membership entry (\"cluster of 5 formed\": the first five). " +
 		"A leader's log says which followers lag and how many replicas hold an entry not yet committed.",
 	"Ring: time since the follower heard a leader; it stands somewhere between the tick and " +
 		"the full circle (its timeout is random in that range), amber once past the tick.",

@@ -6,44 +6,45 @@ import rl "github.com/gen2brain/raylib-go/raylib"
 type IntentKind int
 
 const (
-	NoIntent       IntentKind = iota
-	Select                    // select replica N
-	Attack                    // player From attacks player To through replica From
-	Crash                     // crash the selected replica
-	Restart                   // restart the selected replica
-	CrashLeader               // crash whichever replica leads
-	ToggleIsolate             // isolate the selected replica, or let it rejoin
-	NextPartition             // the next partition preset; after the last, heal
-	Heal                      // end every network fault
-	ToggleAuto                // auto-play on or off
-	ToggleMessages            // the message view on or off
-	Screenshot                // save a screenshot
-	ToggleHelp                // the help overlay on or off
-	Quit                      // close the window and every replica
-	Pause                     // pause the picture (the cluster runs on), or play it on
-	LessonMenu                // open the lesson menu
-	NextStep                  // a lesson goes on (N, Page Down: a presentation clicker)
-	RestartLesson             // the lesson starts again from scratch
-	SlowMotion                // slow every message down, or back
-	ToggleStats               // the frame statistics on or off
-	FullScreen                // borderless full screen on or off
-	ZoomIn                    // everything larger
-	ZoomOut                   // everything smaller
-	ZoomReset                 // everything as the window's size makes it
-	StepBack                  // the previous observation in the record
-	StepForward               // the next one
-	JumpBack                  // one second back
-	JumpForward               // one second on
-	Slower                    // the next slower playback speed
-	Faster                    // the next faster one
-	Play                      // play from the moment shown
-	GoLive                    // back to the newest moment
-	GoStart                   // to the record's first moment
-	SaveRecord                // write the record to a file
-	StepAgain                 // a lesson: the step before again (B, Page Up)
-	Transfer                  // hand leadership to the selected replica
-	AddReplica                // grow the cluster by a replica
-	RemoveReplica             // remove the selected replica for good
+	NoIntent        IntentKind = iota
+	Select                     // select replica N
+	Attack                     // player From attacks player To through replica From
+	Crash                      // crash the selected replica
+	Restart                    // restart the selected replica
+	CrashLeader                // crash whichever replica leads
+	ToggleIsolate              // isolate the selected replica, or let it rejoin
+	NextPartition              // the next partition preset; after the last, heal
+	Heal                       // end every network fault
+	ToggleAuto                 // auto-play on or off
+	ToggleMessages             // the message view on or off
+	Screenshot                 // save a screenshot
+	ToggleHelp                 // the help overlay on or off
+	Quit                       // close the window and every replica
+	Pause                      // pause the picture (the cluster runs on), or play it on
+	LessonMenu                 // open the lesson menu
+	NextStep                   // a lesson goes on (N, Page Down: a presentation clicker)
+	RestartLesson              // the lesson starts again from scratch
+	SlowMotion                 // slow every message down, or back
+	ToggleStats                // the frame statistics on or off
+	FullScreen                 // borderless full screen on or off
+	TogglePresenter            // the presenter view (large text, fewer words) or the full one
+	ZoomIn                     // everything larger
+	ZoomOut                    // everything smaller
+	ZoomReset                  // everything as the window's size makes it
+	StepBack                   // the previous observation in the record
+	StepForward                // the next one
+	JumpBack                   // one second back
+	JumpForward                // one second on
+	Slower                     // the next slower playback speed
+	Faster                     // the next faster one
+	Play                       // play from the moment shown
+	GoLive                     // back to the newest moment
+	GoStart                    // to the record's first moment
+	SaveRecord                 // write the record to a file
+	StepAgain                  // a lesson: the step before again (B, Page Up)
+	Transfer                   // hand leadership to the selected replica
+	AddReplica                 // grow the cluster by a replica
+	RemoveReplica              // remove the selected replica for good
 )
 
 // Mods are the modifier keys held.
@@ -168,6 +169,8 @@ func KeyIntent(key int32, selected, n int, mods Mods) Intent {
 		return Intent{Kind: ToggleStats}
 	case rl.KeyF11:
 		return Intent{Kind: FullScreen}
+	case rl.KeyF5:
+		return Intent{Kind: TogglePresenter}
 	}
 	return Intent{}
 }

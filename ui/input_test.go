@@ -45,6 +45,7 @@ func TestHotkeys(t *testing.T) {
 		{rl.KeyS, Intent{Kind: SlowMotion}},
 		{rl.KeyF3, Intent{Kind: ToggleStats}},
 		{rl.KeyF11, Intent{Kind: FullScreen}},
+		{rl.KeyF5, Intent{Kind: TogglePresenter}},
 		{rl.KeyZ, Intent{}},
 	}
 	for _, c := range cases {
@@ -87,9 +88,9 @@ func TestModifiersFromTheFramesQueue(t *testing.T) {
 }
 
 func TestClicks(t *testing.T) {
-	s := LayoutScreen(1600, 900, 5, 1, false)
+	s := LayoutScreen(1600, 900, 5, View{})
 	city := func(pane, c int) (float32, float32) {
-		r := LayoutCities(LayoutPane(s.Panes[pane-1], s.Scale).Cities, 5, s.Scale)[c-1].Cell
+		r := LayoutCities(LayoutPane(s.Panes[pane-1], s.Scale).Cities, 5, s.Scale, s.CityLabel)[c-1].Cell
 		return r.X + r.W/2, r.Y + r.H/2
 	}
 	x, y := city(2, 4)

@@ -129,6 +129,9 @@ func (w *Window) viewIntent(in Intent) bool {
 	case FullScreen:
 		// Borderless: safer on projectors than changing the monitor's mode.
 		rl.ToggleBorderlessWindowed()
+	case TogglePresenter:
+		w.presenter = !w.presenter
+		fmt.Printf("view: %s\n", viewName(w.presenter))
 	case ZoomIn:
 		w.zoom = min(w.zoom+0.1, 1.6)
 	case ZoomOut:

@@ -31,11 +31,22 @@ func (r Rect) cutBottom(h float32) (rest, bottom Rect) {
 }
 
 // Scale is the one number every size in the window derives from: 1 at
-// 1600×900 with no zoom, less on a smaller window, more with Ctrl +.
-type Scale struct{ U float32 }
+// 1600×900 with no zoom, less on a smaller window, more with Ctrl +; and
+// whether the window is in the presenter view, whose texts are never
+// smaller than a back row can read.
+type Scale struct {
+	U         float32
+	Presenter bool
+	// Lean: panes without a message line, which the presenter view leaves
+	// out with seven replicas or more and a lesson's band, to keep names,
+	// HP and logs whole.
+	Lean bool
+}
 
 // NewScale is the scale of a w×h window zoomed by zoom (1 = none).
-func NewScale(w, h, zoom float32) Scale { return Scale{U: min(w/1600, h/900) * zoom} }
+func NewScale(w, h, zoom float32, presenter bool) Scale {
+	return Scale{U: min(w/1600, h/900) * zoom, Presenter: presenter}
+}
 
 // Px is a length of base pixels at 1600×900.
 func (s Scale) Px(base float32) float32 { return base * s.U }
@@ -63,15 +74,33 @@ var textBase = [textRoles]float32{
 	TextLane: 16, TextMarker: 15, TextBar: 18, TextKeys: 15, TextCaption: 28,
 }
 
-// MinText is the smallest size a text a class must read is drawn at,
-// however small the window: a projector's back row needs it.
-const MinText = 14
+// The smallest sizes texts are drawn at, however small the window: MinText
+// in the full view; in the presenter view, what the back row of a class
+// reads on a 1280×720 projector, and larger for a lesson's caption.
+const (
+	MinText          = 14
+	PresenterText    = 16
+	PresenterCaption = 24
+)
 
 // Text is the pixel size of a text of role r.
-func (s Scale) Text(r TextRole) float32 { return max(textBase[r]*s.U, MinText) }
+func (s Scale) Text(r TextRole) float32 {
+	least := float32(MinText)
+	switch {
+	case s.Presenter && r == TextCaption:
+		least = PresenterCaption
+	case s.Presenter:
+		least = PresenterText
+	}
+	return max(textBase[r]*s.U, least)
+}
 
 // line is the height of a line of text of role r.
 func (s Scale) line(r TextRole) float32 { return s.Text(r) * 1.35 }
+
+// Presents reports whether a w×h window starts in the presenter view: a
+// projector's size or smaller (F5 switches views).
+func Presents(w, h float32) bool { return w <= 1280 && h <= 720 }
 
 // Screen is the window's layout, top to bottom: a bar saying what the
 // cluster and the last command did, the replicas' panes (with the grid's
@@ -86,32 +115,80 @@ type Screen struct {
 	Caption  Rect   // empty when no lesson plays
 	Timeline Rect
 	Keys     Rect
+	// CityLabel is how wide the widest city label ("Emeka 100") is.
+	CityLabel float32
 }
 
-// LayoutScreen lays out a w×h window for n replicas, zoomed by zoom, with
-// room for a lesson's caption if lesson is true.
-func LayoutScreen(w, h float32, n int, zoom float32, lesson bool) Screen {
-	s := Screen{Scale: NewScale(w, h, zoom)}
+// View is how the window is shown: zoomed (1 = not), with a lesson's
+// caption or not, in the presenter view or the full one, and the players'
+// names (for the width of the city labels).
+type View struct {
+	Zoom      float32
+	Lesson    bool
+	Presenter bool
+	Names     []string
+}
+
+// LayoutScreen lays out a w×h window for n replicas.
+func LayoutScreen(w, h float32, n int, v View) Screen {
+	if v.Zoom == 0 {
+		v.Zoom = 1
+	}
+	s := Screen{Scale: NewScale(w, h, v.Zoom, v.Presenter)}
+	s.Scale.Lean = v.Presenter && n >= 7 && v.Lesson
 	sc := s.Scale
+	s.CityLabel = cityLabelWidth(v.Names, sc)
 	area := Rect{0, 0, w, h}
 	s.Bar, area = area.cut(sc.line(TextBar) + sc.Px(6))
 	area, s.Keys = area.cutBottom(sc.line(TextKeys) + sc.Px(4))
 	lanes := sc.line(TextMarker) + float32(n)*sc.line(TextLane) + sc.Px(8)
-	area, s.Timeline = area.cutBottom(min(lanes, area.H*0.3))
-	if lesson {
-		area, s.Caption = area.cutBottom(min(sc.Px(34)+3*sc.Text(TextCaption)*1.3+sc.Px(16), area.H*0.3))
+	most := area.H * 0.3
+	if sc.Presenter {
+		most = area.H * 0.18 // the panes first: lanes too thin for names show none
 	}
-	s.Panes, s.Side = Grid(area, n)
+	if sc.Presenter && n > 5 { // thin lanes told apart by colour, no names
+		lanes = sc.line(TextMarker) + float32(n)*sc.Px(5) + sc.Px(8)
+	}
+	area, s.Timeline = area.cutBottom(min(lanes, most))
+	if v.Lesson { // room for its head and lines of caption (the presenter's: a reveal and a caption)
+		lines := float32(3)
+		if sc.Presenter {
+			lines = 4
+		}
+		band := 2*sc.Px(18) + sc.Text(TextMarker)*1.3 + lines*sc.Text(TextCaption)*1.25 + sc.Px(6)
+		area, s.Caption = area.cutBottom(min(band, area.H*0.35))
+	}
+	cols := 0
+	if sc.Presenter {
+		cols = 3 // panes wide enough for a whole info line
+	}
+	s.Panes, s.Side = Grid(area, n, cols)
 	return s
 }
 
-// Grid lays out n panes of one size in rows over area, and returns the
-// cells left over at the end of the last row as one rectangle.
-func Grid(area Rect, n int) (panes []Rect, spare Rect) {
+// cityLabelWidth is how wide the widest city label is: a name and "100".
+func cityLabelWidth(names []string, sc Scale) float32 {
+	if len(names) == 0 {
+		names = []string{"Emeka"}
+	}
+	widest := float32(0)
+	for _, n := range names {
+		widest = max(widest, textWidth(n+" 100", sc.Text(TextCity)))
+	}
+	return widest
+}
+
+// Grid lays out n panes of one size in rows over area, in at most
+// maxCols columns (0: any number), and returns the cells left over at the
+// end of the last row as one rectangle.
+func Grid(area Rect, n, maxCols int) (panes []Rect, spare Rect) {
 	if n <= 0 {
 		return nil, area
 	}
 	cols, rows := gridShape(n, area.W/max(area.H, 1), paneAspect)
+	if maxCols > 0 && cols > maxCols {
+		cols, rows = maxCols, (n+maxCols-1)/maxCols
+	}
 	cw, ch := area.W/float32(cols), area.H/float32(rows)
 	for i := 0; i < n; i++ {
 		r, c := i/cols, i%cols
@@ -160,40 +237,91 @@ type PaneParts struct {
 
 // LayoutPane splits a pane into its parts.
 func LayoutPane(r Rect, sc Scale) PaneParts {
-	r = r.Inset(sc.Px(14)) // inside the border and an isolated replica's wall
+	r = r.Inset(sc.margin()) // inside the border and an isolated replica's wall
 	var p PaneParts
 	p.Title, r = r.cut(sc.line(TextTitle))
 	ring := p.Title.H
 	p.Ring = Rect{p.Title.X + p.Title.W - ring, p.Title.Y, ring, ring}
 	p.Title.W -= ring + sc.Px(4)
 	p.Info, r = r.cut(sc.line(TextInfo))
-	p.Message, r = r.cut(sc.line(TextMessage))
+	if !sc.Lean {
+		p.Message, r = r.cut(sc.line(TextMessage))
+	}
 	r.Y, r.H = r.Y+sc.Px(4), max(r.H-sc.Px(4), 0)
-	logW := min(max(textWidth("0000 t00 new game", sc.Text(TextLog))+sc.Px(16), r.W*0.3), r.W*0.45)
+	// As wide as its usual entries, whole (an entry's text is inset by
+	// 4 on each side and 4 more on the right); the cities have the rest.
+	logW := textWidth(logWidest, sc.Text(TextLog)) + sc.Px(12)
+	if !sc.Presenter {
+		logW = max(logW, r.W*0.3)
+	}
 	p.Cities = Rect{r.X, r.Y, max(r.W-logW-sc.Px(6), 0), r.H}
 	p.Log = Rect{r.X + r.W - logW, r.Y, logW, r.H}
 	return p
 }
 
+// logWidest is the widest log entry a pane plans for: the usual entries of
+// a run of a few hundred are as wide or narrower, whole, and longer runs'
+// in shorter words (a test checks them).
+const logWidest = "999 t99 members +9"
+
+// DotRadius is a message dot's radius: it travels in the middle of the
+// panes' margins, and fills their width but never more.
+func (s Scale) DotRadius() float32 { return s.margin() / 2 * 0.95 }
+
+// margin is the width of a pane's margin inside its border: nothing but
+// the border and message dots is drawn there.
+func (s Scale) margin() float32 {
+	if s.Presenter {
+		return s.Px(12)
+	}
+	return s.Px(14)
+}
+
 // CityParts are the regions of one city.
 type CityParts struct {
 	Cell  Rect // all of it: what a click hits
-	Town  Rect // the walls and houses, square
+	Town  Rect // the walls and houses, square; empty in a list of cities
 	Bar   Rect // the HP bar
 	Label Rect // name and HP
 }
 
-// LayoutCities lays out n cities in a pane's city area: a grid of equal
-// cells, the last row centred, every town the same size in every pane of
-// the same size.
-func LayoutCities(area Rect, n int, sc Scale) []CityParts {
+// LayoutCities lays out n cities in a pane's city area, whose labels are
+// at most label wide: a grid of equal cells, the last row centred, every
+// town the same size in every pane of the same size. Where towns would be
+// too small to see, or their labels would not fit, the cities are a list
+// instead: name and HP, and a bar under them, in as many columns as fit.
+func LayoutCities(area Rect, n int, sc Scale, label float32) []CityParts {
 	if n <= 0 || area.Empty() {
 		return nil
 	}
-	cols, rows := gridShape(n, area.W/max(area.H, 1), cityAspect)
-	cw, ch := area.W/float32(cols), area.H/float32(rows)
-	label := sc.line(TextCity)
+	if out, ok := townGrid(area, n, sc, label); ok {
+		return out
+	}
+	return cityList(area, n, sc, label)
+}
+
+// townGrid lays the cities out as towns, if they fit: in the number of
+// columns that gives the largest towns with every label whole.
+func townGrid(area Rect, n int, sc Scale, label float32) ([]CityParts, bool) {
+	lh := sc.line(TextCity)
 	bar := max(sc.Px(7), 4)
+	best, bestSide := 0, float32(0)
+	for cols := 1; cols <= n; cols++ {
+		rows := (n + cols - 1) / cols
+		cw, ch := area.W/float32(cols), area.H/float32(rows)
+		if cw-sc.Px(4) < label {
+			break // more columns are narrower still
+		}
+		in := min(cw, ch) * 0.05
+		if side := min(cw-2*in, ch-2*in-lh-bar-sc.Px(4)); side > bestSide {
+			best, bestSide = cols, side
+		}
+	}
+	if best == 0 || bestSide < max(sc.Px(30), 20) {
+		return nil, false
+	}
+	cols, rows := best, (n+best-1)/best
+	cw, ch := area.W/float32(cols), area.H/float32(rows)
 	out := make([]CityParts, n)
 	for i := range out {
 		r, c := i/cols, i%cols
@@ -201,7 +329,7 @@ func LayoutCities(area Rect, n int, sc Scale) []CityParts {
 		x0 := area.X + (area.W-float32(inRow)*cw)/2 // the last row is centred
 		cell := Rect{x0 + float32(c)*cw, area.Y + float32(r)*ch, cw, ch}
 		in := cell.Inset(min(cw, ch) * 0.05)
-		townH := max(in.H-label-bar-sc.Px(4), 0)
+		townH := max(in.H-lh-bar-sc.Px(4), 0)
 		side := min(in.W, townH)
 		town := Rect{in.X + (in.W-side)/2, in.Y + (townH-side)/2, side, side}
 		barW := min(in.W*0.9, max(side*1.4, in.W*0.6))
@@ -209,7 +337,28 @@ func LayoutCities(area Rect, n int, sc Scale) []CityParts {
 			Cell:  cell,
 			Town:  town,
 			Bar:   Rect{in.X + (in.W-barW)/2, in.Y + townH + sc.Px(2), barW, bar},
-			Label: Rect{in.X, in.Y + in.H - label, in.W, label},
+			Label: Rect{cell.X + sc.Px(2), in.Y + in.H - lh, cell.W - sc.Px(4), lh}, // the cell's width: names whole
+		}
+	}
+	return out, true
+}
+
+// cityList lays the cities out as a list, row by row.
+func cityList(area Rect, n int, sc Scale, label float32) []CityParts {
+	bar := max(sc.Px(4), 3)
+	lh := sc.line(TextCity)
+	cols := min(max(int(area.W/(label+sc.Px(6))), 1), n)
+	rows := (n + cols - 1) / cols
+	cw, ch := area.W/float32(cols), min(area.H/float32(rows), lh*1.3)
+	out := make([]CityParts, n)
+	for i := range out {
+		r, c := i/cols, i%cols
+		cell := Rect{area.X + float32(c)*cw, area.Y + float32(r)*ch, cw, ch}
+		out[i] = CityParts{
+			Cell:  cell,
+			Label: Rect{cell.X, cell.Y, cell.W, lh},
+			// Under the name, in the line's spacing below the text.
+			Bar: Rect{cell.X + sc.Px(2), cell.Y + min(sc.Text(TextCity)*1.2, ch-bar), min(label, cell.W-sc.Px(4)), bar},
 		}
 	}
 	return out
@@ -231,7 +380,7 @@ func HitCity(s Screen, n int, x, y float32) (pane, city int) {
 		if !p.Contains(x, y) {
 			continue
 		}
-		for j, c := range LayoutCities(LayoutPane(p, s.Scale).Cities, n, s.Scale) {
+		for j, c := range LayoutCities(LayoutPane(p, s.Scale).Cities, n, s.Scale, s.CityLabel) {
 			if c.Cell.Contains(x, y) {
 				return i + 1, j + 1
 			}
@@ -239,4 +388,91 @@ func HitCity(s Screen, n int, x, y float32) (pane, city int) {
 		return i + 1, 0
 	}
 	return 0, 0
+}
+
+// Point is a point in window pixels.
+type Point struct{ X, Y float32 }
+
+// Route is the way a message dot travels, as a polyline.
+type Route []Point
+
+// MessageRoute is the way a message travels from pane from to pane to
+// (1-based), given where each pane's role badge is: up from the sender's
+// badge into the margin above its title, along the margins between the
+// panes, where no text is, and down into the receiver's badge. A dot on it
+// never crosses a text, so no trail can pass for an entry struck through.
+func MessageRoute(s Screen, badges []Point, from, to int) Route {
+	a, b := badges[from-1], badges[to-1]
+	pa, pb := s.Panes[from-1], s.Panes[to-1]
+	m := s.Scale.margin() / 2 // the middle of a pane's margin
+	ya, yb := pa.Y+m, pb.Y+m
+	if pa.Y == pb.Y { // the same row: along its margin
+		return Route{a, {a.X, ya}, {b.X, ya}, b}
+	}
+	x := gutter(s, pa, pb)
+	return Route{a, {a.X, ya}, {x, ya}, {x, yb}, {b.X, yb}, b}
+}
+
+// gutter is the x of the line between two columns of panes that a message
+// from pane a to pane b (in other rows) goes along: the one between their
+// columns, or one beside their column if they share it.
+func gutter(s Screen, a, b Rect) float32 {
+	switch {
+	case a.X < b.X:
+		return b.X
+	case b.X < a.X:
+		return a.X
+	}
+	for _, p := range s.Panes {
+		if p.X > a.X { // a column on the right
+			return a.X + a.W
+		}
+	}
+	if a.X > s.Panes[0].X { // the last column: the line on its left
+		return a.X
+	}
+	return a.X + s.Scale.margin()/2 // a single column: its own margin
+}
+
+// Length is the route's length in pixels.
+func (r Route) Length() float32 {
+	var l float32
+	for i := 1; i < len(r); i++ {
+		l += dist(r[i-1], r[i])
+	}
+	return l
+}
+
+// At is the point a fraction p (0 to 1) of the way along the route.
+func (r Route) At(p float32) Point {
+	if len(r) == 0 {
+		return Point{}
+	}
+	left := min(max(p, 0), 1) * r.Length()
+	for i := 1; i < len(r); i++ {
+		d := dist(r[i-1], r[i])
+		if left <= d && d > 0 {
+			f := left / d
+			return Point{r[i-1].X + (r[i].X-r[i-1].X)*f, r[i-1].Y + (r[i].Y-r[i-1].Y)*f}
+		}
+		left -= d
+	}
+	return r[len(r)-1]
+}
+
+// Part is the route from fraction p0 to p1 of the way, as a polyline.
+func (r Route) Part(p0, p1 float32) Route {
+	out := Route{r.At(p0)}
+	total, run := r.Length(), float32(0)
+	for i := 1; i < len(r); i++ {
+		run += dist(r[i-1], r[i])
+		if total > 0 && run/total > p0 && run/total < p1 {
+			out = append(out, r[i])
+		}
+	}
+	return append(out, r.At(p1))
+}
+
+func dist(a, b Point) float32 {
+	return float32(math.Hypot(float64(b.X-a.X), float64(b.Y-a.Y)))
 }

@@ -20,10 +20,13 @@ import (
 // lessonState is the lesson playing, its band, and a play it asked for.
 type lessonState struct {
 	lesson   *lessonRun
+	ended    []*lessonRun // lessons stopped, still finishing their last command
 	caption  lesson.Caption
 	captions chan captionMsg
 	replays  chan replayMsg
 	replay   *replayMsg // the lesson's play now playing
+	// drewCandidate: the intro has logged the first candidate it drew.
+	drewCandidate bool
 	// askedAt is the frame a question first showed in: a key read in that
 	// frame was pressed before the class could see it, and answers nothing.
 	askedAt int
@@ -31,9 +34,18 @@ type lessonState struct {
 
 type lessonRun struct {
 	l      lesson.Lesson
+	intro  bool // the window's intro: over, its band goes
 	inputs chan lesson.Input
 	stop   chan struct{}
 	done   chan struct{}
+}
+
+// what the run is, for the log: "lesson" or "intro".
+func (r *lessonRun) what() string {
+	if r.intro {
+		return "intro"
+	}
+	return "lesson"
 }
 
 type captionMsg struct {
@@ -45,6 +57,7 @@ type captionMsg struct {
 // to stay paused at to, and to close done when it is there (or was
 // interrupted).
 type replayMsg struct {
+	run      *lessonRun
 	from, to int64
 	speed    int
 	done     chan struct{}
@@ -57,14 +70,23 @@ func (w *Window) startLesson(name string) {
 		w.banner = note{text: err.Error(), at: time.Now(), alarm: true}
 		return
 	}
-	old := w.lesson
-	run := &lessonRun{l: l, inputs: make(chan lesson.Input, 4), stop: make(chan struct{}), done: make(chan struct{})}
+	w.playLesson(l, false)
+}
+
+// playLesson starts l, stopping any lesson playing; the window's intro
+// is a lesson too, whose band goes once it is over.
+func (w *Window) playLesson(l lesson.Lesson, intro bool) {
+	old, ended := w.lesson, append([]*lessonRun(nil), w.ended...)
+	run := &lessonRun{l: l, intro: intro, inputs: make(chan lesson.Input, 4), stop: make(chan struct{}), done: make(chan struct{})}
 	w.lesson, w.caption = run, lesson.Caption{Title: l.Title, Of: len(l.Steps)}
 	w.endReplay()
 	env := &lessonEnv{run: run, rec: w.rec, session: w.session, captions: w.captions,
 		replays: w.replays, results: w.results}
 	go func() {
 		defer close(run.done)
+		for _, e := range ended { // stopped with Esc: let its last command end
+			<-e.done
+		}
 		if old != nil {
 			close(old.stop)
 			<-old.done
@@ -77,14 +99,27 @@ func (w *Window) startLesson(name string) {
 	}()
 }
 
-// stopLesson stops the lesson playing, if any, and waits for it.
-func (w *Window) stopLesson() {
+// endLesson stops the lesson playing, without waiting for it (it may be
+// in the middle of a command): its band goes at once, and the sandbox is
+// the class's again, as the lesson left it.
+func (w *Window) endLesson() {
 	if w.lesson != nil {
 		close(w.lesson.stop)
-		<-w.lesson.done
-		w.lesson = nil
+		w.ended = append(w.ended, w.lesson)
+		w.lesson, w.caption = nil, lesson.Caption{}
 	}
 	w.endReplay()
+	w.player.GoLive()
+}
+
+// stopLesson stops the lesson playing, if any, and waits for it and for
+// those stopped before: none outlives the window.
+func (w *Window) stopLesson() {
+	w.endLesson()
+	for _, run := range w.ended {
+		<-run.done
+	}
+	w.ended = nil
 }
 
 // lessonInput hands a key to the lesson; it reports whether the lesson
@@ -136,7 +171,12 @@ func (w *Window) takeCaptions() {
 			if m.run != w.lesson {
 				continue
 			}
-			logCaption(w.caption, m.c)
+			if m.run.intro && m.c.Done {
+				w.endLesson()
+				fmt.Println("intro: over")
+				continue
+			}
+			logCaption(m.run.what(), w.caption, m.c)
 			if m.c.Question != "" && w.caption.Question != m.c.Question {
 				w.askedAt = w.frames
 			}
@@ -145,6 +185,10 @@ func (w *Window) takeCaptions() {
 			}
 			w.caption = m.c
 		case r := <-w.replays:
+			if r.run != w.lesson {
+				close(r.done)
+				continue
+			}
 			w.endReplay()
 			w.replay = &r
 			w.player.Speed = nearestSpeed(r.speed)
@@ -152,6 +196,21 @@ func (w *Window) takeCaptions() {
 			w.player.Play(w.live())
 		default:
 			w.watchReplay()
+			return
+		}
+	}
+}
+
+// logIntro logs the first frame of the intro that draws a candidate: what
+// a test checks against the record (it must come before the first leader).
+func (w *Window) logIntro() {
+	if w.lesson == nil || !w.lesson.intro || w.drewCandidate {
+		return
+	}
+	for _, r := range w.st.Replicas {
+		if r.Up && r.Role == record.RoleCandidate {
+			w.drewCandidate = true
+			fmt.Printf("intro: drew replica %d as a candidate at %d µs\n", r.ID, w.t)
 			return
 		}
 	}
@@ -173,8 +232,8 @@ func (w *Window) showMoment(c lesson.Caption) {
 
 // logCaption prints what changed in the lesson's band on standard output:
 // a teacher's log of the lesson (and what tests watch).
-func logCaption(old, c lesson.Caption) {
-	at := fmt.Sprintf("lesson: step %d of %d: ", c.Step, c.Of)
+func logCaption(what string, old, c lesson.Caption) {
+	at := fmt.Sprintf("%s: step %d of %d: ", what, c.Step, c.Of)
 	if c.At != old.At || c.Moment != old.Moment {
 		if c.At == lesson.Live {
 			fmt.Printf("%spicture: live\n", at)
@@ -278,7 +337,7 @@ func (e *lessonEnv) Record() rewind.Source { return e.rec }
 func (e *lessonEnv) Now() int64            { return e.rec.Now() }
 
 func (e *lessonEnv) Play(from, to int64, speed int) {
-	r := replayMsg{from: from, to: to, speed: speed, done: make(chan struct{})}
+	r := replayMsg{run: e.run, from: from, to: to, speed: speed, done: make(chan struct{})}
 	select {
 	case e.replays <- r:
 	case <-e.run.stop:

@@ -112,3 +112,14 @@ func wrap(text string, size, width float32) []string {
 	}
 	return lines
 }
+
+// firstFit returns the first of texts that fits width at size (the
+// fullest words first, shorter ones after), or the last.
+func firstFit(width, size float32, texts ...string) string {
+	for _, t := range texts {
+		if textWidth(t, size) <= width {
+			return t
+		}
+	}
+	return texts[len(texts)-1]
+}

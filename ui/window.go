@@ -59,9 +59,10 @@ type screen struct {
 	// quitAsked is when Esc last asked to quit, with nothing open: a
 	// second Esc within quitConfirm quits.
 	quitAsked time.Time
-	onFrame func(frame, build time.Duration)
-	zoom    float32        // Ctrl + and Ctrl -: 1 is the window's own scale
-	saving  sync.WaitGroup // records being written
+	onFrame   func(frame, build time.Duration)
+	zoom      float32        // Ctrl + and Ctrl -: 1 is the window's own scale
+	presenter bool           // the presenter view (F5): larger text, fewer words
+	saving    sync.WaitGroup // records being written
 }
 
 // link is the window's way to the cluster and to its record.
@@ -97,9 +98,10 @@ type picture struct {
 	t       int64 // the moment shown, µs into the record
 	st      *rewind.State
 	flights []rewind.Flight
-	hits    hits   // where the last frame drew dots and log entries
-	picked  picked // what was clicked, described in the side cell
-	drag    bool   // the timeline is being dragged
+	hits    hits    // where the last frame drew dots and log entries
+	badges  []Point // where this frame drew each pane's role badge
+	picked  picked  // what was clicked, described in the side cell
+	drag    bool    // the timeline is being dragged
 	dragWin [2]int64
 	banner  note
 }
@@ -134,14 +136,28 @@ func Open(cfg config.Config) (*Window, error) {
 	}
 	m := rl.GetCurrentMonitor()
 	mw, mh := rl.GetMonitorWidth(m), rl.GetMonitorHeight(m)
-	if ww, wh := FitWindow(cfg.Window.Width, cfg.Window.Height, mw, mh); mw > 0 && mh > 0 {
+	ww, wh := FitWindow(cfg.Window.Width, cfg.Window.Height, mw, mh)
+	if mw > 0 && mh > 0 {
 		rl.SetWindowSize(ww, wh)
 		rl.SetWindowPosition((mw-ww)/2, (mh-wh)/2)
+		if ww == mw && wh == mh { // a projector: all of it, inside the desktop's panels
+			rl.MaximizeWindow()
+		}
 	}
 	rl.ClearWindowState(rl.FlagWindowHidden)
 	rl.SetExitKey(0) // Esc is an intent like any other
 	rl.SetTargetFPS(60)
-	return &Window{screen: screen{cfg: cfg, fonts: loadFonts(), opened: time.Now(), zoom: 1}}, nil
+	presenter := Presents(float32(ww), float32(wh))
+	fmt.Printf("view: %s\n", viewName(presenter))
+	return &Window{screen: screen{cfg: cfg, fonts: loadFonts(), opened: time.Now(), zoom: 1, presenter: presenter}}, nil
+}
+
+// viewName names a view, for the log.
+func viewName(presenter bool) string {
+	if presenter {
+		return "presenter"
+	}
+	return "full"
 }
 
 // needsDisplay reports whether this system's windows need an X11 or
@@ -149,11 +165,15 @@ func Open(cfg config.Config) (*Window, error) {
 func needsDisplay() bool { return runtime.GOOS != "windows" && runtime.GOOS != "darwin" }
 
 // FitWindow returns the window size for a wanted w×h on a screen of
-// sw×sh: at most 90 % of the screen either way, keeping the aspect. An
+// sw×sh: at most 90 % of the screen either way, keeping the aspect; all of
+// a projector's screen (1280×720 or smaller), where every pixel counts. An
 // unknown screen (0) keeps the wanted size.
 func FitWindow(w, h, sw, sh int) (int, int) {
 	if sw <= 0 || sh <= 0 {
 		return w, h
+	}
+	if Presents(float32(sw), float32(sh)) {
+		return sw, sh
 	}
 	f := min(1, 0.9*float64(sw)/float64(w), 0.9*float64(sh)/float64(h))
 	return int(float64(w) * f), int(float64(h) * f)
@@ -174,6 +194,10 @@ type RunOptions struct {
 	Lesson  string           // a lesson to play at once, if not ""
 	Journal *session.Journal // receives every command carried out, if not nil
 	Auto    bool             // start with auto-play on
+	// Intro plays the cluster's first election slowly when no lesson is
+	// asked for (lesson.Intro): the cluster must have started in slow
+	// motion (node.Options.StartSlow).
+	Intro bool
 	// OnFrame, when not nil, is told every frame's whole time and the CPU
 	// time spent building it, before raylib presents it (benchmarks).
 	OnFrame func(frame, build time.Duration)
@@ -188,8 +212,11 @@ func (w *Window) Run(c session.Cluster, opts RunOptions) {
 	defer w.saving.Wait()
 	defer w.work.close()
 	defer w.stopLesson()
-	if opts.Lesson != "" {
+	switch {
+	case opts.Lesson != "":
 		w.startLesson(opts.Lesson)
+	case opts.Intro:
+		w.playLesson(lesson.Intro(), true)
 	}
 	w.loop(opts.Stop)
 }
@@ -272,6 +299,15 @@ func (w *Window) frame() bool {
 			w.showHelp = false
 		case in.Kind == Quit && w.picked.open():
 			w.picked = picked{}
+		case in.Kind == Quit && w.lesson != nil:
+			fmt.Printf("%s stopped\n", w.lesson.what())
+			if !w.lesson.intro {
+				w.banner = note{text: "lesson stopped · F2: the lessons", at: time.Now()}
+			}
+			w.endLesson()
+			if w.model.Head().Net.Slow != 0 { // the intro's slow motion, or a lesson's
+				w.job(command.Slow{On: false})
+			}
 		case in.Kind == Quit && time.Since(w.quitAsked) < quitConfirm:
 			return false
 		case in.Kind == Quit: // one Esc too many must not end a class
@@ -296,6 +332,7 @@ func (w *Window) frame() bool {
 	w.st = w.model.At(w.t)
 	w.n = len(w.st.Replicas) // replicas are added, live or in the record
 	w.flights = w.model.Flights(w.t, w.trail(), w.flights[:0])
+	w.logIntro()
 
 	rl.BeginDrawing()
 	rl.ClearBackground(background)
@@ -333,8 +370,14 @@ func (w *Window) trail() int64 {
 
 // layout lays out this frame's screen.
 func (w *Window) layout() Screen {
-	return LayoutScreen(float32(rl.GetScreenWidth()), float32(rl.GetScreenHeight()), w.n, w.zoom,
-		w.lesson != nil && (w.caption.Text != "" || w.caption.Question != ""))
+	var names []string
+	if w.st != nil {
+		for _, p := range w.st.Players {
+			names = append(names, p.Name)
+		}
+	}
+	return LayoutScreen(float32(rl.GetScreenWidth()), float32(rl.GetScreenHeight()), w.n, View{Zoom: w.zoom,
+		Lesson: w.lesson != nil && (w.caption.Text != "" || w.caption.Question != ""), Presenter: w.presenter, Names: names})
 }
 
 // input reads this frame's intents. Keys come from raylib's queue, which
