@@ -200,7 +200,11 @@ func (h *headless) Do(cmd command.Command) {
 
 func (h *headless) Show(c lesson.Caption) {
 	if c.Question != "" && c.Question != h.last.Question {
-		fmt.Fprintf(h.out, "question %d: %s (%s)\n", c.Step, c.Question, strings.Join(c.Choices, ", "))
+		var choices []string
+		for i, ch := range c.Choices {
+			choices = append(choices, fmt.Sprintf("%d: %s", i+1, ch))
+		}
+		fmt.Fprintf(h.out, "question %d: %s [%s]\n", c.Step, c.Question, strings.Join(choices, " · "))
 	}
 	if c.Reveal != "" && c.Reveal != h.last.Reveal {
 		fmt.Fprintf(h.out, "reveal %d: %s\n", c.Step, c.Reveal)

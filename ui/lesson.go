@@ -248,7 +248,7 @@ func logCaption(what string, old, c lesson.Caption) {
 	}
 	switch {
 	case c.Question != "" && c.Question != old.Question:
-		fmt.Printf("%squestion: %s (%s)\n", at, c.Question, strings.Join(c.Choices, ", "))
+		fmt.Printf("%squestion: %s [choices: %s]\n", at, c.Question, strings.Join(c.Choices, " | "))
 	case c.Reveal != "" && c.Reveal != old.Reveal:
 		fmt.Printf("%sreveal: %s\n", at, c.Reveal)
 	}
