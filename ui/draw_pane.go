@@ -140,9 +140,9 @@ func (w *Window) drawTitle(p PaneParts, i int, r *rewind.Replica, own rl.Color, 
 	}
 	bx := x
 	x = w.tag(badge, x, h, rgb, sc)
-	// Messages leave and arrive at the badge's top edge: their way in
-	// crosses no letter of it.
-	w.badges[i] = Point{(bx + x - sc.Px(6)) / 2, h.Y + (h.H-sc.Text(TextBadge)*1.25)/2}
+	// Messages leave and arrive just above the badge: a dot there touches
+	// no letter of it.
+	w.badges[i] = Point{(bx + x - sc.Px(6)) / 2, h.Y + (h.H-sc.Text(TextBadge)*1.25)/2 - sc.DotRadius()}
 	if r.Up && w.st.Net.Isolated[i] {
 		x = w.tag("ISOLATED", x, h, timeline.IsolatedRGB, sc)
 	}
