@@ -67,11 +67,26 @@ func (n *Network) observeSent(from, to int, msgs []pb.Message, dropped bool) uin
 		}
 	}
 	n.clues.mu.Unlock()
+	if n.rec == nil { // nothing recorded: no message turned into observations
+		return 0
+	}
 	return n.rec.Sent(from, to, observed(msgs), dropped)
+}
+
+// arrived records a batch's arrival (lost: refused at a wall), if the
+// network records at all: turning messages into observations decodes
+// every entry, which the hot path must not pay for nothing.
+func (n *Network) arrived(from, to int, id uint64, msgs []pb.Message, lost bool) {
+	if n.rec != nil {
+		n.rec.Arrived(from, to, id, observed(msgs), lost)
+	}
 }
 
 // observeChunk records a snapshot chunk as an InstallSnapshot message.
 func (n *Network) observeChunk(from, to int, ch pb.Chunk, dropped bool) uint64 {
+	if n.rec == nil {
+		return 0
+	}
 	return n.rec.Sent(from, to, observed(chunkMessage(ch)), dropped)
 }
 

@@ -298,11 +298,11 @@ func (t *transport) deliver(kind byte, id uint64, payload []byte) error {
 		// Checked again on receipt: a partition may have started while the
 		// batch was on its way.
 		if t.net.faults.cut(src, t.self) {
-			t.net.rec.Arrived(src, t.self, id, observed(b.Requests), true)
+			t.net.arrived(src, t.self, id, b.Requests, true)
 			return nil
 		}
 		t.net.clues.received(t.self, b.Requests)
-		t.net.rec.Arrived(src, t.self, id, observed(b.Requests), false)
+		t.net.arrived(src, t.self, id, b.Requests, false)
 		t.handler(b)
 	case frameChunk:
 		var ch pb.Chunk
@@ -317,10 +317,10 @@ func (t *transport) deliver(kind byte, id uint64, payload []byte) error {
 		}
 		msg := chunkMessage(ch)
 		if t.net.faults.cut(int(ch.From), t.self) {
-			t.net.rec.Arrived(int(ch.From), t.self, id, observed(msg), true)
+			t.net.arrived(int(ch.From), t.self, id, msg, true)
 			return nil
 		}
-		t.net.rec.Arrived(int(ch.From), t.self, id, observed(msg), false)
+		t.net.arrived(int(ch.From), t.self, id, msg, false)
 		if !t.chunks(ch) {
 			return errors.New("snapshot chunk refused")
 		}
