@@ -258,7 +258,8 @@ func (s *Step) check() error {
 		if !contains(Answers, a.Answer) {
 			return fmt.Errorf("ask: answer = %q: want one of %s", a.Answer, strings.Join(Answers, ", "))
 		}
-		need := map[string][]string{"leader": {"new-leader", "leader"}, "term": {"new-leader", "leader"},
+		// The states that say it happened: caught-up has a leader too.
+		need := map[string][]string{"leader": {"new-leader", "leader", "caught-up"}, "term": {"new-leader", "leader", "caught-up"},
 			"commits": {"proposals", "converged", "caught-up"}, "survives": {"caught-up"},
 			"quorum": {"converged", "caught-up"}}[a.Answer]
 		if !contains(need, s.Until) {

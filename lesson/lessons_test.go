@@ -102,13 +102,22 @@ func TestLessonPreVote(t *testing.T) {
 	}
 }
 
-// Lesson 11: two replicas join (quorum 4 of 7), the cluster commits with
+// Lesson 11: two replicas join (shown as the first is JOINING, played on
+// until both vote: quorum 4 of 7), the cluster commits with
 // three of seven down and not with four, and the two leave again.
 func TestLessonMembership(t *testing.T) {
 	p := playLesson(t, "membership", map[int]int{2: 4, 6: 3})
 	p.held(t)
-	if st := p.at(t, 2); len(st.Replicas) != 7 || st.Voters() != 7 || st.Majority() != 4 {
-		t.Errorf("caption 2: %d replicas, %d voters, quorum %d; want 7, 7, 4", len(st.Replicas), st.Voters(), st.Majority())
+	// The caption at the first replica joining, non-voting; what follows
+	// the play at its end, with both voting.
+	if st := p.at(t, 2); len(st.Replicas) != 6 || !st.Replicas[5].NonVoting || st.Voters() != 5 {
+		t.Errorf("caption 2: %d replicas, %d voters; want replica 6 joining among 5 voters", len(st.Replicas), st.Voters())
+	}
+	if !p.played(2) {
+		t.Fatal("step 2 did not play on from the joining")
+	}
+	if st := p.model.At(p.shots[1].To); len(st.Replicas) != 7 || st.Voters() != 7 || st.Majority() != 4 {
+		t.Errorf("after step 2's play: %d replicas, %d voters, quorum %d; want 7, 7, 4", len(st.Replicas), st.Voters(), st.Majority())
 	}
 	for _, c := range []struct {
 		step int

@@ -48,7 +48,11 @@ const Live int64 = -1
 // Input is what ended a Wait.
 type Input struct {
 	Kind   InputKind
-	Answer int           // an Answer's choice, from 1
+	Answer int // an Answer's choice, from 1
+	// Step is the step whose caption was on screen when the key was
+	// pressed (0: unknown): N and B act on what the class saw, so a key
+	// pressed before a caption showed does not skip it.
+	Step   int
 	Waited time.Duration // how long the Wait took
 }
 
@@ -196,6 +200,13 @@ func (r *runner) step(i int) error {
 	r.cap.Text, r.cap.At, r.cap.Moment, r.cap.Found = shot.Text, shot.At, shot.Moment, shot.Found
 	r.cap.Question, r.cap.Choices, r.cap.Waiting = "", nil, ""
 	if shot.To != shot.At {
+		// The class reads the caption with the picture paused at its
+		// moment (N: at once); then the picture plays on, and what
+		// followed is said in place of the caption.
+		r.show()
+		if err := r.hold(r.shown, false); err != nil {
+			return err
+		}
 		r.cap.Waiting = fmt.Sprintf("playing at 1/%d", shot.speed)
 		r.env.Show(r.cap)
 		r.env.Play(shot.At, shot.To, shot.speed)
@@ -259,7 +270,7 @@ func (r *runner) shoot(s *Step, step int, start, end int64) Shot {
 				// The caption was about the moment; the picture has moved
 				// on: what followed is said after it.
 				if then, err := r.model.Fill(s.Then, g); err == nil {
-					sh.Then = text + " Then: " + then
+					sh.Then = then
 				}
 			}
 		}
@@ -314,9 +325,15 @@ func (r *runner) hold(d time.Duration, untilNext bool) error {
 		case Stop:
 			return ErrStopped
 		case Next:
+			if in.Step != 0 && in.Step != r.cap.Step {
+				continue // pressed for a caption before this one
+			}
 			r.since = r.shown // the class has read it: N goes on at once
 			return nil
 		case Back:
+			if in.Step != 0 && in.Step != r.cap.Step {
+				continue
+			}
 			back++
 			r.again(len(r.shots) - back)
 		case Timeout:
@@ -382,7 +399,7 @@ func (r *runner) reach(state string, before leader) error {
 		// A leader agreed on in a term above the one before the step.
 		return r.poll(func(s *rewind.State) bool {
 			l := leaderOf(s)
-			return l.id != 0 && l.term > before.term
+			return l.id != 0 && l.term > before.term && rewind.Settled(s, l.id)
 		})
 	case "caught-up":
 		// Every up replica's log ends where the leader's does, committed:

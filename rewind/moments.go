@@ -55,7 +55,7 @@ func init() {
 	for _, mo := range []Moment{
 		{Name: "leader", Says: "a replica leads, and a majority follows it", Gives: []string{"leader", "term"},
 			holds: func(s, _ *State) (int, Ent, bool) { l := majorityLeader(s); return l, Ent{}, l != 0 }},
-		{Name: "new-leader", Says: "a replica leads in a higher term than when the step began, and a majority follows it",
+		{Name: "new-leader", Says: "a replica leads in a higher term than when the step began, a majority follows it, and no replica that can reach it is in a higher term",
 			Gives: []string{"leader", "term"}, holds: newLeader},
 		{Name: "won", Says: "a replica has just won an election it had not won when the step began (it leads; the others may not know yet)",
 			Gives: []string{"leader", "term", "votes"}, holds: won},
@@ -79,8 +79,8 @@ func init() {
 			Gives: []string{"leader", "term", "replica", "old-term"}, holds: twoLeaders},
 		{Name: "overwritten", Says: "a replica's entry has been overwritten by a leader's (struck through) since the step began",
 			Gives: []string{"replica", "entry", "leader", "term"}, holds: overwritten},
-		{Name: "same-leader", Says: "the leader a majority followed when the step began still leads, in the same term, and a majority follows it",
-			Gives: []string{"leader", "term"}, holds: sameLeader},
+		{Name: "rejoined", Says: "a replica cut off when the step began is back and follows the leader that led then, in the same term",
+			Gives: []string{"replica", "leader", "term"}, holds: rejoined},
 		{Name: "snapshot-sent", Says: "a snapshot is on its way to a replica", Gives: []string{"replica"}, find: snapshotSent},
 		{Name: "restored", Says: "a replica has installed a snapshot since the step began", Gives: []string{"replica"}, holds: restored},
 		{Name: "timeout-now", Says: "a leader's TimeoutNow has reached the replica it hands leadership to", Gives: []string{"replica"}, find: timeoutNow},
@@ -98,6 +98,8 @@ func init() {
 		{Name: "failed", Says: "a proposal made after the step began has failed, and its replica's pane says so",
 			Gives: []string{"replica"}, holds: failed},
 		{Name: "voters-changed", Says: "the number of voters differs from when the step began", holds: votersChanged},
+		{Name: "joining", Says: "a replica added since the step began is catching up as a non-voting member (JOINING), not counted for a quorum",
+			Gives: []string{"replica"}, holds: joining},
 	} {
 		Moments[mo.Name] = mo
 	}
@@ -243,14 +245,43 @@ func topTerm(s *State) uint64 {
 	return t
 }
 
-func sameLeader(s, before *State) (int, Ent, bool) {
+func rejoined(s, before *State) (int, Ent, bool) {
 	l, b := majorityLeader(s), majorityLeader(before)
-	return l, Ent{}, l != 0 && l == b && s.Replicas[l-1].Term == before.Replicas[b-1].Term
+	if l == 0 || l != b || s.Replicas[l-1].Term != before.Replicas[b-1].Term {
+		return 0, Ent{}, false
+	}
+	term := s.Replicas[l-1].Term
+	for i, r := range s.Replicas {
+		if r.Up && r.Leader == l && r.Term == term && apart(before, i, l-1) && !apart(s, i, l-1) {
+			return r.ID, Ent{}, true
+		}
+	}
+	return 0, Ent{}, false
+}
+
+// apart reports whether replicas a and b (0-based) cannot reach each
+// other in s: either is isolated, or a partition puts them on two sides.
+func apart(s *State, a, b int) bool {
+	net := s.Net
+	cut := func(i int) bool { return i < len(net.Isolated) && net.Isolated[i] }
+	return cut(a) || cut(b) || a < len(net.Group) && b < len(net.Group) && net.Group[a] != net.Group[b]
 }
 
 func newLeader(s, before *State) (int, Ent, bool) {
 	l := majorityLeader(s)
-	return l, Ent{}, l != 0 && s.Replicas[l-1].Term > leaderTerm(before)
+	return l, Ent{}, l != 0 && s.Replicas[l-1].Term > leaderTerm(before) && Settled(s, l)
+}
+
+// Settled reports whether leader l's term is the highest of the replicas
+// that can reach it: none is about to depose it (a replica back from
+// isolation in a higher term would).
+func Settled(s *State, l int) bool {
+	for i, r := range s.Replicas {
+		if r.Up && !r.Removed && !apart(s, i, l-1) && r.Term > s.Replicas[l-1].Term {
+			return false
+		}
+	}
+	return true
 }
 
 // leaderTerm is the term of the leader a majority followed in s, or, with
@@ -453,13 +484,29 @@ func twoLeaders(s, _ *State) (int, Ent, bool) {
 	return old.ID, Ent{}, true
 }
 
+// overwritten: an entry a replica lost since the step began: of the
+// replica that led when the step began if it lost one, and the lowest
+// index (its pane shows it struck through, under its replacement).
 func overwritten(s, before *State) (int, Ent, bool) {
-	for _, r := range s.Replicas {
-		if n := len(r.Log.Gone); n > 0 && r.Log.Gone[n-1].At > before.At && topLeader(s) != 0 {
-			return r.ID, r.Log.Gone[n-1].Ent, true
+	if topLeader(s) == 0 {
+		return 0, Ent{}, false
+	}
+	type lost struct {
+		id  int
+		e   Ent
+		led bool
+	}
+	var best lost
+	for i, r := range s.Replicas {
+		led := i < len(before.Replicas) && before.Replicas[i].Role == record.RoleLeader
+		for _, g := range r.Log.Gone {
+			c := lost{r.ID, g.Ent, led}
+			if g.At > before.At && (best.id == 0 || c.led && !best.led || c.led == best.led && c.e.Index < best.e.Index) {
+				best = c
+			}
 		}
 	}
-	return 0, Ent{}, false
+	return best.id, best.e, best.id != 0
 }
 
 // topLeader is the replica that leads in the highest term, whether or
@@ -588,6 +635,15 @@ func failed(s, before *State) (int, Ent, bool) {
 	return 0, Ent{}, false
 }
 
+func joining(s, before *State) (int, Ent, bool) {
+	for i, r := range s.Replicas {
+		if r.NonVoting && !r.Removed && (i >= len(before.Replicas) || !before.Replicas[i].NonVoting) {
+			return r.ID, Ent{}, true
+		}
+	}
+	return 0, Ent{}, false
+}
+
 func votersChanged(s, before *State) (int, Ent, bool) {
 	return 0, Ent{}, s.Voters() != before.Voters()
 }
@@ -595,7 +651,7 @@ func votersChanged(s, before *State) (int, Ent, bool) {
 // Placeholders a caption may hold, filled from the model at its moment.
 // Every moment fills those below; the others (leader, term, replica,
 // entry, holders, votes, old-term) only the moments that give them.
-var everyMoment = []string{"previous-leader", "crashed", "down", "up", "isolated", "voters", "majority", "delay"}
+var everyMoment = []string{"previous-leader", "previous-term", "crashed", "down", "up", "isolated", "voters", "majority", "delay"}
 
 // Placeholders lists every placeholder a caption may hold.
 func Placeholders() []string {
@@ -616,6 +672,18 @@ func Gives(moment, p string) bool {
 		}
 	}
 	return false
+}
+
+// previousTerm is the term of the leader a majority followed in before, if
+// any.
+func previousTerm(before *State) string {
+	if before == nil {
+		return ""
+	}
+	if l := majorityLeader(before); l != 0 {
+		return fmt.Sprint(before.Replicas[l-1].Term)
+	}
+	return ""
 }
 
 // Fill fills the placeholders of text ({leader}, {term}, ...) from the
@@ -658,6 +726,7 @@ func (m *Model) Fill(text string, f Found) (string, error) {
 		"term":            term,
 		"replica":         name(f.Replica),
 		"previous-leader": name(majorityLeader(f.Before)),
+		"previous-term":   previousTerm(f.Before),
 		"crashed":         names(name, down),
 		"down":            fmt.Sprint(len(down)),
 		"up":              fmt.Sprint(len(s.Replicas) - len(down) - removedCount(s)),

@@ -149,14 +149,15 @@ func TestMomentsOfFaults(t *testing.T) {
 }
 
 // Split brain: two leaders in different terms, then the old leader's
-// entry overwritten by the new leader's.
+// entries overwritten by the new leader's.
 func TestMomentsOfASplitBrain(t *testing.T) {
 	s := newScript(t, 5)
 	s.elect(1, 5, 2)
 	start := s.at
 	old := record.Ent{Index: 2, Term: 2, What: record.WhatAttack, From: 1, To: 4}
+	retry := record.Ent{Index: 3, Term: 2, What: record.WhatAttack, From: 1, To: 4}
 	a := msg(record.MsgAppend, 1, 2, 2)
-	a.Index, a.LogTerm, a.Ents = 1, 2, []record.Ent{old}
+	a.Index, a.LogTerm, a.Ents = 1, 2, []record.Ent{old, retry}
 	s.exchange(a)
 	two := s.state(3, record.RoleLeader, 3, 3)
 	over := msg(record.MsgAppend, 3, 2, 3)
@@ -167,6 +168,8 @@ func TestMomentsOfASplitBrain(t *testing.T) {
 	if got, err := m.Fill("{replica} leads term {old-term}", f); err != nil || got != "Replica 1 (p) leads term 2" {
 		t.Errorf("two-leaders: %q, %v", got, err)
 	}
+	// Both old entries are gone; the moment is about the first, the one
+	// drawn struck through under its replacement.
 	o := s.find(m, "overwritten", start, gone, 2)
 	if o.Entry != old {
 		t.Errorf("overwritten: %+v, want %+v", o.Entry, old)
@@ -195,6 +198,26 @@ func TestMomentsOfACutOffReplica(t *testing.T) {
 	s.find(s.model(), "climbing", start, climb, 5)
 }
 
+// With PreVote, a cut-off replica that comes back follows the leader it
+// left, in the same term: it has rejoined. Healed but not yet following,
+// it has not.
+func TestMomentOfAQuietReturn(t *testing.T) {
+	s := newScript(t, 5)
+	s.elect(1, 5, 2)
+	s.add(record.Obs{Kind: record.Isolate, Node: 5})
+	s.state(5, record.RolePreCandidate, 2, 0) // its timer ran out: it asks, in its own term
+	start := s.at
+	m := s.model()
+	s.missing(m, "rejoined", start) // still cut off
+	s.add(record.Obs{Kind: record.Heal})
+	s.missing(s.model(), "rejoined", start)
+	back := s.exchange(msg(record.MsgHeartbeat, 1, 5, 2))
+	f := s.find(s.model(), "rejoined", start, back, 5)
+	if got, err := s.model().Fill("{replica} follows {leader} in term {term}", f); err != nil || got != "Replica 5 (p) follows replica 1 (p) in term 2" {
+		t.Errorf("rejoined: %q, %v", got, err)
+	}
+}
+
 // A split vote: two candidates in one term, each with its own vote only.
 func TestMomentsOfASplitVote(t *testing.T) {
 	s := newScript(t, 5)
@@ -209,7 +232,8 @@ func TestMomentsOfASplitVote(t *testing.T) {
 }
 
 // Snapshots, a transfer's TimeoutNow, a rejected append, a failed
-// proposal, a change of voters, every replica down and up.
+// proposal, a change of voters, every replica down and up, a replica
+// joining.
 func TestMomentsOfTheRest(t *testing.T) {
 	s := newScript(t, 5)
 	s.elect(1, 5, 2)
@@ -245,4 +269,31 @@ func TestMomentsOfTheRest(t *testing.T) {
 	m = s.model()
 	s.find(m, "all-down", downStart, allDown, 0) // replica 5 was removed: it does not count
 	s.find(m, "all-up", allDown, s.at, 0)
+	joinStart := s.at
+	s.missing(m, "joining", joinStart)
+	join := s.add(record.Obs{Kind: record.Member, Node: 6, Data: []byte(record.MemberNonVoting + " Farid #56b4e9")})
+	s.find(s.model(), "joining", joinStart, join, 6)
+}
+
+// new-leader is about a leader no reachable replica is about to depose: a
+// replica back from isolation in a higher term is one; while it is still
+// cut off, it is not.
+func TestNewLeaderIsSettled(t *testing.T) {
+	s := newScript(t, 5)
+	s.elect(1, 5, 2)
+	s.add(record.Obs{Kind: record.Isolate, Node: 5})
+	s.state(5, record.RoleCandidate, 8, 0) // its term climbed while cut off
+	start := s.at
+	s.state(2, record.RoleLeader, 3, 2)
+	for _, f := range []int{3, 4} {
+		s.exchange(msg(record.MsgHeartbeat, 2, f, 3))
+	}
+	settled := s.at
+	s.find(s.model(), "new-leader", start, settled, 2) // 5 is cut off: it cannot depose 2
+	back := s.add(record.Obs{Kind: record.Heal})
+	m := s.model()
+	if st := m.At(back); Settled(st, 2) {
+		t.Error("replica 5 is back in term 8, and 2 still counts as settled in term 3")
+	}
+	s.missing(m, "new-leader", back)
 }
