@@ -237,7 +237,13 @@ func (w *Window) drawTimeline(s Screen) {
 	}
 	if w.player.Mode != Live {
 		x := xAt(w.t)
-		rl.DrawLineEx(rl.Vector2{X: x, Y: marks.Y}, rl.Vector2{X: x, Y: r.Y + r.H}, max(sc.Px(3), 2), rl.NewColor(30, 110, 200, 255))
+		if w.lesson != nil {
+			// In a lesson the class predicts what comes next: what the
+			// record holds after the moment shown is veiled.
+			rl.DrawRectangleRec(rl.Rectangle{X: x, Y: marks.Y, Width: x1 - x + sc.Px(4), Height: r.Y + r.H - marks.Y}, fade(stripBG, 0.85))
+		}
+		// Under the marker row: its labels stay whole.
+		rl.DrawLineEx(rl.Vector2{X: x, Y: top}, rl.Vector2{X: x, Y: r.Y + r.H}, max(sc.Px(3), 2), rl.NewColor(30, 110, 200, 255))
 	}
 }
 

@@ -147,7 +147,7 @@ func LayoutScreen(w, h float32, n int, v View) Screen {
 		most = area.H * 0.18 // the panes first: lanes too thin for names show none
 	}
 	if sc.Presenter && n > 5 { // thin lanes told apart by colour, no names
-		lanes = sc.line(TextMarker) + float32(n)*sc.Px(5) + sc.Px(8)
+		lanes = sc.line(TextMarker) + float32(n)*sc.Px(7) + sc.Px(8)
 	}
 	area, s.Timeline = area.cutBottom(min(lanes, most))
 	if v.Lesson { // room for its head and lines of caption (the presenter's: a reveal and a caption)
@@ -265,8 +265,9 @@ func LayoutPane(r Rect, sc Scale) PaneParts {
 const logWidest = "999 t99 members +9"
 
 // DotRadius is a message dot's radius: it travels in the middle of the
-// panes' margins, and fills their width but never more.
-func (s Scale) DotRadius() float32 { return s.margin() / 2 * 0.95 }
+// panes' margins, and overflows them only into the space above a line's
+// letters.
+func (s Scale) DotRadius() float32 { return s.margin() * 0.7 }
 
 // margin is the width of a pane's margin inside its border: nothing but
 // the border and message dots is drawn there.

@@ -352,6 +352,15 @@ func TestMessagesCrossNoText(t *testing.T) {
 	}
 }
 
+// ink is where a line's letters are in its box: text is drawn centred
+// in a box taller than its size.
+func ink(r Rect, size float32) Rect {
+	if r.Empty() {
+		return r
+	}
+	return Rect{r.X, r.Y + (r.H-size)/2, r.W, size}
+}
+
 func checkRoute(t *testing.T, where string, s Screen, badges []Point, from, to int, r float32) {
 	t.Helper()
 	route := MessageRoute(s, badges, from, to)
@@ -371,16 +380,17 @@ func checkRoute(t *testing.T, where string, s Screen, badges []Point, from, to i
 		if dot.X < -0.01 || dot.X+dot.W > s.Keys.X+s.Keys.W+0.01 {
 			t.Fatalf("%s: %d→%d leaves the window at %v", where, from, to, q)
 		}
+		sc := s.Scale
 		for i, p := range s.Panes {
-			parts := LayoutPane(p, s.Scale)
-			for name, box := range map[string]Rect{"title": parts.Title, "info": parts.Info, "message": parts.Message,
-				"cities": parts.Cities, "log": parts.Log} {
+			parts := LayoutPane(p, sc)
+			for name, box := range map[string]Rect{"title": ink(parts.Title, sc.Text(TextTitle)), "info": ink(parts.Info, sc.Text(TextInfo)),
+				"message": ink(parts.Message, sc.Text(TextMessage)), "cities": parts.Cities, "log": parts.Log} {
 				if !box.Empty() && overlap(dot, box) {
 					t.Fatalf("%s: the dot of %d→%d at %v covers pane %d's %s %v", where, from, to, q, i+1, name, box)
 				}
 			}
 		}
-		if overlap(dot, s.Bar) || overlap(dot, s.Caption) || overlap(dot, s.Timeline) {
+		if overlap(dot, ink(s.Bar, sc.Text(TextBar))) || overlap(dot, s.Caption) || overlap(dot, s.Timeline) {
 			t.Fatalf("%s: the dot of %d→%d at %v covers the bar, caption or timeline", where, from, to, q)
 		}
 	}
@@ -388,8 +398,9 @@ func checkRoute(t *testing.T, where string, s Screen, badges []Point, from, to i
 
 // Every text of every built-in lesson (and of the window's intro), its
 // placeholders filled with the longest names and numbers, fits the
-// presenter view's band whole at 24 px at 1280×720: with the reveal of a
-// question above it, and a question with its choices.
+// presenter view's band whole at 24 px at 1280×720: a caption at its
+// moment; what followed its play under the longest reveal of its question;
+// a question with its choices.
 func TestLessonTextsFitThePresenterBand(t *testing.T) {
 	s := LayoutScreen(1280, 720, 9, View{Lesson: true, Presenter: true, Names: nineNames})
 	_, body := captionParts(s)
@@ -411,7 +422,18 @@ func TestLessonTextsFitThePresenterBand(t *testing.T) {
 		}
 		return text
 	}
-	reveal := "Not quite: replica 9 (Emeka) won and leads term 99, two above the term before (a split vote, or a failed round)."
+	// The longest reveal of each kind of question (lesson/reveal.go).
+	reveals := map[string]string{
+		"leader": "Not this time (you said Emeka). replica 9 (Emeka) won term 99. Who wins is partly chance: a follower " +
+			"stands when its election timer runs out, and each timer is random, between 500ms and 1s here.",
+		"term": "Not this time (you said term 99 or more). replica 9 (Emeka) leads term 99: a candidate raises its term " +
+			"by one each time it stands, so the term shows how many elections it took.",
+		"commits": "Not this time (you said yes). The attack did not commit: no majority stored it, so it could never be applied.",
+		"quorum": "Not this time (you said 5). 9 replicas vote now, so 5 must agree: a majority, and any two majorities " +
+			"share a replica (that is what keeps two leaders from committing different entries).",
+		"survives": "Not this time (you said yes). Entry 999 of term 99 (9→8) on replica 9 (Emeka) was overwritten: it was " +
+			"never on a majority, so it was never committed, and the new leader's log wins (§5.3).",
+	}
 	lessons := []lesson.Lesson{lesson.Intro()}
 	for _, name := range lesson.Names() {
 		l, err := lesson.Load(name)
@@ -422,17 +444,23 @@ func TestLessonTextsFitThePresenterBand(t *testing.T) {
 	}
 	for _, l := range lessons {
 		for i, st := range l.Steps {
-			texts := []string{fill(st.Caption), fill(st.Instead)}
+			// The caption alone, at its moment; what followed a play (or,
+			// without one, the caption) under the reveal; or instead.
+			last := fill(st.Caption)
 			if st.Then != "" {
-				texts = append(texts, fill(st.Caption)+" Then: "+fill(st.Then))
+				last = fill(st.Then)
 			}
-			for _, text := range texts {
-				lines := len(wrap(text, size, body.W))
-				if st.Ask != nil {
-					lines += len(wrap(reveal, size, body.W))
+			texts := [][]string{{fill(st.Caption)}, {fill(st.Instead)}, {last}}
+			if st.Ask != nil {
+				texts = append(texts, []string{reveals[st.Ask.Answer], last})
+			}
+			for _, paras := range texts {
+				lines := 0
+				for _, p := range paras {
+					lines += len(wrap(p, size, body.W))
 				}
 				if h := float32(lines) * size * 1.25; h > body.H+size*0.3 {
-					t.Errorf("%s step %d: %d lines at %.0f px need %.0f px, the band has %.0f: %q", l.Name, i+1, lines, size, h, body.H, text)
+					t.Errorf("%s step %d: %d lines at %.0f px need %.0f px, the band has %.0f: %q", l.Name, i+1, lines, size, h, body.H, paras)
 				}
 			}
 			if st.Ask != nil {

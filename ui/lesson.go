@@ -144,13 +144,16 @@ func (w *Window) lessonInput(in Intent) bool {
 			return true // not an answer: it selects nothing either while the class answers
 		}
 		li = lesson.Input{Kind: lesson.Answer, Answer: n}
+		if strings.HasPrefix(w.banner.text, "the question waits") {
+			w.banner = note{} // answered: the reminder is stale
+		}
 	case asking && (in.Kind == NextStep || in.Kind == StepAgain):
 		w.banner = note{text: "the question waits for an answer: " + strings.TrimPrefix(w.caption.Waiting, "answer: "), at: time.Now()}
 		return true
 	case in.Kind == NextStep:
-		li = lesson.Input{Kind: lesson.Next}
+		li = lesson.Input{Kind: lesson.Next, Step: w.caption.Step}
 	case in.Kind == StepAgain:
-		li = lesson.Input{Kind: lesson.Back}
+		li = lesson.Input{Kind: lesson.Back, Step: w.caption.Step}
 	default:
 		return false
 	}

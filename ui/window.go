@@ -148,7 +148,6 @@ func Open(cfg config.Config) (*Window, error) {
 	rl.SetExitKey(0) // Esc is an intent like any other
 	rl.SetTargetFPS(60)
 	presenter := Presents(float32(ww), float32(wh))
-	fmt.Printf("view: %s\n", viewName(presenter))
 	return &Window{screen: screen{cfg: cfg, fonts: loadFonts(), opened: time.Now(), zoom: 1, presenter: presenter}}, nil
 }
 
@@ -212,6 +211,9 @@ func (w *Window) Run(c session.Cluster, opts RunOptions) {
 	defer w.saving.Wait()
 	defer w.work.close()
 	defer w.stopLesson()
+	if opts.OnFrame == nil { // a class's window, not a benchmark's: the teacher's log says which view
+		fmt.Printf("view: %s\n", viewName(w.presenter))
+	}
 	switch {
 	case opts.Lesson != "":
 		w.startLesson(opts.Lesson)
