@@ -39,8 +39,8 @@ type Lesson struct {
 
 // Step is one step of a lesson, in this order: once the previous
 // step's caption has been read, it waits Wait and for its After state,
-// asks its question (if any), runs Do, waits for its Until state (the
-// step's end), then shows Caption with the picture paused at its Moment
+// asks its question (if any), runs Do, waits for its Until state or
+// moment (the step's end), then shows Caption with the picture paused at its Moment
 // (rewind.Moments: the first time, from the step's start to its end, that
 // it holds), filled from the model there; plays on to Play.To if asked;
 // reveals the answer; and with Pause waits for N. After and Until are "",
@@ -225,10 +225,11 @@ func Parse(file string, src []byte) (Lesson, error) {
 
 // check reads a step's commands and checks its fields.
 func (s *Step) check() error {
-	for key, v := range map[string]string{"after": s.After, "until": s.Until} {
-		if v != "" && !contains(afters, v) {
-			return fmt.Errorf("%s = %q: want one of %s", key, v, strings.Join(afters, ", "))
-		}
+	if s.After != "" && !contains(afters, s.After) {
+		return fmt.Errorf("after = %q: want one of %s", s.After, strings.Join(afters, ", "))
+	}
+	if _, moment := rewind.Moments[s.Until]; s.Until != "" && !contains(afters, s.Until) && !moment {
+		return fmt.Errorf("until = %q: want one of %s, or a moment", s.Until, strings.Join(afters, ", "))
 	}
 	for k, line := range s.Do {
 		cmd, err := command.Parse(line, world.MaxPlayers)
@@ -262,7 +263,9 @@ func (s *Step) check() error {
 		need := map[string][]string{"leader": {"new-leader", "leader", "caught-up"}, "term": {"new-leader", "leader", "caught-up"},
 			"commits": {"proposals", "converged", "caught-up"}, "survives": {"caught-up"},
 			"quorum": {"converged", "caught-up"}}[a.Answer]
-		if !contains(need, s.Until) {
+		// Or a moment that says who leads.
+		byMoment := (a.Answer == "leader" || a.Answer == "term") && rewind.Gives(s.Until, "leader")
+		if !contains(need, s.Until) && !byMoment {
 			return fmt.Errorf("ask: an answer about %q needs until = %q, so that it has happened", a.Answer, need[0])
 		}
 	}

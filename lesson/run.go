@@ -175,7 +175,7 @@ func (r *runner) step(i int) error {
 	if err := r.sleep(s.Wait.Duration); err != nil {
 		return err
 	}
-	if err := r.reach(s.After, leader{}); err != nil {
+	if err := r.reach(s.After, leader{}, start); err != nil {
 		return err
 	}
 	r.cap.Step, r.cap.Reveal, r.cap.Right = i+1, "", 0
@@ -191,7 +191,7 @@ func (r *runner) step(i int) error {
 	for _, cmd := range s.Commands {
 		r.env.Do(cmd)
 	}
-	if err := r.reach(s.Until, before); err != nil {
+	if err := r.reach(s.Until, before, start); err != nil {
 		return err
 	}
 	r.model.Update()
@@ -390,8 +390,16 @@ func (r *runner) again(k int) {
 }
 
 // reach waits for a state: a leader, a new leader (in a term above
-// before's), convergence, logs caught up, or every proposal answered.
-func (r *runner) reach(state string, before leader) error {
+// before's), convergence, logs caught up, or every proposal answered, as
+// the newest state shows it; or for a moment, since start (a state's name
+// is the state).
+func (r *runner) reach(state string, before leader, start int64) error {
+	if _, ok := rewind.Moments[state]; ok && !contains(afters, state) { // a state's name is the state
+		return r.poll(func(s *rewind.State) bool {
+			_, found := r.model.Find(state, start, s.At)
+			return found
+		})
+	}
 	switch state {
 	case "":
 		return nil
