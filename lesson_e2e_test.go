@@ -29,7 +29,7 @@ func TestWindowPlaysALesson(t *testing.T) {
 	w.answer(t, "lesson: step 2 of 4: ", "3", "P3") // the test config names players P1–P5
 	reveal := w.waitLine(t, "lesson: step 2 of 4: reveal: ")
 	var leader, term int
-	if m := regexp.MustCompile(`replica (\d+) \(P\d\) won term (\d+)`).FindStringSubmatch(reveal); m != nil {
+	if m := regexp.MustCompile(`[Rr]eplica (\d+) \(P\d\) won term (\d+)`).FindStringSubmatch(reveal); m != nil {
 		leader, _ = strconv.Atoi(m[1])
 		term, _ = strconv.Atoi(m[2])
 	}

@@ -48,6 +48,7 @@ func driveLesson(t *testing.T, name string) {
 	shots := os.Getenv("RAFTIAN_LESSON_SHOTS") // keep a screenshot of each paused caption there
 	seen := 0
 	answered := map[int]string{}
+	shotsOf := map[int]int{}
 	deadline := time.Now().Add(8 * time.Minute)
 	for !strings.Contains(w.stdout.String(), "the lesson is over") {
 		if time.Now().After(deadline) {
@@ -81,7 +82,11 @@ func driveLesson(t *testing.T, name string) {
 				if !filepath.IsAbs(path) {
 					path = filepath.Join(w.dir, path)
 				}
-				if err := os.Rename(path, filepath.Join(shots, fmt.Sprintf("%s-step%d.png", name, step))); err != nil {
+				// Each picture the step pauses at, in order: a question's, its
+				// moment's, where its play ended.
+				shotsOf[step]++
+				file := fmt.Sprintf("%s-step%d-%d.png", name, step, shotsOf[step])
+				if err := os.Rename(path, filepath.Join(shots, file)); err != nil {
 					t.Log(err)
 				}
 			}

@@ -37,7 +37,7 @@ func TestLessonFirstElection(t *testing.T) {
 	p.held(t)
 	l := leaderOf(p.model.At(p.shots[1].end))
 	rv := p.reveal(2)
-	if l.id == 0 || !strings.Contains(rv.Reveal, fmt.Sprintf("replica %d ", l.id)) || (rv.Right == 1) != (l.id == 3) {
+	if l.id == 0 || !strings.Contains(strings.ToLower(rv.Reveal), fmt.Sprintf("replica %d ", l.id)) || (rv.Right == 1) != (l.id == 3) {
 		t.Errorf("caption 2: leader %d, but the reveal says %q (right %d for the answer 3)", l.id, rv.Reveal, rv.Right)
 	}
 	if !p.played(2) || !p.played(3) {

@@ -36,16 +36,18 @@ func (r *runner) prepare(a *Ask, before leader) question {
 		q.choices = []string{"1", "2", "3", "4", "5"} // the digit is the answer
 	}
 	if a.Answer == "survives" {
-		// The uncommitted entry of the oldest term that a replica holds
-		// (an old leader's), the newest of them.
+		// The first uncommitted entry of the oldest term that a replica
+		// holds (an old leader's): the one its pane shows struck through,
+		// under its replacement, if it is overwritten.
 		for _, rep := range st.Replicas {
-			if !rep.Up || len(rep.Log.Ents) == 0 {
+			if !rep.Up {
 				continue
 			}
-			e := rep.Log.Ents[len(rep.Log.Ents)-1]
-			older := q.holder == 0 || e.Term < q.entry.Term || (e.Term == q.entry.Term && e.Index > q.entry.Index)
-			if e.Index > rep.Commit && older {
-				q.entry, q.holder = e, rep.ID
+			for _, e := range rep.Log.Ents {
+				first := q.holder == 0 || e.Term < q.entry.Term || (e.Term == q.entry.Term && e.Index < q.entry.Index)
+				if e.Index > rep.Commit && first {
+					q.entry, q.holder = e, rep.ID
+				}
 			}
 		}
 	}
@@ -108,13 +110,17 @@ func (r *runner) reveal(a *Ask, q question, start int64) {
 			text = "No replica won an election this time."
 			break
 		}
-		if a.Answer == "leader" {
+		switch {
+		case a.Answer == "term" && l.term == q.before.term:
+			truth = 1
+			text = fmt.Sprintf("%s still leads term %d: no election took place.", name(l.id), l.term)
+		case a.Answer == "leader":
 			truth = l.id
 			text = fmt.Sprintf("%s won term %d.", name(l.id), l.term)
 			et := r.model.Header().ElectionTimeout()
 			text += fmt.Sprintf(" Who wins is partly chance: a follower stands when its election timer runs out, "+
 				"and each timer is random, between %v and %v here.", et, 2*et)
-		} else {
+		default:
 			truth = min(int(l.term-q.before.term)+1, 3)
 			text = fmt.Sprintf("%s leads term %d: a candidate raises its term by one each time it stands, "+
 				"so the term shows how many elections it took.", name(l.id), l.term)
@@ -145,7 +151,7 @@ func (r *runner) reveal(a *Ask, q question, start int64) {
 			text = fmt.Sprintf("Entry %d of term %d survived on %s.", q.entry.Index, q.entry.Term, name(q.holder))
 		} else {
 			truth = 2
-			text = fmt.Sprintf("Entry %d of term %d (%s) on %s was overwritten: it was never on a majority, "+
+			text = fmt.Sprintf("Entry %d of term %d, %s, on %s was overwritten: it was never on a majority, "+
 				"so it was never committed, and the new leader's log wins (§5.3).", q.entry.Index, q.entry.Term, q.entry, name(q.holder))
 		}
 	}
@@ -159,9 +165,9 @@ func (r *runner) reveal(a *Ask, q question, start int64) {
 		text = "Right! " + text
 	case truth != 0:
 		r.cap.Right = -1
-		text = fmt.Sprintf("Not this time (you said %s). %s", q.choices[guess-1], text)
+		text = fmt.Sprintf("Not this time: you said %s. %s", q.choices[guess-1], text)
 	}
-	r.cap.Reveal = text
+	r.cap.Reveal = rewind.Sentences(text)
 }
 
 // replicaName is "replica 3 (Chen)".

@@ -85,6 +85,10 @@ func (l *lanes) mark(o *record.Obs) {
 		as, _, _ := strings.Cut(string(o.Data), " ")
 		m.Label = fmt.Sprintf("%d %s", o.Node, as)
 	case record.Link:
+		if n := len(l.markers); n > 0 && l.markers[n-1].Kind == record.Link && o.At-l.markers[n-1].At < 1000 {
+			l.markers[n-1].Label = "links" // one command changed many links (link all …)
+			return
+		}
 		m.Label = fmt.Sprintf("link %d→%d", o.Node, o.Peer)
 		m.Node = 0
 	default:

@@ -79,6 +79,8 @@ func init() {
 			Gives: []string{"leader", "term", "replica", "old-term"}, holds: twoLeaders},
 		{Name: "overwritten", Says: "a replica's entry has been overwritten by a leader's (struck through) since the step began",
 			Gives: []string{"replica", "entry", "leader", "term"}, holds: overwritten},
+		{Name: "restarted", Says: "every replica down when the step began is up again, follows the leader, and holds its log to its last entry, committed and applied",
+			Gives: []string{"leader", "term"}, holds: restarted},
 		{Name: "rejoined", Says: "a replica cut off when the step began is back and follows the leader that led then, in the same term",
 			Gives: []string{"replica", "leader", "term"}, holds: rejoined},
 		{Name: "snapshot-sent", Says: "a snapshot is on its way to a replica", Gives: []string{"replica"}, find: snapshotSent},
@@ -243,6 +245,24 @@ func topTerm(s *State) uint64 {
 		}
 	}
 	return t
+}
+
+func restarted(s, before *State) (int, Ent, bool) {
+	l := caughtUp(s)
+	if l == 0 {
+		return 0, Ent{}, false
+	}
+	some := false
+	for i, b := range before.Replicas {
+		if b.Up || b.Removed {
+			continue
+		}
+		some = true
+		if i >= len(s.Replicas) || !s.Replicas[i].Up || s.Replicas[i].Leader != l {
+			return 0, Ent{}, false
+		}
+	}
+	return l, Ent{}, some
 }
 
 func rejoined(s, before *State) (int, Ent, bool) {
@@ -767,6 +787,9 @@ func (m *Model) Fill(text string, f Found) (string, error) {
 // sentences starts every sentence with a capital: a placeholder filled at
 // the start of one ("replica 3 (Chen) leads") is written in the middle
 // of one.
+// Sentences starts every sentence of s with a capital letter.
+func Sentences(s string) string { return sentences(s) }
+
 func sentences(s string) string {
 	b := []byte(s)
 	start := true

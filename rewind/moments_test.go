@@ -297,3 +297,26 @@ func TestNewLeaderIsSettled(t *testing.T) {
 	}
 	s.missing(m, "new-leader", back)
 }
+
+// A crashed replica restarted: up is not enough, it must follow the
+// leader and hold its log.
+func TestMomentOfARestart(t *testing.T) {
+	s := newScript(t, 5)
+	s.elect(1, 5, 2)
+	for _, f := range []int{2, 3, 5} { // they know the no-op is committed
+		hb := msg(record.MsgHeartbeat, 1, f, 2)
+		hb.Commit = 1
+		s.exchange(hb)
+	}
+	s.add(record.Obs{Kind: record.Down, Node: 4})
+	start := s.at
+	s.missing(s.model(), "restarted", start)
+	s.up(4, 2)
+	s.missing(s.model(), "restarted", start) // up, but it has heard from nobody
+	s.exchange(msg(record.MsgHeartbeat, 1, 4, 2))
+	s.missing(s.model(), "restarted", start) // it follows, but its log is behind
+	catch := msg(record.MsgAppend, 1, 4, 2)
+	catch.Ents, catch.Commit = []record.Ent{{Index: 1, Term: 2}}, 1
+	back := s.exchange(catch)
+	s.find(s.model(), "restarted", start, back, 1)
+}

@@ -49,11 +49,11 @@ func (w *Window) drawListedCity(c CityParts, p, hp int, col rl.Color, you bool, 
 	health := float32(hp) / world.StartHP
 	size := sc.Text(TextCity)
 	text := fmt.Sprintf("%s %d", w.playerOf(p).Name, hp)
-	if hp <= 0 {
-		col = rl.NewColor(90, 90, 96, 255)
-	}
+	// The name stays readable at any HP: its colour fades to grey, never
+	// to the background; the bar and the number say how much is left.
+	name := lerpColor(dimText, lerpColor(playerColor(w.playerOf(p).Color), textColor, 0.3), health)
 	in := Rect{c.Label.X + sc.Px(2), c.Label.Y, c.Label.W - sc.Px(4), c.Label.H}
-	w.fonts.inBox(text, in, size, 0, lerpColor(col, textColor, 0.25*health))
+	w.fonts.inBox(text, in, size, 0, name)
 	rl.DrawRectangleRec(rect(c.Bar), rl.NewColor(12, 12, 16, 255))
 	fill := c.Bar
 	fill.W *= health

@@ -389,7 +389,7 @@ func matchText(r *rewind.Replica) string {
 }
 
 func (w *Window) drawCrashed(r Rect, id int, sc Scale) {
-	rl.DrawRectangleRec(rect(r), rl.NewColor(10, 10, 12, 190))
+	rl.DrawRectangleRec(rect(r), rl.NewColor(10, 10, 12, 235)) // its words must not mix with the pane's
 	big := sc.Text(TextCaption)
 	msg := "CRASHED"
 	hint := fmt.Sprintf("press %d then R to restart", id)

@@ -212,8 +212,11 @@ func (w *Window) drawTimeline(s Screen) {
 	}
 	// Markers: a line across their lane (or all lanes), the label above.
 	nextFree := float32(-1e9)
+	// In a lesson the class predicts what comes next: what the record
+	// holds after the moment shown is veiled, its markers left out.
+	veiled := w.lesson != nil && w.player.Mode != Live
 	for _, m := range markers {
-		if m.At < win[0] || m.At > win[1] {
+		if m.At < win[0] || m.At > win[1] || veiled && m.At > w.t {
 			continue
 		}
 		x := xAt(m.At)
@@ -224,7 +227,7 @@ func (w *Window) drawTimeline(s Screen) {
 		c := color(timeline.MarkerRGB(m.Kind))
 		rl.DrawLineEx(rl.Vector2{X: x, Y: y}, rl.Vector2{X: x, Y: y + h}, max(sc.Px(2.5), 2), c)
 		label := m.Label
-		if m.Node >= 1 {
+		if m.Node >= 1 && !strings.ContainsAny(m.Label, "0123456789") { // "transfer 4→1" names it already
 			label = fmt.Sprintf("%s %d", m.Label, m.Node)
 		}
 		lw := textWidth(label, markText)
@@ -237,10 +240,8 @@ func (w *Window) drawTimeline(s Screen) {
 	}
 	if w.player.Mode != Live {
 		x := xAt(w.t)
-		if w.lesson != nil {
-			// In a lesson the class predicts what comes next: what the
-			// record holds after the moment shown is veiled.
-			rl.DrawRectangleRec(rl.Rectangle{X: x, Y: marks.Y, Width: x1 - x + sc.Px(4), Height: r.Y + r.H - marks.Y}, fade(stripBG, 0.85))
+		if veiled {
+			rl.DrawRectangleRec(rl.Rectangle{X: x, Y: top, Width: x1 - x + sc.Px(4), Height: r.Y + r.H - top}, fade(stripBG, 0.85))
 		}
 		// Under the marker row: its labels stay whole.
 		rl.DrawLineEx(rl.Vector2{X: x, Y: top}, rl.Vector2{X: x, Y: r.Y + r.H}, max(sc.Px(3), 2), rl.NewColor(30, 110, 200, 255))

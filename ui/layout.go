@@ -344,22 +344,22 @@ func townGrid(area Rect, n int, sc Scale, label float32) ([]CityParts, bool) {
 	return out, true
 }
 
-// cityList lays the cities out as a list, row by row.
+// cityList lays the cities out as a list, row by row: a name over its HP
+// bar, the bar under the letters, never through them.
 func cityList(area Rect, n int, sc Scale, label float32) []CityParts {
 	bar := max(sc.Px(4), 3)
 	lh := sc.line(TextCity)
 	cols := min(max(int(area.W/(label+sc.Px(6))), 1), n)
 	rows := (n + cols - 1) / cols
-	cw, ch := area.W/float32(cols), min(area.H/float32(rows), lh*1.3)
+	cw, ch := area.W/float32(cols), min(area.H/float32(rows), lh+bar)
 	out := make([]CityParts, n)
 	for i := range out {
 		r, c := i/cols, i%cols
 		cell := Rect{area.X + float32(c)*cw, area.Y + float32(r)*ch, cw, ch}
 		out[i] = CityParts{
 			Cell:  cell,
-			Label: Rect{cell.X, cell.Y, cell.W, lh},
-			// Under the name, in the line's spacing below the text.
-			Bar: Rect{cell.X + sc.Px(2), cell.Y + min(sc.Text(TextCity)*1.2, ch-bar), min(label, cell.W-sc.Px(4)), bar},
+			Label: Rect{cell.X, cell.Y, cell.W, ch - bar - 1},
+			Bar:   Rect{cell.X + sc.Px(2), cell.Y + ch - bar, min(label, cell.W-sc.Px(4)), bar},
 		}
 	}
 	return out

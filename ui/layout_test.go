@@ -185,8 +185,8 @@ func checkPane(t *testing.T, where string, s Screen, i, n int) {
 		if !inside(c.Cell, p.Cities) {
 			t.Errorf("%s: cell %v outside the cities %v", cw, c.Cell, p.Cities)
 		}
-		if c.Town.Empty() { // a list: the bar is under the name, in its line's spacing
-			noOverlaps(t, cw, c.Cell, map[string]Rect{"bar": c.Bar, "name": {c.Label.X, c.Label.Y, c.Label.W, sc.Text(TextCity)}})
+		if c.Town.Empty() { // a list: the bar is under the letters of the name
+			noOverlaps(t, cw, c.Cell, map[string]Rect{"bar": c.Bar, "name": ink(c.Label, sc.Text(TextCity))})
 		} else {
 			noOverlaps(t, cw, c.Cell, map[string]Rect{"town": c.Town, "bar": c.Bar, "label": c.Label})
 		}
@@ -424,14 +424,14 @@ func TestLessonTextsFitThePresenterBand(t *testing.T) {
 	}
 	// The longest reveal of each kind of question (lesson/reveal.go).
 	reveals := map[string]string{
-		"leader": "Not this time (you said Emeka). replica 9 (Emeka) won term 99. Who wins is partly chance: a follower " +
+		"leader": "Not this time: you said Emeka. Replica 9 (Emeka) won term 99. Who wins is partly chance: a follower " +
 			"stands when its election timer runs out, and each timer is random, between 500ms and 1s here.",
-		"term": "Not this time (you said term 99 or more). replica 9 (Emeka) leads term 99: a candidate raises its term " +
+		"term": "Not this time: you said term 99 or more. Replica 9 (Emeka) leads term 99: a candidate raises its term " +
 			"by one each time it stands, so the term shows how many elections it took.",
-		"commits": "Not this time (you said yes). The attack did not commit: no majority stored it, so it could never be applied.",
-		"quorum": "Not this time (you said 5). 9 replicas vote now, so 5 must agree: a majority, and any two majorities " +
+		"commits": "Not this time: you said yes. The attack did not commit: no majority stored it, so it could never be applied.",
+		"quorum": "Not this time: you said 5. 9 replicas vote now, so 5 must agree: a majority, and any two majorities " +
 			"share a replica (that is what keeps two leaders from committing different entries).",
-		"survives": "Not this time (you said yes). Entry 999 of term 99 (9→8) on replica 9 (Emeka) was overwritten: it was " +
+		"survives": "Not this time: you said yes. Entry 999 of term 99, 9→8, on replica 9 (Emeka) was overwritten: it was " +
 			"never on a majority, so it was never committed, and the new leader's log wins (§5.3).",
 	}
 	lessons := []lesson.Lesson{lesson.Intro()}

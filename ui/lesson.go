@@ -27,6 +27,7 @@ type lessonState struct {
 	replay   *replayMsg // the lesson's play now playing
 	// drewCandidate: the intro has logged the first candidate it drew.
 	drewCandidate bool
+	lastNext      time.Time // when N last moved the lesson on
 	// askedAt is the frame a question first showed in: a key read in that
 	// frame was pressed before the class could see it, and answers nothing.
 	askedAt int
@@ -122,6 +123,11 @@ func (w *Window) stopLesson() {
 	w.ended = nil
 }
 
+// doublePress is how soon after one N another is taken for the same
+// press: a clicker that bounces, a teacher who presses twice, must not
+// skip a caption nobody saw.
+const doublePress = 700 * time.Millisecond
+
 // lessonInput hands a key to the lesson; it reports whether the lesson
 // took it. While a question waits only the keys shown beside it answer
 // (digits; for who leads, a click on a pane too), never one that moves
@@ -150,7 +156,10 @@ func (w *Window) lessonInput(in Intent) bool {
 	case asking && (in.Kind == NextStep || in.Kind == StepAgain):
 		w.banner = note{text: "the question waits for an answer: " + strings.TrimPrefix(w.caption.Waiting, "answer: "), at: time.Now()}
 		return true
+	case in.Kind == NextStep && time.Since(w.lastNext) < doublePress:
+		return true // a double press (or a clicker's bounce) moves on once
 	case in.Kind == NextStep:
+		w.lastNext = time.Now()
 		li = lesson.Input{Kind: lesson.Next, Step: w.caption.Step}
 	case in.Kind == StepAgain:
 		li = lesson.Input{Kind: lesson.Back, Step: w.caption.Step}

@@ -11,10 +11,9 @@ import (
 
 // raylib itself saves screenshotNNN.png in the working directory when F12
 // is pressed, numbering from 000 in every run (so it would overwrite an
-// earlier run's). F12 is also our screenshot key, so that file is moved to
-// a name that does not collide; if raylib did not write one (it misses
-// presses shorter than a frame), the frame is captured here. Either way
-// exactly one file results, and its path is shown.
+// earlier run's), and it does so after presenting the frame, when what it
+// reads is not the frame drawn. F12 is also our screenshot key: the frame
+// is captured here, whole, and raylib's files of this run are removed.
 
 // screenshot saves the frame being drawn. Call it after drawing and before
 // EndDrawing.
@@ -24,15 +23,14 @@ func (w *Window) screenshot() {
 		w.banner = note{text: "screenshot: " + err.Error(), at: time.Now(), alarm: true}
 		return
 	}
-	if src := raylibShot(w.opened); src != "" {
-		err = os.Rename(src, dest)
-	} else {
-		img := rl.LoadImageFromScreen()
-		if !rl.ExportImage(*img, dest) {
-			err = fmt.Errorf("could not write %s", dest)
-		}
-		rl.UnloadImage(img)
+	// raylib batches draws until the frame ends: draw them all first, or
+	// what was drawn last (a lesson's band) is missing from the picture.
+	rl.DrawRenderBatchActive()
+	img := rl.LoadImageFromScreen()
+	if !rl.ExportImage(*img, dest) {
+		err = fmt.Errorf("could not write %s", dest)
 	}
+	rl.UnloadImage(img)
 	if err != nil {
 		w.banner = note{text: "screenshot failed: " + err.Error(), at: time.Now(), alarm: true}
 		return
@@ -43,15 +41,13 @@ func (w *Window) screenshot() {
 	w.banner = note{text: "screenshot saved: " + dest, at: time.Now()}
 }
 
-// raylibShot returns the newest screenshotNNN.png raylib wrote in the
-// working directory since the window opened, or "".
-func raylibShot(since time.Time) string {
+// removeRaylibShots removes the screenshotNNN.png files raylib wrote in
+// the working directory since the window opened (see screenshot).
+func removeRaylibShots(since time.Time) {
 	matches, _ := filepath.Glob("screenshot[0-9][0-9][0-9].png")
-	newest, at := "", since
 	for _, m := range matches {
-		if fi, err := os.Stat(m); err == nil && !fi.ModTime().Before(at) {
-			newest, at = m, fi.ModTime()
+		if fi, err := os.Stat(m); err == nil && !fi.ModTime().Before(since) {
+			os.Remove(m)
 		}
 	}
-	return newest
 }

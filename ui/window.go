@@ -183,6 +183,7 @@ func FitWindow(w, h, sw, sh int) (int, int) {
 const quitConfirm = 3 * time.Second
 
 func (w *Window) Close() {
+	removeRaylibShots(w.opened)
 	w.fonts.unload()
 	rl.CloseWindow()
 }
@@ -347,6 +348,9 @@ func (w *Window) frame() bool {
 	}
 	build := time.Since(start)
 	rl.EndDrawing()
+	if shot {
+		removeRaylibShots(w.opened) // raylib's own, written as the frame ended
+	}
 	w.stats.add(start.Sub(w.frameAt), build)
 	if w.onFrame != nil {
 		w.onFrame(start.Sub(w.frameAt), build)
