@@ -61,7 +61,7 @@ func init() {
 			Gives: []string{"leader", "term", "votes"}, holds: won},
 		{Name: "campaign", Says: "the replica that wins next has just started the campaign that wins (a pre-vote, or a vote without one); failed rounds before it left out",
 			Gives: []string{"replica", "term"}, find: campaignThatWon},
-		{Name: "vote-request", Says: "the replica that wins next is a candidate and its first vote request of the campaign that wins is on its way",
+		{Name: "vote-request", Says: "the replica that wins next is a candidate and its vote requests of the campaign that wins are on their way, none arrived yet",
 			Gives: []string{"replica", "term"}, find: voteRequestThatWon},
 		{Name: "heartbeat", Says: "a heartbeat from the leader a majority follows has reached a follower",
 			Gives: []string{"leader", "term"}, holds: heartbeat},
@@ -100,7 +100,7 @@ func init() {
 		{Name: "failed", Says: "a proposal made after the step began has failed, and its replica's pane says so",
 			Gives: []string{"replica"}, holds: failed},
 		{Name: "voters-changed", Says: "the number of voters differs from when the step began", holds: votersChanged},
-		{Name: "joining", Says: "a replica added since the step began is catching up as a non-voting member (JOINING), not counted for a quorum",
+		{Name: "joining", Says: "a replica added since the step began is up and catching up as a non-voting member (JOINING), not counted for a quorum",
 			Gives: []string{"replica"}, holds: joining},
 	} {
 		Moments[mo.Name] = mo
@@ -358,15 +358,30 @@ func voteRequestThatWon(m *Model, from, to int64, before *State) (Found, bool) {
 		return Found{}, false
 	}
 	term := m.At(w.At).Replicas[w.Replica-1].Term
+	ours := func(o *record.Obs) bool { return o.Msg == record.MsgVote && int(o.Node) == w.Replica && o.Term == term }
 	var f Found
 	found := m.scan(from, w.At, func(s *State, o *record.Obs) bool {
-		if o.Kind == record.Send && o.Msg == record.MsgVote && int(o.Node) == w.Replica && o.Term == term {
+		if o.Kind == record.Send && ours(o) {
 			f = Found{At: s.At, Replica: w.Replica}
 			return true
 		}
 		return false
 	})
-	return f, found
+	if !found {
+		return f, false
+	}
+	// The candidate asks every other replica at once: the moment is when
+	// all its requests are on their way, before the first arrives.
+	m.scan(f.At, w.At, func(s *State, o *record.Obs) bool {
+		switch {
+		case o.Kind == record.Deliver && ours(o):
+			return true
+		case o.Kind == record.Send && ours(o):
+			f.At = s.At
+		}
+		return false
+	})
+	return f, true
 }
 
 func heartbeat(s, _ *State) (int, Ent, bool) {
@@ -657,7 +672,7 @@ func failed(s, before *State) (int, Ent, bool) {
 
 func joining(s, before *State) (int, Ent, bool) {
 	for i, r := range s.Replicas {
-		if r.NonVoting && !r.Removed && (i >= len(before.Replicas) || !before.Replicas[i].NonVoting) {
+		if r.Up && r.NonVoting && !r.Removed && (i >= len(before.Replicas) || !before.Replicas[i].NonVoting) {
 			return r.ID, Ent{}, true
 		}
 	}

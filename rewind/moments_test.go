@@ -46,8 +46,8 @@ func TestMomentsOfAnElection(t *testing.T) {
 		s.exchange(msg(record.MsgPreVoteResp, from, 3, 3))
 	}
 	s.send(msg(record.MsgVote, 3, 2, 3))
-	request := s.at
 	s.send(msg(record.MsgVote, 3, 4, 3))
+	request := s.at // both requests on their way
 	for _, from := range []int{2, 4} {
 		s.exchange(msg(record.MsgVoteResp, from, 3, 3))
 	}
@@ -271,7 +271,9 @@ func TestMomentsOfTheRest(t *testing.T) {
 	s.find(m, "all-up", allDown, s.at, 0)
 	joinStart := s.at
 	s.missing(m, "joining", joinStart)
-	join := s.add(record.Obs{Kind: record.Member, Node: 6, Data: []byte(record.MemberNonVoting + " Farid #56b4e9")})
+	s.add(record.Obs{Kind: record.Member, Node: 6, Data: []byte(record.MemberNonVoting + " Farid #56b4e9")})
+	s.missing(s.model(), "joining", joinStart) // added, not started yet
+	join := s.add(record.Obs{Kind: record.Up, Node: 6, Term: 2})
 	s.find(s.model(), "joining", joinStart, join, 6)
 }
 

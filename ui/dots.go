@@ -58,8 +58,9 @@ func (w *Window) drawDots(s Screen) {
 			w.hits.dot(pos, r, f)
 			continue
 		}
-		// A tail over the last quarter of the way to the receiver.
-		tail := route.Part(0.75, 1)
+		// A short tail behind the receiver's end of the way: a long one
+		// along a margin reads as a line of its own.
+		tail := route.Part(max(1-tailLength(s)/max(route.Length(), 1), 0), 1)
 		for j := 1; j < len(tail); j++ {
 			rl.DrawLineEx(rl.Vector2{X: tail[j-1].X, Y: tail[j-1].Y}, rl.Vector2{X: tail[j].X, Y: tail[j].Y}, max(r*0.6, 2), fade(c, alpha*0.8))
 		}
@@ -67,6 +68,9 @@ func (w *Window) drawDots(s Screen) {
 		w.hits.dot(at(1), r, f)
 	}
 }
+
+// tailLength is how long an arrived message's tail is drawn.
+func tailLength(s Screen) float32 { return s.Scale.Px(60) }
 
 // dot draws a message: filled for a request, a ring for a reply.
 func dot(pos rl.Vector2, r float32, c rl.Color, reply bool) {

@@ -115,8 +115,11 @@ func drawRubble(b Rect) {
 // drawLot draws the empty lot where player p's city will stand: the
 // replica has not applied p's joining yet.
 func (w *Window) drawLot(c CityParts, p int, sc Scale) {
-	if !c.Town.Empty() {
-		rl.DrawRectangleLinesEx(rect(c.Town), max(sc.Px(1.5), 1.5), dimText)
+	if c.Town.Empty() { // a list: the name alone, dim, over an empty bar
+		w.fonts.inBox(w.playerOf(p).Name, Rect{c.Label.X + sc.Px(2), c.Label.Y, c.Label.W - sc.Px(4), c.Label.H}, sc.Text(TextCity), 0, dimText)
+		rl.DrawRectangleLinesEx(rect(c.Bar), 1, dimText)
+		return
 	}
-	w.fonts.inBox(w.playerOf(p).Name+" (not yet)", c.Label, sc.Text(TextCity), 0.5, dimText)
+	rl.DrawRectangleLinesEx(rect(c.Town), max(sc.Px(1.5), 1.5), dimText)
+	w.fonts.inBox(firstFit(c.Label.W, sc.Text(TextCity), w.playerOf(p).Name+" (not yet)", w.playerOf(p).Name), c.Label, sc.Text(TextCity), 0.5, dimText)
 }

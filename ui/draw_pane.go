@@ -264,7 +264,7 @@ func (w *Window) drawLog(box Rect, r *rewind.Replica, sc Scale) {
 	}
 	if r.Up && r.Role == record.RoleLeader && r.Match != nil {
 		// What the leader knows of its followers' logs, if it fits whole.
-		head = firstFit(box.W-sc.Px(8), size, head+" · "+matchText(r), head)
+		head = firstFit(box.W-sc.Px(8), size, head+" · "+matchText(r), matchText(r), head)
 	}
 	headColor := dimText
 	if sc.Lean && r.Failed.At >= 0 && noteAlpha("failed", w.screenAge(r.Failed.At)) > 0 {

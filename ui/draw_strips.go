@@ -120,7 +120,7 @@ func (w *Window) drawSide(s Screen) {
 	}
 	w.fonts.inBox("What you see", Rect{r.X, y, r.W, row}, size, 0, textColor)
 	y += row
-	for _, k := range record.Families[:5] {
+	for _, k := range record.Families {
 		line(func(x, y float32) { rl.DrawCircleV(rl.Vector2{X: x, Y: y}, sc.Px(6), msgColor(k)) }, k.Family())
 	}
 	line(func(x, y float32) { rl.DrawRing(rl.Vector2{X: x, Y: y}, sc.Px(3.3), sc.Px(6), 0, 360, 16, dimText) }, "a hollow dot: a reply")

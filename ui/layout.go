@@ -147,7 +147,7 @@ func LayoutScreen(w, h float32, n int, v View) Screen {
 		most = area.H * 0.18 // the panes first: lanes too thin for names show none
 	}
 	if sc.Presenter && n > 5 { // thin lanes told apart by colour, no names
-		lanes = sc.line(TextMarker) + float32(n)*sc.Px(7) + sc.Px(8)
+		lanes = sc.line(TextMarker) + float32(min(n, 6))*sc.Px(9) + sc.Px(8) // nine share six lanes' room
 	}
 	area, s.Timeline = area.cutBottom(min(lanes, most))
 	if v.Lesson { // room for its head and lines of caption (the presenter's: a reveal and a caption)

@@ -150,11 +150,11 @@ func (w *Window) lessonInput(in Intent) bool {
 			return true // not an answer: it selects nothing either while the class answers
 		}
 		li = lesson.Input{Kind: lesson.Answer, Answer: n}
-		if strings.HasPrefix(w.banner.text, "the question waits") {
+		if strings.HasPrefix(w.banner.text, "answer first") {
 			w.banner = note{} // answered: the reminder is stale
 		}
 	case asking && (in.Kind == NextStep || in.Kind == StepAgain):
-		w.banner = note{text: "the question waits for an answer: " + strings.TrimPrefix(w.caption.Waiting, "answer: "), at: time.Now()}
+		w.banner = note{text: "answer first: " + strings.TrimPrefix(w.caption.Waiting, "answer: "), at: time.Now()}
 		return true
 	case in.Kind == NextStep && time.Since(w.lastNext) < doublePress:
 		return true // a double press (or a clicker's bounce) moves on once
