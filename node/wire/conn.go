@@ -228,6 +228,14 @@ func (c *conn) connected() (net.Conn, bool) {
 	if err != nil {
 		return nil, false
 	}
+	if g := c.t.net.guard; g != nil {
+		if nc, err = g.Client(nc, c.to); err != nil {
+			if !c.t.quiet(fmt.Sprint("connect ", c.to)) {
+				log().Warn("raft port: could not connect", "replica", c.t.self, "to", c.to, "err", err)
+			}
+			return nil, false
+		}
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	select {

@@ -38,7 +38,24 @@ type Network struct {
 	rec        *record.Recorder // nil: nothing recorded
 	clues      *clues
 	budget     *budget
+	guard      Guard // nil: plain TCP on loopback
 }
+
+// Guard secures a network's connections when its replicas are on
+// different machines (a class): each connection starts with a handshake
+// that proves which replica is at the other end (package class).
+type Guard interface {
+	// Server runs an accepted connection's handshake and returns the
+	// replica that connected.
+	Server(net.Conn) (net.Conn, int, error)
+	// Client runs a dialled connection's handshake; the peer must prove
+	// it is replica want.
+	Client(c net.Conn, want int) (net.Conn, error)
+}
+
+// Secure makes every connection of the network start with g's handshake.
+// It is called before any replica starts.
+func (n *Network) Secure(g Guard) { n.guard = g }
 
 // Limits of the inbound side, against peers that are not replicas: a
 // replica's peers need a few connections each (messages, snapshots), and
@@ -124,8 +141,9 @@ type transport struct {
 	conns     map[net.Conn]struct{} // accepted connections
 	out       map[*conn]struct{}    // connections we dialled
 	closed    bool
-	refused   int       // connections refused since the last log line
-	refusedAt time.Time // when that line was written
+	refused   int                  // connections refused since the last log line
+	refusedAt time.Time            // when that line was written
+	said      map[string]time.Time // when each warning was last logged (quiet)
 	wg        sync.WaitGroup
 }
 
@@ -219,6 +237,22 @@ func (t *transport) refuse(c net.Conn) {
 	t.refused, t.refusedAt = 0, time.Now()
 }
 
+// quiet reports whether a warning about what (a peer, a refusal) was
+// logged in the last few seconds and should be left out now: a refused
+// peer tries again at every heartbeat.
+func (t *transport) quiet(what string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if time.Since(t.said[what]) < 5*time.Second {
+		return true
+	}
+	if t.said == nil {
+		t.said = map[string]time.Time{}
+	}
+	t.said[what] = time.Now()
+	return false
+}
+
 // serve reads frames from one inbound connection until it fails. Anything
 // malformed closes the connection with one log line; it never reaches
 // Raft. A connection that stays silent, or sends a frame too slowly or
@@ -234,6 +268,18 @@ func (t *transport) serve(c net.Conn) {
 	bad := func(err error) {
 		log().Warn("raft port: dropped a connection sending bad data",
 			"replica", t.self, "remote", c.RemoteAddr().String(), "err", err)
+	}
+	from := 0 // the replica the handshake proved, if guarded
+	if g := t.net.guard; g != nil {
+		tc, n, err := g.Server(c)
+		if err != nil {
+			if host, _, _ := net.SplitHostPort(c.RemoteAddr().String()); !t.quiet("refused " + host) {
+				log().Warn("raft port: refused a connection", "replica", t.self,
+					"remote", c.RemoteAddr().String(), "err", err)
+			}
+			return
+		}
+		c, from = tc, n
 	}
 	r := bufio.NewReaderSize(c, 64<<10)
 	buf := make([]byte, 0, 64<<10) // for the common, small frames
@@ -253,7 +299,7 @@ func (t *transport) serve(c net.Conn) {
 		c.SetReadDeadline(time.Now().Add(frameTimeout))
 		payload, err := readPayload(r, h, buf)
 		if err == nil {
-			err = t.deliver(h.kind, h.id, payload)
+			err = t.deliver(h.kind, h.id, payload, from)
 		}
 		t.net.budget.give(h.size)
 		if h.size >= largeFrame {
@@ -273,10 +319,13 @@ var (
 	errUnknownSource = errors.New("message from an unknown address")
 	errDeployment    = errors.New("message from another raftian cluster")
 	errShard         = errors.New("message for an unknown shard")
+	errImpostor      = errors.New("a replica spoke for another")
 )
 
-// deliver hands a frame's messages (whose first id is id) to Raft.
-func (t *transport) deliver(kind byte, id uint64, payload []byte) error {
+// deliver hands a frame's messages (whose first id is id) to Raft. from is
+// the replica the connection's handshake proved, or 0 without one: a
+// replica may speak only for itself.
+func (t *transport) deliver(kind byte, id uint64, payload []byte, from int) error {
 	switch kind {
 	case frameBatch:
 		var b pb.MessageBatch
@@ -290,9 +339,15 @@ func (t *transport) deliver(kind byte, id uint64, payload []byte) error {
 		if !ok {
 			return fmt.Errorf("%w %q", errUnknownSource, b.SourceAddress)
 		}
+		if from != 0 && src != from {
+			return fmt.Errorf("%w: replica %d sent a batch from replica %d's address", errImpostor, from, src)
+		}
 		for _, m := range b.Requests {
 			if m.ShardID != ShardID {
 				return fmt.Errorf("%w %d", errShard, m.ShardID)
+			}
+			if int(m.From) != src {
+				return fmt.Errorf("%w: a message from replica %d in a batch of replica %d", errImpostor, m.From, src)
 			}
 		}
 		// Checked again on receipt: a partition may have started while the
@@ -314,6 +369,9 @@ func (t *transport) deliver(kind byte, id uint64, payload []byte) error {
 		}
 		if ch.ShardID != ShardID {
 			return fmt.Errorf("%w %d", errShard, ch.ShardID)
+		}
+		if from != 0 && int(ch.From) != from {
+			return fmt.Errorf("%w: replica %d sent a snapshot chunk from replica %d", errImpostor, from, ch.From)
 		}
 		msg := chunkMessage(ch)
 		if t.net.faults.cut(int(ch.From), t.self) {
