@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -352,7 +353,8 @@ func checkLesson(cfg config.Config, name string, runs int, log io.Writer) ([]int
 			return nil, err
 		}
 		start := time.Now()
-		shots, err := console.RunLesson(session.New(cl, session.Options{}), name, io.Discard, nil)
+		var said bytes.Buffer // what the lesson did, shown when a step missed
+		shots, err := console.RunLesson(session.New(cl, session.Options{}), name, &said, nil)
 		cl.Close()
 		if err != nil {
 			return nil, err
@@ -360,12 +362,17 @@ func checkLesson(cfg config.Config, name string, runs int, log io.Writer) ([]int
 		if held == nil {
 			held = make([]int, len(shots))
 		}
+		missed := false
 		for k, sh := range shots {
 			if sh.Held {
 				held[k]++
 			} else {
 				fmt.Fprintf(log, "%s run %d step %d: %s\n", name, run, sh.Step, sh.Why)
+				missed = true
 			}
+		}
+		if missed {
+			fmt.Fprintf(log, "%s run %d, what the lesson did:\n%s", name, run, said.Bytes())
 		}
 		fmt.Fprintf(log, "%s run %d of %d: %v\n", name, run, runs, time.Since(start).Round(time.Millisecond))
 	}
