@@ -421,20 +421,18 @@ func anyDown(s *State) (int, Ent, bool) {
 	return 0, Ent{}, false
 }
 
-// attackAfter is the first attack in the leader's log after what it held
+// attackAfter is the first attack in the leader's log that no replica held
 // when the step began.
 func attackAfter(s, before *State) (int, Ent, bool) {
 	l := majorityLeader(s)
 	if l == 0 {
 		return 0, Ent{}, false
 	}
-	lead := s.Replicas[l-1]
-	after := uint64(0)
-	for _, r := range before.Replicas {
-		after = max(after, r.Log.Last())
-	}
-	for _, e := range lead.Log.Ents {
-		if e.Index > after && e.What == record.WhatAttack {
+	// New is what no replica held when the step began, by index and term:
+	// not merely past every log's end, since a cut-off old leader's log may
+	// run past the new leader's with entries that will never commit.
+	for _, e := range s.Replicas[l-1].Log.Ents {
+		if e.What == record.WhatAttack && holders(before, e) == 0 {
 			return l, e, true
 		}
 	}

@@ -130,6 +130,38 @@ func TestMomentsOfAnAttack(t *testing.T) {
 	}
 }
 
+// committed is about an attack no replica held when the step began, even
+// when a cut-off old leader's log runs past the new leader's (the minority
+// lesson's old leader kept its failed attack's retries).
+func TestCommittedPastAnOldLeadersLongerLog(t *testing.T) {
+	s := newScript(t, 5)
+	s.elect(1, 5, 2)
+	cut := msg(record.MsgAppend, 1, 2, 2)
+	cut.Index, cut.LogTerm, cut.Commit = 1, 2, 1
+	for i := uint64(2); i <= 4; i++ {
+		cut.Ents = append(cut.Ents, record.Ent{Index: i, Term: 2, What: record.WhatAttack, From: 1, To: 3})
+	}
+	s.drop(s.send(cut))
+	s.state(5, record.RoleLeader, 3, 5)
+	for _, f := range []int{3, 4} {
+		s.exchange(msg(record.MsgHeartbeat, 5, f, 3))
+	}
+	start := s.at
+	e := record.Ent{Index: 2, Term: 3, What: record.WhatAttack, From: 3, To: 4}
+	for _, to := range []int{3, 4} {
+		a := msg(record.MsgAppend, 5, to, 3)
+		a.Index, a.LogTerm, a.Commit, a.Ents = 1, 2, 1, []record.Ent{e}
+		s.exchange(a)
+		ack := msg(record.MsgAppendResp, to, 5, 3)
+		ack.Index = 2
+		s.exchange(ack)
+	}
+	f := s.find(s.model(), "committed", start, 0, 5)
+	if f.Entry.Index != 2 || f.Entry.Term != 3 {
+		t.Errorf("committed is about entry %d of term %d, want 2 of term 3", f.Entry.Index, f.Entry.Term)
+	}
+}
+
 // Faults: one replica cut off, a partition, the heal.
 func TestMomentsOfFaults(t *testing.T) {
 	s := newScript(t, 5)
