@@ -97,6 +97,16 @@ func TestLessonPreVote(t *testing.T) {
 	if rv := p.reveal(4); (rv.Right == 1) != jumped || !strings.Contains(rv.Reveal, fmt.Sprintf("leads term %d", after.term)) {
 		t.Errorf("caption 4 reveal: %+v; the leader went from term %d to %d, answered \"2 or more\"", rv, before.term, after.term)
 	}
+	// The jump came from the isolated replica's climbing term, not from
+	// elections: the reveal names that term, read from the record.
+	climbed := p.model.At(p.shots[2].end).Replicas[p.shots[1].Found.Replica-1].Term
+	if rv := p.reveal(4); climbed > before.term {
+		var back uint64 // it may climb on while the question is asked
+		_, tail, _ := strings.Cut(rv.Reveal, "came back in term ")
+		if fmt.Sscan(tail, &back); back < climbed {
+			t.Errorf("caption 4 reveal: %q; the returning replica was in term %d", rv.Reveal, climbed)
+		}
+	}
 	if rv := p.reveal(8); rv.Right != 1 {
 		t.Errorf("caption 8 reveal, answered \"the same\": %+v", rv)
 	}

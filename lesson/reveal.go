@@ -12,16 +12,23 @@ import (
 
 // question is what is needed at asking time to reveal the answer later.
 type question struct {
-	choices []string
-	entry   rewind.Ent // survives: the entry asked about
-	holder  int        // survives: the replica holding it
-	before  leader     // the leader when the question was asked
+	choices  []string
+	entry    rewind.Ent // survives: the entry asked about
+	holder   int        // survives: the replica holding it
+	before   leader     // the leader when the question was asked
+	highest  int        // term: the up replica in the highest term then,
+	termThen uint64     // and its term
 }
 
 // prepare works out a question's choices from the model as it is now.
 func (r *runner) prepare(a *Ask, before leader) question {
 	q := question{before: before}
 	st := r.model.Head()
+	for _, rep := range st.Replicas {
+		if rep.Up && !rep.Removed && rep.Term > q.termThen {
+			q.highest, q.termThen = rep.ID, rep.Term
+		}
+	}
 	switch a.Answer {
 	case "leader":
 		for _, p := range st.Players {
@@ -122,6 +129,13 @@ func (r *runner) reveal(a *Ask, q question, start int64) {
 				"and each timer is random, between %v and %v here.", et, 2*et)
 		default:
 			truth = min(int(l.term-q.before.term)+1, 3)
+			if h := q.highest; h != 0 && q.termThen > q.before.term {
+				// The jump is the returning replica's, not elections'.
+				text = fmt.Sprintf("%s leads term %d: %s came back in term %d, above the leader's %d, "+
+					"so the election that followed was above %d.",
+					name(l.id), l.term, name(h), q.termThen, q.before.term, q.termThen)
+				break
+			}
 			text = fmt.Sprintf("%s leads term %d: a candidate raises its term by one each time it stands, "+
 				"so the term shows how many elections it took.", name(l.id), l.term)
 		}

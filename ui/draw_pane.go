@@ -396,6 +396,9 @@ func (w *Window) drawCrashed(r Rect, id int, sc Scale) {
 	if id == w.selected {
 		hint = "press R to restart"
 	}
+	if w.lesson != nil {
+		hint = "" // the lesson restarts it when it means to: no key for the class to press
+	}
 	if w.st.Replicas[id-1].Removed {
 		msg, hint = "REMOVED", "deleted from the cluster for good: Raft never takes it back"
 	}

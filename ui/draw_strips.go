@@ -46,7 +46,7 @@ func (w *Window) drawBar(s Screen, now time.Time) {
 // playerText says where the picture is, unless it is live.
 func (w *Window) playerText() string {
 	p := w.player
-	at := fmt.Sprintf("%.6f s", float64(w.t)/1e6)
+	at := fmt.Sprintf("%.3f s", float64(w.t)/1e6) // a class reads milliseconds; the arrows still step by message
 	behind := ""
 	if w.link.live {
 		behind = fmt.Sprintf(" · %s behind live", seconds(w.live()-w.t))

@@ -428,6 +428,8 @@ func TestLessonTextsFitThePresenterBand(t *testing.T) {
 			"stands when its election timer runs out, and each timer is random, between 500ms and 1s here.",
 		"term": "Not this time: you said term 99 or more. Replica 9 (Emeka) leads term 99: a candidate raises its term " +
 			"by one each time it stands, so the term shows how many elections it took.",
+		"term-returned": "Not this time: you said term 99 or more. Replica 9 (Emeka) leads term 99: replica 8 (Dalia) " +
+			"came back in term 99, above the leader's 99, so the election that followed was above 99.",
 		"commits": "Not this time: you said yes. The attack did not commit: no majority stored it, so it could never be applied.",
 		"quorum": "Not this time: you said 5. 9 replicas vote now, so 5 must agree: a majority, and any two majorities " +
 			"share a replica (that is what keeps two leaders from committing different entries).",
@@ -453,6 +455,9 @@ func TestLessonTextsFitThePresenterBand(t *testing.T) {
 			texts := [][]string{{fill(st.Caption)}, {fill(st.Instead)}, {last}}
 			if st.Ask != nil {
 				texts = append(texts, []string{reveals[st.Ask.Answer], last})
+				if st.Ask.Answer == "term" {
+					texts = append(texts, []string{reveals["term-returned"], last})
+				}
 			}
 			for _, paras := range texts {
 				lines := 0
