@@ -47,6 +47,9 @@ type Stepper interface {
 	Range() (start, end int64)
 }
 
+// maxFrameStep is the most screen time one frame plays.
+const maxFrameStep = 100 * time.Millisecond
+
 // At returns the moment shown, given the newest moment live.
 func (p *Player) At(live int64) int64 {
 	if p.Mode == Live {
@@ -57,11 +60,15 @@ func (p *Player) At(live int64) int64 {
 
 // Advance moves a playing picture on by dt of screen time; a picture that
 // reaches live at full speed becomes live again, and one that reaches
-// the end of a finished record pauses there.
+// the end of a finished record pauses there. A frame that took long (a
+// loaded laptop) moves it on by maxFrameStep at most: played slower, the
+// picture still shows every state, where a jump would skip some (the
+// intro's candidate, on a stalled frame).
 func (p *Player) Advance(dt time.Duration, live int64, finished bool) {
 	if p.Mode != Playing {
 		return
 	}
+	dt = min(dt, maxFrameStep)
 	s := Speeds[p.Speed]
 	p.rest += dt.Microseconds() * s.Num
 	p.T += p.rest / s.Den
