@@ -89,15 +89,15 @@ func (w *window) answer(t *testing.T, step, key, want string) {
 // occurrence) and returns the rest of it.
 func (w *window) waitLine(t *testing.T, prefix string) string {
 	t.Helper()
-	var found string
-	waitUntil(t, "a line "+prefix+"… on stdout", func() bool {
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		for _, line := range strings.Split(w.stdout.String(), "\n") {
 			if rest, ok := strings.CutPrefix(line, prefix); ok {
-				found = rest
-				return true
+				return rest
 			}
 		}
-		return false
-	})
-	return found
+	}
+	lines := strings.Split(w.stdout.String(), "\n")
+	t.Fatalf("no line %s… on stdout in 60 s; the window's last lines:\n%s", prefix,
+		strings.Join(lines[max(0, len(lines)-40):], "\n"))
+	return ""
 }
