@@ -39,6 +39,9 @@ func (w *Window) drawDots(s Screen) {
 		if !f.Over(w.t) {
 			pos := at(float32(f.Progress(w.t)))
 			dot(pos, r, c, f.Msg.Reply())
+			if f.Reject {
+				refusal(pos, r)
+			}
 			w.hits.dot(pos, r, f)
 			continue
 		}
@@ -65,6 +68,9 @@ func (w *Window) drawDots(s Screen) {
 			rl.DrawLineEx(rl.Vector2{X: tail[j-1].X, Y: tail[j-1].Y}, rl.Vector2{X: tail[j].X, Y: tail[j].Y}, max(r*0.6, 2), fade(c, alpha*0.8))
 		}
 		dot(at(1), r*0.8, fade(c, alpha), f.Msg.Reply())
+		if f.Reject && alpha > 0.5 {
+			refusal(at(1), r*0.8)
+		}
 		w.hits.dot(at(1), r, f)
 	}
 }
@@ -79,6 +85,13 @@ func dot(pos rl.Vector2, r float32, c rl.Color, reply bool) {
 		return
 	}
 	rl.DrawCircleV(pos, r, c)
+}
+
+// refusal marks a reply that says no (an append that does not fit the
+// follower's log, a vote denied): a red cross over its ring, so a
+// class can tell a rejection from an agreement.
+func refusal(pos rl.Vector2, r float32) {
+	cross(pos, r*0.9, alarmText)
 }
 
 // cross draws a lost message.

@@ -125,6 +125,10 @@ func (w *Window) drawSide(s Screen) {
 	}
 	line(func(x, y float32) { rl.DrawRing(rl.Vector2{X: x, Y: y}, sc.Px(3.3), sc.Px(6), 0, 360, 16, dimText) }, "a hollow dot: a reply")
 	line(func(x, y float32) {
+		rl.DrawRing(rl.Vector2{X: x, Y: y}, sc.Px(3.3), sc.Px(6), 0, 360, 16, dimText)
+		refusal(rl.Vector2{X: x, Y: y}, sc.Px(6))
+	}, "crossed in red: a refusal")
+	line(func(x, y float32) {
 		k := sc.Px(6)
 		rl.DrawLineEx(rl.Vector2{X: x - k, Y: y - k}, rl.Vector2{X: x + k, Y: y + k}, 3, alarmText)
 		rl.DrawLineEx(rl.Vector2{X: x - k, Y: y + k}, rl.Vector2{X: x + k, Y: y - k}, 3, alarmText)
