@@ -3,10 +3,12 @@ package wire
 import (
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	dbconfig "github.com/lni/dragonboat/v4/config"
+	"github.com/lni/dragonboat/v4/raftio"
 	pb "github.com/lni/dragonboat/v4/raftpb"
 
 	"github.com/raftian/raftian/class"
@@ -23,7 +25,7 @@ type seats struct {
 	got []pb.MessageBatch // batches seat 2 took
 }
 
-func newSeats(t *testing.T, n int) *seats {
+func newSeats(t testing.TB, n int) *seats {
 	t.Helper()
 	ca, err := class.NewCA(time.Now())
 	if err != nil {
@@ -168,5 +170,55 @@ func TestSeatsTalkThroughTheirGuards(t *testing.T) {
 	asSeat3 := func(nc net.Conn) (net.Conn, error) { return s.guards[2].Client(nc, 2) }
 	if closed := s.sendRaw(t, asSeat3, s.batch(3, s.addrs[2])); !closed {
 		t.Error("a removed seat's batch was taken")
+	}
+}
+
+// BenchmarkSeatToSeat sends batches of sixteen 1 KiB entries from seat 1's
+// transport to seat 2's, plain TCP against mutual TLS: what a class pays
+// for its security (go test -bench SeatToSeat ./node/wire).
+func BenchmarkSeatToSeat(b *testing.B) {
+	for _, secure := range []bool{false, true} {
+		name := "plain"
+		if secure {
+			name = "tls"
+		}
+		b.Run(name, func(b *testing.B) {
+			s := newSeats(b, 2)
+			var got atomic.Int64
+			start := func(i int) raftio.ITransport {
+				n := New(s.addrs, 1, nil)
+				if secure {
+					n.Secure(s.guards[i-1])
+				}
+				tr := n.Factory().Create(dbconfig.NodeHostConfig{RaftAddress: s.addrs[i-1]},
+					func(pb.MessageBatch) { got.Add(1) }, func(pb.Chunk) bool { return true })
+				if err := tr.Start(); err != nil {
+					b.Fatal(err)
+				}
+				b.Cleanup(func() { tr.Close() })
+				return tr
+			}
+			start(2)
+			c, err := start(1).GetConnection(b.Context(), s.addrs[1])
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer c.Close()
+			batch := s.batch(1, s.addrs[0])
+			batch.Requests[0].Type = pb.Replicate
+			for i := range 16 {
+				batch.Requests[0].Entries = append(batch.Requests[0].Entries,
+					pb.Entry{Index: uint64(i + 1), Term: 1, Cmd: make([]byte, 1024)})
+			}
+			// The first batch dials (and shakes hands): not measured.
+			c.SendMessageBatch(batch)
+			testenv.WaitFor(b, 10*time.Second, "the first batch", func() bool { return got.Load() == 1 })
+			b.SetBytes(int64(batch.Size()))
+			b.ResetTimer()
+			for range b.N {
+				c.SendMessageBatch(batch)
+			}
+			testenv.WaitFor(b, time.Minute, "every batch to arrive", func() bool { return got.Load() == int64(b.N)+1 })
+		})
 	}
 }
