@@ -33,17 +33,9 @@ func SaveCA(dir string, ca *CA) error {
 
 // LoadCA reads the CA a teacher's laptop keeps in dir.
 func LoadCA(dir string) (*CA, error) {
-	cert, err := readCert(filepath.Join(dir, caFile))
+	cert, key, err := readPair(dir, caFile, caKeyFile, "the class directory %s is damaged; start a new class in another directory")
 	if err != nil {
 		return nil, err
-	}
-	key, err := readKey(filepath.Join(dir, caKeyFile))
-	if err != nil {
-		return nil, err
-	}
-	if !key.PublicKey.Equal(cert.PublicKey) {
-		return nil, fmt.Errorf("%s does not belong to %s: the class directory %s is damaged; start a new class in another directory",
-			caKeyFile, caFile, dir)
 	}
 	return &CA{Cert: cert, Key: key}, nil
 }
@@ -69,19 +61,29 @@ func LoadGuard(dir string) (*Guard, error) {
 	if err != nil {
 		return nil, err
 	}
-	cert, err := readCert(filepath.Join(dir, seatFile))
+	cert, key, err := readPair(dir, seatFile, seatKeyFile, "the seat in %s is damaged; join the class again with a new data directory")
 	if err != nil {
 		return nil, err
-	}
-	key, err := readKey(filepath.Join(dir, seatKeyFile))
-	if err != nil {
-		return nil, err
-	}
-	if !key.PublicKey.Equal(cert.PublicKey) {
-		return nil, fmt.Errorf("%s does not belong to %s: the seat in %s is damaged; join the class again with a new data directory",
-			seatKeyFile, seatFile, dir)
 	}
 	return NewGuard(ca, cert, key)
+}
+
+// readPair reads a certificate and its key from dir; a key that is not the
+// certificate's is an error saying, in damaged (a format taking dir), what
+// to do.
+func readPair(dir, certFile, keyFile, damaged string) (*x509.Certificate, *ecdsa.PrivateKey, error) {
+	cert, err := readCert(filepath.Join(dir, certFile))
+	if err != nil {
+		return nil, nil, err
+	}
+	key, err := readKey(filepath.Join(dir, keyFile))
+	if err != nil {
+		return nil, nil, err
+	}
+	if !key.PublicKey.Equal(cert.PublicKey) {
+		return nil, nil, fmt.Errorf("%s does not belong to %s: "+damaged, keyFile, certFile, dir)
+	}
+	return cert, key, nil
 }
 
 func writeCert(path string, cert *x509.Certificate) error {
