@@ -24,11 +24,6 @@ type question struct {
 func (r *runner) prepare(a *Ask, before leader) question {
 	q := question{before: before}
 	st := r.model.Head()
-	for _, rep := range st.Replicas {
-		if rep.Up && !rep.Removed && rep.Term > q.termThen {
-			q.highest, q.termThen = rep.ID, rep.Term
-		}
-	}
 	switch a.Answer {
 	case "leader":
 		for _, p := range st.Players {
@@ -37,6 +32,11 @@ func (r *runner) prepare(a *Ask, before leader) question {
 	case "term":
 		t := before.term
 		q.choices = []string{fmt.Sprintf("term %d (the same)", t), fmt.Sprintf("term %d", t+1), fmt.Sprintf("term %d or more", t+2)}
+		for _, rep := range st.Replicas {
+			if rep.Up && !rep.Removed && rep.Term > q.termThen {
+				q.highest, q.termThen = rep.ID, rep.Term
+			}
+		}
 	case "commits", "survives":
 		q.choices = []string{"yes", "no"}
 	case "quorum":
