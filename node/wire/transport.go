@@ -136,15 +136,14 @@ type transport struct {
 	handler raftio.MessageHandler
 	chunks  raftio.ChunkHandler
 
-	mu        sync.Mutex
-	ln        net.Listener
-	conns     map[net.Conn]struct{} // accepted connections
-	out       map[*conn]struct{}    // connections we dialled
-	closed    bool
-	refused   int                  // connections refused since the last log line
-	refusedAt time.Time            // when that line was written
-	said      map[string]time.Time // when each warning was last logged (quiet)
-	wg        sync.WaitGroup
+	mu      sync.Mutex
+	ln      net.Listener
+	conns   map[net.Conn]struct{} // accepted connections
+	out     map[*conn]struct{}    // connections we dialled
+	closed  bool
+	refused int                  // connections refused since the last log line
+	said    map[string]time.Time // when each warning was last logged (quiet)
+	wg      sync.WaitGroup
 }
 
 func (t *transport) Name() string { return "raftian-tcp" }
@@ -229,13 +228,21 @@ func (t *transport) accept(ln net.Listener) {
 // line every few seconds however many come. t.mu is held.
 func (t *transport) refuse(c net.Conn) {
 	t.refused++
-	if time.Since(t.refusedAt) < 5*time.Second {
+	if t.quietLocked("beyond the limit") {
 		return
 	}
 	log().Warn("raft port: refused connections beyond the limit", "replica", t.self,
 		"limit", maxInbound, "refused", t.refused, "last remote", c.RemoteAddr().String())
-	t.refused, t.refusedAt = 0, time.Now()
+	t.refused = 0
 }
+
+// quietPeriod is how long a warning stays unrepeated, and maxSaid how
+// many different ones are remembered: a network full of strangers must
+// neither flood the log nor grow the table.
+const (
+	quietPeriod = 5 * time.Second
+	maxSaid     = 64
+)
 
 // quiet reports whether a warning about what (a peer, a refusal) was
 // logged in the last few seconds and should be left out now: a refused
@@ -243,13 +250,29 @@ func (t *transport) refuse(c net.Conn) {
 func (t *transport) quiet(what string) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if time.Since(t.said[what]) < 5*time.Second {
+	return t.quietLocked(what)
+}
+
+// quietLocked is quiet with t.mu held.
+func (t *transport) quietLocked(what string) bool {
+	now := time.Now()
+	if now.Sub(t.said[what]) < quietPeriod {
 		return true
 	}
 	if t.said == nil {
 		t.said = map[string]time.Time{}
 	}
-	t.said[what] = time.Now()
+	if len(t.said) >= maxSaid {
+		for k, at := range t.said {
+			if now.Sub(at) >= quietPeriod {
+				delete(t.said, k)
+			}
+		}
+		if len(t.said) >= maxSaid {
+			return true // this many warnings in a few seconds: enough said
+		}
+	}
+	t.said[what] = now
 	return false
 }
 
