@@ -1,0 +1,40 @@
+package session
+
+import (
+	"time"
+
+	"github.com/raftian/raftian/cluster"
+	"github.com/raftian/raftian/config"
+	"github.com/raftian/raftian/record"
+)
+
+// Cluster is what a session asks of the replicas: *node.Cluster is one.
+type Cluster interface {
+	Size() int   // replicas, removed ones too: numbers run from 1 to Size
+	Voters() int // replicas that vote
+	Config() config.Config
+	ElectionTimeout() time.Duration
+	Status() []cluster.Status
+	Believes(i int) []int // the voters replica i believes in
+	Leader() int          // the replica that leads in the highest term, or 0
+	LeaderAgreed() (int, bool)
+	SettledOnCommitted() bool
+	LogTail(i, n int) []record.Ent
+	Recorder() *record.Recorder
+	NewClient() cluster.Proposer
+
+	Crash(i int) error
+	Restart(i int) error
+	Isolate(i int) error
+	Rejoin(i int) error
+	Partition(groups [][]int) error
+	SetLink(a, b int, drop float64, delay time.Duration, votesOnly bool) error
+	Heal()
+	SetSlow(on bool) time.Duration
+	Transfer(target int, timeout time.Duration) (from int, term uint64, err error)
+	AddReplica(stall time.Duration) (int, error)
+	RemoveReplica(id int, timeout time.Duration) error
+	CancelAdd(id int) <-chan struct{}
+	Reconfigure(raft config.Raft) error
+	Mend(timeout time.Duration, stop <-chan struct{}) int
+}
