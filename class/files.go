@@ -65,7 +65,11 @@ func LoadGuard(dir string) (*Guard, error) {
 	if err != nil {
 		return nil, err
 	}
-	return NewGuard(ca, cert, key)
+	g, err := NewGuard(ca, cert, key)
+	if g != nil {
+		g.dir = dir
+	}
+	return g, err
 }
 
 // readPair reads a certificate and its key from dir; a key that is not the

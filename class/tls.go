@@ -25,6 +25,8 @@ type Guard struct {
 	ca   *x509.Certificate
 	pool *x509.CertPool
 
+	dir string // where the seat is kept, if it was read from one
+
 	mu      sync.Mutex
 	removed map[int]bool
 }
@@ -153,3 +155,12 @@ func (g *Guard) verify(certs []*x509.Certificate) (int, error) {
 	}
 	return n, nil
 }
+
+func (g *Guard) key() *ecdsa.PrivateKey { return g.cert.PrivateKey.(*ecdsa.PrivateKey) }
+
+// Deployment is the guard's class's Raft deployment id.
+func (g *Guard) Deployment() uint64 { return Deployment(g.ca) }
+
+// MayChangeMembers reports whether seat n may propose membership changes:
+// only the teacher's seat.
+func (g *Guard) MayChangeMembers(n int) bool { return n == 1 }

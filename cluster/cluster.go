@@ -26,6 +26,10 @@ type Status struct {
 	// deleted from the shard.
 	Joining, Leaving bool
 	Isolated         bool
+	// Remote: in a class, a seat whose replica runs on another laptop;
+	// this process knows only its address and, if it leads, that.
+	Remote  bool
+	Address string // where its replica listens
 	Group            int // partition group; all equal when there is no partition
 	// Role is what the record has seen of it (record.Known: its own
 	// messages and dragonboat's reports), the leader's as dragonboat

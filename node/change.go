@@ -12,9 +12,28 @@ import (
 // shard's membership, read through the leader, says so.
 
 // leaderHost waits for an agreed leader and returns it with its NodeHost.
+//
+// In a class the leader is on another laptop as often as not: the request
+// goes through this process's replica, which believes in a leader and
+// forwards it there; the replica returned is this one.
 func (c *Cluster) leaderHost(ctx context.Context) (int, *dragonboat.NodeHost, error) {
 	var leader int
 	var nh *dragonboat.NodeHost
+	if c.opts.seat != 0 {
+		until(ctx, func() bool {
+			_, _, ok := c.localLeader()
+			leader, nh = c.opts.seat, c.nodeHost(c.opts.seat)
+			return ok && nh != nil
+		})
+		if nh == nil {
+			return 0, nil, errNoLeader
+		}
+		_, _, ok := c.localLeader()
+		if !ok {
+			return 0, nil, errNoLeader
+		}
+		return leader, nh, nil
+	}
 	until(ctx, func() bool {
 		l, ok := c.LeaderAgreed()
 		leader, nh = l, c.nodeHost(l)

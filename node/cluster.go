@@ -16,6 +16,7 @@ import (
 	"github.com/lni/dragonboat/v4/raftio"
 
 	"github.com/raftian/raftian/config"
+	"github.com/raftian/raftian/internal/every"
 	"github.com/raftian/raftian/node/wire"
 	"github.com/raftian/raftian/record"
 	"github.com/raftian/raftian/world"
@@ -42,6 +43,13 @@ type Options struct {
 
 	// freeBytes, when not nil, replaces the disk's free space (tests).
 	freeBytes func(dir string) (uint64, error)
+
+	// In a class (StartSeat): the one replica this process runs, the
+	// class's TLS and deployment id, and whether the replica joins.
+	seat       int
+	guard      wire.Guard
+	deployment uint64
+	join       bool
 }
 
 // DefaultProposalTimeout is long enough to ride out one election.
@@ -82,6 +90,8 @@ type Cluster struct {
 	leaderCancel context.CancelFunc
 
 	closeOnce sync.Once
+	seatSync  *every.Loop // in a class: the other seats' roles
+	onRemoved func(id int) // in a class: told each seat removed
 
 	addMu         sync.Mutex // one membership change at a time
 	addingMu      sync.Mutex // guards adding
@@ -101,6 +111,7 @@ type replica struct {
 	dir  string
 	fs   dbconfig.IFS // memory storage only: kept across restarts
 
+	remote    bool         // in a class: it runs on another laptop
 	removed   atomic.Bool  // deleted from the shard: it never comes back
 	nonVoting atomic.Bool  // added, not yet promoted to a voter
 	change    atomic.Int32 // the membership change under way (a change)
@@ -130,6 +141,9 @@ func start(cfg config.Config, opts Options, eng engine) (*Cluster, error) {
 	// those of any other raftian on the same ports.
 	deployment := randomID()
 	c.initial = len(cfg.Players)
+	if opts.seat != 0 { // a class begins with the teacher's seat alone
+		c.initial, deployment = 1, opts.deployment
+	}
 	c.progress = &progress{rec: progressRecord{Applied: map[int]uint64{}}}
 	if cfg.Storage == config.StorageDisk {
 		if err := c.openDataDir(c.initial, &deployment); err != nil {
@@ -154,6 +168,9 @@ func start(cfg config.Config, opts Options, eng engine) (*Cluster, error) {
 		rec = record.NewRecorder(headerOf(cfg))
 	}
 	c.net = wire.New(addrs, deployment, rec)
+	if opts.guard != nil {
+		c.net.Secure(opts.guard)
+	}
 	if opts.StartSlow {
 		c.SetSlow(true)
 	}
@@ -165,6 +182,7 @@ func start(cfg config.Config, opts Options, eng engine) (*Cluster, error) {
 			c.unlock()
 			return nil, err
 		}
+		r.remote = opts.seat != 0 && i+1 != opts.seat
 		c.replicas[i+1] = r
 	}
 	for _, m := range members {
@@ -184,10 +202,10 @@ func start(cfg config.Config, opts Options, eng engine) (*Cluster, error) {
 	for _, r := range c.all() {
 		// A change a crash left half-done is finished or undone once the
 		// others elect a leader: its replica does not start meanwhile.
-		if r.removed.Load() || r.change.Load() != int32(changeNone) {
+		if r.removed.Load() || r.change.Load() != int32(changeNone) || r.remote {
 			continue
 		}
-		if err := c.open(r, false); err != nil {
+		if err := c.open(r, opts.join && r.id == opts.seat); err != nil {
 			c.Close()
 			return nil, err
 		}
@@ -197,8 +215,9 @@ func start(cfg config.Config, opts Options, eng engine) (*Cluster, error) {
 	if c.disk != nil {
 		c.disk.run()
 	}
+	c.seatSync = c.runSeatSync()
 	c.runReconciler()
-	if c.membershipChanged() {
+	if c.opts.seat == 0 && c.membershipChanged() {
 		c.unsure(0)
 	}
 	return c, nil
@@ -223,8 +242,10 @@ func (c *Cluster) openDataDir(n int, deployment *uint64) error {
 	if err := c.disk.check(); err != nil {
 		return err
 	}
-	if *deployment, err = deploymentID(dir, n); err != nil {
-		return err
+	if c.opts.seat == 0 { // a class's deployment is the class's
+		if *deployment, err = deploymentID(dir, n); err != nil {
+			return err
+		}
 	}
 	if c.progress, err = loadProgress(dir); err != nil {
 		return err
@@ -292,6 +313,9 @@ func (c *Cluster) Close() {
 		}()
 		c.proposals.Wait()
 		c.observer.stop()
+		if c.seatSync != nil {
+			c.seatSync.Stop()
+		}
 		var wg sync.WaitGroup
 		for _, r := range c.all() {
 			if r == nil {

@@ -12,6 +12,9 @@ import (
 // Crash stops replica i abruptly, as if its process died: its NodeHost is
 // closed and its port goes dark. Its data stays for Restart.
 func (c *Cluster) Crash(i int) error {
+	if err := c.here(i); err != nil {
+		return err
+	}
 	return c.halt(i)
 }
 
@@ -40,6 +43,9 @@ func (c *Cluster) halt(i int) error {
 // Restart starts a crashed replica again from its own data; it catches up
 // from the leader (by log or by snapshot).
 func (c *Cluster) Restart(i int) error {
+	if err := c.here(i); err != nil {
+		return err
+	}
 	r, err := c.replica(i)
 	if err != nil {
 		return err
@@ -74,6 +80,9 @@ func (c *Cluster) Isolate(i int) error { return c.setIsolated(i, true) }
 func (c *Cluster) Rejoin(i int) error { return c.setIsolated(i, false) }
 
 func (c *Cluster) setIsolated(i int, on bool) error {
+	if err := c.notInClass(); err != nil {
+		return err
+	}
 	if _, err := c.replica(i); err != nil {
 		return err
 	}
@@ -89,6 +98,9 @@ func (c *Cluster) setIsolated(i int, on bool) error {
 // Partition splits the replicas into groups that cannot reach each other.
 // Replicas named in no group end up together in one more group.
 func (c *Cluster) Partition(groups [][]int) error {
+	if err := c.notInClass(); err != nil {
+		return err
+	}
 	seen := map[int]bool{}
 	for _, g := range groups {
 		for _, r := range g {
@@ -131,6 +143,9 @@ func groupBytes(group []int) []byte {
 // votesOnly, only vote and pre-vote messages (requests and replies). Zero
 // values restore a perfect link.
 func (c *Cluster) SetLink(a, b int, drop float64, delay time.Duration, votesOnly bool) error {
+	if err := c.notInClass(); err != nil {
+		return err
+	}
 	for _, i := range []int{a, b} {
 		if _, err := c.replica(i); err != nil {
 			return err
@@ -206,6 +221,9 @@ func (c *Cluster) Mend(timeout time.Duration, stop <-chan struct{}) int {
 // faster round trip. Replicas that are down stay down and start with the
 // new settings when restarted. The faults in force stay in force.
 func (c *Cluster) Reconfigure(raft config.Raft) error {
+	if err := c.notInClass(); err != nil {
+		return err
+	}
 	if raft.RTTMillisecond < 1 || raft.HeartbeatRTT < 1 || raft.ElectionRTT <= 2*raft.HeartbeatRTT {
 		return fmt.Errorf("invalid Raft timing: rtt %d ms, heartbeat %d, election %d",
 			raft.RTTMillisecond, raft.HeartbeatRTT, raft.ElectionRTT)

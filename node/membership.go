@@ -108,6 +108,9 @@ func (c *Cluster) stopAdding(a *adding) {
 // from the shard (its number is never used again) and its number is ruins
 // in the game. It returns the new replica's number.
 func (c *Cluster) AddReplica(stall time.Duration) (int, error) {
+	if c.opts.seat != 0 {
+		return 0, errors.New("in a class, a seat is added by a student joining with the code")
+	}
 	c.addMu.Lock()
 	defer c.addMu.Unlock()
 	id := c.Size() + 1
@@ -213,6 +216,9 @@ func (c *Cluster) undoAdd(r *replica, cause error) error {
 // replica whose addition is under way cancels the addition, which undoes
 // itself: CancelAdd does that without waiting.
 func (c *Cluster) RemoveReplica(id int, timeout time.Duration) error {
+	if c.opts.seat != 0 {
+		return c.removeSeat(id, timeout)
+	}
 	if done := c.CancelAdd(id); done != nil {
 		<-done
 		if r, _ := c.replica(id); r != nil && !r.removed.Load() {

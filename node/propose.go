@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -144,6 +145,15 @@ func (cl *Client) send(via int, s *clientSession, cmd world.Command) *cluster.Ti
 	}
 	if _, err := c.replica(via); err != nil {
 		return fail(err)
+	}
+	if c.opts.seat != 0 && via != c.opts.seat {
+		return fail(fmt.Errorf("in a class, commands go through this seat's own replica (%d), not %d", c.opts.seat, via))
+	}
+	if c.opts.seat > 1 && cmd.Kind != world.KindAttack {
+		return fail(errNotTeacher)
+	}
+	if c.opts.seat > 1 && cmd.From != c.opts.seat {
+		return fail(fmt.Errorf("this laptop plays seat %d: it attacks only from its own city", c.opts.seat))
 	}
 	if c.diskLow() {
 		return fail(cluster.ErrDiskFull)

@@ -81,6 +81,9 @@ func (c *Cluster) open(r *replica, join bool) error {
 	if c.opts.OnApply != nil {
 		onApply = func(res world.Result) { c.opts.OnApply(r.id, res) }
 	}
+	if c.opts.seat != 0 {
+		onApply = c.learnSeats(onApply)
+	}
 	s := newStateMachine(c.initial, onApply)
 	s.rec, s.id = c.Recorder(), r.id
 	create := func(uint64, uint64) sm.IStateMachine { return s }

@@ -7,6 +7,7 @@ import (
 	"github.com/lni/dragonboat/v4"
 
 	"github.com/raftian/raftian/cluster"
+	"github.com/raftian/raftian/node/wire"
 	"github.com/raftian/raftian/record"
 	"github.com/raftian/raftian/world"
 )
@@ -17,13 +18,29 @@ import (
 func (c *Cluster) Status() []cluster.Status {
 	isolated, group := c.net.Cuts()
 	out := make([]cluster.Status, 0, c.Size())
+	believed, believedTerm, _ := c.localLeader()
+	players := c.Config().Players
 	for _, r := range c.all() {
+		addr := r.addr
+		if r.id <= len(players) {
+			addr = players[r.id-1].Address
+		}
+		if r.remote {
+			st := cluster.Status{ID: r.id, Remote: true, Address: wire.HostPort(addr), Removed: r.removed.Load(),
+				NonVoting: r.nonVoting.Load(), Role: record.RoleDown}
+			if believed == r.id {
+				st.Role, st.Term, st.Leader = record.RoleLeader, believedTerm, r.id
+			}
+			out = append(out, st)
+			continue
+		}
 		r.mu.RLock()
 		nh, s := r.nh, r.sm
 		r.mu.RUnlock()
 		ch := change(r.change.Load())
 		st := cluster.Status{ID: r.id, Up: nh != nil, Isolated: isolated[r.id], Group: group[r.id],
-			Removed: r.removed.Load(), NonVoting: r.nonVoting.Load(), Joining: ch == changeJoining, Leaving: ch == changeLeaving}
+			Removed: r.removed.Load(), NonVoting: r.nonVoting.Load(), Joining: ch == changeJoining, Leaving: ch == changeLeaving,
+			Address: wire.HostPort(addr)}
 		if s != nil {
 			st.World = s.view()
 			st.Applied = st.World.AppliedIndex()
@@ -89,6 +106,10 @@ func LeaderOf(status []cluster.Status) int {
 // it says it leads. Replicas cut off from a majority may believe what they
 // like.
 func (c *Cluster) LeaderAgreed() (int, bool) {
+	if c.opts.seat != 0 { // in a class, this process knows its own replica's belief
+		l, _, ok := c.localLeader()
+		return l, ok
+	}
 	st := c.Status()
 	majority := record.Majority(c.Voters())
 	agreed := 0
@@ -194,6 +215,9 @@ func (c *Cluster) SettledOnCommitted() bool {
 	same := converged(c.Status())
 	if same == nil {
 		return false
+	}
+	if c.opts.seat != 0 {
+		l = c.opts.seat // read through this process's own replica
 	}
 	w, err := c.Read(l)
 	return err == nil && same.Hash() == w.Hash()

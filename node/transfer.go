@@ -26,6 +26,9 @@ func (e *TransferError) Error() string {
 // old leader and the term the target leads in, once it does; or, within
 // timeout, why it did not.
 func (c *Cluster) Transfer(target int, timeout time.Duration) (from int, term uint64, err error) {
+	if err := c.notInClass(); err != nil {
+		return 0, 0, err
+	}
 	if _, err := c.replica(target); err != nil {
 		return 0, 0, err
 	}

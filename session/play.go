@@ -240,6 +240,21 @@ func (s *Session) statusTable(status []cluster.Status) string {
 		if st.Isolated {
 			role += " (isolated)"
 		}
+		if st.Remote && !st.Removed { // in a class: another laptop's replica
+			role = "remote"
+			if st.Role == record.RoleLeader {
+				role = "leader (believed)"
+			}
+			if st.NonVoting {
+				role += " (non-voting)"
+			}
+			term, leader := "-", "-"
+			if st.Term != 0 {
+				term, leader = fmt.Sprint(st.Term), fmt.Sprint(st.Leader)
+			}
+			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t-\t-\t-\t-\t%s\n", st.ID, s.name(st.ID), role, term, leader, st.Address)
+			continue
+		}
 		hp := make([]string, 0, len(status))
 		for p := 1; p <= len(status); p++ {
 			hp = append(hp, hpText(st.World, p))
@@ -281,6 +296,8 @@ type replicaJSON struct {
 	Voters    []int  `json:"voters,omitempty"` // the membership it believes in
 	Removed   bool   `json:"removed,omitempty"`
 	NonVoting bool   `json:"non_voting,omitempty"`
+	Address   string `json:"address,omitempty"` // where its replica listens
+	Remote    bool   `json:"remote,omitempty"`  // in a class: on another laptop
 }
 
 // hpText is player p's HP in w: "-" if w has not seen p join (or there
@@ -312,6 +329,10 @@ func statusJSON(status []cluster.Status, believes func(i int) []int) string {
 			}
 		}
 		r.Voters, r.Removed, r.NonVoting = believes(st.ID), st.Removed, st.NonVoting
+		r.Address, r.Remote = st.Address, st.Remote
+		if st.Remote && st.Role != record.RoleLeader {
+			r.Role = "remote"
+		}
 		switch {
 		case st.Joining:
 			r.Change = "joining"

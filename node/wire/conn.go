@@ -224,7 +224,8 @@ func (c *conn) connected() (net.Conn, bool) {
 		return nil, false
 	default:
 	}
-	nc, err := net.DialTimeout("tcp", c.addr, dialTimeout)
+	hostport, _ := splitSeat(c.addr)
+	nc, err := net.DialTimeout("tcp", hostport, dialTimeout)
 	if err != nil {
 		return nil, false
 	}

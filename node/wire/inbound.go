@@ -171,7 +171,22 @@ var (
 	errDeployment    = errors.New("message from another raftian cluster")
 	errShard         = errors.New("message for an unknown shard")
 	errImpostor      = errors.New("a replica spoke for another")
+	errNotTeacher    = errors.New("only the teacher's seat may change membership")
 )
+
+// proposesMembers reports whether m carries a membership change to its
+// leader: a follower forwards proposals, config changes among them.
+func proposesMembers(m pb.Message) bool {
+	if m.Type != pb.Propose {
+		return false
+	}
+	for _, e := range m.Entries {
+		if e.Type == pb.ConfigChangeEntry {
+			return true
+		}
+	}
+	return false
+}
 
 // deliver hands a frame's messages (whose first id is id) to Raft. from is
 // the replica the connection's handshake proved, or 0 without one: a
@@ -199,6 +214,9 @@ func (t *transport) deliver(kind byte, id uint64, payload []byte, from int) erro
 			}
 			if int(m.From) != src {
 				return fmt.Errorf("%w: a message from replica %d in a batch of replica %d", errImpostor, m.From, src)
+			}
+			if from != 0 && proposesMembers(m) && !t.net.guard.MayChangeMembers(src) {
+				return fmt.Errorf("%w: replica %d proposed a membership change", errNotTeacher, src)
 			}
 		}
 		// Checked again on receipt: a partition may have started while the

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -46,6 +48,9 @@ type Guard interface {
 	// Client runs a dialled connection's handshake; the peer must prove
 	// it is replica want.
 	Client(c net.Conn, want int) (net.Conn, error)
+	// MayChangeMembers reports whether replica n may propose membership
+	// changes (in a class, only the teacher's seat).
+	MayChangeMembers(n int) bool
 }
 
 // Secure makes every connection of the network start with g's handshake.
@@ -83,12 +88,43 @@ func (n *Network) AddPeer(i int, addr string, like int) {
 	n.faults.grow(i, like)
 }
 
-// replicaAt returns the replica at addr, if it is one.
+// replicaAt returns the replica at addr, if it is one. An address that
+// names its seat (SeatAddr) is one, and joins the address book.
 func (n *Network) replicaAt(addr string) (int, bool) {
 	n.mu.RLock()
-	defer n.mu.RUnlock()
 	i, ok := n.byAddr[addr]
-	return i, ok
+	n.mu.RUnlock()
+	if ok {
+		return i, true
+	}
+	if _, seat := splitSeat(addr); n.guard != nil && seat >= 1 && seat <= MaxReplicas {
+		n.AddPeer(seat, addr, 0)
+		return seat, true
+	}
+	return 0, false
+}
+
+// SeatAddr is the address of seat n of a class listening at hostport:
+// "hostport#n". In a class a replica's address says which seat it is, so
+// that a seat can reach one it has not heard of yet (the TLS handshake
+// proves it); dragonboat keeps it as an opaque string.
+func SeatAddr(hostport string, n int) string { return fmt.Sprintf("%s#%d", hostport, n) }
+
+// HostPort is where the replica at addr listens: addr without its seat.
+func HostPort(addr string) string { h, _ := splitSeat(addr); return h }
+
+// splitSeat splits a seat's address into where it listens and its seat,
+// 0 if it names none.
+func splitSeat(addr string) (hostport string, seat int) {
+	i := strings.LastIndexByte(addr, '#')
+	if i < 0 {
+		return addr, 0
+	}
+	n, err := strconv.Atoi(addr[i+1:])
+	if err != nil || n < 1 {
+		return addr, 0
+	}
+	return addr[:i], n
 }
 
 // Factory plugs the network's transport into a NodeHost.
@@ -148,7 +184,8 @@ func (e *PortInUseError) Error() string {
 func (e *PortInUseError) Unwrap() error { return e.Err }
 
 func (t *transport) Start() error {
-	ln, err := net.Listen("tcp", t.addr)
+	listen, _ := splitSeat(t.addr)
+	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		if isAddrInUse(err) {
 			return &PortInUseError{Replica: t.self, Address: t.addr, Err: err}

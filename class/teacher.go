@@ -1,0 +1,406 @@
+package class
+
+import (
+	"crypto/ecdsa"
+	"crypto/hmac"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"sync"
+	"time"
+)
+
+// Seats is what the teacher's class service asks of the cluster (a
+// *node.Cluster running seat 1). Each call is idempotent: a student who
+// comes back takes the same steps again.
+type Seats interface {
+	AddSeat(id int, addr, name string) error // a non-voting member
+	Promote(id int) error                    // a voter
+	JoinGame(id int) error                   // its player has a city
+	Applied() uint64                         // the teacher's replica's last applied entry
+}
+
+// Teacher is the class service on the teacher's laptop: it enrols students
+// by the join code, gives each a seat and brings it into the cluster.
+type Teacher struct {
+	dir   string
+	ca    *CA
+	guard *Guard
+	code  string
+	log   *slog.Logger
+
+	mu     sync.Mutex
+	roster rosterData
+	closed bool // enrolment closed by the teacher
+
+	wrong limiter
+	ln    net.Listener
+	wg    sync.WaitGroup
+	seats Seats
+}
+
+// ClassOptions make or reopen a class.
+type ClassOptions struct {
+	Dir      string // the class directory (kept in the data directory)
+	Name     string // the teacher's player name
+	RaftAddr string // the teacher's replica's address
+	Voters   int    // seats 1..Voters vote (3–7)
+	Log      *slog.Logger
+}
+
+// OpenClass makes a class in o.Dir, or reopens the one there: the same CA,
+// seats and roster; a new join code (codes die with the program).
+func OpenClass(o ClassOptions) (*Teacher, error) {
+	if o.Voters < 3 || o.Voters > 7 {
+		return nil, fmt.Errorf("a class has 3 to 7 voters, not %d", o.Voters)
+	}
+	if err := CheckName(o.Name); err != nil {
+		return nil, err
+	}
+	t := &Teacher{dir: o.Dir, log: o.Log}
+	if t.log == nil {
+		t.log = slog.Default()
+	}
+	r, err := readRoster(o.Dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		if err := t.create(o); err != nil {
+			return nil, err
+		}
+	case err != nil:
+		return nil, err
+	default:
+		if r.Ended {
+			return nil, fmt.Errorf("the class in %s has ended: start a new one with --fresh", o.Dir)
+		}
+		if r.Seats[0].Addr != o.RaftAddr {
+			return nil, fmt.Errorf("this class's teacher seat is at %s, not %s: start it with --listen as before", r.Seats[0].Addr, o.RaftAddr)
+		}
+		if t.ca, err = LoadCA(o.Dir); err != nil {
+			return nil, err
+		}
+		t.roster = r
+	}
+	if t.guard, err = LoadGuard(o.Dir); err != nil {
+		return nil, err
+	}
+	if t.guard.Seat() != 1 {
+		return nil, fmt.Errorf("the class directory %s holds seat %d, not the teacher's", o.Dir, t.guard.Seat())
+	}
+	for _, s := range t.roster.Seats {
+		if s.Removed {
+			t.guard.Remove(s.Seat)
+		}
+	}
+	if t.code, err = NewCode(); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func (t *Teacher) create(o ClassOptions) error {
+	ca, err := NewCA(time.Now())
+	if err != nil {
+		return err
+	}
+	key, err := NewKey()
+	if err != nil {
+		return err
+	}
+	cert, err := ca.Issue(1, &key.PublicKey, time.Now())
+	if err != nil {
+		return err
+	}
+	if err := SaveCA(o.Dir, ca); err != nil {
+		return err
+	}
+	if err := SaveSeat(o.Dir, ca.Cert, cert, key); err != nil {
+		return err
+	}
+	t.ca = ca
+	t.roster = rosterData{Voters: o.Voters, Seats: []Entry{{Seat: 1, Name: o.Name, Addr: o.RaftAddr}}}
+	return writeRoster(o.Dir, t.roster)
+}
+
+// Code is this run's join code.
+func (t *Teacher) Code() string { return t.code }
+
+// Guard is the teacher's own seat's guard.
+func (t *Teacher) Guard() *Guard { return t.guard }
+
+// Roster returns every seat, removed ones too, by number.
+func (t *Teacher) Roster() []Entry {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]Entry(nil), t.roster.Seats...)
+}
+
+// Voters is how many seats vote.
+func (t *Teacher) Voters() int { return t.roster.Voters }
+
+// SetEnrolment opens or closes enrolment: closed, every join is refused.
+func (t *Teacher) SetEnrolment(open bool) {
+	t.mu.Lock()
+	t.closed = !open
+	t.mu.Unlock()
+}
+
+// Removed marks seat n removed: its certificate is refused from now on,
+// here and (through the roster) on every seat.
+func (t *Teacher) Removed(n int) error {
+	t.guard.Remove(n)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if n < 1 || n > len(t.roster.Seats) {
+		return nil
+	}
+	t.roster.Seats[n-1].Removed = true
+	return writeRoster(t.dir, t.roster)
+}
+
+// End ends the class: every seat learns it from the roster and stops, and
+// this class directory cannot be started again.
+func (t *Teacher) End() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.roster.Ended, t.closed = true, true
+	return writeRoster(t.dir, t.roster)
+}
+
+// Serve answers the class port on ln until Close, bringing students into
+// the cluster through seats.
+func (t *Teacher) Serve(ln net.Listener, seats Seats) {
+	t.ln, t.seats = ln, seats
+	t.wg.Add(1)
+	go func() {
+		defer t.wg.Done()
+		var conns sync.WaitGroup
+		defer conns.Wait()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns.Add(1)
+			go func() {
+				defer conns.Done()
+				defer c.Close()
+				t.handle(c)
+			}()
+		}
+	}()
+}
+
+// Close stops the class port and waits for its connections to end.
+func (t *Teacher) Close() {
+	if t.ln != nil {
+		t.ln.Close()
+	}
+	t.wg.Wait()
+}
+
+func (t *Teacher) handle(c net.Conn) {
+	l := newLines(c)
+	var h hello
+	if err := l.read(&h); err != nil {
+		t.log.Warn("class port: dropped a connection sending no hello", "remote", c.RemoteAddr().String(), "err", err)
+		return
+	}
+	if h.Raftian != Version {
+		l.write(message{Raftian: Version, Error: fmt.Sprintf(
+			"this class runs raftian %s and you run raftian %s: install the teacher's version", Version, h.Raftian)})
+		return
+	}
+	switch h.Want {
+	case "join":
+		if err := t.enrol(l, h.Share); err != nil {
+			t.log.Warn("class port: refused a student", "remote", c.RemoteAddr().String(), "err", err)
+		}
+	case "seat":
+		// The hello's reader may hold the start of the handshake already.
+		tc, n, err := t.guard.Server(bufConn{c, l.r})
+		if err != nil {
+			t.log.Warn("class port: refused a seat", "remote", c.RemoteAddr().String(), "err", err)
+			return
+		}
+		defer tc.Close()
+		t.serveSeat(newLines(tc), n)
+	default:
+		l.write(message{Error: fmt.Sprintf("unknown request %q", h.Want)})
+	}
+}
+
+// enrol runs one student's enrolment: SPAKE2 with the join code, then a
+// certificate for a new seat, signed for the key the student made.
+func (t *Teacher) enrol(l *lines, share []byte) error {
+	t.mu.Lock()
+	closed, full := t.closed, len(t.roster.Seats) >= MaxSeats
+	t.mu.Unlock()
+	refuse := func(why string) error { l.write(message{Error: why}); return errors.New(why) }
+	switch {
+	case closed:
+		return refuse("enrolment is closed: ask the teacher to open it")
+	case full:
+		return refuse(fmt.Sprintf("the class is full: it has %d seats", MaxSeats))
+	}
+	p, err := newPake(t.code, false)
+	if err != nil {
+		return err
+	}
+	keys, err := p.finish(share)
+	if err != nil {
+		t.wrong.fail()
+		return refuse(err.Error())
+	}
+	if err := l.write(message{Share: p.mine}); err != nil {
+		return err
+	}
+	var m message
+	err = l.read(&m)
+	if err != nil || !hmac.Equal(m.Confirm, keys.confirmA) {
+		// Every attempt that does not prove the code counts, answered or
+		// not: one guess per attempt, and slower and slower.
+		t.wrong.failSlowly()
+		return refuse("wrong join code: check it on the teacher's screen")
+	}
+	in, err := newSealer(keys.studentKey)
+	if err != nil {
+		return err
+	}
+	out, err := newSealer(keys.teacher)
+	if err != nil {
+		return err
+	}
+	var req joinRequest
+	if err := in.open(m.Sealed, &req); err != nil {
+		return refuse(err.Error())
+	}
+	if err := CheckName(req.Name); err != nil {
+		return refuse(err.Error())
+	}
+	pk, err := x509.ParsePKIXPublicKey(req.PublicKey)
+	pub, ok := pk.(*ecdsa.PublicKey)
+	if err != nil || !ok {
+		return refuse("the seat's public key is not an ECDSA key")
+	}
+	seat, err := t.newSeat(req.Name)
+	if err != nil {
+		return refuse(err.Error())
+	}
+	cert, err := t.ca.Issue(seat, pub, time.Now())
+	if err != nil {
+		return refuse(err.Error())
+	}
+	sealed, err := out.seal(joinGrant{Seat: seat, Cert: cert.Raw, CA: t.ca.Cert.Raw, Teacher: t.Roster()[0].Addr})
+	if err != nil {
+		return err
+	}
+	t.log.Info("class: a student enrolled", "seat", seat, "name", req.Name)
+	return l.write(message{Confirm: keys.confirmB, Sealed: sealed})
+}
+
+// newSeat takes the next seat number for a student named name.
+func (t *Teacher) newSeat(name string) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := len(t.roster.Seats) + 1
+	if n > MaxSeats {
+		return 0, fmt.Errorf("the class is full: it has %d seats", MaxSeats)
+	}
+	t.roster.Seats = append(t.roster.Seats, Entry{Seat: n, Name: name})
+	if err := writeRoster(t.dir, t.roster); err != nil {
+		t.roster.Seats = t.roster.Seats[:n-1]
+		return 0, err
+	}
+	return n, nil
+}
+
+// catchUpWithin bounds how long a seat may take to catch up when it takes
+// its place.
+const catchUpWithin = 2 * time.Minute
+
+// ErrNotTeacher refuses a membership request made with a student's
+// certificate.
+var ErrNotTeacher = errors.New("membership commands are accepted only from the teacher's certificate (seat 1)")
+
+// serveSeat answers seat n's requests, proven by its certificate.
+func (t *Teacher) serveSeat(l *lines, n int) {
+	for {
+		var m message
+		if err := l.readWithin(&m, 5*time.Minute); err != nil {
+			return
+		}
+		switch m.Op {
+		case "take":
+			if err := t.take(l, n, m.Addr); err != nil {
+				l.write(message{Error: err.Error()})
+				return
+			}
+		case "roster":
+			t.mu.Lock()
+			reply := message{Roster: append([]Entry(nil), t.roster.Seats...), Ended: t.roster.Ended}
+			t.mu.Unlock()
+			if l.write(reply) != nil {
+				return
+			}
+		case "add", "remove", "promote", "end", "enrolment":
+			t.log.Warn("class port: refused a membership command from a student", "seat", n, "op", m.Op)
+			if l.write(message{Error: fmt.Sprintf("%v; this is seat %d's: %s refused", ErrNotTeacher, n, m.Op)}) != nil {
+				return
+			}
+		default:
+			l.write(message{Error: fmt.Sprintf("unknown request %q", m.Op)})
+			return
+		}
+	}
+}
+
+// take brings seat n, listening at addr, into the cluster: a non-voting
+// member, caught up, then a voter if its seat votes, and a player.
+func (t *Teacher) take(l *lines, n int, addr string) error {
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return fmt.Errorf("seat %d's address %q: %v", n, addr, err)
+	}
+	t.mu.Lock()
+	if n > len(t.roster.Seats) || t.roster.Seats[n-1].Removed {
+		t.mu.Unlock()
+		return fmt.Errorf("seat %d was removed from the class", n)
+	}
+	e := &t.roster.Seats[n-1]
+	if e.Addr != "" && e.Addr != addr {
+		was := e.Addr
+		t.mu.Unlock()
+		return fmt.Errorf("seat %d is at %s, not %s: come back with --listen %s", n, was, addr, was)
+	}
+	e.Addr = addr
+	name := e.Name
+	err := writeRoster(t.dir, t.roster)
+	t.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if err := t.seats.AddSeat(n, addr, name); err != nil {
+		return err
+	}
+	if err := l.write(message{Op: "catch-up", Index: t.seats.Applied()}); err != nil {
+		return err
+	}
+	var m message
+	if err := l.readWithin(&m, catchUpWithin); err != nil || m.Op != "caught-up" {
+		return fmt.Errorf("seat %d did not catch up: %v", n, err)
+	}
+	voter := n <= t.roster.Voters
+	if voter {
+		if err := t.seats.Promote(n); err != nil {
+			return err
+		}
+	}
+	if err := t.seats.JoinGame(n); err != nil {
+		return err
+	}
+	t.log.Info("class: a seat took its place", "seat", n, "voter", voter)
+	return l.write(message{Op: "seated", Voter: voter})
+}

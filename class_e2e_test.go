@@ -1,0 +1,284 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/raftian/raftian/internal/testenv"
+)
+
+// seatProcess is one seat of a class run as its own process, driven
+// through its headless console.
+type seatProcess struct {
+	t     *testing.T
+	args  []string
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+	out   *testenv.Buffer // stdout so far
+	err   *testenv.Buffer
+	mu    sync.Mutex
+	lines []string
+}
+
+func startSeatProcess(t *testing.T, bin string, args ...string) *seatProcess {
+	t.Helper()
+	p := &seatProcess{t: t, args: args, out: &testenv.Buffer{}, err: &testenv.Buffer{}}
+	p.cmd = exec.Command(bin, args...)
+	p.stdin, _ = p.cmd.StdinPipe()
+	stdout, _ := p.cmd.StdoutPipe()
+	p.cmd.Stderr = p.err
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			p.mu.Lock()
+			p.lines = append(p.lines, sc.Text())
+			p.mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() { p.cmd.Process.Kill(); p.cmd.Wait() })
+	return p
+}
+
+func (p *seatProcess) send(line string) { io.WriteString(p.stdin, line+"\n") }
+
+// waitLine waits for the first line from index from on that starts with
+// prefix and returns it with its index.
+func (p *seatProcess) waitLine(from int, prefix string, timeout time.Duration) (string, int) {
+	p.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		p.mu.Lock()
+		for i := from; i < len(p.lines); i++ {
+			if strings.HasPrefix(p.lines[i], prefix) {
+				line := p.lines[i]
+				p.mu.Unlock()
+				return line, i
+			}
+		}
+		n := len(p.lines)
+		p.mu.Unlock()
+		if time.Now().After(deadline) {
+			p.t.Fatalf("%v: no line %q within %v; stdout:\n%s\nstderr (end):\n%s", p.args[:2], prefix, timeout,
+				strings.Join(p.snapshot(), "\n"), tail(p.err.String(), 3000))
+		}
+		_ = n
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (p *seatProcess) snapshot() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.lines...)
+}
+
+func (p *seatProcess) next() int { p.mu.Lock(); defer p.mu.Unlock(); return len(p.lines) }
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
+
+// classSeat is one seat as "status json" reports it in a class.
+type classSeat struct {
+	ID        int    `json:"id"`
+	Up        bool   `json:"up"`
+	Role      string `json:"role"`
+	Term      uint64 `json:"term"`
+	Leader    int    `json:"leader"`
+	HP        []int  `json:"hp"`
+	WorldHash string `json:"world_hash"`
+	Address   string `json:"address"`
+	Remote    bool   `json:"remote"`
+}
+
+// status asks the process for status json and returns its own seat's line
+// and every seat.
+func (p *seatProcess) status(self int) (classSeat, []classSeat) {
+	p.t.Helper()
+	from := p.next()
+	p.send("status json")
+	line, _ := p.waitLine(from, `{"replicas"`, 30*time.Second)
+	var st struct{ Replicas []classSeat }
+	if err := json.Unmarshal([]byte(line), &st); err != nil {
+		p.t.Fatal(err)
+	}
+	if self > len(st.Replicas) {
+		p.t.Fatalf("seat %d's status lists %d seats: %s", self, len(st.Replicas), line)
+	}
+	return st.Replicas[self-1], st.Replicas
+}
+
+// freePortPair returns a loopback port p with p+1 free as well: the class
+// port and the teacher's replica.
+func freePortPair(t *testing.T) int {
+	for i := 0; i < 50; i++ {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := ln.Addr().(*net.TCPAddr).Port
+		ln2, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p+1))
+		ln.Close()
+		if err == nil {
+			ln2.Close()
+			return p
+		}
+	}
+	t.Fatal("no two free ports in a row")
+	return 0
+}
+
+// Issue 24, what must be shown 1: a teacher and four students, each its
+// own process on its own loopback address, join with CODE@HOST:PORT and
+// attack; the leader's process is SIGKILLed, the others elect a new
+// leader and play on; the killed seat restarts on its data and catches
+// up. Every world is then equal and holds every acknowledged attack.
+func TestClassOfFiveProcessesSurvivesSigkill(t *testing.T) {
+	bin := buildRaftian(t)
+	cfg := testConfigFile(t, "")
+	port := freePortPair(t)
+	classAddr := fmt.Sprintf("127.0.0.1:%d", port)
+	seats := make([]*seatProcess, 6) // by seat number
+	dirs := make([]string, 6)
+	for i := range dirs {
+		dirs[i] = t.TempDir()
+	}
+	seats[1] = startSeatProcess(t, bin, "class", "--headless", "--listen", classAddr, "--data", dirs[1], "--config", cfg)
+	line, _ := seats[1].waitLine(0, "join code: ", 60*time.Second)
+	code := strings.TrimPrefix(line, "join code: ")
+	studentPort := testenv.Addrs(t, 1)[0][len("127.0.0.1:"):]
+	join := func(n int) *seatProcess {
+		return startSeatProcess(t, bin, "join", code+"@"+classAddr, "--headless", "--name", fmt.Sprintf("S%d", n),
+			"--listen", fmt.Sprintf("127.0.0.%d:%s", n, studentPort), "--data", dirs[n], "--config", cfg)
+	}
+	for n := 2; n <= 5; n++ {
+		seats[n] = join(n)
+		seats[n].waitLine(0, fmt.Sprintf("seat %d (S%d): a voter", n, n), 60*time.Second)
+	}
+
+	// Attacks in a ring, each from its own seat: no city falls, so every
+	// committed attack takes effect.
+	sent, acked := map[int]int{}, map[int]int{}
+	var ackMu sync.Mutex
+	attack := func(n int) {
+		to := n%5 + 1
+		from := seats[n].next()
+		seats[n].send(fmt.Sprintf("attack %d %d", n, to))
+		sent[to]++
+		line, _ := seats[n].waitLine(from, "", 30*time.Second)
+		for !strings.HasPrefix(line, "committed: ") && !strings.HasPrefix(line, "failed: ") && !strings.HasPrefix(line, "rejected: ") {
+			if strings.HasPrefix(line, "error: ") {
+				t.Fatalf("seat %d: attack %d %d: %s", n, n, to, line)
+			}
+			from++
+			line, _ = seats[n].waitLine(from, "", 30*time.Second)
+		}
+		if strings.HasPrefix(line, "committed: ") {
+			ackMu.Lock()
+			acked[to]++
+			ackMu.Unlock()
+		} else {
+			t.Logf("seat %d: %s", n, line)
+		}
+	}
+	for n := 1; n <= 5; n++ {
+		attack(n)
+	}
+
+	me, all := seats[1].status(1)
+	leader := me.Leader
+	if leader == 0 {
+		t.Fatalf("the teacher's seat believes in no leader: %+v", all)
+	}
+	t.Logf("the leader is seat %d (term %d): SIGKILL its process", leader, me.Term)
+	seats[leader].cmd.Process.Signal(syscall.SIGKILL)
+	seats[leader].cmd.Wait()
+
+	// A follower believes in the dead leader until its election timeout:
+	// ask until it names another.
+	survivor := leader%5 + 1
+	killed := time.Now()
+	var newLeader classSeat
+	for newLeader.Leader == 0 || newLeader.Leader == leader {
+		if time.Since(killed) > time.Minute {
+			t.Fatalf("a minute after seat %d's process was killed, seat %d believes in leader %d", leader, survivor, newLeader.Leader)
+		}
+		newLeader, _ = seats[survivor].status(survivor)
+	}
+	t.Logf("seat %d: new leader %d in term %d, %v after the kill", survivor, newLeader.Leader, newLeader.Term, time.Since(killed).Round(time.Millisecond))
+	for n := 1; n <= 5; n++ {
+		if n != leader {
+			attack(n)
+		}
+	}
+
+	// The killed seat comes back on its own data, with the same command.
+	seats[leader] = startSeatProcess(t, bin, seats[leader].args...)
+	if leader == 1 {
+		seats[1].waitLine(0, "join code: ", 60*time.Second)
+	}
+	// Then a student's laptop dies too, misses attacks, and comes back.
+	student := 4
+	if leader == 4 {
+		student = 3
+	}
+	seats[student].cmd.Process.Signal(syscall.SIGKILL)
+	seats[student].cmd.Wait()
+	for n := 1; n <= 5; n++ {
+		if n != student {
+			attack(n)
+		}
+	}
+	seats[student] = startSeatProcess(t, bin, seats[student].args...)
+	seats[student].waitLine(0, fmt.Sprintf("seat %d (S%d): a voter", student, student), 60*time.Second)
+
+	var hash string
+	for n := 1; n <= 5; n++ {
+		from := seats[n].next()
+		seats[n].send("wait converged 60s")
+		if line, _ := seats[n].waitLine(from, "converged after", 70*time.Second); line == "" {
+			t.Fatal("no convergence")
+		}
+	}
+	for n := 1; n <= 5; n++ {
+		me, all := seats[n].status(n)
+		if !me.Up || me.Remote || me.WorldHash == "" {
+			t.Fatalf("seat %d's own status: %+v", n, me)
+		}
+		for _, s := range all {
+			if s.Address == "" {
+				t.Errorf("seat %d's status names no address for seat %d", n, s.ID)
+			}
+		}
+		if hash == "" {
+			hash = me.WorldHash
+		} else if me.WorldHash != hash {
+			t.Errorf("seat %d's world %s, seat 1's %s", n, me.WorldHash, hash)
+		}
+		for target := 1; target <= 5; target++ {
+			hp := me.HP[target-1]
+			most, least := 100-30*acked[target], 100-30*sent[target]
+			if hp > most || hp < least {
+				t.Errorf("seat %d: city %d has %d HP; acknowledged hits give at most %d, sent ones at least %d", n, target, hp, most, least)
+			}
+		}
+	}
+	t.Logf("every seat's world is %s; acknowledged hits by city %v of %v sent", hash, acked, sent)
+}

@@ -1,0 +1,246 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/raftian/raftian/class"
+	"github.com/raftian/raftian/config"
+	"github.com/raftian/raftian/node"
+	"github.com/raftian/raftian/session"
+)
+
+// The subcommands class and join: one replica per laptop (package class).
+
+// classFlags is "raftian class": the teacher's seat and the class port.
+func classFlags(fs *flag.FlagSet) func(*cli, []string) int {
+	a := seatFlags(fs)
+	listen := fs.String("listen", "", "the class port, `HOST:PORT`, that students join (default: this laptop's address, port "+class.DefaultPort+"); the teacher's replica listens on the next port")
+	name := fs.String("name", "Teacher", "the teacher's player `name`")
+	voters := fs.Int("voters", 5, "how many seats vote, 3 to 7: the first ones; later seats join as non-voting")
+	return func(c *cli, args []string) int {
+		const title = "raftian class"
+		if !c.noArgs(title, args) {
+			return 2
+		}
+		return c.teach(*a, *listen, *name, *voters)
+	}
+}
+
+// joinFlags is "raftian join CODE@HOST[:PORT]": a student's seat.
+func joinFlags(fs *flag.FlagSet) func(*cli, []string) int {
+	a := seatFlags(fs)
+	listen := fs.String("listen", "", "where this seat's replica listens, `HOST:PORT` (default: this laptop's address towards the class, port 26101)")
+	name := fs.String("name", "", "the `name` you play under (up to 16 letters)")
+	return func(c *cli, args []string) int {
+		const title = "raftian join"
+		if len(args) != 1 {
+			fmt.Fprintf(c.stderr, "%s: give the class as CODE@HOST[:PORT], as the teacher's screen shows it\n", title)
+			return 2
+		}
+		return c.join(*a, args[0], *listen, *name)
+	}
+}
+
+type seatArgs struct {
+	configFile, storage, dataDir string
+	headless, fresh              bool
+}
+
+func seatFlags(fs *flag.FlagSet) *seatArgs {
+	a := &seatArgs{}
+	fs.StringVar(&a.configFile, "config", "", "configuration `file` (see raftian config)")
+	fs.StringVar(&a.storage, "storage", "", "`disk` or memory (overrides the config)")
+	fs.StringVar(&a.dataDir, "data", "", "data `directory` of this seat (overrides the config)")
+	fs.BoolVar(&a.headless, "headless", false, "no window: read commands from standard input (try help)")
+	fs.BoolVar(&a.fresh, "fresh", false, "wipe the data directory first: a new class, or a new seat")
+	return a
+}
+
+// seatConfig loads the configuration of a seat and prepares its data
+// directory; the class's files are in its "class" directory.
+func (c *cli) seatConfig(a seatArgs, title string) (config.Config, string, error) {
+	if !a.headless {
+		return config.Config{}, "", errors.New("a class runs headless for now: add --headless (the class's window comes with the projector)")
+	}
+	cfg, err := loadConfig(a.configFile, a.storage, a.dataDir)
+	if err != nil {
+		return cfg, "", err
+	}
+	if a.fresh {
+		if err := os.RemoveAll(filepath.Join(cfg.DataDir, "class")); err != nil {
+			return cfg, "", err
+		}
+		if err := node.WipeDataDir(cfg.DataDir); err != nil {
+			return cfg, "", err
+		}
+	}
+	setLogger(c.stderr)
+	exitOnStop(cfg, c.stderr)
+	return cfg, filepath.Join(cfg.DataDir, "class"), nil
+}
+
+// teach runs the teacher's seat: the class, its port, and seat 1.
+func (c *cli) teach(a seatArgs, listen, name string, voters int) int {
+	const title = "raftian class"
+	cfg, dir, err := c.seatConfig(a, title)
+	if err != nil {
+		return c.fail(title, err)
+	}
+	if listen == "" {
+		listen = net.JoinHostPort(ownAddress(""), class.DefaultPort)
+	}
+	raftAddr, err := nextPort(listen)
+	if err != nil {
+		return c.fail(title, err)
+	}
+	t, err := class.OpenClass(class.ClassOptions{Dir: dir, Name: name, RaftAddr: raftAddr, Voters: voters})
+	if err != nil {
+		return c.fail(title, err)
+	}
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return c.fail(title, fmt.Errorf("the class port %s: %w", listen, err))
+	}
+	cluster, err := node.StartSeat(cfg, 1, seatsOf(t.Roster()), node.ClassOptions{Guard: t.Guard(),
+		Deployment: t.Guard().Deployment(), Record: true, OnRemoved: func(id int) { t.Removed(id) }})
+	if err != nil {
+		ln.Close()
+		return c.fail(title, err)
+	}
+	defer cluster.Close()
+	t.Serve(ln, cluster)
+	defer t.Close()
+	fmt.Fprintf(c.stdout, "join code: %s\nclass at: %s\n", t.Code(), listen)
+	fmt.Fprintf(c.stderr, "%s: students join with: raftian join %s@%s --name NAME --headless\n", title, t.Code(), listen)
+	return c.seatConsole(cluster, nil)
+}
+
+// join runs a student's seat.
+func (c *cli) join(a seatArgs, where, listen, name string) int {
+	const title = "raftian join"
+	cfg, dir, err := c.seatConfig(a, title)
+	if err != nil {
+		return c.fail(title, err)
+	}
+	code, classAddr, err := class.ParseJoin(where)
+	if err != nil {
+		return c.fail(title, err)
+	}
+	begun := time.Now()
+	st, err := class.Join(code, classAddr, name, dir)
+	if err != nil {
+		return c.fail(title, err)
+	}
+	if listen == "" {
+		listen = net.JoinHostPort(ownAddress(st.Teacher), "26101")
+	}
+	seats, err := st.Seats()
+	if err != nil {
+		return c.fail(title, err)
+	}
+	for len(seats) < st.Seat {
+		seats = append(seats, class.Entry{Seat: len(seats) + 1})
+	}
+	seats[st.Seat-1].Addr = listen
+	cluster, err := node.StartSeat(cfg, st.Seat, seatsOf(seats), node.ClassOptions{Guard: st.Guard,
+		Deployment: st.Guard.Deployment(), Record: true})
+	if err != nil {
+		return c.fail(title, err)
+	}
+	defer cluster.Close()
+	voter, err := st.Take(listen, cluster.Applied)
+	switch {
+	case err != nil && st.First:
+		return c.fail(title, err)
+	case err != nil: // coming back while the teacher is away: the class plays on
+		fmt.Fprintf(c.stderr, "%s: the teacher could not be asked (%v): this seat plays on as it was\n", title, err)
+	default:
+		what := "non-voting"
+		if voter {
+			what = "a voter"
+		}
+		fmt.Fprintf(c.stdout, "seat %d (%s): %s, caught up %v after joining\n", st.Seat, st.Name, what, time.Since(begun).Round(time.Millisecond))
+	}
+	stop := make(chan struct{})
+	gone := make(chan string, 1)
+	followed := make(chan struct{})
+	go func() {
+		defer close(followed)
+		st.Follow(cluster, stop, func(why string) { gone <- why })
+	}()
+	defer func() { close(stop); <-followed }()
+	return c.seatConsole(cluster, gone)
+}
+
+// seatConsole runs the headless console on a seat until quit, end of
+// input, a signal, or the class going away (gone).
+func (c *cli) seatConsole(cluster *node.Cluster, gone <-chan string) int {
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(signals)
+	done := make(chan struct{})
+	defer close(done)
+	sig := make(chan os.Signal, 1)
+	go func() {
+		select {
+		case s := <-exitAfterSignal(signals, done, c.stderr):
+			sig <- s
+		case why := <-gone:
+			fmt.Fprintf(c.stdout, "class: %s\n", why)
+			sig <- syscall.SIGTERM
+		case <-done:
+		}
+	}()
+	s := session.New(cluster, session.Options{})
+	prompt := ""
+	if isTerminal(c.stdin) {
+		prompt = "raftian> "
+	}
+	return c.headless(s, "", prompt, sig)
+}
+
+// seatsOf turns the class's roster into the seats a replica knows.
+func seatsOf(r []class.Entry) []node.Seat {
+	out := make([]node.Seat, len(r))
+	for i, e := range r {
+		out[i] = node.Seat{ID: e.Seat, Name: e.Name, Addr: e.Addr, Removed: e.Removed}
+	}
+	return out
+}
+
+// nextPort is addr with the next port number: the teacher's replica
+// listens beside the class port.
+func nextPort(addr string) (string, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("--listen %q: %v", addr, err)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil || p < 1 || p > 65534 {
+		return "", fmt.Errorf("--listen %q: a port from 1 to 65534", addr)
+	}
+	return net.JoinHostPort(host, strconv.Itoa(p+1)), nil
+}
+
+// ownAddress is this laptop's address on the network towards peer (any
+// address on the way out when peer is ""): the one other seats reach.
+func ownAddress(peer string) string {
+	if peer == "" {
+		peer = "192.0.2.1:9" // TEST-NET: nothing is sent, the route is looked up
+	}
+	c, err := net.Dial("udp", peer)
+	if err != nil {
+		return "127.0.0.1"
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).IP.String()
+}
