@@ -112,6 +112,9 @@ func (g *Guard) config(check func([]*x509.Certificate) error) *tls.Config {
 	return &tls.Config{
 		MinVersion:   tls.VersionTLS13,
 		Certificates: []tls.Certificate{g.cert},
+		// Raft sends in bursts after quiet spells (a heartbeat, then a
+		// catch-up): full-size records from the first byte.
+		DynamicRecordSizingDisabled: true,
 		VerifyConnection: func(cs tls.ConnectionState) error {
 			return check(cs.PeerCertificates)
 		},

@@ -222,3 +222,29 @@ func BenchmarkSeatToSeat(b *testing.B) {
 		})
 	}
 }
+
+// Only the teacher's seat may change membership: a student's seat that
+// forwards a config-change proposal to the leader is refused before Raft
+// sees it, while the teacher's same proposal is taken. (Seat 2 plays the
+// leader here; seat 3 the student, seat 1 the teacher.)
+func TestOnlyTheTeacherProposesMembers(t *testing.T) {
+	s := newSeats(t, 3)
+	s.start(t, 2)
+	propose := func(from int) pb.MessageBatch {
+		b := s.batch(from, s.addrs[from-1])
+		b.Requests[0].Type = pb.Propose
+		b.Requests[0].Entries = []pb.Entry{{Type: pb.ConfigChangeEntry, Cmd: []byte("add 9")}}
+		return b
+	}
+	asSeat3 := func(nc net.Conn) (net.Conn, error) { return s.guards[2].Client(nc, 2) }
+	if closed := s.sendRaw(t, asSeat3, propose(3)); !closed {
+		t.Error("a student's seat proposed a membership change, and the leader took it")
+	}
+	if len(s.taken()) != 0 {
+		t.Fatalf("the leader took %d refused batches", len(s.taken()))
+	}
+	asSeat1 := func(nc net.Conn) (net.Conn, error) { return s.guards[0].Client(nc, 2) }
+	if closed := s.sendRaw(t, asSeat1, propose(1)); closed {
+		t.Fatal("the teacher's membership proposal was refused")
+	}
+}
