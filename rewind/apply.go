@@ -142,6 +142,20 @@ func sent(s *State, r *Replica, o *record.Obs) {
 		if !o.Reject && o.Term == r.Term {
 			r.Vote = int(o.Peer)
 		}
+	case record.MsgAppendResp:
+		// A follower that accepts entries up to o.Index holds its leader's
+		// log up to there. The record may have missed how it got them: a
+		// delivery seen before the poll of its log showed the entries
+		// before, refused here as a gap. Its leader's log fills them in.
+		if l := s.replica(o.Peer); !o.Reject && l != nil && o.Index > r.Log.Last() && o.Term == r.Term {
+			for i := r.Log.Last() + 1; i <= o.Index; i++ {
+				e, ok := l.Log.Entry(i)
+				if !ok {
+					break
+				}
+				r.Log.put(e, o.At)
+			}
+		}
 	}
 }
 
