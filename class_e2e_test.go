@@ -281,4 +281,30 @@ func TestClassOfFiveProcessesSurvivesSigkill(t *testing.T) {
 		}
 	}
 	t.Logf("every seat's world is %s; acknowledged hits by city %v of %v sent", hash, acked, sent)
+
+	// A student cannot end the class; the teacher can, and every seat is
+	// told and stops.
+	from := seats[2].next()
+	seats[2].send("end class")
+	if line, _ := seats[2].waitLine(from, "error: ", 30*time.Second); !strings.Contains(line, "only the teacher") {
+		t.Errorf("a student's end class: %q", line)
+	}
+	seats[1].send("end class")
+	for n := 1; n <= 5; n++ {
+		want := "class: the teacher ended the class"
+		if n == 1 {
+			want = "class: the class has ended"
+		}
+		seats[n].waitLine(0, want, 30*time.Second)
+		done := make(chan error, 1)
+		go func() { done <- seats[n].cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("seat %d's process after the class ended: %v", n, err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Errorf("seat %d's process still runs 30 s after the class ended", n)
+		}
+	}
 }

@@ -121,7 +121,21 @@ func (c *cli) teach(a seatArgs, listen, name string, voters int) int {
 	defer t.Close()
 	fmt.Fprintf(c.stdout, "join code: %s\nclass at: %s\n", t.Code(), listen)
 	fmt.Fprintf(c.stderr, "%s: students join with: raftian join %s@%s --name NAME --headless\n", title, t.Code(), listen)
-	return c.seatConsole(cluster, nil)
+	ended := make(chan string, 1)
+	return c.seatConsole(cluster, ended, ending{t, ended})
+}
+
+// ending is the teacher's class as the session commands it: once the
+// class has ended, the teacher's program stops too.
+type ending struct {
+	*class.Teacher
+	ended chan<- string
+}
+
+func (e ending) End() error {
+	err := e.Teacher.End()
+	e.ended <- "the class has ended"
+	return err
 }
 
 // join runs a student's seat.
@@ -178,12 +192,12 @@ func (c *cli) join(a seatArgs, where, listen, name string) int {
 		st.Follow(cluster, stop, func(why string) { gone <- why })
 	}()
 	defer func() { close(stop); <-followed }()
-	return c.seatConsole(cluster, gone)
+	return c.seatConsole(cluster, gone, nil)
 }
 
 // seatConsole runs the headless console on a seat until quit, end of
 // input, a signal, or the class going away (gone).
-func (c *cli) seatConsole(cluster *node.Cluster, gone <-chan string) int {
+func (c *cli) seatConsole(cluster *node.Cluster, gone <-chan string, teacher session.Class) int {
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(signals)
@@ -200,7 +214,7 @@ func (c *cli) seatConsole(cluster *node.Cluster, gone <-chan string) int {
 		case <-done:
 		}
 	}()
-	s := session.New(cluster, session.Options{})
+	s := session.New(cluster, session.Options{Class: teacher})
 	prompt := ""
 	if isTerminal(c.stdin) {
 		prompt = "raftian> "

@@ -56,7 +56,7 @@ var errPakeShare = errors.New("a malformed key exchange share")
 // newPake starts an exchange bound to code, on the student's side or the
 // teacher's.
 func newPake(code string, student bool) (*pakeSide, error) {
-	wh := sha512.Sum512([]byte("raftian join code\x00" + NormalizeCode(code)))
+	wh := sha512.Sum512([]byte("raftian join code: " + NormalizeCode(code)))
 	w, _ := edwards25519.NewScalar().SetUniformBytes(wh[:])
 	var seed [64]byte
 	if _, err := rand.Read(seed[:]); err != nil {

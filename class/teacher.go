@@ -34,7 +34,8 @@ type Teacher struct {
 
 	mu     sync.Mutex
 	roster rosterData
-	closed bool // enrolment closed by the teacher
+	closed bool              // enrolment closed by the teacher
+	heard  map[int]time.Time // when each seat last read the roster
 
 	wrong limiter
 	ln    net.Listener
@@ -162,12 +163,37 @@ func (t *Teacher) Removed(n int) error {
 }
 
 // End ends the class: every seat learns it from the roster and stops, and
-// this class directory cannot be started again.
+// this class directory cannot be started again. It waits until every seat
+// that was reading the roster has read that it ended (a few seconds at
+// most), and says which were not told: a seat that is down learns it
+// when it comes back, if the teacher's program still runs.
 func (t *Teacher) End() error {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	t.roster.Ended, t.closed = true, true
-	return writeRoster(t.dir, t.roster)
+	err := writeRoster(t.dir, t.roster)
+	since := time.Now()
+	t.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	var missed []int
+	for deadline := since.Add(3 * rosterEvery); ; time.Sleep(20 * time.Millisecond) {
+		missed = missed[:0]
+		t.mu.Lock()
+		for _, s := range t.roster.Seats {
+			if heard, ok := t.heard[s.Seat]; ok && !s.Removed && heard.Before(since) && since.Sub(heard) < 3*rosterEvery {
+				missed = append(missed, s.Seat)
+			}
+		}
+		t.mu.Unlock()
+		if len(missed) == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if len(missed) > 0 {
+		return fmt.Errorf("the class has ended, but seats %v did not hear it in time (down or cut off)", missed)
+	}
+	return nil
 }
 
 // Serve answers the class port on ln until Close, bringing students into
@@ -341,6 +367,10 @@ func (t *Teacher) serveSeat(l *lines, n int) {
 			}
 		case "roster":
 			t.mu.Lock()
+			if t.heard == nil {
+				t.heard = map[int]time.Time{}
+			}
+			t.heard[n] = time.Now()
 			reply := message{Roster: append([]Entry(nil), t.roster.Seats...), Ended: t.roster.Ended}
 			t.mu.Unlock()
 			if l.write(reply) != nil {

@@ -132,6 +132,14 @@ type (
 	Autoplay struct{ On bool }
 	// Messages shows or hides the window's message dots.
 	Messages struct{ On bool }
+	// Promote makes a class's non-voting seat a voter (the teacher's).
+	Promote struct{ Replica int }
+	// Enrolment opens or closes a class to students joining (the
+	// teacher's).
+	Enrolment struct{ On bool }
+	// EndClass ends a class: every seat is told, and stops (the
+	// teacher's).
+	EndClass struct{}
 )
 
 func (Help) isCommand()            {}
@@ -161,6 +169,9 @@ func (Sleep) isCommand()           {}
 func (Lesson) isCommand()          {}
 func (Autoplay) isCommand()        {}
 func (Messages) isCommand()        {}
+func (Promote) isCommand()         {}
+func (Enrolment) isCommand()       {}
+func (EndClass) isCommand()        {}
 
 func (Help) String() string { return "help" }
 func (Quit) String() string { return "quit" }
@@ -244,6 +255,9 @@ func (c Sleep) String() string          { return "sleep " + c.For.String() }
 func (c Lesson) String() string         { return "lesson " + c.Name }
 func (c Autoplay) String() string       { return "autoplay " + onOff(c.On) }
 func (c Messages) String() string       { return "messages " + onOff(c.On) }
+func (c Promote) String() string        { return "promote " + strconv.Itoa(c.Replica) }
+func (c Enrolment) String() string      { return "enrolment " + onOff(c.On) }
+func (EndClass) String() string         { return "end class" }
 
 func onOff(on bool) string {
 	if on {

@@ -34,6 +34,10 @@ func TestParseValidCommands(t *testing.T) {
 		{"slow on", Slow{On: true}},
 		{"crash all", Crash{Replica: Ref{Role: All}}},
 		{"messages off", Messages{}},
+		{"promote 4", Promote{Replica: 4}},
+		{"enrolment off", Enrolment{}},
+		{"enrollment on", Enrolment{On: true}},
+		{"end class", EndClass{}},
 		{"restart all", Restart{}},
 		{"lesson My-Lesson.toml", Lesson{Name: "My-Lesson.toml"}},
 		{"crash 3", Crash{Replica: Replica(3)}},
@@ -196,11 +200,17 @@ func randomCommand(rng *rand.Rand, kind, n int) Command {
 		return Add{}
 	case 26:
 		return Remove{Replica: ref()}
+	case 27:
+		return Promote{Replica: r()}
+	case 28:
+		return Enrolment{On: on}
+	case 29:
+		return EndClass{}
 	}
 	return nil
 }
 
-const kinds = 27
+const kinds = 30
 
 // Every kind of command, written and read back, is the same command.
 func TestStringParsesBackToTheSameCommand(t *testing.T) {

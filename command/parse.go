@@ -49,6 +49,9 @@ const HelpText = `commands (one a line; # starts a comment):
   lesson NAME|FILE         run a lesson, printing its captions
   autoplay on|off, messages on|off
                            the window's auto-play and message view (lessons)
+  promote N                in a class: make non-voting seat N a voter (the teacher)
+  enrolment on|off         in a class: let students join, or not (the teacher)
+  end class                in a class: every seat is told, and stops (the teacher)
   help                     this text
   quit                     stop every replica and exit`
 
@@ -73,6 +76,19 @@ func Parse(line string, n int) (Command, error) {
 		return Heal{}, p.none()
 	case "newgame":
 		return NewGame{}, p.none()
+	case "promote":
+		r, err := p.replicaOnly("promote N")
+		return Promote{Replica: r}, err
+	case "enrolment", "enrollment":
+		if len(p.args) != 1 || (p.args[0] != "on" && p.args[0] != "off") {
+			return nil, errors.New("usage: enrolment on|off")
+		}
+		return Enrolment{On: p.args[0] == "on"}, nil
+	case "end":
+		if len(p.args) != 1 || p.args[0] != "class" {
+			return nil, errors.New("usage: end class")
+		}
+		return EndClass{}, nil
 	case "status":
 		switch {
 		case len(p.args) == 0:

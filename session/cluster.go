@@ -34,6 +34,7 @@ type Cluster interface {
 	Transfer(target int, timeout time.Duration) (from int, term uint64, err error)
 	AddReplica(stall time.Duration) (int, error)
 	RemoveReplica(id int, timeout time.Duration) error
+	Promote(id int) error // in a class: a non-voting seat becomes a voter
 	CancelAdd(id int) <-chan struct{}
 	Reconfigure(raft config.Raft) error
 	Mend(timeout time.Duration, stop <-chan struct{}) int
