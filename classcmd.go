@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"net"
@@ -16,6 +15,7 @@ import (
 	"github.com/raftian/raftian/config"
 	"github.com/raftian/raftian/node"
 	"github.com/raftian/raftian/session"
+	"github.com/raftian/raftian/ui"
 )
 
 // The subcommands class and join: one replica per laptop (package class).
@@ -66,34 +66,42 @@ func seatFlags(fs *flag.FlagSet) *seatArgs {
 }
 
 // seatConfig loads the configuration of a seat and prepares its data
-// directory; the class's files are in its "class" directory.
-func (c *cli) seatConfig(a seatArgs, title string) (config.Config, string, error) {
-	if !a.headless {
-		return config.Config{}, "", errors.New("a class runs headless for now: add --headless (the class's window comes with the projector)")
-	}
+// directory; the class's files are in its "class" directory. Without
+// --headless it opens the window first, so that a missing display is
+// said before anything starts.
+func (c *cli) seatConfig(a seatArgs, title string) (config.Config, string, *ui.Window, error) {
 	cfg, err := loadConfig(a.configFile, a.storage, a.dataDir)
 	if err != nil {
-		return cfg, "", err
+		return cfg, "", nil, err
 	}
 	if a.fresh {
 		if err := os.RemoveAll(filepath.Join(cfg.DataDir, "class")); err != nil {
-			return cfg, "", err
+			return cfg, "", nil, err
 		}
 		if err := node.WipeDataDir(cfg.DataDir); err != nil {
-			return cfg, "", err
+			return cfg, "", nil, err
+		}
+	}
+	var win *ui.Window
+	if !a.headless {
+		if win, err = ui.Open(cfg); err != nil {
+			return cfg, "", nil, err
 		}
 	}
 	setLogger(c.stderr)
 	exitOnStop(cfg, c.stderr)
-	return cfg, filepath.Join(cfg.DataDir, "class"), nil
+	return cfg, filepath.Join(cfg.DataDir, "class"), win, nil
 }
 
 // teach runs the teacher's seat: the class, its port, and seat 1.
 func (c *cli) teach(a seatArgs, listen, name string, voters int) int {
 	const title = "raftian class"
-	cfg, dir, err := c.seatConfig(a, title)
+	cfg, dir, win, err := c.seatConfig(a, title)
 	if err != nil {
 		return c.fail(title, err)
+	}
+	if win != nil {
+		defer win.Close()
 	}
 	if listen == "" {
 		listen = net.JoinHostPort(ownAddress(""), class.DefaultPort)
@@ -122,6 +130,10 @@ func (c *cli) teach(a seatArgs, listen, name string, voters int) int {
 	fmt.Fprintf(c.stdout, "join code: %s\nclass at: %s\n", t.Code(), listen)
 	fmt.Fprintf(c.stderr, "%s: students join with: raftian join %s@%s --name NAME --headless\n", title, t.Code(), listen)
 	ended := make(chan string, 1)
+	if win != nil {
+		return c.seatWindow(win, cluster, 1, ended, []string{t.Code(), "join code · class at " + listen,
+			"raftian join " + t.Code() + "@" + listen + " --name NAME"})
+	}
 	return c.seatConsole(cluster, ended, ending{t, ended})
 }
 
@@ -141,9 +153,12 @@ func (e ending) End() error {
 // join runs a student's seat.
 func (c *cli) join(a seatArgs, where, listen, name string) int {
 	const title = "raftian join"
-	cfg, dir, err := c.seatConfig(a, title)
+	cfg, dir, win, err := c.seatConfig(a, title)
 	if err != nil {
 		return c.fail(title, err)
+	}
+	if win != nil {
+		defer win.Close()
 	}
 	code, classAddr, err := class.ParseJoin(where)
 	if err != nil {
@@ -172,16 +187,16 @@ func (c *cli) join(a seatArgs, where, listen, name string) int {
 	}
 	defer cluster.Close()
 	voter, err := st.Take(listen, cluster.Applied)
+	what := "non-voting"
+	if voter {
+		what = "a voter"
+	}
 	switch {
 	case err != nil && st.First:
 		return c.fail(title, err)
 	case err != nil: // coming back while the teacher is away: the class plays on
 		fmt.Fprintf(c.stderr, "%s: the teacher could not be asked (%v): this seat plays on as it was\n", title, err)
 	default:
-		what := "non-voting"
-		if voter {
-			what = "a voter"
-		}
 		fmt.Fprintf(c.stdout, "seat %d (%s): %s, caught up %v after joining\n", st.Seat, st.Name, what, time.Since(begun).Round(time.Millisecond))
 	}
 	stop := make(chan struct{})
@@ -192,7 +207,34 @@ func (c *cli) join(a seatArgs, where, listen, name string) int {
 		st.Follow(cluster, stop, func(why string) { gone <- why })
 	}()
 	defer func() { close(stop); <-followed }()
+	if win != nil {
+		return c.seatWindow(win, cluster, st.Seat, gone, []string{fmt.Sprintf("Seat %d · %s", st.Seat, st.Name),
+			fmt.Sprintf("%s · class at %s", what, st.Teacher), "click a rival's city in your pane to attack"})
+	}
 	return c.seatConsole(cluster, gone, nil)
+}
+
+// seatWindow runs the window on a seat until it is closed, a signal, or
+// the class going away (gone).
+func (c *cli) seatWindow(win *ui.Window, cluster *node.Cluster, seat int, gone <-chan string, card []string) int {
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(signals)
+	done := make(chan struct{})
+	defer close(done)
+	stop := make(chan struct{})
+	go func() {
+		select {
+		case <-exitAfterSignal(signals, done, c.stderr):
+		case why := <-gone:
+			fmt.Fprintf(c.stdout, "class: %s\n", why)
+		case <-done:
+			return
+		}
+		close(stop)
+	}()
+	win.Run(cluster, ui.RunOptions{Stop: stop, Seat: seat, Card: card})
+	return 0
 }
 
 // seatConsole runs the headless console on a seat until quit, end of

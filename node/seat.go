@@ -118,29 +118,43 @@ func (c *Cluster) SetSeat(id int, name, addr string, removed bool) {
 		return
 	}
 	c.membersMu.Lock()
+	var added []int
 	for len(c.replicas) <= s.ID {
 		n := len(c.replicas)
 		r, _ := c.newReplica(n, "")
 		r.remote = true
 		r.nonVoting.Store(true)
 		c.replicas = append(c.replicas, r)
+		added = append(added, n)
 	}
 	r := c.replicas[s.ID]
 	c.membersMu.Unlock()
+	defer func() { // the record learns of the seat, for the window's pane
+		players := c.Config().Players
+		for _, id := range added {
+			p := players[id-1]
+			c.Recorder().Add(record.Obs{Kind: record.Member, Node: uint8(id), Data: []byte(record.MemberNonVoting + " " + p.Name + " " + p.Color)})
+		}
+	}()
 
 	c.cfgMu.Lock()
 	for len(c.cfg.Players) < s.ID {
 		c.cfg.Players = append(c.cfg.Players, seatPlayer(Seat{ID: len(c.cfg.Players) + 1}))
 	}
 	p := seatPlayer(s)
+	old := c.cfg.Players[s.ID-1]
 	if s.Name == "" { // what was known stays known
-		p.Name = c.cfg.Players[s.ID-1].Name
+		p.Name = old.Name
 	}
+	renamed := len(added) == 0 && p.Name != old.Name
 	if p.Address == "" {
 		p.Address = c.cfg.Players[s.ID-1].Address
 	}
 	c.cfg.Players[s.ID-1] = p
 	c.cfgMu.Unlock()
+	if renamed {
+		c.Recorder().Add(record.Obs{Kind: record.Member, Node: uint8(s.ID), Data: []byte(record.MemberNamed + " " + p.Name + " " + p.Color)})
+	}
 	if p.Address != "" && r.remote {
 		c.net.AddPeer(s.ID, p.Address, 0)
 	}
@@ -186,8 +200,11 @@ func (c *Cluster) syncSeats() {
 		return
 	}
 	for _, r := range c.all() {
-		if !r.removed.Load() {
-			r.nonVoting.Store(!contains(vs, r.id))
+		if r.removed.Load() {
+			continue
+		}
+		if was := r.nonVoting.Swap(!contains(vs, r.id)); was && contains(vs, r.id) {
+			c.Recorder().Add(record.Obs{Kind: record.Member, Node: uint8(r.id), Data: []byte(record.MemberVoter)})
 		}
 	}
 }

@@ -133,6 +133,8 @@ func (m *eventMaker) event(o *Obs) (Event, bool) {
 		case MemberRemoved:
 			m.removed[n] = true
 			e.Type = EventRemove
+		case MemberNamed:
+			return e, false // a name, not a change
 		default:
 			e.Type, e.Result = EventAdd, as
 		}

@@ -205,7 +205,7 @@ func (h *fileHeader) check() error {
 
 var (
 	colorRE  = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
-	memberRE = regexp.MustCompile(`^(voter|removed|non-voting [^ ]{1,64} #[0-9a-fA-F]{6})$`)
+	memberRE = regexp.MustCompile(`^(voter|removed|(non-voting|named) [^ ][^\x00-\x1f]{0,63} #[0-9a-fA-F]{6})$`)
 )
 
 // parseLine reads one observation. Replicas are numbered up to nine,

@@ -70,6 +70,7 @@ const (
 	MemberNonVoting = "non-voting" // added: catching up, not voting yet
 	MemberVoter     = "voter"      // promoted: it counts for the quorum
 	MemberRemoved   = "removed"    // deleted from the shard for good
+	MemberNamed     = "named"      // its player's name became known (a class's seat)
 )
 
 // IsMessage reports whether the observation is of a message.

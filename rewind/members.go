@@ -11,9 +11,18 @@ import (
 // by one, its player named in the observation), promoted, or removed.
 func (m *Model) member(s *State, o *record.Obs) {
 	as, player, _ := strings.Cut(string(o.Data), " ")
+	// A name may hold spaces (a class's students choose theirs): the
+	// colour is the last word.
+	name, color := player, ""
+	if k := strings.LastIndexByte(player, ' '); k >= 0 {
+		name, color = player[:k], player[k+1:]
+	}
 	i := int(o.Node)
+	if as == record.MemberNamed && i >= 1 && i <= len(s.Players) {
+		s.Players[i-1] = record.Player{Name: name, Color: color}
+		return
+	}
 	if as == record.MemberNonVoting && i == len(s.Replicas)+1 && i <= world.MaxPlayers {
-		name, color, _ := strings.Cut(player, " ")
 		s.Players = append(s.Players, record.Player{Name: name, Color: color})
 		s.Replicas = append(s.Replicas, Replica{ID: i, Role: record.RoleDown, World: world.New(m.n), Contact: -1,
 			AppliedAt: -1, Failed: Failure{At: -1}})

@@ -134,6 +134,7 @@ func (w *Window) draw(s Screen, now time.Time) {
 		w.drawDots(s)
 	}
 	w.drawSide(s)
+	w.drawCard(s)
 	w.drawBar(s, now)
 	w.drawCaption(s)
 	w.drawTimeline(s)

@@ -77,6 +77,9 @@ func seconds(us int64) string {
 
 // summary says in a few words what the replicas agree on.
 func (w *Window) summary() string {
+	if w.seat != 0 {
+		return w.seatSummary()
+	}
 	up := 0
 	for _, r := range w.st.Replicas {
 		if r.Up {
@@ -92,6 +95,21 @@ func (w *Window) summary() string {
 		return fmt.Sprintf("no leader · %d of %d up · %s", up, w.n, quorum)
 	}
 	return fmt.Sprintf("leader %d in term %d · %d of %d up · %s", l, w.st.Replicas[l-1].Term, up, w.n, quorum)
+}
+
+// seatSummary says, in a class, what this laptop's replica believes.
+func (w *Window) seatSummary() string {
+	me := w.st.Replicas[w.seat-1]
+	seats := fmt.Sprintf("quorum %d of %d", w.st.Majority(), w.st.Voters())
+	switch {
+	case !me.Up:
+		return "your replica is down · " + seats
+	case me.Role == record.RoleLeader:
+		return fmt.Sprintf("you lead in term %d · %s", me.Term, seats)
+	case me.Leader != 0:
+		return fmt.Sprintf("you follow seat %d in term %d · %s", me.Leader, me.Term, seats)
+	}
+	return fmt.Sprintf("you know no leader (term %d) · %s", me.Term, seats)
 }
 
 // drawSide draws the grid's spare cell, when there is one: what was
@@ -297,6 +315,11 @@ var keys = []string{"? help", "Esc quit", "Space pause", "←/→ step", "click 
 	"C crash", "R restart", "L crash leader", "T transfer", "+/- replicas", "I isolate", "P partition", "H heal", "A auto-play", "[ ] speed",
 	"S slow", "F2 lessons", "F5 presenter view", "M messages", "Ctrl S save", "F11 full screen", "Ctrl +/- size"}
 
+// seatKeys are the keys of a class's window: faults on other laptops are
+// not carried out from this one.
+var seatKeys = []string{"? help", "Esc quit", "click a rival city in your pane: attack", "Space pause", "←/→ step",
+	"C crash your replica", "R restart it", "[ ] speed", "M messages", "F5 presenter view", "Ctrl +/- size"}
+
 // drawKeys draws the key bar and, with F3, the frame statistics.
 func (w *Window) drawKeys(s Screen) {
 	r := s.Keys
@@ -322,7 +345,11 @@ func (w *Window) drawKeys(s Screen) {
 	if hint != "" {
 		hint += "   "
 	}
-	for _, k := range keys {
+	shown := keys
+	if w.seat != 0 {
+		shown = seatKeys
+	}
+	for _, k := range shown {
 		if textWidth(hint+k, size) > inner.W {
 			break
 		}
@@ -332,3 +359,22 @@ func (w *Window) drawKeys(s Screen) {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// drawCard draws a class's card: its first line large (the join code on
+// the teacher's laptop), the others under it.
+func (w *Window) drawCard(s Screen) {
+	if s.Card.Empty() || len(w.card) == 0 {
+		return
+	}
+	sc := s.Scale
+	r := s.Card.Inset(sc.Px(8))
+	rl.DrawRectangleRounded(rect(r), 0.08, 6, stripBG)
+	r = r.Inset(sc.Px(8))
+	big := sc.line(TextCaption) * 1.6
+	w.fonts.inBox(w.card[0], Rect{r.X, r.Y, r.W, big}, sc.Text(TextCaption)*1.4, 0.5, textColor)
+	y := r.Y + big
+	for _, line := range w.card[1:] {
+		w.fonts.inBox(line, Rect{r.X, y, r.W, sc.line(TextInfo)}, sc.Text(TextInfo), 0.5, dimText)
+		y += sc.line(TextInfo)
+	}
+}

@@ -115,6 +115,9 @@ type Screen struct {
 	Caption  Rect   // empty when no lesson plays
 	Timeline Rect
 	Keys     Rect
+	// Card is a class's card (the join code, or this laptop's seat): empty
+	// outside a class.
+	Card Rect
 	// CityLabel is how wide the widest city label ("Emeka 100") is.
 	CityLabel float32
 }
@@ -127,6 +130,9 @@ type View struct {
 	Lesson    bool
 	Presenter bool
 	Names     []string
+	// Focus, in a class, is this laptop's seat: its pane is drawn large,
+	// the others in a column beside it under the class's card.
+	Focus int
 }
 
 // LayoutScreen lays out a w×h window for n replicas.
@@ -158,12 +164,40 @@ func LayoutScreen(w, h float32, n int, v View) Screen {
 		band := 2*sc.Px(18) + sc.Text(TextMarker)*1.3 + lines*sc.Text(TextCaption)*1.25 + sc.Px(6)
 		area, s.Caption = area.cutBottom(min(band, area.H*0.35))
 	}
+	if v.Focus >= 1 && v.Focus <= n {
+		s.Panes, s.Card = focusLayout(area, n, v.Focus, sc)
+		return s
+	}
 	cols := 0
 	if sc.Presenter {
 		cols = 3 // panes wide enough for a whole info line
 	}
 	s.Panes, s.Side = Grid(area, n, cols)
 	return s
+}
+
+// focusLayout lays out a class's window: this laptop's pane (focus) large
+// at the left; at the right the class's card, and the other seats' panes
+// under it, as many columns as they need.
+func focusLayout(area Rect, n, focus int, sc Scale) (panes []Rect, card Rect) {
+	big := Rect{area.X, area.Y, area.W * 0.62, area.H}
+	right := Rect{big.X + big.W, area.Y, area.W - big.W, area.H}
+	card, right = right.cut(sc.line(TextCaption)*1.6 + 2*sc.line(TextInfo) + sc.Px(32))
+	cols := 1
+	if n-1 > 3 {
+		cols = 2
+	}
+	others, _ := Grid(right, n-1, cols)
+	panes = make([]Rect, 0, n)
+	for i, k := 1, 0; i <= n; i++ {
+		if i == focus {
+			panes = append(panes, big)
+			continue
+		}
+		panes = append(panes, others[k])
+		k++
+	}
+	return panes, card
 }
 
 // cityLabelWidth is how wide the widest city label is: a name and "100".

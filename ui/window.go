@@ -63,6 +63,8 @@ type screen struct {
 	zoom      float32        // Ctrl + and Ctrl -: 1 is the window's own scale
 	presenter bool           // the presenter view (F5): larger text, fewer words
 	saving    sync.WaitGroup // records being written
+	seat      int            // in a class: this laptop's seat (its pane large)
+	card      []string       // in a class: the card's lines, the first large
 }
 
 // link is the window's way to the cluster and to its record.
@@ -201,6 +203,12 @@ type RunOptions struct {
 	// OnFrame, when not nil, is told every frame's whole time and the CPU
 	// time spent building it, before raylib presents it (benchmarks).
 	OnFrame func(frame, build time.Duration)
+	// Seat, in a class, is this laptop's seat: its pane is drawn large.
+	Seat int
+	// Card, in a class, is what the class's card says: the join code
+	// and the class's address on the teacher's laptop, the seat on a
+	// student's.
+	Card []string
 }
 
 // Run draws frames until the window is closed, Esc is pressed or Stop
@@ -278,6 +286,10 @@ func (w *Window) start(c session.Cluster, src rewind.Source, opts RunOptions) {
 	w.players = players{nextAuto: make([]time.Time, w.n), rng: rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))}
 	w.lessonState = lessonState{captions: make(chan captionMsg, 16), replays: make(chan replayMsg, 1)}
 	w.frameAt, w.onFrame = time.Now(), opts.OnFrame
+	w.seat, w.card = opts.Seat, opts.Card
+	if w.seat != 0 {
+		w.selected = w.seat // C and R act on this laptop's replica
+	}
 }
 
 // live is the newest moment: now, or a file's last observation.
@@ -383,7 +395,8 @@ func (w *Window) layout() Screen {
 		}
 	}
 	return LayoutScreen(float32(rl.GetScreenWidth()), float32(rl.GetScreenHeight()), w.n, View{Zoom: w.zoom,
-		Lesson: w.lesson != nil && (w.caption.Text != "" || w.caption.Question != ""), Presenter: w.presenter, Names: names})
+		Lesson: w.lesson != nil && (w.caption.Text != "" || w.caption.Question != ""), Presenter: w.presenter, Names: names,
+		Focus: w.seat})
 }
 
 // input reads this frame's intents. Keys come from raylib's queue, which
