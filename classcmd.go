@@ -31,14 +31,14 @@ func classFlags(fs *flag.FlagSet) func(*cli, []string) int {
 		if !c.noArgs(title, args) {
 			return 2
 		}
-		return c.teach(*a, *listen, *name, *voters)
+		return c.teach(*a, *listen, *name, *voters, nil)
 	}
 }
 
 // joinFlags is "raftian join CODE@HOST[:PORT]": a student's seat.
 func joinFlags(fs *flag.FlagSet) func(*cli, []string) int {
 	a := seatFlags(fs)
-	listen := fs.String("listen", "", "where this seat's replica listens, `HOST:PORT` (default: this laptop's address towards the class, port 26101)")
+	listen := fs.String("listen", "", "where this seat's replica listens, `HOST:PORT` (default: this laptop's address towards the class, port 26102)")
 	name := fs.String("name", "", "the `name` you play under (up to 16 letters)")
 	return func(c *cli, args []string) int {
 		const title = "raftian join"
@@ -46,7 +46,7 @@ func joinFlags(fs *flag.FlagSet) func(*cli, []string) int {
 			fmt.Fprintf(c.stderr, "%s: give the class as CODE@HOST[:PORT], as the teacher's screen shows it\n", title)
 			return 2
 		}
-		return c.join(*a, args[0], *listen, *name)
+		return c.join(*a, args[0], *listen, *name, nil)
 	}
 }
 
@@ -66,13 +66,17 @@ func seatFlags(fs *flag.FlagSet) *seatArgs {
 }
 
 // seatConfig loads the configuration of a seat and prepares its data
-// directory; the class's files are in its "class" directory. Without
-// --headless it opens the window first, so that a missing display is
-// said before anything starts.
-func (c *cli) seatConfig(a seatArgs, title string) (config.Config, string, *ui.Window, error) {
+// directory (by default "class" in the configured one, apart from the
+// one-window cluster's); the class's files are in its "class" directory.
+// Without --headless it opens the window first (unless win is one
+// already), so that a missing display is said before anything starts.
+func (c *cli) seatConfig(a seatArgs, title string, win *ui.Window) (config.Config, string, *ui.Window, error) {
 	cfg, err := loadConfig(a.configFile, a.storage, a.dataDir)
 	if err != nil {
 		return cfg, "", nil, err
+	}
+	if a.dataDir == "" {
+		cfg.DataDir = filepath.Join(cfg.DataDir, "class")
 	}
 	if a.fresh {
 		if err := os.RemoveAll(filepath.Join(cfg.DataDir, "class")); err != nil {
@@ -82,8 +86,7 @@ func (c *cli) seatConfig(a seatArgs, title string) (config.Config, string, *ui.W
 			return cfg, "", nil, err
 		}
 	}
-	var win *ui.Window
-	if !a.headless {
+	if !a.headless && win == nil {
 		if win, err = ui.Open(cfg); err != nil {
 			return cfg, "", nil, err
 		}
@@ -93,14 +96,15 @@ func (c *cli) seatConfig(a seatArgs, title string) (config.Config, string, *ui.W
 	return cfg, filepath.Join(cfg.DataDir, "class"), win, nil
 }
 
-// teach runs the teacher's seat: the class, its port, and seat 1.
-func (c *cli) teach(a seatArgs, listen, name string, voters int) int {
+// teach runs the teacher's seat: the class, its port, and seat 1; in the
+// window given (the class form's), or a new one unless headless.
+func (c *cli) teach(a seatArgs, listen, name string, voters int, given *ui.Window) int {
 	const title = "raftian class"
-	cfg, dir, win, err := c.seatConfig(a, title)
+	cfg, dir, win, err := c.seatConfig(a, title, given)
 	if err != nil {
 		return c.fail(title, err)
 	}
-	if win != nil {
+	if win != nil && given == nil {
 		defer win.Close()
 	}
 	if listen == "" {
@@ -113,6 +117,11 @@ func (c *cli) teach(a seatArgs, listen, name string, voters int) int {
 	t, err := class.OpenClass(class.ClassOptions{Dir: dir, Name: name, RaftAddr: raftAddr, Voters: voters})
 	if err != nil {
 		return c.fail(title, err)
+	}
+	if t.Reopened() && cfg.Storage == config.StorageMemory {
+		// Its log is gone: starting again would begin a second history
+		// under the same class.
+		return c.fail(title, fmt.Errorf("the class in %s ran on memory storage: its log is gone and it cannot start again; start a new class with --fresh", dir))
 	}
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
@@ -150,14 +159,15 @@ func (e ending) End() error {
 	return err
 }
 
-// join runs a student's seat.
-func (c *cli) join(a seatArgs, where, listen, name string) int {
+// join runs a student's seat; in the window given (the class form's), or
+// a new one unless headless.
+func (c *cli) join(a seatArgs, where, listen, name string, given *ui.Window) int {
 	const title = "raftian join"
-	cfg, dir, win, err := c.seatConfig(a, title)
+	cfg, dir, win, err := c.seatConfig(a, title, given)
 	if err != nil {
 		return c.fail(title, err)
 	}
-	if win != nil {
+	if win != nil && given == nil {
 		defer win.Close()
 	}
 	code, classAddr, err := class.ParseJoin(where)
@@ -169,8 +179,12 @@ func (c *cli) join(a seatArgs, where, listen, name string) int {
 	if err != nil {
 		return c.fail(title, err)
 	}
+	if !st.First && cfg.Storage == config.StorageMemory {
+		// A replica that forgot its log and its votes must not vote again.
+		return c.fail(title, fmt.Errorf("seat %d ran on memory storage: its log is gone and it cannot come back; join again with another --data directory", st.Seat))
+	}
 	if listen == "" {
-		listen = net.JoinHostPort(ownAddress(st.Teacher), "26101")
+		listen = net.JoinHostPort(ownAddress(st.Teacher), "26102")
 	}
 	seats, err := st.Seats()
 	if err != nil {
@@ -299,4 +313,12 @@ func ownAddress(peer string) string {
 	}
 	defer c.Close()
 	return c.LocalAddr().(*net.UDPAddr).IP.String()
+}
+
+// validateJoin checks what the window's class form is given to join.
+func validateJoin(where, name string) error {
+	if _, _, err := class.ParseJoin(where); err != nil {
+		return err
+	}
+	return class.CheckName(name)
 }

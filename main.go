@@ -110,6 +110,21 @@ func (c *cli) play(a playArgs) int {
 		}
 		defer win.Close()
 	}
+	code, choice := c.sandbox(cfg, a, win, files, journal)
+	switch {
+	case choice.Start: // the class form: the five replicas are closed now
+		return c.teach(seatArgs{configFile: a.configFile, storage: a.storage}, "", "Teacher", 5, win)
+	case choice.Join != "":
+		return c.join(seatArgs{configFile: a.configFile, storage: a.storage}, choice.Join, "", choice.Name, win)
+	}
+	return code
+}
+
+// sandbox runs the five replicas in one process, in the window or
+// headless, until the end; in the window, the class form may end it to
+// start or join a class.
+func (c *cli) sandbox(cfg config.Config, a playArgs, win *ui.Window, files files, journal *session.Journal) (int, ui.ClassChoice) {
+	fail := func(err error) (int, ui.ClassChoice) { return c.fail("raftian", err), ui.ClassChoice{} }
 	// The window draws from the record, lessons read it, --observe and
 	// --events write it. With no lesson, the window first shows the
 	// replicas' first election slowly: they start in slow motion.
@@ -142,8 +157,9 @@ func (c *cli) play(a playArgs) int {
 			case <-done:
 			}
 		}()
-		win.Run(cluster, ui.RunOptions{Stop: stop, Lesson: a.lesson, Intro: intro, Journal: journal})
-		return 0
+		choice := win.Run(cluster, ui.RunOptions{Stop: stop, Lesson: a.lesson, Intro: intro, Journal: journal,
+			ValidateJoin: validateJoin})
+		return 0, choice
 	}
 	s := session.New(cluster, session.Options{Journal: journal})
 	prompt := ""
@@ -151,7 +167,7 @@ func (c *cli) play(a playArgs) int {
 		prompt = "raftian> "
 	}
 	fmt.Fprintf(c.stderr, "raftian: %d replicas, %s storage; type help for commands\n", cluster.Size(), cfg.Storage)
-	return c.headless(s, a.lesson, prompt, sig)
+	return c.headless(s, a.lesson, prompt, sig), ui.ClassChoice{}
 }
 
 // headless plays the lesson, if any, then runs the console until quit,

@@ -37,6 +37,8 @@ type Teacher struct {
 	closed bool              // enrolment closed by the teacher
 	heard  map[int]time.Time // when each seat last read the roster
 
+	reopened bool // the class existed: this is its teacher coming back
+
 	wrong limiter
 	ln    net.Listener
 	wg    sync.WaitGroup
@@ -83,7 +85,7 @@ func OpenClass(o ClassOptions) (*Teacher, error) {
 		if t.ca, err = LoadCA(o.Dir); err != nil {
 			return nil, err
 		}
-		t.roster = r
+		t.roster, t.reopened = r, true
 	}
 	if t.guard, err = LoadGuard(o.Dir); err != nil {
 		return nil, err
@@ -125,6 +127,9 @@ func (t *Teacher) create(o ClassOptions) error {
 	t.roster = rosterData{Voters: o.Voters, Seats: []Entry{{Seat: 1, Name: o.Name, Addr: o.RaftAddr}}}
 	return writeRoster(o.Dir, t.roster)
 }
+
+// Reopened reports whether the class existed before this run.
+func (t *Teacher) Reopened() bool { return t.reopened }
 
 // Code is this run's join code.
 func (t *Teacher) Code() string { return t.code }

@@ -313,7 +313,7 @@ func stripTime(s Screen, win [2]int64, x float32) (int64, bool) {
 // bar is too narrow: the first ones always show.
 var keys = []string{"? help", "Esc quit", "Space pause", "←/→ step", "click a rival city: attack", "1-9 select",
 	"C crash", "R restart", "L crash leader", "T transfer", "+/- replicas", "I isolate", "P partition", "H heal", "A auto-play", "[ ] speed",
-	"S slow", "F2 lessons", "F5 presenter view", "M messages", "Ctrl S save", "F11 full screen", "Ctrl +/- size"}
+	"S slow", "F2 lessons", "F4 class", "F5 presenter view", "M messages", "Ctrl S save", "F11 full screen", "Ctrl +/- size"}
 
 // seatKeys are the keys of a class's window: faults on other laptops are
 // not carried out from this one.

@@ -45,6 +45,7 @@ const (
 	Transfer                   // hand leadership to the selected replica
 	AddReplica                 // grow the cluster by a replica
 	RemoveReplica              // remove the selected replica for good
+	ClassForm                  // start or join a class (F4)
 )
 
 // Mods are the modifier keys held.
@@ -157,6 +158,8 @@ func KeyIntent(key int32, selected, n int, mods Mods) Intent {
 		return Intent{Kind: Pause}
 	case rl.KeyF2:
 		return Intent{Kind: LessonMenu}
+	case rl.KeyF4:
+		return Intent{Kind: ClassForm}
 	case rl.KeyN, rl.KeyPageDown:
 		return Intent{Kind: NextStep}
 	case rl.KeyB, rl.KeyPageUp:

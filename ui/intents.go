@@ -65,6 +65,10 @@ func (w *Window) apply(in Intent) {
 		w.session.Do(command.Autoplay{On: !w.auto})
 	case ToggleMessages:
 		w.session.Do(command.Messages{On: !w.showMsgs})
+	case ClassForm:
+		if w.formCheck != nil && w.link.live && w.seat == 0 {
+			w.form = &classForm{validate: w.formCheck}
+		}
 	case LessonMenu:
 		w.openMenu()
 	case RestartLesson:

@@ -65,6 +65,9 @@ type screen struct {
 	saving    sync.WaitGroup // records being written
 	seat      int            // in a class: this laptop's seat (its pane large)
 	card      []string       // in a class: the card's lines, the first large
+	form      *classForm     // the class form, while it is open
+	formCheck func(where, name string) error
+	chosen    ClassChoice // what the class form asked for: the run ends
 }
 
 // link is the window's way to the cluster and to its record.
@@ -209,13 +212,18 @@ type RunOptions struct {
 	// and the class's address on the teacher's laptop, the seat on a
 	// student's.
 	Card []string
+	// ValidateJoin, when not nil, offers the class form (F4) and checks
+	// what it is given to join.
+	ValidateJoin func(where, name string) error
 }
 
 // Run draws frames until the window is closed, Esc is pressed or Stop
 // closes. It draws the cluster's record (the cluster must keep one) and
 // carries commands out with a session on it; the cluster stays the
 // caller's to close.
-func (w *Window) Run(c session.Cluster, opts RunOptions) {
+//
+// It returns what the class form asked for, if the run ended for it.
+func (w *Window) Run(c session.Cluster, opts RunOptions) ClassChoice {
 	w.start(c, c.Recorder(), opts)
 	defer w.saving.Wait()
 	defer w.work.close()
@@ -230,6 +238,7 @@ func (w *Window) Run(c session.Cluster, opts RunOptions) {
 		w.playLesson(lesson.Intro(), true)
 	}
 	w.loop(opts.Stop)
+	return w.chosen
 }
 
 // ViewOptions say how a record is shown.
@@ -286,7 +295,7 @@ func (w *Window) start(c session.Cluster, src rewind.Source, opts RunOptions) {
 	w.players = players{nextAuto: make([]time.Time, w.n), rng: rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))}
 	w.lessonState = lessonState{captions: make(chan captionMsg, 16), replays: make(chan replayMsg, 1)}
 	w.frameAt, w.onFrame = time.Now(), opts.OnFrame
-	w.seat, w.card = opts.Seat, opts.Card
+	w.seat, w.card, w.formCheck, w.form, w.chosen = opts.Seat, opts.Card, opts.ValidateJoin, nil, ClassChoice{}
 	if w.seat != 0 {
 		w.selected = w.seat // C and R act on this laptop's replica
 	}
@@ -349,11 +358,18 @@ func (w *Window) frame() bool {
 	w.flights = w.model.Flights(w.t, w.trail(), w.flights[:0])
 	w.logIntro()
 
+	if w.chosen.Chosen() {
+		return false
+	}
+
 	rl.BeginDrawing()
 	rl.ClearBackground(background)
 	w.draw(screen, start)
 	if w.menu != nil {
 		w.drawMenu(screen)
+	}
+	if w.form != nil {
+		w.drawForm(screen)
 	}
 	if shot {
 		w.screenshot()
@@ -407,6 +423,10 @@ func (w *Window) input(s Screen) []Intent {
 	mods := Mods{
 		Ctrl:  rl.IsKeyDown(rl.KeyLeftControl) || rl.IsKeyDown(rl.KeyRightControl),
 		Shift: rl.IsKeyDown(rl.KeyLeftShift) || rl.IsKeyDown(rl.KeyRightShift),
+	}
+	if w.form != nil { // the class form takes every key and character
+		w.formInput()
+		return nil
 	}
 	n := w.n
 	if w.menu != nil {
@@ -463,5 +483,24 @@ func (w *Window) job(cmd command.Command) {
 	})
 	if !queued {
 		w.banner = note{text: "busy: try again", at: time.Now(), alarm: true}
+	}
+}
+
+// formInput feeds this frame's keys and characters to the class form.
+func (w *Window) formInput() {
+	for r := rl.GetCharPressed(); r != 0; r = rl.GetCharPressed() {
+		if choice, done := w.form.typed(r); done {
+			w.chosen = choice
+		}
+	}
+	for k := rl.GetKeyPressed(); k != 0; k = rl.GetKeyPressed() {
+		choice, done, closed := w.form.pressed(formKeyOf(k))
+		switch {
+		case done:
+			w.chosen = choice
+		case closed:
+			w.form = nil
+			return
+		}
 	}
 }
