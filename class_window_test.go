@@ -63,3 +63,37 @@ func TestClassWindowAttacksThroughItsOwnSeat(t *testing.T) {
 	}
 	w.quit(t)
 }
+
+// F4 in the one-window cluster: "Join a class", the code and a name typed
+// as the projector shows them; the window's replicas close and the same
+// window becomes the seat, which joins as a voter. A mistyped code is
+// refused in the form first, saying why.
+func TestTheWindowJoinsAClass(t *testing.T) {
+	bin := buildRaftian(t)
+	cfg := testConfigFile(t, "")
+	port := freePortPair(t)
+	classAddr := fmt.Sprintf("127.0.0.1:%d", port)
+	teacher := startSeatProcess(t, bin, "class", "--headless", "--listen", classAddr, "--data", t.TempDir(), "--config", cfg)
+	line, _ := teacher.waitLine(0, "join code: ", 60*time.Second)
+	code := strings.TrimPrefix(line, "join code: ")
+
+	w := startWindow(t, "1280x720", "--config", cfg, "--data", t.TempDir())
+	press(t, w.display, "F4")
+	xdo(t, w.display, "type", "--delay", "120", "2")
+	xdo(t, w.display, "type", "--delay", "120", "NOT-A-CODE@"+classAddr)
+	press(t, w.display, "Tab")
+	xdo(t, w.display, "type", "--delay", "120", "Zoe")
+	press(t, w.display, "Return") // refused in the form: it stays open
+	press(t, w.display, "Tab")
+	for range len("NOT-A-CODE@" + classAddr) {
+		xdo(t, w.display, "key", "--delay", "60", "BackSpace")
+	}
+	xdo(t, w.display, "type", "--delay", "120", code+"@"+classAddr)
+	press(t, w.display, "Tab")
+	press(t, w.display, "Return")
+	waitUntil(t, "the window's seat to join as a voter", func() bool { return strings.Contains(w.stdout.String(), "seat 2 (Zoe): a voter") })
+	me, all := teacher.status(1)
+	if len(all) != 2 || len(me.HP) != 2 {
+		t.Fatalf("the teacher's status after the join: %+v", all)
+	}
+}
