@@ -26,6 +26,11 @@ func TestClassWindowAttacksThroughItsOwnSeat(t *testing.T) {
 	w := &window{dir: t.TempDir()}
 	w.launch(t, "1280x720", []string{"join", code + "@" + classAddr, "--name", "Ada", "--listen",
 		fmt.Sprintf("127.0.0.2:%d", port+2), "--data", w.dir, "--config", cfg})
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("the window's output:\n%s\n%s", w.stdout.String(), tail(w.stderr.String(), 30000))
+		}
+	})
 	waitUntil(t, "the window's seat to be a voter", func() bool { return strings.Contains(w.stdout.String(), "seat 2 (Ada): a voter") })
 	bo := startSeatProcess(t, bin, "join", code+"@"+classAddr, "--headless", "--name", "Bo",
 		"--listen", fmt.Sprintf("127.0.0.3:%d", port+2), "--data", t.TempDir(), "--config", cfg)

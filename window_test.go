@@ -94,11 +94,14 @@ func (w *window) launch(t *testing.T, size string, args []string) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	go func() { w.exited <- cmd.Wait() }()
+	gone := make(chan struct{}) // closed once the program has exited
+	go func() { w.exited <- cmd.Wait(); close(gone) }()
 	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
+		select {
+		case <-gone:
+		default:
 			cmd.Process.Kill()
-			<-w.exited
+			<-gone
 		}
 	})
 	w.id = xdo(t, w.display, "search", "--sync", "--onlyvisible", "--name", "^Raftian$")

@@ -22,7 +22,9 @@ import (
 // through one client), waits for every replica to apply them and closes.
 func playAndStop(t *testing.T, cfg config.Config, n int) {
 	t.Helper()
-	c, err := Start(cfg, Options{})
+	// 500 proposals at once on disk, beside other packages' tests: a
+	// generous deadline, so that a slow machine is not a failure.
+	c, err := Start(cfg, Options{ProposalTimeout: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}

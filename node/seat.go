@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/lni/dragonboat/v4"
@@ -138,19 +139,23 @@ func (c *Cluster) SetSeat(id int, name, addr string, removed bool) {
 	}()
 
 	c.cfgMu.Lock()
-	for len(c.cfg.Players) < s.ID {
-		c.cfg.Players = append(c.cfg.Players, seatPlayer(Seat{ID: len(c.cfg.Players) + 1}))
+	// A new slice each time: readers of Config keep the old one, and
+	// read it without the lock.
+	players := slices.Clone(c.cfg.Players)
+	for len(players) < s.ID {
+		players = append(players, seatPlayer(Seat{ID: len(players) + 1}))
 	}
 	p := seatPlayer(s)
-	old := c.cfg.Players[s.ID-1]
+	old := players[s.ID-1]
 	if s.Name == "" { // what was known stays known
 		p.Name = old.Name
 	}
 	renamed := len(added) == 0 && p.Name != old.Name
 	if p.Address == "" {
-		p.Address = c.cfg.Players[s.ID-1].Address
+		p.Address = old.Address
 	}
-	c.cfg.Players[s.ID-1] = p
+	players[s.ID-1] = p
+	c.cfg.Players = players
 	c.cfgMu.Unlock()
 	if renamed {
 		c.Recorder().Add(record.Obs{Kind: record.Member, Node: uint8(s.ID), Data: []byte(record.MemberNamed + " " + p.Name + " " + p.Color)})
