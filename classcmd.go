@@ -134,6 +134,9 @@ func (c *cli) teach(a seatArgs, listen, name string, voters int, given *ui.Windo
 		return c.fail(title, err)
 	}
 	defer cluster.Close()
+	if win != nil { // in the window, the game starts when the teacher says so
+		t.HoldGame()
+	}
 	t.Serve(ln, cluster)
 	defer t.Close()
 	fmt.Fprintf(c.stdout, "join code: %s\nclass at: %s\n", t.Code(), listen)
@@ -141,7 +144,7 @@ func (c *cli) teach(a seatArgs, listen, name string, voters int, given *ui.Windo
 	ended := make(chan string, 1)
 	if win != nil {
 		return c.seatWindow(win, cluster, 1, ended, []string{t.Code(), "join code · class at " + listen,
-			"raftian join " + t.Code() + "@" + listen + " --name NAME"})
+			"raftian join " + t.Code() + "@" + listen + " --name NAME", ui.HeldLine}, ending{t, ended})
 	}
 	return c.seatConsole(cluster, ended, ending{t, ended})
 }
@@ -200,10 +203,13 @@ func (c *cli) join(a seatArgs, where, listen, name string, given *ui.Window) int
 		return c.fail(title, err)
 	}
 	defer cluster.Close()
-	voter, err := st.Take(listen, cluster.Applied)
+	voter, waiting, err := st.Take(listen, cluster.Applied)
 	what := "non-voting"
 	if voter {
 		what = "a voter"
+	}
+	if waiting {
+		what += ", waiting for the teacher to start the game"
 	}
 	switch {
 	case err != nil && st.First:
@@ -223,14 +229,14 @@ func (c *cli) join(a seatArgs, where, listen, name string, given *ui.Window) int
 	defer func() { close(stop); <-followed }()
 	if win != nil {
 		return c.seatWindow(win, cluster, st.Seat, gone, []string{fmt.Sprintf("Seat %d · %s", st.Seat, st.Name),
-			fmt.Sprintf("%s · class at %s", what, st.Teacher), "click a rival's city in your pane to attack"})
+			fmt.Sprintf("%s · class at %s", what, st.Teacher), "click a rival's city in your pane to attack"}, nil)
 	}
 	return c.seatConsole(cluster, gone, nil)
 }
 
 // seatWindow runs the window on a seat until it is closed, a signal, or
 // the class going away (gone).
-func (c *cli) seatWindow(win *ui.Window, cluster *node.Cluster, seat int, gone <-chan string, card []string) int {
+func (c *cli) seatWindow(win *ui.Window, cluster *node.Cluster, seat int, gone <-chan string, card []string, teacher session.Class) int {
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(signals)
@@ -247,7 +253,7 @@ func (c *cli) seatWindow(win *ui.Window, cluster *node.Cluster, seat int, gone <
 		}
 		close(stop)
 	}()
-	win.Run(cluster, ui.RunOptions{Stop: stop, Seat: seat, Card: card})
+	win.Run(cluster, ui.RunOptions{Stop: stop, Seat: seat, Card: card, Class: teacher})
 	return 0
 }
 

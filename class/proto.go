@@ -45,6 +45,7 @@ type message struct {
 	Addr    string  `json:"addr,omitempty"`
 	Index   uint64  `json:"index,omitempty"`
 	Voter   bool    `json:"voter,omitempty"`
+	Waiting bool    `json:"waiting,omitempty"` // the game waits for the teacher
 	Ended   bool    `json:"ended,omitempty"`
 	Roster  []Entry `json:"roster,omitempty"`
 	Version string  `json:"version,omitempty"`

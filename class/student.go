@@ -184,40 +184,42 @@ func (s *Student) seatConn() (*lines, func(), error) {
 // Take takes the seat's place in the cluster: the teacher adds its replica
 // at addr (non-voting), the replica catches up (applied reports how far
 // it got), and the teacher makes it a voter if its seat votes, and gives
-// its player a city. It returns whether the seat votes.
-func (s *Student) Take(addr string, applied func() uint64) (bool, error) {
+// its player a city (or, while the teacher holds the game, waiting
+// for it). It returns whether the seat votes, and whether its player
+// waits for the game to start.
+func (s *Student) Take(addr string, applied func() uint64) (voter, waiting bool, err error) {
 	l, done, err := s.seatConn()
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	defer done()
 	if err := l.write(message{Op: "take", Addr: addr}); err != nil {
-		return false, err
+		return false, false, err
 	}
 	var m message
 	if err := l.readWithin(&m, catchUpWithin); err != nil {
-		return false, fmt.Errorf("the teacher did not answer: %w", err)
+		return false, false, fmt.Errorf("the teacher did not answer: %w", err)
 	}
 	if m.Error != "" {
-		return false, errors.New(m.Error)
+		return false, false, errors.New(m.Error)
 	}
 	deadline := time.Now().Add(catchUpWithin)
 	for applied() < m.Index {
 		if time.Now().After(deadline) {
-			return false, fmt.Errorf("this seat did not catch up within %v (at %d of %d)", catchUpWithin, applied(), m.Index)
+			return false, false, fmt.Errorf("this seat did not catch up within %v (at %d of %d)", catchUpWithin, applied(), m.Index)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
 	if err := l.write(message{Op: "caught-up"}); err != nil {
-		return false, err
+		return false, false, err
 	}
 	if err := l.readWithin(&m, catchUpWithin); err != nil {
-		return false, fmt.Errorf("the teacher did not answer: %w", err)
+		return false, false, fmt.Errorf("the teacher did not answer: %w", err)
 	}
 	if m.Error != "" {
-		return false, errors.New(m.Error)
+		return false, false, errors.New(m.Error)
 	}
-	return m.Voter, nil
+	return m.Voter, m.Waiting, nil
 }
 
 // Roster asks the teacher for every seat and whether the class ended.

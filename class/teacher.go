@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"slices"
 	"sync"
 	"time"
 )
@@ -38,6 +39,8 @@ type Teacher struct {
 	heard  map[int]time.Time // when each seat last read the roster
 
 	reopened bool // the class existed: this is its teacher coming back
+	held     bool  // the game waits for the teacher: seats get no city yet
+	waiting  []int // seats that took their place while the game was held
 
 	wrong limiter
 	ln    net.Listener
@@ -126,6 +129,38 @@ func (t *Teacher) create(o ClassOptions) error {
 	t.ca = ca
 	t.roster = rosterData{Voters: o.Voters, Seats: []Entry{{Seat: 1, Name: o.Name, Addr: o.RaftAddr}}}
 	return writeRoster(o.Dir, t.roster)
+}
+
+// HoldGame makes seats wait for StartGame before their players get a
+// city: the teacher's window starts the game when the class has joined.
+func (t *Teacher) HoldGame() {
+	t.mu.Lock()
+	t.held = true
+	t.mu.Unlock()
+}
+
+// Held reports whether the game still waits for the teacher.
+func (t *Teacher) Held() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.held
+}
+
+// StartGame gives every seat waiting for the game its city; seats that
+// come later get theirs at once.
+func (t *Teacher) StartGame() error {
+	t.mu.Lock()
+	t.held = false
+	waiting := t.waiting
+	t.waiting = nil
+	t.mu.Unlock()
+	var errs []error
+	for _, n := range waiting {
+		if err := t.seats.JoinGame(n); err != nil {
+			errs = append(errs, fmt.Errorf("seat %d: %w", n, err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Reopened reports whether the class existed before this run.
@@ -433,9 +468,17 @@ func (t *Teacher) take(l *lines, n int, addr string) error {
 			return err
 		}
 	}
-	if err := t.seats.JoinGame(n); err != nil {
-		return err
+	t.mu.Lock()
+	held := t.held
+	if held && !slices.Contains(t.waiting, n) {
+		t.waiting = append(t.waiting, n)
 	}
-	t.log.Info("class: a seat took its place", "seat", n, "voter", voter)
-	return l.write(message{Op: "seated", Voter: voter})
+	t.mu.Unlock()
+	if !held {
+		if err := t.seats.JoinGame(n); err != nil {
+			return err
+		}
+	}
+	t.log.Info("class: a seat took its place", "seat", n, "voter", voter, "waiting", held)
+	return l.write(message{Op: "seated", Voter: voter, Waiting: held})
 }

@@ -140,6 +140,9 @@ type (
 	// EndClass ends a class: every seat is told, and stops (the
 	// teacher's).
 	EndClass struct{}
+	// StartGame gives every seat waiting for it a city: the teacher's
+	// window holds the game until the class has joined.
+	StartGame struct{}
 )
 
 func (Help) isCommand()            {}
@@ -172,6 +175,7 @@ func (Messages) isCommand()        {}
 func (Promote) isCommand()         {}
 func (Enrolment) isCommand()       {}
 func (EndClass) isCommand()        {}
+func (StartGame) isCommand()       {}
 
 func (Help) String() string { return "help" }
 func (Quit) String() string { return "quit" }
@@ -258,6 +262,7 @@ func (c Messages) String() string       { return "messages " + onOff(c.On) }
 func (c Promote) String() string        { return "promote " + strconv.Itoa(c.Replica) }
 func (c Enrolment) String() string      { return "enrolment " + onOff(c.On) }
 func (EndClass) String() string         { return "end class" }
+func (StartGame) String() string        { return "start game" }
 
 func onOff(on bool) string {
 	if on {

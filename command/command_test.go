@@ -38,6 +38,7 @@ func TestParseValidCommands(t *testing.T) {
 		{"enrolment off", Enrolment{}},
 		{"enrollment on", Enrolment{On: true}},
 		{"end class", EndClass{}},
+		{"start game", StartGame{}},
 		{"restart all", Restart{}},
 		{"lesson My-Lesson.toml", Lesson{Name: "My-Lesson.toml"}},
 		{"crash 3", Crash{Replica: Replica(3)}},
@@ -206,11 +207,13 @@ func randomCommand(rng *rand.Rand, kind, n int) Command {
 		return Enrolment{On: on}
 	case 29:
 		return EndClass{}
+	case 30:
+		return StartGame{}
 	}
 	return nil
 }
 
-const kinds = 30
+const kinds = 31
 
 // Every kind of command, written and read back, is the same command.
 func TestStringParsesBackToTheSameCommand(t *testing.T) {

@@ -52,6 +52,7 @@ const HelpText = `commands (one a line; # starts a comment):
   promote N                in a class: make non-voting seat N a voter (the teacher)
   enrolment on|off         in a class: let students join, or not (the teacher)
   end class                in a class: every seat is told, and stops (the teacher)
+  start game               in a class: seats waiting for it get their cities (the teacher)
   help                     this text
   quit                     stop every replica and exit`
 
@@ -89,6 +90,11 @@ func Parse(line string, n int) (Command, error) {
 			return nil, errors.New("usage: end class")
 		}
 		return EndClass{}, nil
+	case "start":
+		if len(p.args) != 1 || p.args[0] != "game" {
+			return nil, errors.New("usage: start game")
+		}
+		return StartGame{}, nil
 	case "status":
 		switch {
 		case len(p.args) == 0:

@@ -38,7 +38,8 @@ type Options struct {
 // Class is what a teacher's session asks of the class (package class).
 type Class interface {
 	SetEnrolment(open bool)
-	End() error // every seat is told, then the class stops
+	End() error       // every seat is told, then the class stops
+	StartGame() error // seats waiting for the game get their cities
 }
 
 // Session runs commands on one cluster. It is safe for concurrent use:
@@ -195,6 +196,11 @@ func (s *Session) Do(cmd command.Command) Result {
 			return Result{Err: errNotTeacher}
 		}
 		return s.done(cmd, s.opts.Class.End(), "the class has ended: every seat was told")
+	case command.StartGame:
+		if s.opts.Class == nil {
+			return Result{Err: errNotTeacher}
+		}
+		return s.done(cmd, s.opts.Class.StartGame(), "the game has started: every seat has its city")
 	case command.Autoplay, command.Messages:
 		if s.opts.Window == nil {
 			return Result{Text: cmd.String() + ": only the window has it"}

@@ -320,6 +320,11 @@ var keys = []string{"? help", "Esc quit", "Space pause", "←/→ step", "click 
 var seatKeys = []string{"? help", "Esc quit", "click a rival city in your pane: attack", "Space pause", "←/→ step",
 	"C crash your replica", "R restart it", "[ ] speed", "M messages", "F5 presenter view", "Ctrl +/- size"}
 
+// teacherKeys are the keys of the teacher's window in a class.
+var teacherKeys = []string{"? help", "Esc quit", "G start the game", "1-9 select", "V the selected seat votes",
+	"- remove the selected seat", "O enrolment on/off", "click a rival city in your pane: attack", "Space pause", "←/→ step",
+	"C crash your replica", "R restart it", "[ ] speed", "M messages", "F5 presenter view"}
+
 // drawKeys draws the key bar and, with F3, the frame statistics.
 func (w *Window) drawKeys(s Screen) {
 	r := s.Keys
@@ -346,7 +351,10 @@ func (w *Window) drawKeys(s Screen) {
 		hint += "   "
 	}
 	shown := keys
-	if w.seat != 0 {
+	switch {
+	case w.teaching:
+		shown = teacherKeys
+	case w.seat != 0:
 		shown = seatKeys
 	}
 	for _, k := range shown {

@@ -27,6 +27,7 @@ var helpRows = [][2]string{
 	{"Ctrl S", "save the record to a file: raftian view FILE plays it, here or in class"},
 	{"F2", "lessons; N or Page Down: next step, B or Page Up: the step before, digits answer, Backspace: start again"},
 	{"F4", "a class: start one (this laptop is the teacher's seat), or join one with its code"},
+	{"G / V / O", "the teacher's window of a class: start the game / the selected seat votes / enrolment on or off"},
 	{"F5", "presenter view (large text for a projector, fewer words) or the full one"},
 	{"F11 / F12", "full screen on or off / save a screenshot"},
 	{"Ctrl + / - / 0", "everything larger / smaller / as it was"},

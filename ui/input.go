@@ -46,6 +46,9 @@ const (
 	AddReplica                 // grow the cluster by a replica
 	RemoveReplica              // remove the selected replica for good
 	ClassForm                  // start or join a class (F4)
+	StartGame                  // the teacher's window: every seat gets its city (G)
+	Promote                    // the teacher's window: the selected seat votes (V)
+	ToggleEnrolment            // the teacher's window: students may join, or not (O)
 )
 
 // Mods are the modifier keys held.
@@ -160,6 +163,12 @@ func KeyIntent(key int32, selected, n int, mods Mods) Intent {
 		return Intent{Kind: LessonMenu}
 	case rl.KeyF4:
 		return Intent{Kind: ClassForm}
+	case rl.KeyG:
+		return Intent{Kind: StartGame}
+	case rl.KeyV:
+		return Intent{Kind: Promote, N: selected}
+	case rl.KeyO:
+		return Intent{Kind: ToggleEnrolment}
 	case rl.KeyN, rl.KeyPageDown:
 		return Intent{Kind: NextStep}
 	case rl.KeyB, rl.KeyPageUp:

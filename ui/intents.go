@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	rl "github.com/gen2brain/raylib-go/raylib"
@@ -65,6 +66,8 @@ func (w *Window) apply(in Intent) {
 		w.session.Do(command.Autoplay{On: !w.auto})
 	case ToggleMessages:
 		w.session.Do(command.Messages{On: !w.showMsgs})
+	case StartGame, Promote, ToggleEnrolment:
+		w.classIntent(in)
 	case ClassForm:
 		if w.formCheck != nil && w.link.live && w.seat == 0 {
 			w.form = &classForm{validate: w.formCheck}
@@ -146,4 +149,22 @@ func (w *Window) viewIntent(in Intent) bool {
 		return false
 	}
 	return true
+}
+
+// classIntent carries out the teacher's keys in a class's window.
+func (w *Window) classIntent(in Intent) {
+	if !w.teaching {
+		w.banner = note{text: "only the teacher's window, in a class, has that key", at: time.Now(), alarm: true}
+		return
+	}
+	switch in.Kind {
+	case StartGame:
+		w.job(command.StartGame{})
+		w.card = slices.DeleteFunc(w.card, func(l string) bool { return l == HeldLine })
+	case Promote:
+		w.job(command.Promote{Replica: in.N})
+	case ToggleEnrolment:
+		w.enrolmentShut = !w.enrolmentShut
+		w.job(command.Enrolment{On: !w.enrolmentShut})
+	}
 }

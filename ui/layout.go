@@ -182,7 +182,7 @@ func LayoutScreen(w, h float32, n int, v View) Screen {
 func focusLayout(area Rect, n, focus int, sc Scale) (panes []Rect, card Rect) {
 	big := Rect{area.X, area.Y, area.W * 0.62, area.H}
 	right := Rect{big.X + big.W, area.Y, area.W - big.W, area.H}
-	card, right = right.cut(sc.line(TextCaption)*1.6 + 2*sc.line(TextInfo) + sc.Px(32))
+	card, right = right.cut(sc.line(TextCaption)*1.6 + 3*sc.line(TextInfo) + sc.Px(32))
 	cols := 1
 	if n-1 > 3 {
 		cols = 2

@@ -58,16 +58,18 @@ type screen struct {
 	frames  int // frames drawn so far
 	// quitAsked is when Esc last asked to quit, with nothing open: a
 	// second Esc within quitConfirm quits.
-	quitAsked time.Time
-	onFrame   func(frame, build time.Duration)
-	zoom      float32        // Ctrl + and Ctrl -: 1 is the window's own scale
-	presenter bool           // the presenter view (F5): larger text, fewer words
-	saving    sync.WaitGroup // records being written
-	seat      int            // in a class: this laptop's seat (its pane large)
-	card      []string       // in a class: the card's lines, the first large
-	form      *classForm     // the class form, while it is open
-	formCheck func(where, name string) error
-	chosen    ClassChoice // what the class form asked for: the run ends
+	quitAsked     time.Time
+	onFrame       func(frame, build time.Duration)
+	zoom          float32        // Ctrl + and Ctrl -: 1 is the window's own scale
+	presenter     bool           // the presenter view (F5): larger text, fewer words
+	saving        sync.WaitGroup // records being written
+	seat          int            // in a class: this laptop's seat (its pane large)
+	card          []string       // in a class: the card's lines, the first large
+	form          *classForm     // the class form, while it is open
+	teaching      bool           // the teacher's window of a class: G, V and O work
+	enrolmentShut bool           // the teacher closed enrolment (O)
+	formCheck     func(where, name string) error
+	chosen        ClassChoice // what the class form asked for: the run ends
 }
 
 // link is the window's way to the cluster and to its record.
@@ -215,7 +217,14 @@ type RunOptions struct {
 	// ValidateJoin, when not nil, offers the class form (F4) and checks
 	// what it is given to join.
 	ValidateJoin func(where, name string) error
+	// Class, on the teacher's laptop, is the class the teacher's keys
+	// command (G, V, O).
+	Class session.Class
 }
+
+// HeldLine is the class card's line while the teacher's window holds the
+// game: G removes it.
+const HeldLine = "G starts the game when everyone has joined"
 
 // Run draws frames until the window is closed, Esc is pressed or Stop
 // closes. It draws the cluster's record (the cluster must keep one) and
@@ -285,7 +294,7 @@ func (w *Window) start(c session.Cluster, src rewind.Source, opts RunOptions) {
 	if c != nil {
 		w.rec = c.Recorder()
 		w.session = session.New(c, session.Options{Journal: opts.Journal, PerPlayer: true,
-			Window: func(cmd command.Command) { w.commands <- cmd }})
+			Window: func(cmd command.Command) { w.commands <- cmd }, Class: opts.Class})
 	}
 	w.settings = settings{selected: 1, showMsgs: true, auto: opts.Auto && c != nil}
 	if c == nil {
@@ -296,6 +305,7 @@ func (w *Window) start(c session.Cluster, src rewind.Source, opts RunOptions) {
 	w.lessonState = lessonState{captions: make(chan captionMsg, 16), replays: make(chan replayMsg, 1)}
 	w.frameAt, w.onFrame = time.Now(), opts.OnFrame
 	w.seat, w.card, w.formCheck, w.form, w.chosen = opts.Seat, opts.Card, opts.ValidateJoin, nil, ClassChoice{}
+	w.teaching, w.enrolmentShut = opts.Class != nil, false
 	if w.seat != 0 {
 		w.selected = w.seat // C and R act on this laptop's replica
 	}
