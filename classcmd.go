@@ -43,7 +43,7 @@ func joinFlags(fs *flag.FlagSet) func(*cli, []string) int {
 	return func(c *cli, args []string) int {
 		const title = "raftian join"
 		if len(args) != 1 {
-			fmt.Fprintf(c.stderr, "%s: give the class as CODE@HOST[:PORT], as the teacher's screen shows it\n", title)
+			fmt.Fprintf(c.stderr, "%s: give the class as CODE (found on this network) or CODE@HOST[:PORT], as the teacher's screen shows it\n", title)
 			return 2
 		}
 		return c.join(*a, args[0], *listen, *name, nil)
@@ -138,7 +138,10 @@ func (c *cli) teach(a seatArgs, listen, name string, voters int, given *ui.Windo
 		t.HoldGame()
 	}
 	t.Serve(ln, cluster)
+	announced := make(chan struct{})
+	t.Announce(ln.Addr().(*net.TCPAddr).Port, announced)
 	defer t.Close()
+	defer close(announced)
 	fmt.Fprintf(c.stdout, "join code: %s\nclass at: %s\n", t.Code(), listen)
 	fmt.Fprintf(c.stderr, "%s: students join with: raftian join %s@%s --name NAME --headless\n", title, t.Code(), listen)
 	ended := make(chan string, 1)
@@ -178,7 +181,16 @@ func (c *cli) join(a seatArgs, where, listen, name string, given *ui.Window) int
 		return c.fail(title, err)
 	}
 	begun := time.Now()
-	st, err := class.Join(code, classAddr, name, dir)
+	var st *class.Student
+	if classAddr == "" && !class.HasSeat(dir) { // CODE alone: find the class
+		fmt.Fprintf(c.stderr, "%s: looking for the class on this network (%v)...\n", title, discoverFor)
+		var found []class.Found
+		if found, err = class.Discover(discoverFor); err == nil {
+			st, err = class.JoinFound(code, found, name, dir)
+		}
+	} else {
+		st, err = class.Join(code, classAddr, name, dir)
+	}
 	if err != nil {
 		return c.fail(title, err)
 	}
@@ -283,6 +295,10 @@ func (c *cli) seatConsole(cluster *node.Cluster, gone <-chan string, teacher ses
 	}
 	return c.headless(s, "", prompt, sig)
 }
+
+// discoverFor is how long a student's laptop listens for the class's
+// beacon: a few of them, one a second.
+const discoverFor = 4 * time.Second
 
 // seatsOf turns the class's roster into the seats a replica knows.
 func seatsOf(r []class.Entry) []node.Seat {

@@ -38,7 +38,7 @@ func subcommands() []subcommand {
 	return []subcommand{
 		{"", "", "open the window: five replicas elect a leader (--headless: commands on standard input)", playFlags},
 		{"class", "", "start a class: this laptop is the teacher's seat, and students join with the code it shows", classFlags},
-		{"join", "CODE@HOST[:PORT]", "join a class: this laptop becomes a seat, a replica of the class's cluster", joinFlags},
+		{"join", "CODE[@HOST[:PORT]]", "join a class: this laptop becomes a seat, a replica of the class's cluster", joinFlags},
 		{"chaos", "", "inject faults into the real cluster while clients attack, then check everything", chaosFlags},
 		{"bench", "", "measure latency, throughput, failover, memory and frame times", benchFlags},
 		{"replay", "JOURNAL", "carry out a --journal file again, on a fresh in-memory cluster", replayFlags},

@@ -51,15 +51,19 @@ func NormalizeCode(code string) string {
 // DefaultPort is the class port when CODE@HOST names none.
 const DefaultPort = "26100"
 
-// ParseJoin reads what a student types: CODE@HOST[:PORT].
+// ParseJoin reads what a student types: CODE@HOST[:PORT], or CODE alone
+// (addr ""): the class is then found on the network (Discover).
 func ParseJoin(s string) (code, addr string, err error) {
 	code, host, ok := strings.Cut(s, "@")
 	code = NormalizeCode(code)
-	if !ok || host == "" {
+	if ok && host == "" {
 		return "", "", fmt.Errorf("%q: write CODE@HOST[:PORT], as the teacher's screen shows it", s)
 	}
 	if len(code) != codeLength || strings.Trim(code, codeAlphabet) != "" {
 		return "", "", fmt.Errorf("%q is not a join code: it has %d letters and digits, as the teacher's screen shows", code, codeLength)
+	}
+	if !ok {
+		return code, "", nil
 	}
 	if _, _, err := net.SplitHostPort(host); err != nil {
 		host = net.JoinHostPort(host, DefaultPort)

@@ -33,11 +33,17 @@ type studentData struct {
 	Name    string `json:"name"`
 }
 
+// HasSeat reports whether dir keeps a seat: a student coming back.
+func HasSeat(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, seatFile))
+	return err == nil
+}
+
 // Join gives a seat to the student whose data is in dir: the one kept
 // there (a student coming back), or a new one from the teacher at addr,
 // enrolled with code.
 func Join(code, addr, name, dir string) (*Student, error) {
-	if _, err := os.Stat(filepath.Join(dir, seatFile)); err == nil {
+	if HasSeat(dir) {
 		g, err := LoadGuard(dir)
 		if err != nil {
 			return nil, err
