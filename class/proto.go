@@ -165,6 +165,3 @@ func (s *sealer) open(b []byte, v any) error {
 	}
 	return json.Unmarshal(plain, v)
 }
-
-
-

@@ -269,6 +269,23 @@ func (s *Student) Ask(op string, n int) error {
 	return nil
 }
 
+// relocate looks for the class's beacon and, if the class announces
+// itself elsewhere now, reaches it there from then on.
+func (s *Student) relocate() {
+	found, err := Discover(2 * beaconEvery)
+	if err != nil {
+		return
+	}
+	for _, f := range found {
+		if f.Class == ID(s.Guard.ca) && f.Addr != s.Teacher {
+			s.Teacher = f.Addr
+			b, _ := json.Marshal(studentData{Teacher: f.Addr, Name: s.Name})
+			os.WriteFile(filepath.Join(s.Guard.dir, studentFile), b, 0o600)
+			return
+		}
+	}
+}
+
 // Cluster is what a student's seat tells its replicas of the roster (a
 // *node.Cluster in a class).
 type Cluster interface {
@@ -307,6 +324,7 @@ const rosterEvery = 2 * time.Second
 func (s *Student) Follow(c Cluster, stop <-chan struct{}, gone func(why string)) {
 	t := time.NewTicker(rosterEvery)
 	defer t.Stop()
+	missed := 0
 	for {
 		select {
 		case <-stop:
@@ -315,8 +333,14 @@ func (s *Student) Follow(c Cluster, stop <-chan struct{}, gone func(why string))
 		}
 		r, ended, err := s.Roster()
 		if err != nil {
-			continue // the teacher's laptop is away: the class plays on
+			// The teacher's laptop is away (the class plays on), or it
+			// moved: after a few misses, look for its beacon.
+			if missed++; missed%3 == 0 {
+				s.relocate()
+			}
+			continue
 		}
+		missed = 0
 		for _, e := range r {
 			c.SetSeat(e.Seat, e.Name, e.Addr, e.Removed)
 			if e.Removed {

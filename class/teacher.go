@@ -38,7 +38,7 @@ type Teacher struct {
 	closed bool              // enrolment closed by the teacher
 	heard  map[int]time.Time // when each seat last read the roster
 
-	reopened bool // the class existed: this is its teacher coming back
+	reopened bool  // the class existed: this is its teacher coming back
 	held     bool  // the game waits for the teacher: seats get no city yet
 	waiting  []int // seats that took their place while the game was held
 
@@ -82,11 +82,15 @@ func OpenClass(o ClassOptions) (*Teacher, error) {
 		if r.Ended {
 			return nil, fmt.Errorf("the class in %s has ended: start a new one with --fresh", o.Dir)
 		}
-		if r.Seats[0].Addr != o.RaftAddr {
-			return nil, fmt.Errorf("this class's teacher seat is at %s, not %s: start it with --listen as before", r.Seats[0].Addr, o.RaftAddr)
-		}
 		if t.ca, err = LoadCA(o.Dir); err != nil {
 			return nil, err
+		}
+		if r.Seats[0].Addr != o.RaftAddr { // the teacher's laptop moved: the seats find it by its beacon
+			t.log.Info("class: the teacher's laptop moved", "from", r.Seats[0].Addr, "to", o.RaftAddr)
+			r.Seats[0].Addr = o.RaftAddr
+			if err := writeRoster(o.Dir, r); err != nil {
+				return nil, err
+			}
 		}
 		t.roster, t.reopened = r, true
 	}
@@ -440,10 +444,8 @@ func (t *Teacher) take(l *lines, n int, addr string) error {
 		return fmt.Errorf("seat %d was removed from the class", n)
 	}
 	e := &t.roster.Seats[n-1]
-	if e.Addr != "" && e.Addr != addr {
-		was := e.Addr
-		t.mu.Unlock()
-		return fmt.Errorf("seat %d is at %s, not %s: come back with --listen %s", n, was, addr, was)
+	if e.Addr != "" && e.Addr != addr { // its certificate proves the seat: it moved
+		t.log.Info("class: a seat's laptop moved", "seat", n, "from", e.Addr, "to", addr)
 	}
 	e.Addr = addr
 	name := e.Name

@@ -30,7 +30,7 @@ type Status struct {
 	// this process knows only its address and, if it leads, that.
 	Remote  bool
 	Address string // where its replica listens
-	Group            int // partition group; all equal when there is no partition
+	Group   int    // partition group; all equal when there is no partition
 	// Role is what the record has seen of it (record.Known: its own
 	// messages and dragonboat's reports), the leader's as dragonboat
 	// says it.

@@ -50,6 +50,8 @@ type Options struct {
 	guard      wire.Guard
 	deployment uint64
 	join       bool
+	listen     string         // where this seat's replica listens
+	located    map[int]string // where the other seats listen, as far as known
 }
 
 // DefaultProposalTimeout is long enough to ride out one election.
@@ -90,7 +92,7 @@ type Cluster struct {
 	leaderCancel context.CancelFunc
 
 	closeOnce sync.Once
-	seatSync  *every.Loop // in a class: the other seats' roles
+	seatSync  *every.Loop  // in a class: the other seats' roles
 	onRemoved func(id int) // in a class: told each seat removed
 
 	addMu         sync.Mutex // one membership change at a time
@@ -170,6 +172,9 @@ func start(cfg config.Config, opts Options, eng engine) (*Cluster, error) {
 	c.net = wire.New(addrs, deployment, rec)
 	if opts.guard != nil {
 		c.net.Secure(opts.guard)
+	}
+	for id, hostport := range opts.located {
+		c.net.Locate(id, hostport)
 	}
 	if opts.StartSlow {
 		c.SetSlow(true)

@@ -54,6 +54,15 @@ func (c *Cluster) all() []*replica {
 // open starts replica r's NodeHost on its data; join: a replica just
 // added to the shard, which learns its members from the leader.
 func (c *Cluster) open(r *replica, join bool) error {
+	if r.fs == nil && c.opts.seat != 0 { // a class's laptop may have moved
+		moved, err := followSeat(r)
+		if err != nil {
+			return c.explain(r, err)
+		}
+		if moved != "" {
+			log().Warn("this seat's laptop moved: its data follows it", "seat", r.id, "moved", moved)
+		}
+	}
 	if r.fs == nil { // on disk: refuse data that is damaged or went back in time
 		if !join && !hasData(r.dir) && (c.progress.had(r.id) > 0 || c.dataAtStart) {
 			return &RollbackError{Replica: r.id, Dir: r.dir, Had: c.progress.had(r.id), File: c.progress.path}
@@ -129,6 +138,9 @@ func (c *Cluster) nodeHostConfig(r *replica) dbconfig.NodeHostConfig {
 	}
 	if r.fs != nil {
 		nhc.Expert.FS = r.fs
+	}
+	if c.opts.seat != 0 { // a class's seat: known by its seat in Raft, listening here
+		nhc.ListenAddress = c.opts.listen
 	}
 	return nhc
 }

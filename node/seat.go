@@ -50,13 +50,18 @@ func StartSeat(cfg config.Config, self int, seats []Seat, o ClassOptions) (*Clus
 		return nil, fmt.Errorf("seat %d is not among the %d seats known", self, len(seats))
 	}
 	cfg.Players = nil
+	located := map[int]string{}
 	for _, s := range seats {
 		cfg.Players = append(cfg.Players, seatPlayer(s))
+		if s.Addr != "" && s.ID != self {
+			located[s.ID] = s.Addr
+		}
 	}
 	// A student's replica that has never run joins the cluster the teacher
 	// adds it to; on memory storage it never kept anything.
 	join := self != 1 && (cfg.Storage == config.StorageMemory || !hasData(filepath.Join(cfg.DataDir, replicaDirName(self))))
-	c, err := start(cfg, Options{Record: o.Record, seat: self, guard: o.Guard, deployment: o.Deployment, join: join}, engineGame)
+	c, err := start(cfg, Options{Record: o.Record, seat: self, guard: o.Guard, deployment: o.Deployment, join: join,
+		listen: seats[self-1].Addr, located: located}, engineGame)
 	if err != nil {
 		return nil, err
 	}
@@ -70,14 +75,11 @@ func StartSeat(cfg config.Config, self int, seats []Seat, o ClassOptions) (*Clus
 }
 
 // seatPlayer is a seat's player: its name, a colour by its number, and
-// its address naming the seat (wire.SeatAddr).
+// its address in Raft, which names the seat (wire.SeatAddr).
 func seatPlayer(s Seat) config.Player {
-	p := config.Player{Name: s.Name, Color: seatColors[(s.ID-1)%len(seatColors)]}
+	p := config.Player{Name: s.Name, Color: seatColors[(s.ID-1)%len(seatColors)], Address: wire.SeatAddr(s.ID)}
 	if p.Name == "" {
 		p.Name = fmt.Sprintf("seat %d", s.ID)
-	}
-	if s.Addr != "" {
-		p.Address = wire.SeatAddr(s.Addr, s.ID)
 	}
 	return p
 }
@@ -151,9 +153,6 @@ func (c *Cluster) SetSeat(id int, name, addr string, removed bool) {
 		p.Name = old.Name
 	}
 	renamed := len(added) == 0 && p.Name != old.Name
-	if p.Address == "" {
-		p.Address = old.Address
-	}
 	players[s.ID-1] = p
 	c.cfg.Players = players
 	c.cfgMu.Unlock()
@@ -162,6 +161,9 @@ func (c *Cluster) SetSeat(id int, name, addr string, removed bool) {
 	}
 	if p.Address != "" && r.remote {
 		c.net.AddPeer(s.ID, p.Address, 0)
+	}
+	if s.Addr != "" && r.remote {
+		c.net.Locate(s.ID, s.Addr) // a laptop that moved is reached where it is now
 	}
 	if s.Removed && !r.removed.Swap(true) {
 		c.Recorder().Add(record.Obs{Kind: record.Member, Node: uint8(s.ID), Data: []byte(record.MemberRemoved)})
@@ -194,11 +196,10 @@ func (c *Cluster) syncSeats() {
 		return
 	}
 	var vs []int
-	players := c.Config().Players
-	for id, addr := range info.ShardInfoList[0].Replicas {
+	for id := range info.ShardInfoList[0].Replicas {
 		vs = append(vs, int(id))
-		if int(id) > len(players) || players[id-1].Address == "" {
-			c.SetSeat(int(id), "", wire.HostPort(addr), false) // a voter's address, learned from Raft
+		if int(id) > c.Size() {
+			c.SetSeat(int(id), "", "", false) // a voter this process had not heard of
 		}
 	}
 	if len(vs) == 0 {
@@ -276,7 +277,7 @@ func (c *Cluster) AddSeat(id int, addr, name string) error {
 		return err
 	}
 	c.SetSeat(id, name, addr, false)
-	target := wire.SeatAddr(addr, id)
+	target := wire.SeatAddr(id)
 	c.Recorder().Add(record.Obs{Kind: record.Member, Node: uint8(id),
 		Data: []byte(record.MemberNonVoting + " " + seatPlayer(Seat{ID: id, Name: name}).Name + " " + seatPlayer(Seat{ID: id}).Color)})
 	return c.seatChange(func(nh *dragonboat.NodeHost, ctx context.Context) error {

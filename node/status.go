@@ -7,7 +7,6 @@ import (
 	"github.com/lni/dragonboat/v4"
 
 	"github.com/raftian/raftian/cluster"
-	"github.com/raftian/raftian/node/wire"
 	"github.com/raftian/raftian/record"
 	"github.com/raftian/raftian/world"
 )
@@ -26,7 +25,7 @@ func (c *Cluster) Status() []cluster.Status {
 			addr = players[r.id-1].Address
 		}
 		if r.remote {
-			st := cluster.Status{ID: r.id, Remote: true, Address: wire.HostPort(addr), Removed: r.removed.Load(),
+			st := cluster.Status{ID: r.id, Remote: true, Address: c.net.Where(r.id), Removed: r.removed.Load(),
 				NonVoting: r.nonVoting.Load(), Role: record.RoleDown}
 			if believed == r.id {
 				st.Role, st.Term, st.Leader = record.RoleLeader, believedTerm, r.id
@@ -40,7 +39,10 @@ func (c *Cluster) Status() []cluster.Status {
 		ch := change(r.change.Load())
 		st := cluster.Status{ID: r.id, Up: nh != nil, Isolated: isolated[r.id], Group: group[r.id],
 			Removed: r.removed.Load(), NonVoting: r.nonVoting.Load(), Joining: ch == changeJoining, Leaving: ch == changeLeaving,
-			Address: wire.HostPort(addr)}
+			Address: addr}
+		if c.opts.seat != 0 {
+			st.Address = c.opts.listen
+		}
 		if s != nil {
 			st.World = s.view()
 			st.Applied = st.World.AppliedIndex()

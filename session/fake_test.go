@@ -77,7 +77,7 @@ func (f *fake) AddReplica(time.Duration) (int, error) {
 	return 0, errors.New("no room")
 }
 func (f *fake) RemoveReplica(id int, _ time.Duration) error { return f.note("remove %d", id) }
-func (f *fake) Promote(id int) error                      { return f.note("promote %d", id) }
+func (f *fake) Promote(id int) error                        { return f.note("promote %d", id) }
 func (f *fake) CancelAdd(int) <-chan struct{}               { return nil }
 func (f *fake) Reconfigure(config.Raft) error               { return f.note("reconfigure") }
 func (f *fake) Mend(time.Duration, <-chan struct{}) int     { f.note("mend"); return 2 }

@@ -224,8 +224,7 @@ func (c *conn) connected() (net.Conn, bool) {
 		return nil, false
 	default:
 	}
-	hostport, _ := splitSeat(c.addr)
-	nc, err := net.DialTimeout("tcp", hostport, dialTimeout)
+	nc, err := net.DialTimeout("tcp", c.t.net.where(c.to, c.addr), dialTimeout)
 	if err != nil {
 		return nil, false
 	}
@@ -234,6 +233,12 @@ func (c *conn) connected() (net.Conn, bool) {
 			if !c.t.quiet(fmt.Sprint("connect ", c.to)) {
 				log().Warn("raft port: could not connect", "replica", c.t.self, "to", c.to, "err", err)
 			}
+			return nil, false
+		}
+		// Where this seat listens, first: the peer may not know yet.
+		nc.SetWriteDeadline(time.Now().Add(writeTimeout))
+		if _, err := nc.Write(appendFrame(nil, frameWhere, 0, []byte(c.t.addr))); err != nil {
+			nc.Close()
 			return nil, false
 		}
 	}

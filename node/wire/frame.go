@@ -28,6 +28,11 @@ const (
 	frameHeaderSize = 20
 	frameBatch      = 1
 	frameChunk      = 2
+	// frameWhere opens a class's connection: where the dialling seat
+	// listens (host:port), so that a seat that moved, or joined after the
+	// other, can be reached (the handshake proved which seat it is).
+	frameWhere = 3
+	maxWhere   = 255
 	// maxFrameSize bounds one frame: dragonboat caps a message batch at
 	// 64 MiB and sends snapshots in 2 MiB chunks.
 	maxFrameSize = 64<<20 + 1<<20
@@ -82,7 +87,7 @@ func readHeader(r io.Reader) (header, error) {
 	}
 	fh := header{kind: h[3], size: int(binary.BigEndian.Uint32(h[4:])), sum: binary.BigEndian.Uint32(h[8:]),
 		id: binary.BigEndian.Uint64(h[12:])}
-	if fh.kind != frameBatch && fh.kind != frameChunk {
+	if fh.kind != frameBatch && fh.kind != frameChunk && fh.kind != frameWhere {
 		return header{}, fmt.Errorf("%w %d", errBadKind, fh.kind)
 	}
 	if fh.size > maxFrameSize {

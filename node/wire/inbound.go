@@ -228,6 +228,11 @@ func (t *transport) deliver(kind byte, id uint64, payload []byte, from int) erro
 		t.net.clues.received(t.self, b.Requests)
 		t.net.arrived(src, t.self, id, b.Requests, false)
 		t.handler(b)
+	case frameWhere:
+		if _, _, err := net.SplitHostPort(string(payload)); from == 0 || len(payload) > maxWhere || err != nil {
+			return fmt.Errorf("%w: a seat's address %q", errBadKind, payload)
+		}
+		t.net.Locate(from, string(payload))
 	case frameChunk:
 		var ch pb.Chunk
 		if err := Unmarshal(ch.Unmarshal, payload); err != nil {

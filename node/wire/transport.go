@@ -36,6 +36,9 @@ type Network struct {
 	clues      *clues
 	budget     *budget
 	guard      Guard // nil: plain TCP on loopback
+	// located: in a class, where a seat listens now, when it moved since
+	// its address went into Raft's membership (which keeps the old one).
+	located map[int]string
 }
 
 // Guard secures a network's connections when its replicas are on
@@ -97,34 +100,69 @@ func (n *Network) replicaAt(addr string) (int, bool) {
 	if ok {
 		return i, true
 	}
-	if _, seat := splitSeat(addr); n.guard != nil && seat >= 1 && seat <= MaxReplicas {
+	if seat := seatOf(addr); n.guard != nil && seat >= 1 && seat <= MaxReplicas {
 		n.AddPeer(seat, addr, 0)
 		return seat, true
 	}
 	return 0, false
 }
 
-// SeatAddr is the address of seat n of a class listening at hostport:
-// "hostport#n". In a class a replica's address says which seat it is, so
-// that a seat can reach one it has not heard of yet (the TLS handshake
-// proves it); dragonboat keeps it as an opaque string.
-func SeatAddr(hostport string, n int) string { return fmt.Sprintf("%s#%d", hostport, n) }
-
-// HostPort is where the replica at addr listens: addr without its seat.
-func HostPort(addr string) string { h, _ := splitSeat(addr); return h }
-
-// splitSeat splits a seat's address into where it listens and its seat,
-// 0 if it names none.
-func splitSeat(addr string) (hostport string, seat int) {
-	i := strings.LastIndexByte(addr, '#')
-	if i < 0 {
-		return addr, 0
+// Locate notes that seat n listens at hostport now: a laptop that moved.
+// Connections to it are made there from now on, whatever address Raft's
+// membership keeps for it.
+func (n *Network) Locate(seat int, hostport string) {
+	n.mu.RLock()
+	same := n.located[seat] == hostport
+	n.mu.RUnlock()
+	if same {
+		return
 	}
-	n, err := strconv.Atoi(addr[i+1:])
+	n.mu.Lock()
+	if n.located == nil {
+		n.located = map[int]string{}
+	}
+	n.located[seat] = hostport
+	n.mu.Unlock()
+}
+
+// where is where to dial replica to, whose address in Raft is addr.
+func (n *Network) where(to int, addr string) string {
+	n.mu.RLock()
+	hp, ok := n.located[to]
+	n.mu.RUnlock()
+	if ok {
+		return hp
+	}
+	return addr
+}
+
+// SeatAddr is seat n's address in Raft, in a class: "seat#n", its
+// identity rather than where it is. Laptops move (DHCP, another network),
+// and dragonboat refuses to see a member's address change: the seat is
+// what Raft knows, and where it listens now is the network's business
+// (Locate). The TLS handshake proves a seat is who it says.
+func SeatAddr(n int) string { return fmt.Sprintf("seat#%d", n) }
+
+// Where is where seat n listens, as far as this network knows; "" if it
+// does not.
+func (n *Network) Where(seat int) string {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	return n.located[seat]
+}
+
+// seatOf returns the seat a class's address names (SeatAddr), 0 if it
+// names none.
+func seatOf(addr string) int {
+	rest, ok := strings.CutPrefix(addr, "seat#")
+	if !ok {
+		return 0
+	}
+	n, err := strconv.Atoi(rest)
 	if err != nil || n < 1 {
-		return addr, 0
+		return 0
 	}
-	return addr[:i], n
+	return n
 }
 
 // Factory plugs the network's transport into a NodeHost.
@@ -135,10 +173,14 @@ type transportFactory struct{ net *Network }
 func (f *transportFactory) Create(nhc dbconfig.NodeHostConfig,
 	handler raftio.MessageHandler, chunks raftio.ChunkHandler) raftio.ITransport {
 	self, _ := f.net.replicaAt(nhc.RaftAddress)
+	listen := nhc.ListenAddress // a class's seat: its address in Raft is its identity
+	if listen == "" {
+		listen = nhc.RaftAddress
+	}
 	return &transport{
 		net:     f.net,
 		self:    self,
-		addr:    nhc.RaftAddress,
+		addr:    listen,
 		handler: handler,
 		chunks:  chunks,
 		conns:   map[net.Conn]struct{}{},
@@ -147,8 +189,11 @@ func (f *transportFactory) Create(nhc dbconfig.NodeHostConfig,
 }
 
 func (f *transportFactory) Validate(addr string) bool {
-	_, ok := f.net.replicaAt(addr)
-	return ok
+	if _, ok := f.net.replicaAt(addr); ok {
+		return true
+	}
+	_, _, err := net.SplitHostPort(addr) // a class's seat's listen address
+	return f.net.guard != nil && err == nil
 }
 
 type transport struct {
@@ -184,8 +229,7 @@ func (e *PortInUseError) Error() string {
 func (e *PortInUseError) Unwrap() error { return e.Err }
 
 func (t *transport) Start() error {
-	listen, _ := splitSeat(t.addr)
-	ln, err := net.Listen("tcp", listen)
+	ln, err := net.Listen("tcp", t.addr)
 	if err != nil {
 		if isAddrInUse(err) {
 			return &PortInUseError{Replica: t.self, Address: t.addr, Err: err}
