@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -98,7 +99,7 @@ func TestAClassOnALAN(t *testing.T) {
 	}
 	_, all := teacher.status(1)
 	for i, s := range all {
-		if want := l.addr(i+1); !strings.HasPrefix(s.Address, want+":") {
+		if want := l.addr(i + 1); !strings.HasPrefix(s.Address, want+":") {
 			t.Errorf("seat %d is at %q, want %s", s.ID, s.Address, want)
 		}
 	}
@@ -127,4 +128,80 @@ func TestAClassOnALAN(t *testing.T) {
 		t.Errorf("laptop 3 came back with world %s; the teacher's is %s", back.WorldHash, me.WorldHash)
 	}
 	t.Logf("laptop 3's link was down %v; back, it follows seat %d in term %d with the teacher's world", 5*time.Second, back.Leader, back.Term)
+}
+
+// runAs starts raftian with args on laptop i, in a UTS namespace of its
+// own whose computer name is host.
+func (l *lan) runAs(i int, host, bin string, args ...string) *seatProcess {
+	script := "hostname " + host + ` && exec "$0" "$@"`
+	return startSeatProcess(l.t, "ip", append([]string{"netns", "exec", l.ns[i-1], "unshare", "--uts", "sh", "-c", script, bin}, args...)...)
+}
+
+// Issue 25, what must be shown 1 (the rest): a seat whose laptop gets a
+// new address and a new computer name comes back to its seat: the same
+// data, a voter again, reached at its new address, attacking and
+// attacked.
+func TestASeatThatMovesComesBack(t *testing.T) {
+	l := newLAN(t, 3)
+	bin := buildRaftian(t)
+	cfg := testConfigFile(t, "")
+	teacher := l.run(1, bin, "class", "--headless", "--listen", l.addr(1)+":26100", "--data", t.TempDir(), "--config", cfg)
+	line, _ := teacher.waitLine(0, "join code: ", 60*time.Second)
+	code := strings.TrimPrefix(line, "join code: ")
+	seats := []*seatProcess{nil, teacher,
+		l.run(2, bin, "join", code, "--headless", "--name", "S2", "--listen", l.addr(2)+":26102", "--data", t.TempDir(), "--config", cfg)}
+	seats[2].waitLine(0, "seat 2 (S2): a voter", 90*time.Second)
+	data := t.TempDir()
+	join3 := func(host, addr string) *seatProcess {
+		p := l.runAs(3, host, bin, "join", code, "--headless", "--name", "S3", "--listen", addr+":26102", "--data", data, "--config", cfg)
+		p.waitLine(0, "seat 3 (S3): a voter", 90*time.Second)
+		return p
+	}
+	seats = append(seats, join3("laptop-a", l.addr(3)))
+	if !seats[3].attack(3, 1) {
+		t.Fatal("seat 3's first attack failed")
+	}
+
+	// The laptop leaves: its program quits; it comes back with a new
+	// address (DHCP) under a new computer name.
+	from := seats[3].next()
+	seats[3].send("quit")
+	seats[3].cmd.Wait()
+	_ = from
+	moved := fmt.Sprintf("%s.%d", l.subnet, 13)
+	ns, v := l.ns[2], "rv3"+l.id
+	l.ip("-n", ns, "addr", "del", l.addr(3)+"/24", "dev", v)
+	l.ip("-n", ns, "addr", "add", moved+"/24", "dev", v)
+	seats[3] = join3("laptop-b", moved)
+
+	if !seats[1].attack(1, 3) || !seats[3].attack(3, 2) {
+		for n := 1; n <= 3; n++ {
+			t.Logf("seat %d:\n%s\n%s", n, strings.Join(seats[n].snapshot(), "\n"), tail(seats[n].err.String(), 3000))
+		}
+		crashes, _ := filepath.Glob(filepath.Join(os.TempDir(), t.Name()+"*", "*", "raftian-crash-*.txt"))
+		for _, c := range crashes {
+			b, _ := os.ReadFile(c)
+			t.Logf("%s:\n%s", c, string(b[:min(len(b), 3000)]))
+		}
+		t.Fatal("after the move, an attack to or from seat 3 failed")
+	}
+	var hash string
+	for n := 1; n <= 3; n++ {
+		from := seats[n].next()
+		seats[n].send("wait converged 60s")
+		seats[n].waitLine(from, "converged after", 70*time.Second)
+		me, all := seats[n].status(n)
+		if hash == "" {
+			hash = me.WorldHash
+		} else if me.WorldHash != hash {
+			t.Errorf("seat %d's world %s, the teacher's %s", n, me.WorldHash, hash)
+		}
+		if n == 1 && !strings.HasPrefix(all[2].Address, moved+":") {
+			t.Errorf("the teacher has seat 3 at %s, want %s", all[2].Address, moved)
+		}
+		if n == 1 && (me.HP[2] != 70 || me.HP[0] != 70 || me.HP[1] != 70) {
+			t.Errorf("cities %v: each of 1, 2 and 3 was hit once", me.HP)
+		}
+	}
+	t.Logf("seat 3 moved to %s as laptop-b and came back to its seat; every world is %s", moved, hash)
 }
