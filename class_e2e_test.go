@@ -145,6 +145,121 @@ func freePortPair(t *testing.T) int {
 	return 0
 }
 
+// joinCode waits for the teacher's join code.
+func (p *seatProcess) joinCode() string {
+	p.t.Helper()
+	line, _ := p.waitLine(0, "join code: ", 60*time.Second)
+	return strings.TrimPrefix(line, "join code: ")
+}
+
+// startTeacher starts a class's teacher on loopback and returns it, the
+// class port's address, its join code and its port (students may listen
+// on port+2 on their own loopback addresses).
+func startTeacher(t *testing.T, bin, cfg string) (teacher *seatProcess, classAddr, code string, port int) {
+	t.Helper()
+	port = freePortPair(t)
+	classAddr = fmt.Sprintf("127.0.0.1:%d", port)
+	teacher = startSeatProcess(t, bin, "class", "--headless", "--listen", classAddr, "--data", t.TempDir(), "--config", cfg)
+	return teacher, classAddr, teacher.joinCode(), port
+}
+
+// startClass starts a teacher and students 2..n as processes on their own
+// loopback addresses, every seat a voter once joined.
+func startClass(t *testing.T, n int) []*seatProcess {
+	t.Helper()
+	bin := buildRaftian(t)
+	cfg := testConfigFile(t, "")
+	seats := make([]*seatProcess, n+1)
+	var classAddr, code string
+	var port int
+	seats[1], classAddr, code, port = startTeacher(t, bin, cfg)
+	for i := 2; i <= n; i++ {
+		seats[i] = startSeatProcess(t, bin, "join", code+"@"+classAddr, "--headless", "--name", fmt.Sprintf("S%d", i),
+			"--listen", fmt.Sprintf("127.0.0.%d:%d", i, port+2), "--data", t.TempDir(), "--config", cfg)
+		seats[i].waitLine(0, fmt.Sprintf("seat %d (S%d): a voter", i, i), 60*time.Second)
+	}
+	return seats
+}
+
+// attack has seat n attack seat to and reports whether it was
+// acknowledged.
+func (p *seatProcess) attack(n, to int) bool {
+	p.t.Helper()
+	from := p.next()
+	p.send(fmt.Sprintf("attack %d %d", n, to))
+	for i := from; ; i++ {
+		line, _ := p.waitLine(i, "", 60*time.Second)
+		switch {
+		case strings.HasPrefix(line, "committed: "):
+			return true
+		case strings.HasPrefix(line, "failed: "), strings.HasPrefix(line, "rejected: "):
+			return false
+		case strings.HasPrefix(line, "error: "):
+			p.t.Fatalf("seat %d: attack %d %d: %s", n, n, to, line)
+		}
+	}
+}
+
+// leaderOf waits until seat n believes in a leader other than not, and
+// returns it with its term.
+func (p *seatProcess) leaderOther(n, not int, within time.Duration) (int, uint64) {
+	p.t.Helper()
+	for deadline := time.Now().Add(within); ; {
+		me, _ := p.status(n)
+		if me.Leader != 0 && me.Leader != not {
+			return me.Leader, me.Term
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("seat %d still believes in leader %d after %v", n, me.Leader, within)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// tally counts a test's attacks by target: sent, and acknowledged.
+type tally struct{ sent, acked map[int]int }
+
+func newTally() tally { return tally{sent: map[int]int{}, acked: map[int]int{}} }
+
+// hit has seat n (process p) attack city to, counting it.
+func (c tally) hit(p *seatProcess, n, to int) {
+	c.sent[to]++
+	if p.attack(n, to) {
+		c.acked[to]++
+	}
+}
+
+// check checks one seat's own world against the attacks: every
+// acknowledged hit is there, and nothing that was never sent (a city
+// falls at 0: hits past that are refused, not acknowledged).
+func (c tally) check(t *testing.T, n int, me classSeat) {
+	t.Helper()
+	for target := 1; target <= len(me.HP); target++ {
+		most, least := max(0, 100-30*c.acked[target]), max(0, 100-30*c.sent[target])
+		if hp := me.HP[target-1]; hp > most || hp < least {
+			t.Errorf("seat %d: city %d has %d HP; acknowledged hits give at most %d, sent ones at least %d", n, target, hp, most, least)
+		}
+	}
+}
+
+// converged has every seat wait until it converged and returns each
+// one's own status and the whole status it sees (by seat), failing the
+// test if their worlds differ.
+func converged(t *testing.T, seats []*seatProcess) (own []classSeat, all [][]classSeat) {
+	t.Helper()
+	own, all = make([]classSeat, len(seats)), make([][]classSeat, len(seats))
+	for n := 1; n < len(seats); n++ {
+		from := seats[n].next()
+		seats[n].send("wait converged 60s")
+		seats[n].waitLine(from, "converged after", 70*time.Second)
+		own[n], all[n] = seats[n].status(n)
+		if own[n].WorldHash != own[1].WorldHash {
+			t.Errorf("seat %d's world %s, the teacher's %s", n, own[n].WorldHash, own[1].WorldHash)
+		}
+	}
+	return own, all
+}
+
 // Issue 24, what must be shown 1: a teacher and four students, each its
 // own process on its own loopback address, join with CODE@HOST:PORT and
 // attack; the leader's process is SIGKILLed, the others elect a new
@@ -152,55 +267,19 @@ func freePortPair(t *testing.T) int {
 // up. Every world is then equal and holds every acknowledged attack.
 func TestClassOfFiveProcessesSurvivesSigkill(t *testing.T) {
 	bin := buildRaftian(t)
-	cfg := testConfigFile(t, "")
-	port := freePortPair(t)
-	classAddr := fmt.Sprintf("127.0.0.1:%d", port)
-	seats := make([]*seatProcess, 6) // by seat number
-	dirs := make([]string, 6)
-	for i := range dirs {
-		dirs[i] = t.TempDir()
-	}
-	seats[1] = startSeatProcess(t, bin, "class", "--headless", "--listen", classAddr, "--data", dirs[1], "--config", cfg)
-	line, _ := seats[1].waitLine(0, "join code: ", 60*time.Second)
-	code := strings.TrimPrefix(line, "join code: ")
-	studentPort := testenv.Addrs(t, 1)[0][len("127.0.0.1:"):]
-	join := func(n int) *seatProcess {
-		return startSeatProcess(t, bin, "join", code+"@"+classAddr, "--headless", "--name", fmt.Sprintf("S%d", n),
-			"--listen", fmt.Sprintf("127.0.0.%d:%s", n, studentPort), "--data", dirs[n], "--config", cfg)
-	}
-	for n := 2; n <= 5; n++ {
-		seats[n] = join(n)
-		seats[n].waitLine(0, fmt.Sprintf("seat %d (S%d): a voter", n, n), 60*time.Second)
-	}
+	seats := startClass(t, 5)
 
 	// Attacks in a ring, each from its own seat: no city falls, so every
 	// committed attack takes effect.
-	sent, acked := map[int]int{}, map[int]int{}
-	var ackMu sync.Mutex
-	attack := func(n int) {
-		to := n%5 + 1
-		from := seats[n].next()
-		seats[n].send(fmt.Sprintf("attack %d %d", n, to))
-		sent[to]++
-		line, _ := seats[n].waitLine(from, "", 30*time.Second)
-		for !strings.HasPrefix(line, "committed: ") && !strings.HasPrefix(line, "failed: ") && !strings.HasPrefix(line, "rejected: ") {
-			if strings.HasPrefix(line, "error: ") {
-				t.Fatalf("seat %d: attack %d %d: %s", n, n, to, line)
+	hits := newTally()
+	play := func(skip int) {
+		for n := 1; n <= 5; n++ {
+			if n != skip {
+				hits.hit(seats[n], n, n%5+1)
 			}
-			from++
-			line, _ = seats[n].waitLine(from, "", 30*time.Second)
-		}
-		if strings.HasPrefix(line, "committed: ") {
-			ackMu.Lock()
-			acked[to]++
-			ackMu.Unlock()
-		} else {
-			t.Logf("seat %d: %s", n, line)
 		}
 	}
-	for n := 1; n <= 5; n++ {
-		attack(n)
-	}
+	play(0)
 
 	me, all := seats[1].status(1)
 	leader := me.Leader
@@ -215,24 +294,14 @@ func TestClassOfFiveProcessesSurvivesSigkill(t *testing.T) {
 	// ask until it names another.
 	survivor := leader%5 + 1
 	killed := time.Now()
-	var newLeader classSeat
-	for newLeader.Leader == 0 || newLeader.Leader == leader {
-		if time.Since(killed) > time.Minute {
-			t.Fatalf("a minute after seat %d's process was killed, seat %d believes in leader %d", leader, survivor, newLeader.Leader)
-		}
-		newLeader, _ = seats[survivor].status(survivor)
-	}
-	t.Logf("seat %d: new leader %d in term %d, %v after the kill", survivor, newLeader.Leader, newLeader.Term, time.Since(killed).Round(time.Millisecond))
-	for n := 1; n <= 5; n++ {
-		if n != leader {
-			attack(n)
-		}
-	}
+	newLeader, term := seats[survivor].leaderOther(survivor, leader, time.Minute)
+	t.Logf("seat %d: new leader %d in term %d, %v after the kill", survivor, newLeader, term, time.Since(killed).Round(time.Millisecond))
+	play(leader)
 
 	// The killed seat comes back on its own data, with the same command.
 	seats[leader] = startSeatProcess(t, bin, seats[leader].args...)
 	if leader == 1 {
-		seats[1].waitLine(0, "join code: ", 60*time.Second)
+		seats[1].joinCode()
 	}
 	// Then a student's laptop dies too, misses attacks, and comes back.
 	student := 4
@@ -241,46 +310,23 @@ func TestClassOfFiveProcessesSurvivesSigkill(t *testing.T) {
 	}
 	seats[student].cmd.Process.Signal(syscall.SIGKILL)
 	seats[student].cmd.Wait()
-	for n := 1; n <= 5; n++ {
-		if n != student {
-			attack(n)
-		}
-	}
+	play(student)
 	seats[student] = startSeatProcess(t, bin, seats[student].args...)
 	seats[student].waitLine(0, fmt.Sprintf("seat %d (S%d): a voter", student, student), 60*time.Second)
 
-	var hash string
+	own, whole := converged(t, seats)
 	for n := 1; n <= 5; n++ {
-		from := seats[n].next()
-		seats[n].send("wait converged 60s")
-		if line, _ := seats[n].waitLine(from, "converged after", 70*time.Second); line == "" {
-			t.Fatal("no convergence")
-		}
-	}
-	for n := 1; n <= 5; n++ {
-		me, all := seats[n].status(n)
-		if !me.Up || me.Remote || me.WorldHash == "" {
+		if me := own[n]; !me.Up || me.Remote || me.WorldHash == "" {
 			t.Fatalf("seat %d's own status: %+v", n, me)
 		}
-		for _, s := range all {
+		for _, s := range whole[n] {
 			if s.Address == "" {
 				t.Errorf("seat %d's status names no address for seat %d", n, s.ID)
 			}
 		}
-		if hash == "" {
-			hash = me.WorldHash
-		} else if me.WorldHash != hash {
-			t.Errorf("seat %d's world %s, seat 1's %s", n, me.WorldHash, hash)
-		}
-		for target := 1; target <= 5; target++ {
-			hp := me.HP[target-1]
-			most, least := 100-30*acked[target], 100-30*sent[target]
-			if hp > most || hp < least {
-				t.Errorf("seat %d: city %d has %d HP; acknowledged hits give at most %d, sent ones at least %d", n, target, hp, most, least)
-			}
-		}
+		hits.check(t, n, own[n])
 	}
-	t.Logf("every seat's world is %s; acknowledged hits by city %v of %v sent", hash, acked, sent)
+	t.Logf("every seat's world is %s; acknowledged hits by city %v of %v sent", own[1].WorldHash, hits.acked, hits.sent)
 
 	// A student cannot end the class; the teacher can, and every seat is
 	// told and stops.

@@ -88,8 +88,7 @@ func TestAClassOnALAN(t *testing.T) {
 	bin := buildRaftian(t)
 	cfg := testConfigFile(t, "")
 	teacher := l.run(1, bin, "class", "--headless", "--listen", l.addr(1)+":26100", "--data", t.TempDir(), "--config", cfg)
-	line, _ := teacher.waitLine(0, "join code: ", 60*time.Second)
-	code := strings.TrimPrefix(line, "join code: ")
+	code := teacher.joinCode()
 	seats := []*seatProcess{nil, teacher}
 	for i := 2; i <= 3; i++ {
 		s := l.run(i, bin, "join", code, "--headless", "--name", fmt.Sprintf("S%d", i), "--listen", l.addr(i)+":26102",
@@ -146,8 +145,7 @@ func TestASeatThatMovesComesBack(t *testing.T) {
 	bin := buildRaftian(t)
 	cfg := testConfigFile(t, "")
 	teacher := l.run(1, bin, "class", "--headless", "--listen", l.addr(1)+":26100", "--data", t.TempDir(), "--config", cfg)
-	line, _ := teacher.waitLine(0, "join code: ", 60*time.Second)
-	code := strings.TrimPrefix(line, "join code: ")
+	code := teacher.joinCode()
 	seats := []*seatProcess{nil, teacher,
 		l.run(2, bin, "join", code, "--headless", "--name", "S2", "--listen", l.addr(2)+":26102", "--data", t.TempDir(), "--config", cfg)}
 	seats[2].waitLine(0, "seat 2 (S2): a voter", 90*time.Second)
@@ -164,10 +162,8 @@ func TestASeatThatMovesComesBack(t *testing.T) {
 
 	// The laptop leaves: its program quits; it comes back with a new
 	// address (DHCP) under a new computer name.
-	from := seats[3].next()
 	seats[3].send("quit")
 	seats[3].cmd.Wait()
-	_ = from
 	moved := fmt.Sprintf("%s.%d", l.subnet, 13)
 	ns, v := l.ns[2], "rv3"+l.id
 	l.ip("-n", ns, "addr", "del", l.addr(3)+"/24", "dev", v)
@@ -185,23 +181,12 @@ func TestASeatThatMovesComesBack(t *testing.T) {
 		}
 		t.Fatal("after the move, an attack to or from seat 3 failed")
 	}
-	var hash string
-	for n := 1; n <= 3; n++ {
-		from := seats[n].next()
-		seats[n].send("wait converged 60s")
-		seats[n].waitLine(from, "converged after", 70*time.Second)
-		me, all := seats[n].status(n)
-		if hash == "" {
-			hash = me.WorldHash
-		} else if me.WorldHash != hash {
-			t.Errorf("seat %d's world %s, the teacher's %s", n, me.WorldHash, hash)
-		}
-		if n == 1 && !strings.HasPrefix(all[2].Address, moved+":") {
-			t.Errorf("the teacher has seat 3 at %s, want %s", all[2].Address, moved)
-		}
-		if n == 1 && (me.HP[2] != 70 || me.HP[0] != 70 || me.HP[1] != 70) {
-			t.Errorf("cities %v: each of 1, 2 and 3 was hit once", me.HP)
-		}
+	own, whole := converged(t, seats)
+	if !strings.HasPrefix(whole[1][2].Address, moved+":") {
+		t.Errorf("the teacher has seat 3 at %s, want %s", whole[1][2].Address, moved)
 	}
-	t.Logf("seat 3 moved to %s as laptop-b and came back to its seat; every world is %s", moved, hash)
+	if hp := own[1].HP; hp[0] != 70 || hp[1] != 70 || hp[2] != 70 {
+		t.Errorf("cities %v: each of 1, 2 and 3 was hit once", hp)
+	}
+	t.Logf("seat 3 moved to %s as laptop-b and came back to its seat; every world is %s", moved, own[1].WorldHash)
 }

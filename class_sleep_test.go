@@ -1,67 +1,10 @@
 package main
 
 import (
-	"fmt"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
 )
-
-// startClass starts a teacher and students 2..n as processes on their own
-// loopback addresses, every seat a voter once joined.
-func startClass(t *testing.T, n int) []*seatProcess {
-	t.Helper()
-	bin := buildRaftian(t)
-	cfg := testConfigFile(t, "")
-	port := freePortPair(t)
-	classAddr := fmt.Sprintf("127.0.0.1:%d", port)
-	seats := make([]*seatProcess, n+1)
-	seats[1] = startSeatProcess(t, bin, "class", "--headless", "--listen", classAddr, "--data", t.TempDir(), "--config", cfg)
-	line, _ := seats[1].waitLine(0, "join code: ", 60*time.Second)
-	code := strings.TrimPrefix(line, "join code: ")
-	for i := 2; i <= n; i++ {
-		seats[i] = startSeatProcess(t, bin, "join", code+"@"+classAddr, "--headless", "--name", fmt.Sprintf("S%d", i),
-			"--listen", fmt.Sprintf("127.0.0.%d:%d", i, port+2), "--data", t.TempDir(), "--config", cfg)
-		seats[i].waitLine(0, fmt.Sprintf("seat %d (S%d): a voter", i, i), 60*time.Second)
-	}
-	return seats
-}
-
-// attack has seat n attack seat to and reports whether it was
-// acknowledged.
-func (p *seatProcess) attack(n, to int) bool {
-	p.t.Helper()
-	from := p.next()
-	p.send(fmt.Sprintf("attack %d %d", n, to))
-	for i := from; ; i++ {
-		line, _ := p.waitLine(i, "", 60*time.Second)
-		switch {
-		case strings.HasPrefix(line, "committed: "):
-			return true
-		case strings.HasPrefix(line, "failed: "), strings.HasPrefix(line, "rejected: "):
-			return false
-		case strings.HasPrefix(line, "error: "):
-			p.t.Fatalf("seat %d: attack %d %d: %s", n, n, to, line)
-		}
-	}
-}
-
-// leaderOf waits until seat n believes in a leader other than not, and
-// returns it with its term.
-func (p *seatProcess) leaderOther(n, not int, within time.Duration) (int, uint64) {
-	p.t.Helper()
-	for deadline := time.Now().Add(within); ; {
-		me, _ := p.status(n)
-		if me.Leader != 0 && me.Leader != not {
-			return me.Leader, me.Term
-		}
-		if time.Now().After(deadline) {
-			p.t.Fatalf("seat %d still believes in leader %d after %v", n, me.Leader, within)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
 
 // Issue 25, what must be shown 2: a laptop that sleeps is a process
 // stopped (SIGSTOP). The leader's sleeps 10 s: the others elect a new
@@ -70,16 +13,11 @@ func (p *seatProcess) leaderOther(n, not int, within time.Duration) (int, uint64
 // ends equal, holding every acknowledged attack.
 func TestClassSurvivesSleepingLaptops(t *testing.T) {
 	seats := startClass(t, 5)
-	sent, acked := map[int]int{}, map[int]int{}
+	hits := newTally()
 	play := func(skip int) {
 		for n := 1; n <= 5; n++ {
-			if n == skip {
-				continue
-			}
-			to := n%5 + 1
-			sent[to]++
-			if seats[n].attack(n, to) {
-				acked[to]++
+			if n != skip {
+				hits.hit(seats[n], n, n%5+1)
 			}
 		}
 	}
@@ -115,24 +53,9 @@ func TestClassSurvivesSleepingLaptops(t *testing.T) {
 		t.Logf("seat %d woke: %s in term %d, caught up %v after waking", n, mine.Role, mine.Term, time.Since(woke).Round(time.Millisecond))
 	}
 	play(0)
-	var hash string
+	own, _ := converged(t, seats)
 	for n := 1; n <= 5; n++ {
-		from := seats[n].next()
-		seats[n].send("wait converged 60s")
-		seats[n].waitLine(from, "converged after", 70*time.Second)
-		mine, _ := seats[n].status(n)
-		if hash == "" {
-			hash = mine.WorldHash
-		} else if mine.WorldHash != hash {
-			t.Errorf("seat %d's world %s, seat 1's %s", n, mine.WorldHash, hash)
-		}
-		for target := 1; target <= 5; target++ {
-			// A city falls at 0: hits past that are refused, not acknowledged.
-			most, least := max(0, 100-30*acked[target]), max(0, 100-30*sent[target])
-			if hp := mine.HP[target-1]; hp > most || hp < least {
-				t.Errorf("seat %d: city %d has %d HP; acknowledged hits give at most %d, sent ones at least %d", n, target, hp, most, least)
-			}
-		}
+		hits.check(t, n, own[n])
 	}
-	t.Logf("every world is %s; acknowledged hits %v of %v sent", hash, acked, sent)
+	t.Logf("every world is %s; acknowledged hits %v of %v sent", own[1].WorldHash, hits.acked, hits.sent)
 }

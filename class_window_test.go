@@ -17,11 +17,7 @@ import (
 func TestClassWindowAttacksThroughItsOwnSeat(t *testing.T) {
 	bin := buildRaftian(t)
 	cfg := testConfigFile(t, "")
-	port := freePortPair(t)
-	classAddr := fmt.Sprintf("127.0.0.1:%d", port)
-	teacher := startSeatProcess(t, bin, "class", "--headless", "--listen", classAddr, "--data", t.TempDir(), "--config", cfg)
-	line, _ := teacher.waitLine(0, "join code: ", 60*time.Second)
-	code := strings.TrimPrefix(line, "join code: ")
+	teacher, classAddr, code, port := startTeacher(t, bin, cfg)
 
 	w := &window{dir: t.TempDir()}
 	w.launch(t, "1280x720", []string{"join", code + "@" + classAddr, "--name", "Ada", "--listen",
@@ -76,11 +72,7 @@ func TestClassWindowAttacksThroughItsOwnSeat(t *testing.T) {
 func TestTheWindowJoinsAClass(t *testing.T) {
 	bin := buildRaftian(t)
 	cfg := testConfigFile(t, "")
-	port := freePortPair(t)
-	classAddr := fmt.Sprintf("127.0.0.1:%d", port)
-	teacher := startSeatProcess(t, bin, "class", "--headless", "--listen", classAddr, "--data", t.TempDir(), "--config", cfg)
-	line, _ := teacher.waitLine(0, "join code: ", 60*time.Second)
-	code := strings.TrimPrefix(line, "join code: ")
+	teacher, classAddr, code, _ := startTeacher(t, bin, cfg)
 
 	w := startWindow(t, "1280x720", "--config", cfg, "--data", t.TempDir())
 	press(t, w.display, "F4")

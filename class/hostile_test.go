@@ -9,9 +9,10 @@ import (
 	"net"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/raftian/raftian/internal/testenv"
 )
 
 // noSeats is a cluster that must not be asked for anything: the tests here
@@ -23,23 +24,10 @@ func (n noSeats) Promote(int) error                 { n.t.Error("Promote called"
 func (n noSeats) JoinGame(int) error                { n.t.Error("JoinGame called"); return nil }
 func (n noSeats) Applied() uint64                   { return 0 }
 
-// logBuffer is a logger's output, safe to read while it is written.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-func (l *logBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
-
 // newClass starts a teacher's class service on a free loopback port.
-func newClass(t *testing.T) (*Teacher, string, *logBuffer) {
+func newClass(t *testing.T) (*Teacher, string, *testenv.Buffer) {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := &testenv.Buffer{}
 	tc, err := OpenClass(ClassOptions{Dir: t.TempDir(), Name: "Teacher", RaftAddr: "127.0.0.1:1", Voters: 5,
 		Log: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {
@@ -173,7 +161,7 @@ func TestRemovedAndForeignSeatsAreRefused(t *testing.T) {
 }
 
 // waitLog waits for the teacher's log to say what.
-func waitLog(t *testing.T, logs *logBuffer, what string) {
+func waitLog(t *testing.T, logs *testenv.Buffer, what string) {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(logs.String(), what); time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {
