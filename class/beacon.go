@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"strconv"
+	"syscall"
 	"time"
 )
 
@@ -108,6 +109,16 @@ func broadcastAddrs() []net.IP {
 		}
 	}
 	return out
+}
+
+// broadcastControl lets a socket send to a broadcast address.
+func broadcastControl(_, _ string, c syscall.RawConn) error {
+	return setsockopt(c, syscall.SO_BROADCAST)
+}
+
+// listenControl lets several programs on one laptop hear beacons.
+func listenControl(_, _ string, c syscall.RawConn) error {
+	return setsockopt(c, syscall.SO_REUSEADDR)
 }
 
 // ErrNoClassHeard says discovery found nothing.

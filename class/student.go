@@ -230,43 +230,36 @@ func (s *Student) Take(addr string, applied func() uint64) (voter, waiting bool,
 
 // Roster asks the teacher for every seat and whether the class ended.
 func (s *Student) Roster() ([]Entry, bool, error) {
-	l, done, err := s.seatConn()
-	if err != nil {
-		return nil, false, err
-	}
-	defer done()
-	if err := l.write(message{Op: "roster"}); err != nil {
-		return nil, false, err
-	}
-	var m message
-	if err := l.read(&m); err != nil {
-		return nil, false, err
-	}
-	if m.Error != "" {
-		return nil, false, errors.New(m.Error)
-	}
-	return m.Roster, m.Ended, nil
+	m, err := s.request(message{Op: "roster"})
+	return m.Roster, m.Ended, err
 }
 
 // Ask asks the teacher for a membership change (op on seat n): the teacher
 // refuses it, since only its own certificate may change membership.
 func (s *Student) Ask(op string, n int) error {
+	_, err := s.request(message{Op: op, Seat: n})
+	return err
+}
+
+// request sends the teacher one request as this seat and returns its
+// answer; an answer that refuses is an error.
+func (s *Student) request(req message) (message, error) {
 	l, done, err := s.seatConn()
 	if err != nil {
-		return err
+		return message{}, err
 	}
 	defer done()
-	if err := l.write(message{Op: op, Seat: n}); err != nil {
-		return err
+	if err := l.write(req); err != nil {
+		return message{}, err
 	}
 	var m message
 	if err := l.read(&m); err != nil {
-		return err
+		return message{}, err
 	}
 	if m.Error != "" {
-		return errors.New(m.Error)
+		return message{}, errors.New(m.Error)
 	}
-	return nil
+	return m, nil
 }
 
 // relocate looks for the class's beacon and, if the class announces
