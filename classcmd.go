@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/raftian/raftian/class"
@@ -249,22 +247,8 @@ func (c *cli) join(a seatArgs, where, listen, name string, given *ui.Window) int
 // seatWindow runs the window on a seat until it is closed, a signal, or
 // the class going away (gone).
 func (c *cli) seatWindow(win *ui.Window, cluster *node.Cluster, seat int, gone <-chan string, card []string, teacher session.Class) int {
-	signals := make(chan os.Signal, 1)
-	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(signals)
-	done := make(chan struct{})
-	defer close(done)
-	stop := make(chan struct{})
-	go func() {
-		select {
-		case <-exitAfterSignal(signals, done, c.stderr):
-		case why := <-gone:
-			fmt.Fprintf(c.stdout, "class: %s\n", why)
-		case <-done:
-			return
-		}
-		close(stop)
-	}()
+	stop, release := c.untilStopped(gone)
+	defer release()
 	win.Run(cluster, ui.RunOptions{Stop: stop, Seat: seat, Card: card, Class: teacher})
 	return 0
 }
@@ -272,28 +256,14 @@ func (c *cli) seatWindow(win *ui.Window, cluster *node.Cluster, seat int, gone <
 // seatConsole runs the headless console on a seat until quit, end of
 // input, a signal, or the class going away (gone).
 func (c *cli) seatConsole(cluster *node.Cluster, gone <-chan string, teacher session.Class) int {
-	signals := make(chan os.Signal, 1)
-	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(signals)
-	done := make(chan struct{})
-	defer close(done)
-	sig := make(chan os.Signal, 1)
-	go func() {
-		select {
-		case s := <-exitAfterSignal(signals, done, c.stderr):
-			sig <- s
-		case why := <-gone:
-			fmt.Fprintf(c.stdout, "class: %s\n", why)
-			sig <- syscall.SIGTERM
-		case <-done:
-		}
-	}()
+	stop, release := c.untilStopped(gone)
+	defer release()
 	s := session.New(cluster, session.Options{Class: teacher})
 	prompt := ""
 	if isTerminal(c.stdin) {
 		prompt = "raftian> "
 	}
-	return c.headless(s, "", prompt, sig)
+	return c.headless(s, "", prompt, stop)
 }
 
 // discoverFor is how long a student's laptop listens for the class's

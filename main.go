@@ -142,21 +142,9 @@ func (c *cli) sandbox(cfg config.Config, a playArgs, win *ui.Window, files files
 
 	// Ctrl-C or a kill quits as cleanly as Esc or "quit", and within a
 	// bound whatever happens.
-	signals := make(chan os.Signal, 1)
-	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(signals)
-	done := make(chan struct{})
-	defer close(done)
-	sig := exitAfterSignal(signals, done, c.stderr)
+	stop, release := c.untilStopped(nil)
+	defer release()
 	if win != nil {
-		stop := make(chan struct{})
-		go func() {
-			select {
-			case <-sig:
-				close(stop)
-			case <-done:
-			}
-		}()
 		choice := win.Run(cluster, ui.RunOptions{Stop: stop, Lesson: a.lesson, Intro: intro, Journal: journal,
 			ValidateJoin: validateJoin})
 		return 0, choice
@@ -167,13 +155,13 @@ func (c *cli) sandbox(cfg config.Config, a playArgs, win *ui.Window, files files
 		prompt = "raftian> "
 	}
 	fmt.Fprintf(c.stderr, "raftian: %d replicas, %s storage; type help for commands\n", cluster.Size(), cfg.Storage)
-	return c.headless(s, a.lesson, prompt, sig), ui.ClassChoice{}
+	return c.headless(s, a.lesson, prompt, stop), ui.ClassChoice{}
 }
 
 // headless plays the lesson, if any, then runs the console until quit,
-// end of input or a signal. The exit status is 1 if a command answered
-// with an error or a failure.
-func (c *cli) headless(s *session.Session, lessonName, prompt string, sig <-chan os.Signal) int {
+// end of input or stop. The exit status is 1 if a command answered with
+// an error or a failure.
+func (c *cli) headless(s *session.Session, lessonName, prompt string, stop <-chan struct{}) int {
 	type end struct {
 		failed bool
 		err    error
@@ -197,7 +185,7 @@ func (c *cli) headless(s *session.Session, lessonName, prompt string, sig <-chan
 		if e.failed {
 			return 1
 		}
-	case <-sig:
+	case <-stop:
 	}
 	return 0
 }
@@ -220,6 +208,28 @@ func exitOnStop(cfg config.Config, stderr io.Writer) {
 		fmt.Fprintf(stderr, "raftian: stopped: %v\nThe details are in %s\n", s, path)
 		os.Exit(3)
 	})
+}
+
+// untilStopped returns a channel closed on Ctrl-C or a kill (which then
+// end the program within a bound whatever happens: exitAfterSignal) or,
+// in a class, when the class goes away (gone says why, and it is
+// printed). release stops listening.
+func (c *cli) untilStopped(gone <-chan string) (stop <-chan struct{}, release func()) {
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	done, stopped := make(chan struct{}), make(chan struct{})
+	sig := exitAfterSignal(signals, done, c.stderr)
+	go func() {
+		select {
+		case <-sig:
+		case why := <-gone:
+			fmt.Fprintf(c.stdout, "class: %s\n", why)
+		case <-done:
+			return
+		}
+		close(stopped)
+	}()
+	return stopped, func() { close(done); signal.Stop(signals) }
 }
 
 // exitAfterSignal passes the first signal on and, should the program not
