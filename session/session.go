@@ -35,13 +35,6 @@ type Options struct {
 	Class Class
 }
 
-// Class is what a teacher's session asks of the class (package class).
-type Class interface {
-	SetEnrolment(open bool)
-	End() error       // every seat is told, then the class stops
-	StartGame() error // seats waiting for the game get their cities
-}
-
 // Session runs commands on one cluster. It is safe for concurrent use:
 // the window's frame loop, its worker and a lesson may share one.
 type Session struct {
@@ -180,27 +173,8 @@ func (s *Session) Do(cmd command.Command) Result {
 	case command.Sleep:
 		time.Sleep(cmd.For)
 		return Result{Text: fmt.Sprintf("slept %v", cmd.For)}
-	case command.Promote:
-		return s.done(cmd, c.Promote(cmd.Replica), "seat %d is a voter", cmd.Replica)
-	case command.Enrolment:
-		if s.opts.Class == nil {
-			return Result{Err: errNotTeacher}
-		}
-		s.opts.Class.SetEnrolment(cmd.On)
-		if cmd.On {
-			return s.done(cmd, nil, "enrolment open: students may join with the code")
-		}
-		return s.done(cmd, nil, "enrolment closed: no one joins until it opens")
-	case command.EndClass:
-		if s.opts.Class == nil {
-			return Result{Err: errNotTeacher}
-		}
-		return s.done(cmd, s.opts.Class.End(), "the class has ended: every seat was told")
-	case command.StartGame:
-		if s.opts.Class == nil {
-			return Result{Err: errNotTeacher}
-		}
-		return s.done(cmd, s.opts.Class.StartGame(), "the game has started: every seat has its city")
+	case command.Promote, command.Enrolment, command.EndClass, command.StartGame:
+		return s.classCommand(cmd)
 	case command.Autoplay, command.Messages:
 		if s.opts.Window == nil {
 			return Result{Text: cmd.String() + ": only the window has it"}
@@ -210,10 +184,6 @@ func (s *Session) Do(cmd command.Command) Result {
 	}
 	return Result{Err: fmt.Errorf("%q: unknown command", cmd)}
 }
-
-// errNotTeacher answers a class's commands where there is no class to
-// command: a student's laptop, or one window.
-var errNotTeacher = errors.New("only the teacher's laptop, in a class, has that command")
 
 // done records cmd if it was carried out and makes its result.
 func (s *Session) done(cmd command.Command, err error, format string, args ...any) Result {

@@ -444,39 +444,3 @@ func ghostArrow(a, b rl.Vector2, c rl.Color, sc Scale, now time.Time) {
 	rl.DrawTriangle(b, l, r, col)
 	rl.DrawTriangle(b, r, l, col)
 }
-
-// drawRemote draws, in a class, another laptop's seat: this laptop knows
-// only what its own replica believes of it, and says no more.
-func (w *Window) drawRemote(box Rect, id int, own rl.Color, sc Scale) {
-	rl.DrawRectangleRec(rect(box), paneBG)
-	r := box.Inset(sc.Px(8))
-	size := sc.Text(TextTitle)
-	w.fonts.text(fitText(fmt.Sprintf("%d %s", id, w.playerOf(id).Name), size, r.W), r.X, r.Y, size, own)
-	y := r.Y + sc.line(TextTitle)
-	line := func(text string, c rl.Color) {
-		if y+sc.line(TextInfo) <= r.Y+r.H {
-			w.fonts.inBox(text, Rect{r.X, y, r.W, sc.line(TextInfo)}, sc.Text(TextInfo), 0, c)
-			y += sc.line(TextInfo)
-		}
-	}
-	them, me := &w.st.Replicas[id-1], &w.st.Replicas[w.seat-1]
-	switch {
-	case them.Removed:
-		line("removed from the class", alarmText)
-		return
-	case them.NonVoting:
-		line("on its own laptop · non-voting", dimText)
-	default:
-		line("on its own laptop · a voter", dimText)
-	}
-	if me.Up && me.Role == record.RoleLeader && id <= len(me.Match) { // what the leader knows of it
-		line(fmt.Sprintf("holds your log up to %d", me.Match[id-1]), textColor)
-	}
-	if me.Up && me.Leader == id && me.Role != record.RoleLeader {
-		line(fmt.Sprintf("your replica's leader, term %d", me.Term), textColor)
-		if me.Contact >= 0 {
-			line(fmt.Sprintf("last heard %s ago", seconds(max(w.t-me.Contact, 0))), dimText)
-		}
-	}
-	rl.DrawRectangleLinesEx(rect(box), max(sc.Px(2), 1), fade(own, 0.5))
-}

@@ -97,21 +97,6 @@ func (w *Window) summary() string {
 	return fmt.Sprintf("leader %d in term %d · %d of %d up · %s", l, w.st.Replicas[l-1].Term, up, w.n, quorum)
 }
 
-// seatSummary says, in a class, what this laptop's replica believes.
-func (w *Window) seatSummary() string {
-	me := w.st.Replicas[w.seat-1]
-	seats := fmt.Sprintf("quorum %d of %d", w.st.Majority(), w.st.Voters())
-	switch {
-	case !me.Up:
-		return "your replica is down · " + seats
-	case me.Role == record.RoleLeader:
-		return fmt.Sprintf("you lead in term %d · %s", me.Term, seats)
-	case me.Leader != 0:
-		return fmt.Sprintf("you follow seat %d in term %d · %s", me.Leader, me.Term, seats)
-	}
-	return fmt.Sprintf("you know no leader (term %d) · %s", me.Term, seats)
-}
-
 // drawSide draws the grid's spare cell, when there is one: what was
 // clicked, or what the colours and marks on screen mean.
 func (w *Window) drawSide(s Screen) {
@@ -315,16 +300,6 @@ var keys = []string{"? help", "Esc quit", "Space pause", "←/→ step", "click 
 	"C crash", "R restart", "L crash leader", "T transfer", "+/- replicas", "I isolate", "P partition", "H heal", "A auto-play", "[ ] speed",
 	"S slow", "F2 lessons", "F4 class", "F5 presenter view", "M messages", "Ctrl S save", "F11 full screen", "Ctrl +/- size"}
 
-// seatKeys are the keys of a class's window: faults on other laptops are
-// not carried out from this one.
-var seatKeys = []string{"? help", "Esc quit", "click a rival city in your pane: attack", "Space pause", "←/→ step",
-	"C crash your replica", "R restart it", "[ ] speed", "M messages", "F5 presenter view", "Ctrl +/- size"}
-
-// teacherKeys are the keys of the teacher's window in a class.
-var teacherKeys = []string{"? help", "Esc quit", "G start the game", "1-9 select", "V the selected seat votes",
-	"- remove the selected seat", "O enrolment on/off", "click a rival city in your pane: attack", "Space pause", "←/→ step",
-	"C crash your replica", "R restart it", "[ ] speed", "M messages", "F5 presenter view"}
-
 // drawKeys draws the key bar and, with F3, the frame statistics.
 func (w *Window) drawKeys(s Screen) {
 	r := s.Keys
@@ -367,22 +342,3 @@ func (w *Window) drawKeys(s Screen) {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-
-// drawCard draws a class's card: its first line large (the join code on
-// the teacher's laptop), the others under it.
-func (w *Window) drawCard(s Screen) {
-	if s.Card.Empty() || len(w.card) == 0 {
-		return
-	}
-	sc := s.Scale
-	r := s.Card.Inset(sc.Px(8))
-	rl.DrawRectangleRounded(rect(r), 0.08, 6, stripBG)
-	r = r.Inset(sc.Px(8))
-	big := sc.line(TextCaption) * 1.6
-	w.fonts.inBox(w.card[0], Rect{r.X, r.Y, r.W, big}, sc.Text(TextCaption)*1.4, 0.5, textColor)
-	y := r.Y + big
-	for _, line := range w.card[1:] {
-		w.fonts.inBox(line, Rect{r.X, y, r.W, sc.line(TextInfo)}, sc.Text(TextInfo), 0.5, dimText)
-		y += sc.line(TextInfo)
-	}
-}

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"slices"
 	"time"
 
 	rl "github.com/gen2brain/raylib-go/raylib"
@@ -149,22 +148,4 @@ func (w *Window) viewIntent(in Intent) bool {
 		return false
 	}
 	return true
-}
-
-// classIntent carries out the teacher's keys in a class's window.
-func (w *Window) classIntent(in Intent) {
-	if !w.teaching {
-		w.banner = note{text: "only the teacher's window, in a class, has that key", at: time.Now(), alarm: true}
-		return
-	}
-	switch in.Kind {
-	case StartGame:
-		w.job(command.StartGame{})
-		w.card = slices.DeleteFunc(w.card, func(l string) bool { return l == HeldLine })
-	case Promote:
-		w.job(command.Promote{Replica: in.N})
-	case ToggleEnrolment:
-		w.enrolmentShut = !w.enrolmentShut
-		w.job(command.Enrolment{On: !w.enrolmentShut})
-	}
 }
