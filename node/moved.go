@@ -14,18 +14,18 @@ import (
 )
 
 // A class's laptops move: DHCP gives a new address, a laptop's name
-// follows the network it is on. dragonboat keeps both with a replica's
-// data (its flag file dragonboat.ds, and a directory named after the
-// computer) and refuses the data under another (ErrNotOwner,
-// ErrHostnameChanged). A seat is known by its certificate, not by where it
-// is: before its replica starts, a seat's data follows it, the directory
-// renamed and the flag file written again. The other seats learn where it
-// is now from its own messages (wire.Network.Locate) and from the class's
-// roster.
+// follows the network it is on. A seat's address in Raft is its seat
+// (wire.SeatAddr), which never changes, and the other seats learn where it
+// listens now from its connections (wire.Network.Locate) and from the
+// class's roster. Its computer's name is another matter: dragonboat keeps
+// it with a replica's data (its flag file dragonboat.ds, and a directory
+// named after the computer) and refuses the data under another
+// (ErrHostnameChanged). Before a seat's replica starts, its data follows
+// the laptop: the directory renamed and the flag file written again.
 
-// followSeat brings replica r's data under this computer's name and
-// address, if it was written under others. It returns what it moved, for
-// the log ("" when nothing).
+// followSeat brings replica r's data under this computer's name, if it was
+// written under another. It returns what it moved, for the log ("" when
+// nothing).
 func followSeat(r *replica) (string, error) {
 	flag := filepath.Join(r.dir, "dragonboat.ds")
 	data, err := readFlagFile(flag)
@@ -43,29 +43,22 @@ func followSeat(r *replica) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var moved []string
-	if s.Hostname != "" && !strings.EqualFold(s.Hostname, host) {
-		from, to := filepath.Join(r.dir, s.Hostname), filepath.Join(r.dir, host)
-		if _, err := os.Stat(to); err == nil {
-			return "", fmt.Errorf("seat %d's data is kept under both %q and %q: keep one", r.id, s.Hostname, host)
-		}
-		if err := os.Rename(from, to); err != nil {
-			return "", err
-		}
-		moved = append(moved, fmt.Sprintf("computer name %s → %s", s.Hostname, host))
-		s.Hostname = host
-	}
-	if !strings.EqualFold(s.Address, r.addr) {
-		moved = append(moved, fmt.Sprintf("address %s → %s", s.Address, r.addr))
-		s.Address = r.addr
-	}
-	if len(moved) == 0 {
+	if s.Hostname == "" || strings.EqualFold(s.Hostname, host) {
 		return "", nil
 	}
+	from, to := filepath.Join(r.dir, s.Hostname), filepath.Join(r.dir, host)
+	if _, err := os.Stat(to); err == nil {
+		return "", fmt.Errorf("seat %d's data is kept under both %q and %q: keep one", r.id, s.Hostname, host)
+	}
+	if err := os.Rename(from, to); err != nil {
+		return "", err
+	}
+	was := s.Hostname
+	s.Hostname = host
 	if err := writeFlagFile(flag, &s); err != nil {
 		return "", err
 	}
-	return strings.Join(moved, ", "), nil
+	return fmt.Sprintf("computer name %s → %s", was, host), nil
 }
 
 // writeFlagFile writes a dragonboat flag file as dragonboat does (the
