@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/raftian/raftian/cluster"
 	"github.com/raftian/raftian/command"
 	"github.com/raftian/raftian/node"
 	"github.com/raftian/raftian/world"
@@ -112,13 +113,13 @@ func nemesis(c *node.Cluster, rec *recorder, members *memberCheck, rng *rand.Ran
 		case k < 82:
 			a, b := pair(rng, n)
 			drop := 0.2 + 0.6*rng.Float64()
-			c.SetLink(a, b, drop, 0, false)
-			c.SetLink(b, a, drop, 0, false)
+			c.SetLink(a, b, cluster.Link{Drop: drop})
+			c.SetLink(b, a, cluster.Link{Drop: drop})
 			what = []command.Command{command.Link{From: a, To: b, Drop: drop}, command.Link{From: b, To: a, Drop: drop}}
 		case k < 91:
 			a, b := pair(rng, n)
 			delay := time.Duration(5+rng.IntN(60)) * time.Millisecond
-			c.SetLink(a, b, 0, delay, false)
+			c.SetLink(a, b, cluster.Link{Delay: delay})
 			what = []command.Command{command.Link{From: a, To: b, Delay: delay}}
 		default:
 			c.Heal()

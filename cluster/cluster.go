@@ -51,6 +51,17 @@ type Status struct {
 // nothing (cut off by a partition), a promotion that does not commit.
 const AddStall = 10 * time.Second
 
+// Link is what a fault does to a one-way link: it loses a share of the
+// message batches, and delays each by Delay plus up to Jitter (uniformly,
+// drawn per batch; a link delivers in order, as TCP does, so a batch
+// never overtakes the one before it). VotesOnly: the fault applies to
+// vote and pre-vote messages only.
+type Link struct {
+	Drop          float64 // 0..1
+	Delay, Jitter time.Duration
+	VotesOnly     bool
+}
+
 // Proposer proposes commands under one client session of the world (see
 // world/session.go). Each returns at once; the ticket says later how the
 // proposal ended.

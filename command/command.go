@@ -102,6 +102,7 @@ type (
 		All      bool
 		Drop     float64
 		Delay    time.Duration
+		Jitter   time.Duration // up to this much more delay, drawn per message batch
 		Votes    bool
 	}
 	// Heal ends every isolation, partition and link fault.
@@ -241,6 +242,9 @@ func (c Link) String() string {
 	}
 	if c.Delay != 0 {
 		s += " delay " + c.Delay.String()
+	}
+	if c.Jitter != 0 {
+		s += " jitter " + c.Jitter.String()
 	}
 	if c.Votes {
 		s += " votes"

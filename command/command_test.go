@@ -164,7 +164,7 @@ func randomCommand(rng *rand.Rand, kind, n int) Command {
 	case 10:
 		return PartitionLeader{}
 	case 11:
-		c := Link{Drop: float64(rng.IntN(101)) / 100, Delay: d(MaxLinkDelay), Votes: on}
+		c := Link{Drop: float64(rng.IntN(101)) / 100, Delay: d(MaxLinkDelay), Jitter: d(MaxLinkDelay), Votes: on}
 		if rng.IntN(4) == 0 {
 			c.All = true
 		} else {

@@ -314,7 +314,7 @@ func (p parser) groups() ([][]int, error) {
 }
 
 func (p parser) link() (Command, error) {
-	const usage = "usage: link A B|all [drop P] [delay D] [votes]"
+	const usage = "usage: link A B|all [drop P] [delay D] [jitter J] [votes]"
 	var c Link
 	args := p.args
 	if k := len(args); k > 0 && args[k-1] == "votes" {
@@ -356,6 +356,10 @@ func (p parser) link() (Command, error) {
 			}
 		case "delay":
 			if c.Delay, err = duration(args[i+1], MaxLinkDelay); err != nil {
+				return nil, err
+			}
+		case "jitter":
+			if c.Jitter, err = duration(args[i+1], MaxLinkDelay); err != nil {
 				return nil, err
 			}
 		default:

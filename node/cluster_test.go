@@ -278,7 +278,7 @@ func TestSlowLinksDelayCommits(t *testing.T) {
 	const delay = 80 * time.Millisecond
 	for i := 1; i <= c.Size(); i++ {
 		if i != leader {
-			if err := c.SetLink(leader, i, 0, delay, false); err != nil {
+			if err := c.SetLink(leader, i, cluster.Link{Delay: delay}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -304,7 +304,7 @@ func TestHealReleasesDelayedMessages(t *testing.T) {
 		for a := 1; a <= c.Size(); a++ {
 			for b := 1; b <= c.Size(); b++ {
 				if a != b {
-					c.SetLink(a, b, 0, d, false)
+					c.SetLink(a, b, cluster.Link{Delay: d})
 				}
 			}
 		}
@@ -327,8 +327,8 @@ func TestLossyLinksDropMessages(t *testing.T) {
 	c := startCluster(t, testConfig(t, "memory"), Options{Record: true})
 	leader := waitLeader(t, c)
 	follower := leader%c.Size() + 1
-	c.SetLink(leader, follower, 1, 0, false)
-	c.SetLink(follower, leader, 1, 0, false)
+	c.SetLink(leader, follower, cluster.Link{Drop: 1})
+	c.SetLink(follower, leader, cluster.Link{Drop: 1})
 	rec := c.Recorder()
 	_, seq := rec.Bounds()
 	mustCommit(t, c.Attack(leader, leader, follower))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/raftian/raftian/cluster"
 	"github.com/raftian/raftian/config"
 	"github.com/raftian/raftian/node/wire"
 	"github.com/raftian/raftian/record"
@@ -138,13 +139,12 @@ func groupBytes(group []int) []byte {
 	return b
 }
 
-// SetLink makes the one-way link from replica a to replica b lose a
-// fraction drop of its messages and delay the rest by delay; with
-// votesOnly, only vote and pre-vote messages (requests and replies). Zero
-// values restore a perfect link.
-func (c *Cluster) SetLink(a, b int, drop float64, delay time.Duration, votesOnly bool) error {
-	if err := c.notInClass(); err != nil {
-		return err
+// SetLink gives the one-way link from replica a to replica b the fault l
+// (a zero Link restores a perfect link). In a class, only the links that
+// leave this laptop: each seat delays and loses what it sends.
+func (c *Cluster) SetLink(a, b int, l cluster.Link) error {
+	if c.opts.seat != 0 && a != c.opts.seat {
+		return fmt.Errorf("the link %d→%d leaves seat %d's laptop: set it there (%w)", a, b, a, errOtherLaptops)
 	}
 	for _, i := range []int{a, b} {
 		if _, err := c.replica(i); err != nil {
@@ -154,12 +154,12 @@ func (c *Cluster) SetLink(a, b int, drop float64, delay time.Duration, votesOnly
 	if a == b {
 		return fmt.Errorf("a link joins two different replicas")
 	}
-	if drop < 0 || drop > 1 || delay < 0 || delay > wire.MaxLinkDelay {
-		return fmt.Errorf("drop must be 0..1 and delay 0..%v", wire.MaxLinkDelay)
+	if l.Drop < 0 || l.Drop > 1 || l.Delay < 0 || l.Jitter < 0 || l.Delay+l.Jitter > wire.MaxLinkDelay {
+		return fmt.Errorf("drop must be 0..1 and delay plus jitter 0..%v", wire.MaxLinkDelay)
 	}
-	c.net.SetLink(a, b, wire.Link{Drop: drop, Delay: delay}, votesOnly)
-	c.Recorder().Add(record.Obs{Kind: record.Link, Node: uint8(a), Peer: uint8(b), Loss: uint32(drop * 1e6),
-		Delay: delay.Microseconds(), Reject: votesOnly})
+	c.net.SetLink(a, b, wire.Link{Drop: l.Drop, Delay: l.Delay, Jitter: l.Jitter}, l.VotesOnly)
+	c.Recorder().Add(record.Obs{Kind: record.Link, Node: uint8(a), Peer: uint8(b), Loss: uint32(l.Drop * 1e6),
+		Delay: l.Delay.Microseconds(), Hint: uint64(l.Jitter.Microseconds()), Reject: l.VotesOnly})
 	return nil
 }
 

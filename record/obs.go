@@ -34,7 +34,7 @@ const (
 	Rejoin    // Node's links back
 	Partition // Data[i] is the group of replica i+1
 	Heal      // every isolation, partition and link fault ended
-	Link      // the link Node→Peer: Loss (parts per million) and Delay (µs); VotesOnly in Reject
+	Link      // the link Node→Peer: Loss (parts per million), Delay (µs) and jitter (µs, in Hint); VotesOnly in Reject
 	Slow      // every message delayed by Delay µs (0: slow motion off)
 	// Proposals.
 	Propose // proposal ID of player Node's attack on Peer (0: a new game) through replica Via
@@ -196,5 +196,6 @@ type LinkFault struct {
 	From, To  int
 	Loss      uint32 // parts per million
 	Delay     int64  // µs
+	Jitter    int64  // µs: up to this much more, drawn per message batch
 	VotesOnly bool
 }

@@ -335,7 +335,7 @@ func faulted(n *record.Net, o *record.Obs, size int) {
 		clear(n.Group)
 		n.Links = nil
 	case record.Link:
-		l := record.LinkFault{From: int(o.Node), To: int(o.Peer), Loss: o.Loss, Delay: o.Delay, VotesOnly: o.Reject}
+		l := record.LinkFault{From: int(o.Node), To: int(o.Peer), Loss: o.Loss, Delay: o.Delay, Jitter: int64(o.Hint), VotesOnly: o.Reject}
 		k := 0
 		for _, x := range n.Links {
 			if x.From != l.From || x.To != l.To || x.VotesOnly != l.VotesOnly {
@@ -344,7 +344,7 @@ func faulted(n *record.Net, o *record.Obs, size int) {
 			}
 		}
 		n.Links = n.Links[:k]
-		if l.Loss != 0 || l.Delay != 0 {
+		if l.Loss != 0 || l.Delay != 0 || l.Jitter != 0 {
 			n.Links = append(n.Links, l)
 		}
 	case record.Slow:

@@ -188,11 +188,11 @@ func names(name func(int) string, ids []int) string {
 }
 
 // delayText is the delay messages take now: slow motion, or the longest
-// link delay in force.
+// link delay in force, its jitter included.
 func delayText(n record.Net) string {
 	d := n.Slow
 	for _, l := range n.Links {
-		d = max(d, n.Slow+l.Delay)
+		d = max(d, n.Slow+l.Delay+l.Jitter)
 	}
 	if d == 0 {
 		return "no delay"

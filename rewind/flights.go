@@ -74,7 +74,7 @@ func linkDelay(net *record.Net, a, b int, m record.MsgType) int64 {
 	d := net.Slow
 	for _, l := range net.Links {
 		if l.From == a && l.To == b && (!l.VotesOnly || m.Request() == record.MsgVote || m.Request() == record.MsgPreVote) {
-			d += l.Delay
+			d += l.Delay + l.Jitter/2 // jitter is uniform: half of it on average
 		}
 	}
 	return d

@@ -28,7 +28,8 @@ type Cluster interface {
 	Isolate(i int) error
 	Rejoin(i int) error
 	Partition(groups [][]int) error
-	SetLink(a, b int, drop float64, delay time.Duration, votesOnly bool) error
+	SetLink(a, b int, l cluster.Link) error
+	Seat() int // in a class: the seat whose replica this process runs; 0 outside one
 	Heal()
 	SetSlow(on bool) time.Duration
 	Transfer(target int, timeout time.Duration) (from int, term uint64, err error)

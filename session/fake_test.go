@@ -81,7 +81,8 @@ func (f *fake) Promote(id int) error                        { return f.note("pro
 func (f *fake) CancelAdd(int) <-chan struct{}               { return nil }
 func (f *fake) Reconfigure(config.Raft) error               { return f.note("reconfigure") }
 func (f *fake) Mend(time.Duration, <-chan struct{}) int     { f.note("mend"); return 2 }
-func (f *fake) SetLink(a, b int, drop float64, delay time.Duration, votes bool) error {
+func (f *fake) Seat() int                                   { return 0 }
+func (f *fake) SetLink(a, b int, _ cluster.Link) error {
 	return f.note("link %d %d", a, b)
 }
 func (f *fake) Transfer(target int, _ time.Duration) (int, uint64, error) {

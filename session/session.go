@@ -295,14 +295,16 @@ func (s *Session) link(cmd command.Link) Result {
 		pairs = nil
 		for a := 1; a <= s.c.Size(); a++ {
 			for b := 1; b <= s.c.Size(); b++ {
-				if a != b {
+				// In a class, every link that leaves this laptop.
+				if a != b && (s.c.Seat() == 0 || a == s.c.Seat()) {
 					pairs = append(pairs, [2]int{a, b})
 				}
 			}
 		}
 	}
 	for _, p := range pairs {
-		if err := s.c.SetLink(p[0], p[1], cmd.Drop, cmd.Delay, cmd.Votes); err != nil {
+		l := cluster.Link{Drop: cmd.Drop, Delay: cmd.Delay, Jitter: cmd.Jitter, VotesOnly: cmd.Votes}
+		if err := s.c.SetLink(p[0], p[1], l); err != nil {
 			return Result{Command: cmd, Err: err}
 		}
 	}
@@ -314,7 +316,11 @@ func (s *Session) link(cmd command.Link) Result {
 	if cmd.Votes {
 		votes = " (votes only)"
 	}
-	return s.done(cmd, nil, "link %s: drop %.2f, delay %v%s", which, cmd.Drop, cmd.Delay, votes)
+	jitter := ""
+	if cmd.Jitter > 0 {
+		jitter = fmt.Sprintf(" + up to %v", cmd.Jitter)
+	}
+	return s.done(cmd, nil, "link %s: drop %.2f, delay %v%s%s", which, cmd.Drop, cmd.Delay, jitter, votes)
 }
 
 func (s *Session) set(cmd command.Command) Result {

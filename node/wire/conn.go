@@ -70,11 +70,12 @@ const (
 // delayed is a frame on a slow link. Its delay is looked up again while
 // it waits, so that a heal or a shorter delay releases it early.
 type delayed struct {
-	sent  time.Time
-	votes bool // only the link's fault on vote messages applies to it
-	frame []byte
-	first uint64 // the id of its first message, and how many it holds
-	n     int
+	sent   time.Time
+	jitter time.Duration // drawn when it was sent; a link with less jitter now cuts it short
+	votes  bool          // only the link's fault on vote messages applies to it
+	frame  []byte
+	first  uint64 // the id of its first message, and how many it holds
+	n      int
 }
 
 // delayQueue bounds how many delayed frames a link holds; beyond it the
@@ -111,19 +112,19 @@ func (c *conn) SendMessageBatch(b pb.MessageBatch) error {
 		if v.votesDeliver && len(votes) > 0 {
 			vb := b
 			vb.Requests = votes
-			c.send(vb, first, v.delay+v.votesDelay, true)
+			c.send(vb, first, v.delay+v.votesDelay, v.jitter+v.votesJitter, true)
 		}
 	}
 	first := c.t.net.observeSent(c.t.self, c.to, b.Requests, false)
 	if len(b.Requests) > 0 {
-		c.send(b, first, v.delay, false)
+		c.send(b, first, v.delay, v.jitter, false)
 	}
 	return nil
 }
 
 // send frames a batch whose first message has the given id and writes it
 // now or, on a slow link, later.
-func (c *conn) send(b pb.MessageBatch, first uint64, delay time.Duration, votes bool) {
+func (c *conn) send(b pb.MessageBatch, first uint64, delay, jitter time.Duration, votes bool) {
 	// Marshal straight into the frame: one allocation, no copy.
 	frame := make([]byte, frameHeaderSize+b.Size())
 	n, err := b.MarshalTo(frame[frameHeaderSize:])
@@ -133,8 +134,8 @@ func (c *conn) send(b pb.MessageBatch, first uint64, delay time.Duration, votes 
 	}
 	putFrameHeader(frame[:frameHeaderSize], frameBatch, first, frame[frameHeaderSize:frameHeaderSize+n])
 	frame = frame[:frameHeaderSize+n]
-	d := delayed{sent: time.Now(), votes: votes, frame: frame, first: first, n: len(b.Requests)}
-	if delay > 0 {
+	d := delayed{sent: time.Now(), jitter: jitter, votes: votes, frame: frame, first: first, n: len(b.Requests)}
+	if delay+jitter > 0 {
 		c.sendLater(d)
 		return
 	}
@@ -332,12 +333,12 @@ func (c *conn) waitDelay(d delayed, timer *time.Timer) bool {
 	faults := c.t.net.faults
 	for {
 		changed := faults.changed()
-		cut, delay := faults.delay(c.t.self, c.to, d.votes)
+		cut, delay, jitter := faults.delay(c.t.self, c.to, d.votes)
 		if cut {
 			c.lost(d.first, d.n)
 			return true
 		}
-		wait := time.Until(d.sent.Add(delay))
+		wait := time.Until(d.sent.Add(delay + min(d.jitter, jitter)))
 		if wait <= 0 {
 			c.writeOrLose(d)
 			return true

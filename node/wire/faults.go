@@ -25,8 +25,9 @@ type faults struct {
 
 // Link describes a lossy or slow one-way link.
 type Link struct {
-	Drop  float64       // probability that a message is lost, 0..1
-	Delay time.Duration // added to every message
+	Drop   float64       // probability that a message is lost, 0..1
+	Delay  time.Duration // added to every message
+	Jitter time.Duration // and up to this much more, drawn per batch
 }
 
 // newFaults returns the fault layer of n replicas, with room for up to
@@ -55,16 +56,19 @@ func (f *faults) changedLocked() {
 	f.change = make(chan struct{})
 }
 
-// delay returns whether the link from a to b is cut and the delay it adds
-// now; votes: to a batch of vote messages, which a vote fault delays more.
-func (f *faults) delay(a, b int, votes bool) (cut bool, d time.Duration) {
+// delay returns whether the link from a to b is cut, the delay it adds
+// now and the most jitter it adds to that; votes: to a batch of vote
+// messages, which a vote fault delays more.
+func (f *faults) delay(a, b int, votes bool) (cut bool, d, jitter time.Duration) {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
-	d = f.slow + f.links[[2]int{a, b}].Delay
+	l := f.links[[2]int{a, b}]
+	d, jitter = f.slow+l.Delay, l.Jitter
 	if votes {
-		d += f.votes[[2]int{a, b}].Delay
+		vl := f.votes[[2]int{a, b}]
+		d, jitter = d+vl.Delay, jitter+vl.Jitter
 	}
-	return f.cutLocked(a, b), d
+	return f.cutLocked(a, b), d, jitter
 }
 
 // cut reports whether the link from a to b is cut.
@@ -85,10 +89,12 @@ func (f *faults) cutLocked(a, b int) bool {
 type verdict struct {
 	deliver bool          // false: the whole batch is lost
 	delay   time.Duration // added to the batch
+	jitter  time.Duration // added to the batch too, drawn within the link's Jitter
 	// A fault on vote messages only, if the link has one.
 	votes        bool
 	votesDeliver bool
 	votesDelay   time.Duration
+	votesJitter  time.Duration
 }
 
 // judge decides the fate of one message batch from a to b. It runs on
@@ -108,13 +114,23 @@ func (f *faults) judge(a, b int) verdict {
 	if lossy {
 		v.deliver = l.Drop == 0 || rand.Float64() >= l.Drop
 		v.delay += l.Delay
+		v.jitter = draw(l.Jitter)
 	}
 	if votes {
 		v.votes = true
 		v.votesDeliver = vl.Drop == 0 || rand.Float64() >= vl.Drop
 		v.votesDelay = vl.Delay
+		v.votesJitter = draw(vl.Jitter)
 	}
 	return v
+}
+
+// draw returns a jitter uniformly in [0, most).
+func draw(most time.Duration) time.Duration {
+	if most <= 0 {
+		return 0
+	}
+	return rand.N(most)
 }
 
 func (f *faults) setIsolated(i int, on bool) {
@@ -181,7 +197,7 @@ func (f *faults) net() record.Net {
 	add := func(m map[[2]int]Link, votes bool) {
 		for k, l := range m {
 			n.Links = append(n.Links, record.LinkFault{From: k[0], To: k[1], Loss: uint32(l.Drop * 1e6),
-				Delay: l.Delay.Microseconds(), VotesOnly: votes})
+				Delay: l.Delay.Microseconds(), Jitter: l.Jitter.Microseconds(), VotesOnly: votes})
 		}
 	}
 	add(f.links, false)

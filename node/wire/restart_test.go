@@ -74,3 +74,59 @@ func TestARestartedPeerGetsTheNextMessage(t *testing.T) {
 	}
 	receiver.Close()
 }
+
+// A link with jitter delays each batch by its delay plus a draw within
+// the jitter, and, like TCP, never lets a batch overtake the one before.
+func TestAJitteryLinkKeepsOrder(t *testing.T) {
+	addrs := testenv.Addrs(t, 2)
+	n := New(addrs, 1, nil)
+	const delay, jitter = 20 * time.Millisecond, 40 * time.Millisecond
+	n.SetLink(1, 2, Link{Delay: delay, Jitter: jitter}, false)
+	type arrival struct {
+		term uint64
+		at   time.Time
+	}
+	got := make(chan arrival, 64)
+	receiver := n.Factory().Create(dbconfig.NodeHostConfig{RaftAddress: addrs[1]},
+		func(b pb.MessageBatch) { got <- arrival{b.Requests[0].Term, time.Now()} }, func(pb.Chunk) bool { return true })
+	sender := n.Factory().Create(dbconfig.NodeHostConfig{RaftAddress: addrs[0]},
+		func(pb.MessageBatch) {}, func(pb.Chunk) bool { return true })
+	for _, tr := range []raftio.ITransport{receiver, sender} {
+		if err := tr.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer tr.Close()
+	}
+	out, err := sender.GetConnection(context.Background(), addrs[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	const batches = 40
+	sent := make([]time.Time, batches+1)
+	for term := uint64(1); term <= batches; term++ {
+		sent[term] = time.Now()
+		out.SendMessageBatch(pb.MessageBatch{DeploymentId: 1, SourceAddress: addrs[0], BinVer: raftio.TransportBinVersion,
+			Requests: []pb.Message{{Type: pb.Heartbeat, ShardID: ShardID, From: 1, To: 2, Term: term}}})
+		time.Sleep(2 * time.Millisecond) // a heartbeat's pace, so that draws can cross
+	}
+	longest := time.Duration(0)
+	for term := uint64(1); term <= batches; term++ {
+		select {
+		case a := <-got:
+			if a.term != term {
+				t.Fatalf("batch %d arrived where %d was due: a jittery link reordered them", a.term, term)
+			}
+			took := a.at.Sub(sent[term])
+			if took < delay {
+				t.Fatalf("batch %d arrived after %v, less than the link's delay %v", term, took, delay)
+			}
+			longest = max(longest, took)
+		case <-time.After(30 * time.Second):
+			t.Fatalf("batch %d never arrived", term)
+		}
+	}
+	if longest < delay+jitter/4 {
+		t.Fatalf("the slowest of %d batches took %v: the jitter (up to %v) was never drawn", batches, longest, jitter)
+	}
+}
