@@ -14,7 +14,7 @@ import (
 type state struct {
 	hp   [world.MaxPlayers]int
 	n    int
-	left uint16
+	left uint64
 }
 
 // modelInput is an operation's request: a command, or a read.

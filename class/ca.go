@@ -26,7 +26,7 @@ import (
 )
 
 // MaxSeats is the highest seat number a certificate may carry.
-const MaxSeats = 9
+const MaxSeats = 32
 
 // Validity of what the CA signs: a class lasts a term, not years; a clock
 // a few hours wrong must not refuse a seat.

@@ -187,7 +187,7 @@ func TestSeatNames(t *testing.T) {
 			t.Errorf("seat %d: got %d, %v", n, got, err)
 		}
 	}
-	for _, bad := range []string{"raftian://seat/0", "raftian://seat/10", "raftian://seat/03",
+	for _, bad := range []string{"raftian://seat/0", "raftian://seat/33", "raftian://seat/03",
 		"raftian://seat/+3", "https://seat/3", "raftian://seat/3/x", "raftian://host/3", "raftian://seat/"} {
 		u, err := url.Parse(bad)
 		if err != nil {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/raftian/raftian/cluster"
 	"github.com/raftian/raftian/config"
-	"github.com/raftian/raftian/node/wire"
 	"github.com/raftian/raftian/record"
 	"github.com/raftian/raftian/world"
 )
@@ -98,6 +97,10 @@ func (c *Cluster) stopAdding(a *adding) {
 	close(a.done)
 }
 
+// MaxOneWindow is the most replicas the one-window cluster grows to: its
+// window draws each as a pane. A class has up to wire.MaxReplicas seats.
+const MaxOneWindow = 9
+
 // AddReplica grows the cluster by one replica (at most nine) on the next
 // free loopback port, as Raft's membership change does it (dissertation
 // §4.2.1): it joins as a non-voting member, catches up from the leader (by
@@ -114,8 +117,8 @@ func (c *Cluster) AddReplica(stall time.Duration) (int, error) {
 	c.addMu.Lock()
 	defer c.addMu.Unlock()
 	id := c.Size() + 1
-	if id > wire.MaxReplicas {
-		return 0, fmt.Errorf("a cluster has at most %d replicas", wire.MaxReplicas)
+	if id > MaxOneWindow {
+		return 0, fmt.Errorf("a cluster has at most %d replicas", MaxOneWindow)
 	}
 	a := c.startAdding(id, stall)
 	defer c.stopAdding(a)

@@ -189,8 +189,8 @@ func readLog(r io.Reader, limit int64) (*Log, error) {
 
 // check refuses a header the window could not draw from.
 func (h *fileHeader) check() error {
-	if n := len(h.Players); n < 1 || n > 9 {
-		return fmt.Errorf("%d players (1 to 9 expected)", n)
+	if n := len(h.Players); n < 1 || n > MaxReplicas {
+		return fmt.Errorf("%d players (1 to %d expected)", n, MaxReplicas)
 	}
 	for i, p := range h.Players {
 		if !colorRE.MatchString(p.Color) || len(p.Name) == 0 || len(p.Name) > 64 {
@@ -208,10 +208,11 @@ var (
 	memberRE = regexp.MustCompile(`^(voter|removed|(non-voting|named) [^ ][^\x00-\x1f]{0,63} #[0-9a-fA-F]{6})$`)
 )
 
-// parseLine reads one observation. Replicas are numbered up to nine,
-// whatever the header says: a cluster grows while its record runs.
+// parseLine reads one observation. Replicas are numbered up to
+// MaxReplicas, whatever the header says: a cluster grows while its record
+// runs.
 func parseLine(b []byte) (Obs, error) {
-	const replicas = 9
+	const replicas = MaxReplicas
 	var l line
 	if err := json.Unmarshal(b, &l); err != nil {
 		return Obs{}, err

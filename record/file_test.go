@@ -84,7 +84,7 @@ func TestFileRefusesWhatIsNotARecord(t *testing.T) {
 		"no colour":       {gz(`{"format":"raftian-record","version":1,"players":[{"name":"a"}]}` + "\n"), `colour ""`},
 		"unknown kind":    {gz(header + `{"t":1,"k":"teleport"}` + "\n"), `line 2: unknown kind "teleport"`},
 		"time going back": {gz(header + `{"t":5,"k":"heal"}` + "\n" + `{"t":4,"k":"heal"}` + "\n"), "line 3: time 4"},
-		"replica 10":      {gz(header + `{"t":1,"k":"down","node":10}` + "\n"), "out of range"},
+		"replica 33":      {gz(header + `{"t":1,"k":"down","node":33}` + "\n"), "out of range"},
 		"bad member":      {gz(header + `{"t":1,"k":"member","node":2,"data":"` + base64.StdEncoding.EncodeToString([]byte("non-voting x red")) + `"}` + "\n"), "membership change"},
 		"a line too long": {gz(header + strings.Repeat("x", maxLine+1)), "too long"},
 	} {

@@ -9,7 +9,7 @@ type Known struct {
 	Role   Role
 	Term   uint64
 	Leader uint8
-	asked  uint16 // replicas asked in the current campaign
+	asked  uint64 // replicas asked in the current campaign
 }
 
 // Sent returns the State observation a message the replica sends reveals,

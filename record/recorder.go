@@ -20,7 +20,7 @@ type Recorder struct {
 }
 
 // MaxReplicas is the most replicas a record can tell of.
-const MaxReplicas = 9
+const MaxReplicas = 32
 
 // NewRecorder returns a recorder of a cluster of len(h.Players) replicas
 // keeping the usual bounds; time 0 is now.

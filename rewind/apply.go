@@ -270,7 +270,7 @@ func answered(s *State, c *Replica, o *record.Obs) {
 	if !c.Role.Campaigning() || camp.Pre != pre || (!o.Reject && o.Term != camp.Term) {
 		return
 	}
-	bit := uint16(1) << o.Node
+	bit := uint64(1) << o.Node
 	if o.Reject {
 		camp.Refused |= bit
 	} else {

@@ -2,6 +2,7 @@ package rewind
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/raftian/raftian/record"
@@ -100,11 +101,14 @@ func (l *lanes) mark(o *record.Obs) {
 // groupsText writes partition groups as {1,2}|{3,4,5}.
 func groupsText(group []byte) string {
 	var out []byte
-	for g := byte(0); g <= 9; g++ {
+	for g := byte(0); g <= record.MaxReplicas; g++ {
 		var members []byte
 		for i, x := range group {
 			if x == g {
-				members = append(members, byte('1'+i))
+				if len(members) > 0 {
+					members = append(members, ',')
+				}
+				members = strconv.AppendInt(members, int64(i+1), 10)
 			}
 		}
 		if len(members) == 0 {
@@ -114,12 +118,7 @@ func groupsText(group []byte) string {
 			out = append(out, '|')
 		}
 		out = append(out, '{')
-		for k, c := range members {
-			if k > 0 {
-				out = append(out, ',')
-			}
-			out = append(out, c)
-		}
+		out = append(out, members...)
 		out = append(out, '}')
 	}
 	return string(out)

@@ -3,6 +3,7 @@ package rewind
 import (
 	"fmt"
 	"hash/fnv"
+	"math/bits"
 	"slices"
 
 	"github.com/raftian/raftian/record"
@@ -51,7 +52,7 @@ type Replica struct {
 	NonVoting, Removed bool
 	// Believes is the voting members this replica believes in (bit i-1:
 	// replica i), as of the membership changes it applied; 0 if unknown.
-	Believes uint16
+	Believes uint64
 	// HandingTo is, while a leader hands leadership over, the replica it
 	// was asked to hand it to (since HandingAt); 0 otherwise.
 	HandingTo int
@@ -81,7 +82,7 @@ type Campaign struct {
 	At               int64
 	Term             uint64 // the term it would lead in
 	Pre              bool
-	Granted, Refused uint16 // bit i: replica i answered so
+	Granted, Refused uint64 // bit i: replica i answered so
 }
 
 // Votes returns how many votes the campaign holds.
@@ -90,13 +91,7 @@ func (c Campaign) Votes() int { return popcount(c.Granted) }
 // Refusals returns how many refused.
 func (c Campaign) Refusals() int { return popcount(c.Refused) }
 
-func popcount(b uint16) int {
-	n := 0
-	for ; b != 0; b &= b - 1 {
-		n++
-	}
-	return n
-}
+func popcount(b uint64) int { return bits.OnesCount64(b) }
 
 // Failure is a proposal that failed.
 type Failure struct {

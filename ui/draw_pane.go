@@ -206,7 +206,7 @@ func (w *Window) drawInfo(box Rect, r *rewind.Replica, sc Scale) {
 // many voters, once the membership has changed (0, 0 before): one that has
 // not applied a change still counts the old quorum.
 func (w *Window) quorum(r *rewind.Replica) (int, int) {
-	if v := bits.OnesCount16(r.Believes); v > 0 && (v != len(w.header.Players) || w.n != len(w.header.Players)) {
+	if v := bits.OnesCount64(r.Believes); v > 0 && (v != len(w.header.Players) || w.n != len(w.header.Players)) {
 		return record.Majority(v), v
 	}
 	return 0, 0

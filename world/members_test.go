@@ -76,3 +76,47 @@ func TestNumbersThatNeverJoinedAreRuins(t *testing.T) {
 		t.Errorf("player %d joined: %+v", MaxPlayers+1, r)
 	}
 }
+
+// A class grows to 32 players: every number joins, those that leave past
+// the sixteenth stay ruins through a snapshot, and the snapshot stays
+// small.
+func TestThirtyTwoPlayers(t *testing.T) {
+	id := func(seq uint64) ID { return ID{Client: 9, Seq: seq} }
+	w := New(5)
+	seq := uint64(0)
+	for p := 6; p <= MaxPlayers; p++ {
+		seq++
+		if r := w.Apply(seq, Join(id(seq), p).Encode()); !r.Applied() {
+			t.Fatalf("player %d did not join: %+v", p, r)
+		}
+	}
+	for _, p := range []int{17, 30, MaxPlayers} {
+		seq++
+		if r := w.Apply(seq, Leave(id(seq), p).Encode()); !r.Applied() || !w.Left(p) {
+			t.Fatalf("player %d did not leave: %+v", p, r)
+		}
+	}
+	seq++
+	if r := attack(w, seq, seq, MaxPlayers-1, 1); !r.Applied() {
+		t.Fatalf("player %d cannot attack: %+v", MaxPlayers-1, r)
+	}
+	var buf bytes.Buffer
+	if err := w.Save(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if buf.Len() > 1024 {
+		t.Errorf("a world of %d players saves to %d bytes", MaxPlayers, buf.Len())
+	}
+	back := New(5)
+	if err := back.Restore(&buf); err != nil {
+		t.Fatal(err)
+	}
+	for p := 1; p <= MaxPlayers; p++ {
+		if back.Left(p) != w.Left(p) || back.HP(p) != w.HP(p) {
+			t.Errorf("player %d restored as left %v HP %d, was left %v HP %d", p, back.Left(p), back.HP(p), w.Left(p), w.HP(p))
+		}
+	}
+	if back.Hash() != w.Hash() {
+		t.Error("the restored world's hash differs")
+	}
+}

@@ -17,7 +17,7 @@ const RecentSize = 16
 
 // MaxPlayers is the most players a World can hold, as many as a cluster
 // can have replicas (config allows 3 to 9).
-const MaxPlayers = 9
+const MaxPlayers = 32
 
 // Reason says why a command was rejected; ReasonNone means it was applied.
 type Reason uint8
@@ -97,7 +97,7 @@ func (r Result) Applied() bool { return r.Reason == ReasonNone }
 // every replica. It is not safe for concurrent use.
 type World struct {
 	hp         []int
-	left       uint16    // bit p-1: player p left the game (its city is ruins)
+	left       uint64    // bit p-1: player p left the game (its city is ruins)
 	applied    uint64    // log index of the last entry given to Apply
 	sessions   []session // by client id; see session.go
 	expired    []uint64  // clients forgotten lately, oldest first

@@ -79,7 +79,7 @@ func New(addrs []string, deployment uint64, rec *record.Recorder) *Network {
 }
 
 // MaxReplicas is the most replicas a network can hold.
-const MaxReplicas = 9
+const MaxReplicas = record.MaxReplicas
 
 // AddPeer puts replica i at addr in the address book: a replica added to
 // the cluster. It is on replica like's side of a partition, if there is

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+// Issue 25, what must be shown 4: a class of 32 seats, each its own
+// process on its own loopback address: five voters and 27 non-voting
+// seats, every one with a city. All join; an attack through a non-voting
+// seat and one on the 32nd city commit; the leader's process is
+// SIGKILLed and the four other voters elect a new leader, through whom
+// the class plays on; every living seat's own world ends equal.
+func TestAClassOfThirtyTwoSeats(t *testing.T) {
+	const size, voters = 32, 5
+	bin := buildRaftian(t)
+	cfg := testConfigFile(t, "")
+	seats := make([]*seatProcess, size+1)
+	var classAddr, code string
+	var port int
+	seats[1], classAddr, code, port = startTeacher(t, bin, cfg)
+	begun := time.Now()
+	for n := 2; n <= size; n++ {
+		seats[n] = startSeatProcess(t, bin, "join", code+"@"+classAddr, "--headless", "--name", fmt.Sprintf("S%d", n),
+			"--listen", fmt.Sprintf("127.0.0.%d:%d", n, port+2), "--data", t.TempDir(), "--config", cfg)
+		want := "non-voting"
+		if n <= voters {
+			want = "a voter"
+		}
+		seats[n].waitLine(0, fmt.Sprintf("seat %d (S%d): %s", n, n, want), 2*time.Minute)
+	}
+	t.Logf("%d seats joined in %v", size, time.Since(begun).Round(time.Millisecond))
+	me, all := seats[size].status(size)
+	if len(me.HP) != size || len(all) != size {
+		t.Fatalf("seat %d sees %d seats and %d cities, want %d", size, len(all), len(me.HP), size)
+	}
+	hits := newTally()
+	hits.hit(seats[size], size, 1) // through a non-voting seat: forwarded to the leader
+	hits.hit(seats[2], 2, size)
+	if hits.acked[1]+hits.acked[size] != 2 {
+		t.Fatalf("attacks in a class of %d: %v acknowledged of %v", size, hits.acked, hits.sent)
+	}
+	leader := me.Leader
+	if leader < 1 || leader > voters {
+		t.Fatalf("seat %d believes in leader %d, not a voter", size, leader)
+	}
+	crashed := time.Now()
+	seats[leader].cmd.Process.Kill()
+	seats[leader].cmd.Wait()
+	watcher := 20 // a non-voting seat learns of the new leader too
+	next, term := seats[watcher].leaderOther(watcher, leader, time.Minute)
+	if next < 1 || next > voters {
+		t.Fatalf("seat %d follows seat %d after the crash, not a voter", watcher, next)
+	}
+	t.Logf("seat %d's process killed; seat %d follows seat %d in term %d, %v later", leader, watcher, next, term, time.Since(crashed).Round(time.Millisecond))
+	via := leader%voters + 1
+	// Seat 32 may not know the new leader yet: its attack may fail. The
+	// class plays on through a voter.
+	hits.hit(seats[size], size, via)
+	for try := 0; ; try++ {
+		before := hits.acked[size]
+		if hits.hit(seats[via], via, size); hits.acked[size] > before {
+			break
+		}
+		if try == 5 {
+			t.Fatalf("seat %d's attacks after the crash: none acknowledged in %d tries", via, try+1)
+		}
+	}
+	living := []*seatProcess{nil}
+	for n := 1; n <= size; n++ {
+		if n != leader {
+			living = append(living, seats[n])
+		}
+	}
+	var first string
+	for k := 1; k < len(living); k++ {
+		p := living[k]
+		from := p.next()
+		p.send("wait converged 60s")
+		p.waitLine(from, "converged after", 70*time.Second)
+		n := seatOf(p, seats)
+		own, _ := p.status(n)
+		hits.check(t, n, own)
+		if first == "" {
+			first = own.WorldHash
+		} else if own.WorldHash != first {
+			t.Errorf("seat %d's world %s differs from %s", n, own.WorldHash, first)
+		}
+	}
+	t.Logf("%d living seats share world %s; hits %v of %v", size-1, first, hits.acked, hits.sent)
+}
+
+func seatOf(p *seatProcess, seats []*seatProcess) int {
+	for n, s := range seats {
+		if s == p {
+			return n
+		}
+	}
+	return 0
+}
