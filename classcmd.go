@@ -125,6 +125,7 @@ func (c *cli) teach(a seatArgs, listen, name string, voters int, given *ui.Windo
 	if err != nil {
 		return c.fail(title, fmt.Errorf("the class port %s: %w", listen, err))
 	}
+	cfg.Raft.RTTMillisecond = t.RTT() // the class's, not this laptop's one-window setting
 	cluster, err := node.StartSeat(cfg, 1, seatsOf(t.Roster()), node.ClassOptions{Guard: t.Guard(),
 		Deployment: t.Guard().Deployment(), Record: true, OnRemoved: func(id int) { t.Removed(id) }})
 	if err != nil {
@@ -199,10 +200,12 @@ func (c *cli) join(a seatArgs, where, listen, name string, given *ui.Window) int
 	if listen == "" {
 		listen = net.JoinHostPort(ownAddress(st.Teacher), "26102")
 	}
-	seats, err := st.Seats()
+	r, err := st.Seats()
 	if err != nil {
 		return c.fail(title, err)
 	}
+	cfg.Raft.RTTMillisecond = r.RTTMs
+	seats := r.Seats
 	for len(seats) < st.Seat {
 		seats = append(seats, class.Entry{Seat: len(seats) + 1})
 	}

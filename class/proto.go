@@ -48,6 +48,7 @@ type message struct {
 	Waiting bool    `json:"waiting,omitempty"` // the game waits for the teacher
 	Ended   bool    `json:"ended,omitempty"`
 	Roster  []Entry `json:"roster,omitempty"`
+	RTTMs   int     `json:"rtt_ms,omitempty"` // the class's Raft round trip
 	Version string  `json:"version,omitempty"`
 }
 

@@ -16,12 +16,23 @@ type Entry struct {
 	Removed bool   `json:"removed,omitempty"`
 }
 
+// DefaultRTT is a class's Raft round trip, in milliseconds, until the
+// teacher sets another: suited to a school's Wi-Fi, where one-way delays
+// of 20–80 ms with jitter and some loss are common. (Measured with
+// `raftian bench`'s "class on Wi-Fi" row: no election after the first.)
+const DefaultRTT = 100
+
+// MaxRTT is the slowest round trip a class may be set to, in
+// milliseconds: the command line's limit.
+const MaxRTT = 5000
+
 // rosterFile keeps the roster and the class's settings in the class
 // directory, so that the teacher's program comes back to the same class.
 const rosterFile = "roster.json"
 
 type rosterData struct {
-	Voters int     `json:"voters"` // seats 1..Voters vote, later ones do not
+	Voters int     `json:"voters"`           // seats 1..Voters vote, later ones do not
+	RTTMs  int     `json:"rtt_ms,omitempty"` // Raft's round trip on every seat; 0: DefaultRTT
 	Ended  bool    `json:"ended,omitempty"`
 	Seats  []Entry `json:"seats"`
 }
@@ -35,7 +46,7 @@ func readRoster(dir string) (rosterData, error) {
 	if err == nil {
 		err = json.Unmarshal(b, &r)
 	}
-	if err == nil && (r.Voters < 3 || r.Voters > 7 || len(r.Seats) == 0 || len(r.Seats) > MaxSeats) {
+	if err == nil && (r.Voters < 3 || r.Voters > 7 || len(r.Seats) == 0 || len(r.Seats) > MaxSeats || r.RTTMs < 0 || r.RTTMs > MaxRTT) {
 		err = errors.New("settings out of range")
 	}
 	for i, s := range r.Seats {

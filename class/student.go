@@ -228,10 +228,18 @@ func (s *Student) Take(addr string, applied func() uint64) (voter, waiting bool,
 	return m.Voter, m.Waiting, nil
 }
 
-// Roster asks the teacher for every seat and whether the class ended.
-func (s *Student) Roster() ([]Entry, bool, error) {
+// Roster is the class as a seat reads it from the teacher.
+type Roster struct {
+	Seats []Entry `json:"seats"`
+	RTTMs int     `json:"rtt_ms"` // the class's Raft round trip
+	Ended bool    `json:"-"`
+}
+
+// Roster asks the teacher for every seat, the class's round trip, and
+// whether the class ended.
+func (s *Student) Roster() (Roster, error) {
 	m, err := s.request(message{Op: "roster"})
-	return m.Roster, m.Ended, err
+	return Roster{Seats: m.Roster, RTTMs: rttOf(m.RTTMs), Ended: m.Ended}, err
 }
 
 // Ask asks the teacher for a membership change (op on seat n): the teacher
@@ -283,28 +291,30 @@ func (s *Student) relocate() {
 // *node.Cluster in a class).
 type Cluster interface {
 	SetSeat(id int, name, addr string, removed bool)
+	SetRTT(ms int) error // restarts the seat's replica in place if it changed
 }
 
 // rosterCache keeps the last roster a student's laptop read, for a start
 // while the teacher's laptop is away.
 const rosterCache = "roster-cache.json"
 
-// Seats returns the class's seats: from the teacher, or, when the teacher
-// cannot be reached, as last read.
-func (s *Student) Seats() ([]Entry, error) {
-	r, ended, err := s.Roster()
+// Seats returns the class's seats and round trip: from the teacher, or,
+// when the teacher cannot be reached, as last read.
+func (s *Student) Seats() (Roster, error) {
+	r, err := s.Roster()
 	if err == nil {
-		if ended {
-			return nil, errors.New("the teacher has ended this class")
+		if r.Ended {
+			return Roster{}, errors.New("the teacher has ended this class")
 		}
 		b, _ := json.Marshal(r)
 		os.WriteFile(filepath.Join(s.Guard.dir, rosterCache), b, 0o600)
 		return r, nil
 	}
 	b, cerr := os.ReadFile(filepath.Join(s.Guard.dir, rosterCache))
-	if cerr != nil || json.Unmarshal(b, &r) != nil {
-		return nil, err
+	if cerr != nil || json.Unmarshal(b, &r) != nil || len(r.Seats) == 0 {
+		return Roster{}, err
 	}
+	r.RTTMs = rttOf(r.RTTMs)
 	return r, nil
 }
 
@@ -324,7 +334,7 @@ func (s *Student) Follow(c Cluster, stop <-chan struct{}, gone func(why string))
 			return
 		case <-t.C:
 		}
-		r, ended, err := s.Roster()
+		r, err := s.Roster()
 		if err != nil {
 			// The teacher's laptop is away (the class plays on), or it
 			// moved: after a few misses, look for its beacon.
@@ -334,17 +344,18 @@ func (s *Student) Follow(c Cluster, stop <-chan struct{}, gone func(why string))
 			continue
 		}
 		missed = 0
-		for _, e := range r {
+		c.SetRTT(r.RTTMs) // an error (impossible timing) leaves it as it was
+		for _, e := range r.Seats {
 			c.SetSeat(e.Seat, e.Name, e.Addr, e.Removed)
 			if e.Removed {
 				s.Guard.Remove(e.Seat)
 			}
 		}
 		switch {
-		case ended:
+		case r.Ended:
 			gone("the teacher ended the class")
 			return
-		case s.Seat <= len(r) && r[s.Seat-1].Removed:
+		case s.Seat <= len(r.Seats) && r.Seats[s.Seat-1].Removed:
 			gone(fmt.Sprintf("the teacher removed seat %d from the class", s.Seat))
 			return
 		}

@@ -180,6 +180,34 @@ func (t *Teacher) Roster() []Entry {
 	return append([]Entry(nil), t.roster.Seats...)
 }
 
+// RTT is the class's Raft round trip in milliseconds: every seat runs its
+// replica with it.
+func (t *Teacher) RTT() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return rttOf(t.roster.RTTMs)
+}
+
+func rttOf(ms int) int {
+	if ms == 0 {
+		return DefaultRTT
+	}
+	return ms
+}
+
+// SetRTT sets the class's Raft round trip: every seat restarts its
+// replica in place with it when it next reads the roster (within
+// rosterEvery), and a seat that was away when it comes back.
+func (t *Teacher) SetRTT(ms int) error {
+	if ms < 1 || ms > MaxRTT {
+		return fmt.Errorf("rtt %d ms: want 1 to %d", ms, MaxRTT)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.roster.RTTMs = ms
+	return writeRoster(t.dir, t.roster)
+}
+
 // Voters is how many seats vote.
 func (t *Teacher) Voters() int { return t.roster.Voters }
 
@@ -327,7 +355,7 @@ func (t *Teacher) serveSeat(l *lines, n int) {
 				t.heard = map[int]time.Time{}
 			}
 			t.heard[n] = time.Now()
-			reply := message{Roster: append([]Entry(nil), t.roster.Seats...), Ended: t.roster.Ended}
+			reply := message{Roster: append([]Entry(nil), t.roster.Seats...), Ended: t.roster.Ended, RTTMs: rttOf(t.roster.RTTMs)}
 			t.mu.Unlock()
 			if l.write(reply) != nil {
 				return

@@ -124,7 +124,7 @@ func (r *runner) reveal(a *Ask, q question, start int64) {
 		case a.Answer == "leader":
 			truth = l.id
 			text = fmt.Sprintf("%s won term %d.", name(l.id), l.term)
-			et := r.model.Header().ElectionTimeout()
+			et := r.model.Header().ElectionTimeout(st.Net)
 			text += fmt.Sprintf(" Who wins is partly chance: a follower stands when its election timer runs out, "+
 				"and each timer is random, between %v and %v here.", et, 2*et)
 		default:

@@ -224,6 +224,22 @@ func (c *Cluster) Reconfigure(raft config.Raft) error {
 	if err := c.notInClass(); err != nil {
 		return err
 	}
+	return c.reconfigure(raft)
+}
+
+// SetRTT restarts this process's replicas in place with Raft's round trip
+// ms, unless it is that already. In a class, every seat does so on its own
+// laptop when the teacher changes the class's round trip.
+func (c *Cluster) SetRTT(ms int) error {
+	raft := c.Config().Raft
+	if raft.RTTMillisecond == ms {
+		return nil
+	}
+	raft.RTTMillisecond = ms
+	return c.reconfigure(raft)
+}
+
+func (c *Cluster) reconfigure(raft config.Raft) error {
 	if raft.RTTMillisecond < 1 || raft.HeartbeatRTT < 1 || raft.ElectionRTT <= 2*raft.HeartbeatRTT {
 		return fmt.Errorf("invalid Raft timing: rtt %d ms, heartbeat %d, election %d",
 			raft.RTTMillisecond, raft.HeartbeatRTT, raft.ElectionRTT)
@@ -244,8 +260,12 @@ func (c *Cluster) Reconfigure(raft config.Raft) error {
 		}
 	}
 	c.cfgMu.Lock()
+	rttChanged := c.cfg.Raft.RTTMillisecond != raft.RTTMillisecond
 	c.cfg.Raft = raft
 	c.cfgMu.Unlock()
+	if rttChanged {
+		c.Recorder().Add(record.Obs{Kind: record.Timing, Delay: int64(raft.RTTMillisecond) * 1000})
+	}
 	for _, r := range up {
 		if err := c.open(r, false); err != nil {
 			return err

@@ -116,7 +116,9 @@ type dragonboatLog = dragonboat.ReadonlyLogReader
 func (o *observer) checkpoint() {
 	o.next = time.Now().Add(checkpointEvery)
 	o.voters = [wire.MaxReplicas + 1]string{} // recorded again after it, for a model that starts here
-	net, _ := json.Marshal(o.c.net.Faults())
+	faults := o.c.net.Faults()
+	faults.RTT = int64(o.c.Config().Raft.RTTMillisecond) * 1000
+	net, _ := json.Marshal(faults)
 	obs := []record.Obs{{Kind: record.Checkpoint, Data: net}}
 	status := o.c.Status()
 	for _, st := range status {

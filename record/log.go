@@ -23,9 +23,19 @@ type Player struct {
 	Color string `json:"color"` // "#rrggbb"
 }
 
-// ElectionTimeout is the replicas' shortest election timeout.
-func (h Header) ElectionTimeout() time.Duration {
-	return time.Duration(h.ElectionRTT*h.RTTMs) * time.Millisecond
+// RoundTrip is Raft's round trip in force on the network n: the one of
+// its last timing change, or the header's.
+func (h Header) RoundTrip(n Net) time.Duration {
+	if n.RTT > 0 {
+		return time.Duration(n.RTT) * time.Microsecond
+	}
+	return time.Duration(h.RTTMs) * time.Millisecond
+}
+
+// ElectionTimeout is the replicas' shortest election timeout on the
+// network n (whose round trip may have changed since the header's).
+func (h Header) ElectionTimeout(n Net) time.Duration {
+	return time.Duration(h.ElectionRTT) * h.RoundTrip(n)
 }
 
 // Keep and Budget bound a record: the last ten minutes, in at most

@@ -51,12 +51,15 @@ const (
 	// Voters: the voting members Node itself believes in (it applied the
 	// membership change entries up to here); Data holds them, a byte each.
 	Voters
+	// Timing: Raft's round trip became Delay µs (every Raft timer is a
+	// multiple of it); replicas restart in place with it.
+	Timing
 	kindCount
 )
 
 var kindNames = [...]string{"none", "send", "deliver", "drop", "state", "append", "apply", "restore",
 	"snapshot", "down", "up", "isolate", "rejoin", "partition", "heal", "link", "slow", "propose",
-	"outcome", "checkpoint", "transfer", "member", "voters"}
+	"outcome", "checkpoint", "transfer", "member", "voters", "timing"}
 
 func (k Kind) String() string {
 	if k < kindCount {
@@ -189,6 +192,7 @@ type Net struct {
 	Group    []int  // [i-1]: replica i's partition group; all equal without a partition
 	Links    []LinkFault
 	Slow     int64 // µs added to every message: slow motion
+	RTT      int64 // µs: Raft's round trip, when it changed since the header's (0: the header's)
 }
 
 // LinkFault is a lossy or slow one-way link.

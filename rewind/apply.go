@@ -349,6 +349,8 @@ func faulted(n *record.Net, o *record.Obs, size int) {
 		}
 	case record.Slow:
 		n.Slow = o.Delay
+	case record.Timing:
+		n.RTT = o.Delay
 	}
 }
 

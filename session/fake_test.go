@@ -80,6 +80,7 @@ func (f *fake) RemoveReplica(id int, _ time.Duration) error { return f.note("rem
 func (f *fake) Promote(id int) error                        { return f.note("promote %d", id) }
 func (f *fake) CancelAdd(int) <-chan struct{}               { return nil }
 func (f *fake) Reconfigure(config.Raft) error               { return f.note("reconfigure") }
+func (f *fake) SetRTT(ms int) error                         { return f.note("rtt %d", ms) }
 func (f *fake) Mend(time.Duration, <-chan struct{}) int     { f.note("mend"); return 2 }
 func (f *fake) Seat() int                                   { return 0 }
 func (f *fake) SetLink(a, b int, _ cluster.Link) error {

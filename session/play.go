@@ -276,6 +276,9 @@ func (s *Session) statusTable(status []cluster.Status) string {
 			st.Term, leader, st.Commit, st.Applied, st.LastIndex, strings.Join(hp, " "), st.World.Hash())
 	}
 	w.Flush()
+	if seat := s.c.Seat(); seat != 0 {
+		fmt.Fprintf(&b, "this laptop runs seat %d · Raft round trip %d ms\n", seat, s.c.Config().Raft.RTTMillisecond)
+	}
 	return strings.TrimRight(b.String(), "\n")
 }
 

@@ -324,6 +324,9 @@ func (s *Session) link(cmd command.Link) Result {
 }
 
 func (s *Session) set(cmd command.Command) Result {
+	if s.c.Seat() != 0 {
+		return s.classTiming(cmd)
+	}
 	raft := s.c.Config().Raft
 	switch cmd := cmd.(type) {
 	case command.SetPreVote:

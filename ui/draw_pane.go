@@ -179,7 +179,7 @@ func (w *Window) tag(text string, x float32, h Rect, c timeline.RGB, sc Scale) f
 // grey up to the tick at one timeout; past it the follower may stand at any
 // moment, and the ring turns amber.
 func (w *Window) drawTimer(r Rect, since time.Duration, sc Scale) {
-	base := w.header.ElectionTimeout()
+	base := w.header.ElectionTimeout(w.st.Net)
 	frac := min(float32(since)/float32(2*base), 1)
 	c := rl.Vector2{X: r.X + r.W/2, Y: r.Y + r.H/2}
 	outer, inner := r.H*0.42, r.H*0.28
