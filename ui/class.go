@@ -78,7 +78,7 @@ func (w *Window) drawRemote(box Rect, id int, own rl.Color, sc Scale) {
 // seatSummary says, in a class, what this laptop's replica believes.
 func (w *Window) seatSummary() string {
 	me := w.st.Replicas[w.seat-1]
-	seats := fmt.Sprintf("quorum %d of %d · Raft round trip %v", w.st.Majority(), w.st.Voters(), w.header.RoundTrip(w.st.Net))
+	seats := fmt.Sprintf("quorum %d of %d · Raft round trip %d ms", w.st.Majority(), w.st.Voters(), w.header.RoundTrip(w.st.Net).Milliseconds())
 	switch {
 	case !me.Up:
 		return "your replica is down · " + seats
