@@ -35,6 +35,10 @@ type Lesson struct {
 	// (its captions count them); 0: any number.
 	Replicas int    `toml:"replicas"`
 	Steps    []Step `toml:"step"`
+	// fromStart: the first step's moment is looked for from the record's
+	// beginning (the intro: the first election may be over before a slow
+	// machine has opened the window).
+	fromStart bool
 }
 
 // Step is one step of a lesson, in this order: once the previous
@@ -124,6 +128,7 @@ func Intro() Lesson {
 	if err != nil {
 		panic(err) // built in, and checked by the tests
 	}
+	l.fromStart = true
 	return l
 }
 

@@ -65,6 +65,9 @@ func (r *runner) step(i int) error {
 	// The step's moment is looked for from here on: what its wait lets
 	// happen is part of it.
 	start := r.env.Now()
+	if i == 0 && r.l.fromStart {
+		start = 0
+	}
 	if err := r.sleep(s.Wait.Duration); err != nil {
 		return err
 	}
