@@ -67,13 +67,20 @@ func TestTheClassFollowsTheTeachersRoundTrip(t *testing.T) {
 	}
 	seats[3].cmd.Process.Signal(syscall.SIGCONT)
 	awaitRTT(t, seats[3], 3, 150)
+	// Seat 3 restarted its replica on waking: the class plays on, each
+	// seat's attacks committing (one may fail during an election).
 	hits := newTally()
 	for n := 1; n <= 3; n++ {
-		hits.hit(seats[n], n, n%3+1)
+		for try := 1; hits.acked[n%3+1] == 0; try++ {
+			if try > 5 {
+				t.Fatalf("seat %d's attacks: none acknowledged in 5 tries after every seat took the new round trip", n)
+			}
+			hits.hit(seats[n], n, n%3+1)
+		}
 	}
 	own, _ := converged(t, seats)
-	if hits.acked[2]+hits.acked[3]+hits.acked[1] != 3 {
-		t.Fatalf("acknowledged %v of %v after every seat took the new round trip", hits.acked, hits.sent)
+	for n := 1; n <= 3; n++ {
+		hits.check(t, n, own[n])
 	}
-	t.Logf("every seat at 150 ms; world %s", own[1].WorldHash)
+	t.Logf("every seat at 150 ms; world %s; hits %v of %v", own[1].WorldHash, hits.acked, hits.sent)
 }
