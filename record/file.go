@@ -76,7 +76,17 @@ func NewWriter(w io.Writer, h Header) (*Writer, error) {
 }
 
 // Write adds one observation.
-func (w *Writer) Write(o *Obs) error {
+func (w *Writer) Write(o *Obs) error { return w.enc.Encode(toLine(o)) }
+
+// MarshalObs writes o as a line of a record file (without its newline):
+// how a seat streams its observations to the teacher's laptop.
+func MarshalObs(o *Obs) ([]byte, error) { return json.Marshal(toLine(o)) }
+
+// UnmarshalObs reads an observation MarshalObs wrote, refusing what a
+// record file's reader refuses.
+func UnmarshalObs(b []byte) (Obs, error) { return parseLine(b) }
+
+func toLine(o *Obs) *line {
 	l := line{At: o.At, Kind: o.Kind.String(), ID: o.ID, Node: o.Node, Peer: o.Peer, Via: o.Via,
 		Lost: o.Lost, Reject: o.Reject, Term: o.Term, LogTerm: o.LogTerm, Index: o.Index,
 		Commit: o.Commit, Hint: o.Hint, Delay: o.Delay, Loss: o.Loss, Data: o.Data}
@@ -89,7 +99,7 @@ func (w *Writer) Write(o *Obs) error {
 	for _, e := range o.Ents {
 		l.Ents = append(l.Ents, [6]uint64{e.Index, e.Term, uint64(e.What), uint64(e.From), uint64(e.To), uint64(e.ID)})
 	}
-	return w.enc.Encode(&l)
+	return &l
 }
 
 // Flush makes everything written so far readable by any gzip reader,

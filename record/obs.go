@@ -54,12 +54,16 @@ const (
 	// Timing: Raft's round trip became Delay µs (every Raft timer is a
 	// multiple of it); replicas restart in place with it.
 	Timing
+	// Gap: Index observations of Node's laptop never reached the merged
+	// record of a class (a slow link dropped them): a delivery whose
+	// send is missing is explained by its sender's gap.
+	Gap
 	kindCount
 )
 
 var kindNames = [...]string{"none", "send", "deliver", "drop", "state", "append", "apply", "restore",
 	"snapshot", "down", "up", "isolate", "rejoin", "partition", "heal", "link", "slow", "propose",
-	"outcome", "checkpoint", "transfer", "member", "voters", "timing"}
+	"outcome", "checkpoint", "transfer", "member", "voters", "timing", "gap"}
 
 func (k Kind) String() string {
 	if k < kindCount {

@@ -26,7 +26,7 @@ const MaxReplicas = 32
 // keeping the usual bounds; time 0 is now.
 func NewRecorder(h Header) *Recorder {
 	r := &Recorder{start: time.Now(), known: make([]Known, MaxReplicas+1)} // room to grow
-	h.Started = r.start
+	h.Started = r.start.Add(clockOffset())
 	r.log = NewLog(h, Keep, Budget)
 	return r
 }
