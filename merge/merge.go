@@ -1,0 +1,388 @@
+package merge
+
+import (
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/raftian/raftian/record"
+)
+
+// Holdback is how long the merge waits, past an observation's time on the
+// teacher's clock, before it writes the observation: time for the other
+// seats' streams to bring what happened before it, and for the clocks'
+// uncertainty.
+const Holdback = 300 * time.Millisecond
+
+// maxWait bounds how much longer a delivery waits for its send: a send
+// that has not come by then was lost with its sender's stream (a gap).
+const maxWait = 2 * time.Second
+
+// Record is a class's merged record as it is made.
+type Record struct {
+	mu    sync.Mutex
+	log   *record.Log
+	start time.Time // time 0, on the teacher's clock
+	seats []*seat   // by seat number
+	last  int64     // when the last observation written happened
+	msgs  ids       // each seat's messages: their merged ids, when sent
+	props ids       // each seat's proposals: their merged ids
+	stats Stats
+}
+
+// Stats count what the merge had to do.
+type Stats struct {
+	Written uint64 // observations in the merged record
+	Clamped int    // deliveries moved to just after their send (clocks' error)
+	Orphans int    // deliveries whose send never came (lost in a gap)
+	Lost    uint64 // observations that seats' streams lost (gap markers' sum)
+	Held    int    // observations waiting to be written
+}
+
+type seat struct {
+	started time.Time // its wall clock at its own record's time 0
+	clock   Clock
+	queue   []record.Obs // on the merged clock, in the seat's order, not yet written
+	early   []record.Obs // on its own clock: come before its clock was read
+	floor   int64        // when its last observation written happened
+	heard   int64        // the latest time its stream has brought
+	// member: the merged record knows its replica (the header's, or
+	// added by the teacher's record). A student's replica starts before
+	// the teacher adds it: what it did until then waits.
+	member bool
+}
+
+// New starts a merged record whose header (time 0, players, timing) is h:
+// the teacher's own record's.
+func New(h record.Header) *Record {
+	r := &Record{log: record.NewLog(h, record.Keep, record.Budget), start: h.Started, msgs: newIDs(), props: newIDs()}
+	for n := 1; n <= len(h.Players); n++ {
+		r.seat(n).member = true
+	}
+	return r
+}
+
+func (r *Record) seat(n int) *seat {
+	for len(r.seats) <= n {
+		r.seats = append(r.seats, nil)
+	}
+	if r.seats[n] == nil {
+		r.seats[n] = &seat{floor: -1, heard: -1}
+	}
+	return r.seats[n]
+}
+
+// Begin says that seat n's stream begins: its record's time 0 is started
+// on its own clock.
+func (r *Record) Begin(n int, started time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.seat(n).started = started
+}
+
+// Round counts one round trip to seat n's clock (see Clock).
+func (r *Record) Round(n int, t1, t2, t3, t4 time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := r.seat(n)
+	s.clock.Add(t1, t2, t3, t4)
+	if _, _, ok := s.clock.Offset(); ok && len(s.early) > 0 {
+		early := s.early
+		s.early = nil
+		r.add(n, s, early)
+	}
+}
+
+// Offset is the estimate of seat n's clock's offset and its uncertainty.
+func (r *Record) Offset(n int) (offset, uncertainty time.Duration, ok bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.seat(n).clock.Offset()
+}
+
+// Add takes observations from seat n's stream, in its order. Those not
+// about seat n's own replica are left out: each seat tells what it did.
+// Until its clock has been read once, the seat's observations wait.
+func (r *Record) Add(n int, obs []record.Obs) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := r.seat(n)
+	if _, _, ok := s.clock.Offset(); !ok {
+		if len(s.early)+len(obs) > maxEarly {
+			r.stats.Lost += uint64(len(obs))
+			return
+		}
+		s.early = append(s.early, obs...)
+		return
+	}
+	r.add(n, s, obs)
+}
+
+// maxEarly bounds what waits for a seat's clock to be read.
+const maxEarly = 100_000
+
+func (r *Record) add(n int, s *seat, obs []record.Obs) {
+	offset, _, _ := s.clock.Offset()
+	for _, o := range obs {
+		if !about(n, &o) {
+			continue
+		}
+		wall := s.started.Add(time.Duration(o.At) * time.Microsecond)
+		o.At = max(wall.Add(-offset).Sub(r.start).Microseconds(), s.heard, 0) // a re-estimate never turns a seat's time back
+		s.heard = o.At
+		s.queue = append(s.queue, o)
+		if o.Kind == record.Send {
+			r.msgs.expect(key{n, o.ID}, o.At)
+		}
+	}
+}
+
+// Gap marks that seat n's stream lost lost observations before what it
+// brings next.
+func (r *Record) Gap(n int, lost uint64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := r.seat(n)
+	s.queue = append(s.queue, record.Obs{At: max(s.heard, 0), Kind: record.Gap, Node: uint8(n), Index: lost})
+	r.stats.Lost += lost
+}
+
+// Flush writes every observation that happened more than Holdback before
+// now (the teacher's clock), in order.
+func (r *Record) Flush(now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	horizon := now.Add(-Holdback).Sub(r.start).Microseconds()
+	for guard := 0; guard < 1<<20; guard++ {
+		n := r.earliest()
+		if n == 0 {
+			return
+		}
+		s := r.seats[n]
+		o := &s.queue[0]
+		if s.next() > horizon {
+			return
+		}
+		if o.Kind == record.Deliver || (o.Kind == record.Drop && int(o.Peer) == n) {
+			k := key{int(o.Node), o.ID}
+			id, sent, state := r.msgs.find(k)
+			switch {
+			case state == waiting && !r.seats[k.seat].member:
+				return // cannot be: a seat sends nothing before it is added
+			case state == waiting:
+				// Its send is not written yet: after it. Once this
+				// delivery is later than its send can be, the sender's
+				// stream, earlier, goes first.
+				if at := max(sent, r.seats[k.seat].next()); o.At <= at {
+					o.At = at + 1
+					r.stats.Clamped++
+				}
+				continue
+			case state == unknown && r.heardOf(int(o.Node)) < o.At && o.At > horizon-maxWait.Microseconds():
+				return // its sender's stream has not come this far: wait
+			case state == unknown:
+				// Its send never came: its sender's stream lost it. A
+				// gap marker says so, where the delivery shows it.
+				id = r.msgs.orphan()
+				r.stats.Orphans++
+				r.mark(k.seat, o.At)
+			case sent >= o.At:
+				o.At = sent + 1
+				r.stats.Clamped++
+			}
+			o.ID = id
+		}
+		r.write(n, s)
+	}
+}
+
+// mark writes a gap marker: seat n's stream lost what it sent about
+// then, how much unknown.
+func (r *Record) mark(n int, at int64) {
+	at = max(at, r.last+1)
+	r.log.Add(record.Obs{At: at, Kind: record.Gap, Node: uint8(n)})
+	r.last = at
+	r.stats.Written++
+}
+
+// earliest is the seat whose next observation comes first; 0 if none
+// waits.
+func (r *Record) earliest() int {
+	best, at := 0, int64(0)
+	for n, s := range r.seats {
+		if s == nil || len(s.queue) == 0 || !s.member {
+			continue
+		}
+		if t := s.next(); best == 0 || t < at {
+			best, at = n, t
+		}
+	}
+	return best
+}
+
+// next is the earliest its next observation can be written: what
+// follows it in its queue comes after it.
+func (s *seat) next() int64 {
+	if len(s.queue) == 0 {
+		return s.floor + 1
+	}
+	return max(s.queue[0].At, s.floor+1)
+}
+
+func (r *Record) heardOf(n int) int64 {
+	if n < len(r.seats) && r.seats[n] != nil {
+		return r.seats[n].heard
+	}
+	return -1
+}
+
+// write writes seat n's next observation, its ids made the class's.
+func (r *Record) write(n int, s *seat) {
+	o := s.queue[0]
+	s.queue = s.queue[1:]
+	o.At = max(o.At, s.floor+1, r.last+1) // times strictly rising; a seat's order kept
+	switch {
+	case o.Kind == record.Send:
+		o.ID = r.msgs.sent(key{n, o.ID}, o.At)
+	case o.Kind == record.Drop && int(o.Node) == n: // lost on its way out
+		if id, _, state := r.msgs.find(key{n, o.ID}); state == known {
+			o.ID = id
+		} else {
+			o.ID = r.msgs.orphan()
+		}
+	case o.Kind == record.Propose:
+		o.ID = r.props.sent(key{n, o.ID}, o.At)
+	case o.Kind == record.Outcome:
+		if id, _, state := r.props.find(key{n, o.ID}); state == known {
+			o.ID = id
+		} else {
+			o.ID = r.props.orphan()
+		}
+	}
+	if o.Kind == record.Member && strings.HasPrefix(string(o.Data), record.MemberNonVoting) {
+		r.seat(int(o.Node)).member = true
+	}
+	s.floor, r.last = o.At, o.At
+	r.msgs.age(o.At)
+	r.props.age(o.At)
+	r.log.Add(o)
+	r.stats.Written++
+}
+
+// about reports whether seat n's record is the one to tell o: what its
+// own replica did, sent, received and proposed; the network's faults and
+// the membership as the teacher's laptop (seat 1) knows them.
+func about(n int, o *record.Obs) bool {
+	me := int(o.Node) == n
+	switch o.Kind {
+	case record.Deliver:
+		return int(o.Peer) == n
+	case record.Drop:
+		return me || int(o.Peer) == n
+	case record.Propose:
+		return int(o.Via) == n
+	case record.Checkpoint:
+		return me || (o.Node == 0 && n == 1)
+	case record.Partition, record.Heal, record.Slow, record.Timing, record.Member:
+		return n == 1
+	case record.Gap:
+		return false // only the merge marks gaps
+	}
+	return me
+}
+
+// Stats returns what the merge has done so far.
+func (r *Record) Stats() Stats {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st := r.stats
+	for _, s := range r.seats {
+		if s != nil {
+			st.Held += len(s.queue) + len(s.early)
+		}
+	}
+	return st
+}
+
+// The merged record is a rewind.Source: the window reads it as it is
+// made.
+
+// Header is the merged record's header: the teacher's.
+func (r *Record) Header() record.Header {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.log.Header()
+}
+
+// Bounds returns the numbers of the first observation held and of the next.
+func (r *Record) Bounds() (first, next uint64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.log.Bounds()
+}
+
+// Read appends up to limit observations from number from on to out.
+func (r *Record) Read(from uint64, limit int, out []record.Obs) []record.Obs {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.log.Read(from, limit, out)
+}
+
+// Search returns the number of the first observation at or after t (µs).
+func (r *Record) Search(t int64) uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.log.Search(t)
+}
+
+// flushEvery is how often Run writes what the holdback let through.
+const flushEvery = 50 * time.Millisecond
+
+// Local feeds rec, the record of seat n run by this very process (the
+// teacher's own), into the merged record until stop closes: the same
+// clock, no stream.
+func (r *Record) Local(n int, rec record.Reader, stop <-chan struct{}) {
+	now := record.WallClock()
+	r.Begin(n, rec.Header().Started)
+	r.Round(n, now, now, now, now)
+	next, _ := rec.Bounds()
+	var buf []record.Obs
+	tick := time.NewTicker(flushEvery)
+	defer tick.Stop()
+	for {
+		first, end := rec.Bounds()
+		if next < first {
+			r.Gap(n, first-next)
+			next = first
+		}
+		for next < end {
+			buf = rec.Read(next, 1024, buf[:0])
+			if len(buf) == 0 {
+				break
+			}
+			r.Add(n, buf)
+			next += uint64(len(buf))
+		}
+		select {
+		case <-stop:
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// Run writes what the holdback lets through every flushEvery until stop
+// closes, then everything still held.
+func (r *Record) Run(stop <-chan struct{}) {
+	tick := time.NewTicker(flushEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-stop:
+			r.Flush(record.WallClock().Add(time.Hour)) // the streams have ended: nothing more will come
+			return
+		case <-tick.C:
+			r.Flush(record.WallClock())
+		}
+	}
+}

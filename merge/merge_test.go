@@ -1,0 +1,145 @@
+package merge
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/raftian/raftian/record"
+)
+
+// Round trips with uneven delays find a clock 3 s ahead to within the
+// uncertainty they report, and the least delayed round trip wins.
+func TestClockFindsTheOffset(t *testing.T) {
+	const ahead = 3 * time.Second
+	rng := rand.New(rand.NewPCG(1, 2))
+	var c Clock
+	t0 := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	for i := range 20 {
+		t1 := t0.Add(time.Duration(i) * 500 * time.Millisecond)
+		out := time.Duration(200+rng.IntN(5000)) * time.Microsecond // the way there
+		back := time.Duration(200+rng.IntN(5000)) * time.Microsecond
+		t2 := t1.Add(out).Add(ahead)
+		t3 := t2.Add(50 * time.Microsecond)
+		c.Add(t1, t2, t3, t3.Add(-ahead).Add(back))
+	}
+	offset, uncertainty, ok := c.Offset()
+	if !ok {
+		t.Fatal("no estimate after 20 round trips")
+	}
+	if err := (offset - ahead).Abs(); err > uncertainty || uncertainty > 3*time.Millisecond {
+		t.Errorf("offset %v ± %v for a clock %v ahead (error %v)", offset, uncertainty, ahead, err)
+	}
+	var none Clock
+	none.Add(t0, t0.Add(time.Second), t0, t0.Add(time.Millisecond)) // answered before it was asked
+	if _, _, ok := none.Offset(); ok {
+		t.Error("an impossible round trip gave an estimate")
+	}
+}
+
+// seatRecord builds a seat's own record: observations at real times (µs
+// since base) on a clock ahead by skew.
+type seatRecord struct {
+	started time.Time
+	obs     []record.Obs
+}
+
+func newSeat(base time.Time, skew time.Duration) *seatRecord {
+	return &seatRecord{started: base.Add(skew)}
+}
+
+func (s *seatRecord) add(at int64, o record.Obs) { o.At = at; s.obs = append(s.obs, o) }
+
+// Two seats, the second's clock 3 s ahead and its estimate 0.5 ms wrong:
+// a vote request sent by seat 1 is delivered on seat 2 before it was sent,
+// as seat 2's clock has it. The merged record moves the delivery after the
+// send and seat 2's vote and campaign after that; both seats' message 5
+// get ids of their own; times rise strictly; observations seat 2 made
+// about seat 3 are left out.
+func TestMergedRecordIsCausal(t *testing.T) {
+	base := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	m := New(record.Header{Started: base, RTTMs: 100, ElectionRTT: 10, Players: make([]record.Player, 2)})
+	one, two := newSeat(base, 0), newSeat(base, 3*time.Second)
+	one.add(1000, record.Obs{Kind: record.Send, Msg: record.MsgVote, ID: 5, Node: 1, Peer: 2, Term: 2})
+	two.add(1100, record.Obs{Kind: record.Deliver, Msg: record.MsgVote, ID: 5, Node: 1, Peer: 2, Term: 2})
+	two.add(1150, record.Obs{Kind: record.State, Node: 2, Term: 2, Role: record.RoleFollower})
+	two.add(1200, record.Obs{Kind: record.Send, Msg: record.MsgVoteResp, ID: 5, Node: 2, Peer: 1, Term: 2})
+	two.add(1210, record.Obs{Kind: record.State, Node: 3, Term: 2, Role: record.RoleLeader}) // not seat 2's to tell
+	one.add(1300, record.Obs{Kind: record.Deliver, Msg: record.MsgVoteResp, ID: 5, Node: 2, Peer: 1, Term: 2})
+	one.add(1310, record.Obs{Kind: record.State, Node: 1, Term: 2, Role: record.RoleLeader})
+
+	m.Begin(1, one.started)
+	m.Begin(2, two.started)
+	t1 := base.Add(time.Second)
+	m.Round(1, t1, t1, t1, t1)
+	// Seat 2's round trip reads its clock 1 ms early on both ends: an
+	// estimate 0.5 ms wrong, within its uncertainty.
+	m.Round(2, t1, t1.Add(3*time.Second-time.Millisecond), t1.Add(3*time.Second-time.Millisecond), t1.Add(time.Millisecond))
+	m.Add(2, two.obs) // seat 2's stream comes first: order of arrival must not matter
+	m.Add(1, one.obs)
+	m.Flush(base.Add(10 * time.Second))
+	got := written(m)
+	if len(got) != 6 {
+		t.Fatalf("merged %d observations, want 6: %+v", len(got), got)
+	}
+	sent := map[uint64]int64{}
+	for i, o := range got {
+		if i > 0 && o.At <= got[i-1].At {
+			t.Errorf("observation %d at %d µs after %d: times must rise", i, o.At, got[i-1].At)
+		}
+		switch o.Kind {
+		case record.Send:
+			if _, dup := sent[o.ID]; dup {
+				t.Errorf("two sends have id %d", o.ID)
+			}
+			sent[o.ID] = o.At
+		case record.Deliver:
+			at, ok := sent[o.ID]
+			if !ok || at >= o.At {
+				t.Errorf("message %d delivered at %d µs, sent at %d (known %v)", o.ID, o.At, at, ok)
+			}
+		case record.State:
+			if o.Node == 3 {
+				t.Error("seat 2's belief about seat 3 was merged")
+			}
+		}
+	}
+	if got[1].Kind != record.Deliver || got[2].Node != 2 || got[2].Kind != record.State {
+		t.Errorf("seat 2's delivery and campaign are not right after seat 1's send: %+v", got[:3])
+	}
+	if st := m.Stats(); st.Clamped == 0 || st.Orphans != 0 || st.Written != 6 {
+		t.Errorf("stats %+v: want a clamped delivery, no orphans, 6 written", st)
+	}
+}
+
+// A delivery whose send never comes (its sender's stream lost it) waits,
+// then is written with an id of its own, after a gap marker of its
+// sender, and counted; a gap the stream reported is marked where it was.
+func TestADeliveryWithoutItsSend(t *testing.T) {
+	base := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	m := New(record.Header{Started: base, RTTMs: 100, ElectionRTT: 10, Players: make([]record.Player, 2)})
+	for n := 1; n <= 2; n++ {
+		m.Begin(n, base)
+		m.Round(n, base, base, base, base)
+	}
+	m.Gap(1, 40)
+	m.Add(2, []record.Obs{{At: 5000, Kind: record.Deliver, Msg: record.MsgHeartbeat, ID: 77, Node: 1, Peer: 2}})
+	m.Flush(base.Add(Holdback + 10*time.Millisecond))
+	if got := written(m); len(got) != 1 || got[0].Kind != record.Gap || got[0].Index != 40 {
+		t.Fatalf("before its sender's stream came that far, the delivery was written: %+v", got)
+	}
+	m.Flush(base.Add(Holdback + maxWait + time.Second))
+	got := written(m)
+	if len(got) != 3 || got[1].Kind != record.Gap || got[1].Node != 1 || got[2].Kind != record.Deliver || got[2].ID == 0 {
+		t.Fatalf("after the wait, want a gap marker of seat 1, then the delivery; merged %+v", got)
+	}
+	if st := m.Stats(); st.Orphans != 1 || st.Lost != 40 {
+		t.Errorf("stats %+v: want one orphan, 40 lost", st)
+	}
+}
+
+// written is every observation of the merged record so far.
+func written(m *Record) []record.Obs {
+	first, next := m.Bounds()
+	return m.Read(first, int(next-first), nil)
+}
