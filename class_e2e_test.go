@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -32,8 +33,16 @@ type seatProcess struct {
 
 func startSeatProcess(t *testing.T, bin string, args ...string) *seatProcess {
 	t.Helper()
+	return startSeatProcessEnv(t, nil, bin, args...)
+}
+
+// startSeatProcessEnv starts a seat's process with env added to this
+// one's environment.
+func startSeatProcessEnv(t *testing.T, env []string, bin string, args ...string) *seatProcess {
+	t.Helper()
 	p := &seatProcess{t: t, args: args, out: &testenv.Buffer{}, err: &testenv.Buffer{}}
 	p.cmd = exec.Command(bin, args...)
+	p.cmd.Env = append(os.Environ(), env...)
 	p.stdin, _ = p.cmd.StdinPipe()
 	stdout, _ := p.cmd.StdoutPipe()
 	p.cmd.Stderr = p.err

@@ -7,11 +7,14 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/raftian/raftian/class"
 	"github.com/raftian/raftian/config"
+	"github.com/raftian/raftian/merge"
 	"github.com/raftian/raftian/node"
+	"github.com/raftian/raftian/record"
 	"github.com/raftian/raftian/session"
 	"github.com/raftian/raftian/ui"
 )
@@ -24,12 +27,13 @@ func classFlags(fs *flag.FlagSet) func(*cli, []string) int {
 	listen := fs.String("listen", "", "the class port, `HOST:PORT`, that students join (default: this laptop's address, port "+class.DefaultPort+"); the teacher's replica listens on the next port")
 	name := fs.String("name", "Teacher", "the teacher's player `name`")
 	voters := fs.Int("voters", 5, "how many seats vote, 3 to 7: the first ones; later seats join as non-voting")
+	observe := fs.String("observe", "", "write the whole class's record, every seat's merged on this laptop's clock, to `file` as it is made, for raftian view")
 	return func(c *cli, args []string) int {
 		const title = "raftian class"
 		if !c.noArgs(title, args) {
 			return 2
 		}
-		return c.teach(*a, *listen, *name, *voters, nil)
+		return c.teach(*a, *listen, *name, *voters, *observe, nil)
 	}
 }
 
@@ -96,7 +100,7 @@ func (c *cli) seatConfig(a seatArgs, title string, win *ui.Window) (config.Confi
 
 // teach runs the teacher's seat: the class, its port, and seat 1; in the
 // window given (the class form's), or a new one unless headless.
-func (c *cli) teach(a seatArgs, listen, name string, voters int, given *ui.Window) int {
+func (c *cli) teach(a seatArgs, listen, name string, voters int, observe string, given *ui.Window) int {
 	const title = "raftian class"
 	cfg, dir, win, err := c.seatConfig(a, title, given)
 	if err != nil {
@@ -133,6 +137,13 @@ func (c *cli) teach(a seatArgs, listen, name string, voters int, given *ui.Windo
 		return c.fail(title, err)
 	}
 	defer cluster.Close()
+	if observe != "" {
+		stop, err := c.observeClass(t, cluster, observe)
+		if err != nil {
+			return c.fail(title, err)
+		}
+		defer stop()
+	}
 	if win != nil { // in the window, the game starts when the teacher says so
 		t.HoldGame()
 	}
@@ -149,6 +160,39 @@ func (c *cli) teach(a seatArgs, listen, name string, voters int, given *ui.Windo
 			"raftian join " + t.Code() + "@" + listen + " --name NAME", ui.HeldLine}, ending{t, ended})
 	}
 	return c.seatConsole(cluster, ended, ending{t, ended})
+}
+
+// observeClass keeps the class's merged record in the file path: every
+// seat's stream and the teacher's own record, merged on this laptop's
+// clock. stop ends it, writing what is still held.
+func (c *cli) observeClass(t *class.Teacher, cluster *node.Cluster, path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--observe: %w", err)
+	}
+	m := merge.New(cluster.Recorder().Header())
+	t.Observe(m)
+	quit, fed, ran := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	go func() { defer close(fed); m.Local(1, cluster.Recorder(), quit) }()
+	go func() { defer close(ran); m.Run(quit) }()
+	s, err := record.StartStream(f, m, f.Sync)
+	if err != nil {
+		close(quit)
+		f.Close()
+		return nil, fmt.Errorf("--observe: %w", err)
+	}
+	return func() {
+		close(quit)
+		<-fed
+		<-ran
+		if err := s.Close(); err != nil {
+			fmt.Fprintf(c.stderr, "raftian class: writing %s: %v\n", path, err)
+		}
+		f.Close()
+		st := m.Stats()
+		fmt.Fprintf(c.stderr, "raftian class: the class's record is in %s (%d observations, %d deliveries moved after their send, %d without one, %d lost on the way, %d never written; watch it: raftian view %s)\n",
+			path, st.Written, st.Clamped, st.Orphans, st.Lost, st.Held, path)
+	}, nil
 }
 
 // ending is the teacher's class as the session commands it: once the
@@ -234,12 +278,17 @@ func (c *cli) join(a seatArgs, where, listen, name string, given *ui.Window) int
 	}
 	stop := make(chan struct{})
 	gone := make(chan string, 1)
-	followed := make(chan struct{})
+	var followed sync.WaitGroup
+	followed.Add(2)
 	go func() {
-		defer close(followed)
+		defer followed.Done()
 		st.Follow(cluster, stop, func(why string) { gone <- why })
 	}()
-	defer func() { close(stop); <-followed }()
+	go func() { // to the teacher's merged record, if it keeps one
+		defer followed.Done()
+		st.Stream(cluster.Recorder(), stop)
+	}()
+	defer func() { close(stop); followed.Wait() }()
 	if win != nil {
 		return c.seatWindow(win, cluster, st.Seat, gone, []string{fmt.Sprintf("Seat %d · %s", st.Seat, st.Name),
 			fmt.Sprintf("%s · class at %s", what, st.Teacher), "click a rival's city in your pane to attack"}, nil)

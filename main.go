@@ -113,7 +113,7 @@ func (c *cli) play(a playArgs) int {
 	code, choice := c.sandbox(cfg, a, win, files, journal)
 	switch {
 	case choice.Start: // the class form: the five replicas are closed now
-		return c.teach(seatArgs{configFile: a.configFile, storage: a.storage}, "", "Teacher", 5, win)
+		return c.teach(seatArgs{configFile: a.configFile, storage: a.storage}, "", "Teacher", 5, "", win)
 	case choice.Join != "":
 		return c.join(seatArgs{configFile: a.configFile, storage: a.storage}, choice.Join, "", choice.Name, win)
 	}

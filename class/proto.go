@@ -49,7 +49,15 @@ type message struct {
 	Ended   bool    `json:"ended,omitempty"`
 	Roster  []Entry `json:"roster,omitempty"`
 	RTTMs   int     `json:"rtt_ms,omitempty"` // the class's Raft round trip
-	Version string  `json:"version,omitempty"`
+
+	// A seat's record, streamed (stream.go).
+	Started time.Time         `json:"started,omitzero"` // the seat's record's time 0, on its clock
+	Obs     []json.RawMessage `json:"obs,omitempty"`
+	Lost    uint64            `json:"lost,omitempty"`
+	T1      int64             `json:"t1,omitempty"` // a clock reading: the teacher asks (µs since 1970),
+	T2      int64             `json:"t2,omitempty"` // the seat hears,
+	T3      int64             `json:"t3,omitempty"` // the seat answers
+	Version string            `json:"version,omitempty"`
 }
 
 // joinRequest and joinGrant travel sealed.

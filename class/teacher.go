@@ -9,6 +9,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/raftian/raftian/merge"
 )
 
 // Seats is what the teacher's class service asks of the cluster (a
@@ -34,6 +36,8 @@ type Teacher struct {
 	roster rosterData
 	closed bool              // enrolment closed by the teacher
 	heard  map[int]time.Time // when each seat last read the roster
+	merged *merge.Record     // the class's merged record, if kept (Observe)
+	conns  map[net.Conn]bool // open on the class port
 
 	reopened bool  // the class existed: this is its teacher coming back
 	held     bool  // the game waits for the teacher: seats get no city yet
@@ -269,6 +273,7 @@ func (t *Teacher) End() error {
 // the cluster through seats.
 func (t *Teacher) Serve(ln net.Listener, seats Seats) {
 	t.ln, t.seats = ln, seats
+	t.conns = map[net.Conn]bool{}
 	t.wg.Add(1)
 	go func() {
 		defer t.wg.Done()
@@ -279,10 +284,23 @@ func (t *Teacher) Serve(ln net.Listener, seats Seats) {
 			if err != nil {
 				return
 			}
+			t.mu.Lock()
+			if t.conns == nil { // nil once Close began: no new connection
+				t.mu.Unlock()
+				c.Close()
+				return
+			}
+			t.conns[c] = true
+			t.mu.Unlock()
 			conns.Add(1)
 			go func() {
 				defer conns.Done()
-				defer c.Close()
+				defer func() {
+					t.mu.Lock()
+					delete(t.conns, c)
+					t.mu.Unlock()
+					c.Close()
+				}()
 				t.handle(c)
 			}()
 		}
@@ -294,6 +312,12 @@ func (t *Teacher) Close() {
 	if t.ln != nil {
 		t.ln.Close()
 	}
+	t.mu.Lock()
+	for c := range t.conns { // seats' streams last as long as the seats
+		c.Close()
+	}
+	t.conns = nil
+	t.mu.Unlock()
 	t.wg.Wait()
 }
 
@@ -349,6 +373,10 @@ func (t *Teacher) serveSeat(l *lines, n int) {
 				l.write(message{Error: err.Error()})
 				return
 			}
+		case "stream":
+			err := t.stream(l, n, m.Started)
+			t.log.Info("class: a seat's stream ended", "seat", n, "why", err)
+			return
 		case "roster":
 			t.mu.Lock()
 			if t.heard == nil {

@@ -1,0 +1,228 @@
+package class
+
+import (
+	"encoding/json"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/raftian/raftian/merge"
+	"github.com/raftian/raftian/record"
+)
+
+// A seat streams its record to the teacher's laptop over its mutual-TLS
+// connection to the class port: {"op":"stream","started":…} opens it,
+// then {"op":"obs","obs":[…]} lines carry observations (each as a record
+// file's line), {"op":"gap","lost":N} says the stream lost N, and the
+// teacher reads the seat's clock with {"op":"ping","t1":…}, answered by
+// {"op":"pong","t1":…,"t2":…,"t3":…} (µs since 1970, each laptop's own
+// clock).
+
+// streamEvery is how often a seat sends what its record gained; pingEvery
+// how often the teacher reads a seat's clock.
+const (
+	streamEvery = 50 * time.Millisecond
+	pingEvery   = 500 * time.Millisecond
+)
+
+// streamBatch bounds a line of observations, under maxLine.
+const streamBatch = 48 << 10
+
+// maxBehind bounds how far a seat's stream may fall behind its record
+// (a slow link): beyond it the oldest are dropped, and a gap says how
+// many. It is a few seconds of a busy class's observations.
+const maxBehind = 20_000
+
+// Stream sends rec, this seat's record, to the teacher's laptop as it is
+// made, from its first observation, until stop closes. When the
+// connection fails it connects again and goes on where it was; it never
+// holds up the replica, which only appends to rec.
+func (s *Student) Stream(rec record.Reader, stop <-chan struct{}) {
+	first, _ := rec.Bounds()
+	st := &streamer{rec: rec, next: first}
+	for {
+		if err := s.streamOnce(st, stop); err == nil || errors.Is(err, errNoObserver) {
+			return
+		}
+		select {
+		case <-stop:
+			return
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+type streamer struct {
+	rec  record.Reader
+	next uint64 // the next observation to send
+	buf  []record.Obs
+}
+
+// streamOnce streams on one connection; nil when stop closed it.
+func (s *Student) streamOnce(st *streamer, stop <-chan struct{}) error {
+	l, done, err := s.seatConn()
+	if err != nil {
+		return err
+	}
+	var reader sync.WaitGroup
+	defer reader.Wait()
+	defer done()      // first: ends the reader
+	var mu sync.Mutex // one writer at a time: the stream and the pongs
+	send := func(m message) error {
+		mu.Lock()
+		defer mu.Unlock()
+		return l.write(m)
+	}
+	if err := send(message{Op: "stream", Started: st.rec.Header().Started}); err != nil {
+		return err
+	}
+	failed := make(chan error, 1)
+	reader.Add(1)
+	go func() { // the teacher's clock readings
+		defer reader.Done()
+		for {
+			var m message
+			if err := l.readWithin(&m, 4*pingEvery+ioTimeout); err != nil {
+				failed <- err
+				return
+			}
+			if m.Error == errNoObserver.Error() {
+				failed <- errNoObserver
+				return
+			}
+			if m.Op != "ping" {
+				continue
+			}
+			t2 := record.WallClock().UnixMicro()
+			if err := send(message{Op: "pong", T1: m.T1, T2: t2, T3: record.WallClock().UnixMicro()}); err != nil {
+				failed <- err
+				return
+			}
+		}
+	}()
+	tick := time.NewTicker(streamEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-stop:
+			return nil
+		case err := <-failed:
+			return err
+		case <-tick.C:
+		}
+		if err := st.sendNew(send); err != nil {
+			return err
+		}
+	}
+}
+
+// sendNew sends what the record gained since the last time, in lines of
+// at most streamBatch bytes, after a gap if it fell too far behind.
+func (st *streamer) sendNew(send func(message) error) error {
+	first, next := st.rec.Bounds()
+	if start := max(first, next-min(next, maxBehind)); st.next < start {
+		if err := send(message{Op: "gap", Lost: start - st.next}); err != nil {
+			return err
+		}
+		st.next = start
+	}
+	for st.next < next {
+		st.buf = st.rec.Read(st.next, 256, st.buf[:0])
+		if len(st.buf) == 0 {
+			return nil
+		}
+		var lines []json.RawMessage
+		size := 0
+		for i := range st.buf {
+			b, err := record.MarshalObs(&st.buf[i])
+			if err != nil {
+				return err
+			}
+			if size+len(b) > streamBatch && len(lines) > 0 {
+				break
+			}
+			lines, size = append(lines, b), size+len(b)+1
+		}
+		if err := send(message{Op: "obs", Obs: lines}); err != nil {
+			return err
+		}
+		st.next += uint64(len(lines))
+	}
+	return nil
+}
+
+// Observe has the class port take the seats' streams into m, the
+// class's merged record; without it, a seat's stream is refused.
+func (t *Teacher) Observe(m *merge.Record) {
+	t.mu.Lock()
+	t.merged = m
+	t.mu.Unlock()
+}
+
+// errNoObserver refuses a stream when the teacher keeps no merged record.
+var errNoObserver = errors.New("this class keeps no merged record (raftian class --observe FILE)")
+
+// stream takes seat n's stream into the merged record until it ends,
+// reading the seat's clock every pingEvery.
+func (t *Teacher) stream(l *lines, n int, started time.Time) error {
+	t.mu.Lock()
+	m := t.merged
+	t.mu.Unlock()
+	if m == nil {
+		l.write(message{Error: errNoObserver.Error()})
+		return errNoObserver
+	}
+	m.Begin(n, started)
+	quit := make(chan struct{})
+	var mu sync.Mutex
+	var pinger sync.WaitGroup
+	defer func() {
+		close(quit)
+		l.c.SetWriteDeadline(time.Now()) // a ping being written ends now
+		pinger.Wait()
+	}()
+	pinger.Add(1)
+	go func() {
+		defer pinger.Done()
+		tick := time.NewTicker(pingEvery)
+		defer tick.Stop()
+		for {
+			mu.Lock()
+			err := l.write(message{Op: "ping", T1: record.WallClock().UnixMicro()})
+			mu.Unlock()
+			if err != nil {
+				return
+			}
+			select {
+			case <-quit:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	var obs []record.Obs
+	for {
+		var msg message
+		if err := l.readWithin(&msg, 4*pingEvery+ioTimeout); err != nil {
+			return err
+		}
+		switch msg.Op {
+		case "pong":
+			m.Round(n, time.UnixMicro(msg.T1), time.UnixMicro(msg.T2), time.UnixMicro(msg.T3), record.WallClock())
+		case "gap":
+			m.Gap(n, msg.Lost)
+		case "obs":
+			obs = obs[:0]
+			for _, b := range msg.Obs {
+				o, err := record.UnmarshalObs(b)
+				if err != nil {
+					return err // not what a seat streams: end it
+				}
+				obs = append(obs, o)
+			}
+			m.Add(n, obs)
+		default:
+			return errors.New("unknown stream message " + msg.Op)
+		}
+	}
+}
