@@ -34,9 +34,14 @@ func TestAClassOfThirtyTwoSeats(t *testing.T) {
 		seats[n].waitLine(0, fmt.Sprintf("seat %d (S%d): %s", n, n, want), 2*time.Minute)
 	}
 	t.Logf("%d seats joined in %v", size, time.Since(begun).Round(time.Millisecond))
+	// Its city's entry commits as it joins: its own replica applies it
+	// soon after.
 	me, all := seats[size].status(size)
-	if len(me.HP) != size || len(all) != size {
-		t.Fatalf("seat %d sees %d seats and %d cities, want %d", size, len(all), len(me.HP), size)
+	for deadline := time.Now().Add(time.Minute); len(me.HP) != size || len(all) != size; me, all = seats[size].status(size) {
+		if time.Now().After(deadline) {
+			t.Fatalf("seat %d sees %d seats and %d cities, want %d", size, len(all), len(me.HP), size)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	hits := newTally()
 	hits.hit(seats[size], size, 1) // through a non-voting seat: forwarded to the leader

@@ -62,16 +62,16 @@ func TestTheClassFollowsTheTeachersRoundTrip(t *testing.T) {
 	awaitRTT(t, seats[2], 2, 150)
 	// Both restarted: an election; seats 1 and 2 are a quorum of three.
 	seats[2].leaderOther(2, 0, time.Minute)
-	if !seats[2].attack(2, 3) {
+	hits := newTally()
+	if hits.hit(seats[2], 2, 3); hits.acked[3] == 0 {
 		t.Fatalf("an attack failed after the round trip changed: %s", tail(strings.Join(seats[2].snapshot(), "\n"), 600))
 	}
 	seats[3].cmd.Process.Signal(syscall.SIGCONT)
 	awaitRTT(t, seats[3], 3, 150)
 	// Seat 3 restarted its replica on waking: the class plays on, each
 	// seat's attacks committing (one may fail during an election).
-	hits := newTally()
 	for n := 1; n <= 3; n++ {
-		for try := 1; hits.acked[n%3+1] == 0; try++ {
+		for try, acked := 1, hits.acked[n%3+1]; hits.acked[n%3+1] == acked; try++ {
 			if try > 5 {
 				t.Fatalf("seat %d's attacks: none acknowledged in 5 tries after every seat took the new round trip", n)
 			}

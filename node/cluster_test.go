@@ -1,6 +1,7 @@
 package node
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -67,18 +68,26 @@ func hpEverywhere(t *testing.T, c *Cluster, player, want int) {
 func TestElectionOneLeaderAllAgree(t *testing.T) {
 	c := startCluster(t, testConfig(t, "memory"), Options{})
 	leader := waitLeader(t, c)
-	st := c.Status()
-	for _, s := range st {
-		if s.Leader != leader || s.Term != st[leader-1].Term {
-			t.Errorf("replica %d believes leader %d in term %d; the leader is %d in term %d",
-				s.ID, s.Leader, s.Term, leader, st[leader-1].Term)
+	// A losing candidate's role is known from its messages: it shows as
+	// a follower once it answers the leader.
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		st := c.Status()
+		wrong := ""
+		for _, s := range st {
+			want := record.RoleFollower
+			if s.ID == leader {
+				want = record.RoleLeader
+			}
+			if s.Leader != leader || s.Term != st[leader-1].Term || s.Role != want {
+				wrong = fmt.Sprintf("replica %d is %v believing leader %d in term %d; the leader is %d in term %d",
+					s.ID, s.Role, s.Leader, s.Term, leader, st[leader-1].Term)
+			}
 		}
-		want := record.RoleFollower
-		if s.ID == leader {
-			want = record.RoleLeader
+		if wrong == "" {
+			break
 		}
-		if s.Role != want {
-			t.Errorf("replica %d role %v, want %v", s.ID, s.Role, want)
+		if time.Now().After(deadline) {
+			t.Fatalf("20 s after a leader was agreed on, %s", wrong)
 		}
 	}
 	checkOneLeaderPerTerm(t, c)
