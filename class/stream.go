@@ -76,19 +76,25 @@ func (s *Student) streamOnce(st *streamer, stop <-chan struct{}) error {
 	if err := send(message{Op: "stream", Started: st.rec.Header().Started}); err != nil {
 		return err
 	}
+	// The teacher's first word: a clock reading, or a refusal (it keeps no
+	// merged record): then this seat does not stream at all.
+	var first message
+	if err := l.read(&first); err != nil {
+		return err
+	}
+	if first.Error != "" {
+		return errNoObserver
+	}
 	failed := make(chan error, 1)
 	reader.Add(1)
 	go func() { // the teacher's clock readings
 		defer reader.Done()
-		for {
-			var m message
-			if err := l.readWithin(&m, 4*pingEvery+ioTimeout); err != nil {
-				failed <- err
-				return
-			}
-			if m.Error == errNoObserver.Error() {
-				failed <- errNoObserver
-				return
+		for m := first; ; m = (message{}) {
+			if m.Op == "" {
+				if err := l.readWithin(&m, 4*pingEvery+ioTimeout); err != nil {
+					failed <- err
+					return
+				}
 			}
 			if m.Op != "ping" {
 				continue
