@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -328,10 +329,17 @@ func TestClassOfFiveProcessesSurvivesSigkill(t *testing.T) {
 		if me := own[n]; !me.Up || me.Remote || me.WorldHash == "" {
 			t.Fatalf("seat %d's own status: %+v", n, me)
 		}
-		for _, s := range whole[n] {
-			if s.Address == "" {
-				t.Errorf("seat %d's status names no address for seat %d", n, s.ID)
+		// A seat learns where the others listen from the roster, read
+		// every 2 s (a read may wait out a restarting teacher).
+		for deadline := time.Now().Add(time.Minute); ; _, whole[n] = seats[n].status(n) {
+			missing := slices.IndexFunc(whole[n], func(s classSeat) bool { return s.Address == "" })
+			if missing < 0 {
+				break
 			}
+			if time.Now().After(deadline) {
+				t.Fatalf("seat %d's status names no address for seat %d", n, whole[n][missing].ID)
+			}
+			time.Sleep(200 * time.Millisecond)
 		}
 		hits.check(t, n, own[n])
 	}

@@ -53,6 +53,20 @@ func TestAClassOfThirtyTwoSeats(t *testing.T) {
 	if leader < 1 || leader > voters {
 		t.Fatalf("seat %d believes in leader %d, not a voter", size, leader)
 	}
+	// Seats learn where the newest seats listen from the teacher's roster
+	// (read every 2 s): a voter that leads next must know it before the
+	// teacher's laptop (here the leader's) goes.
+	for n := 1; n <= voters; n++ {
+		for deadline := time.Now().Add(time.Minute); ; time.Sleep(200 * time.Millisecond) {
+			_, all := seats[n].status(n)
+			if len(all) == size && all[size-1].Address != "" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("voter %d does not know where seat %d listens", n, size)
+			}
+		}
+	}
 	crashed := time.Now()
 	seats[leader].cmd.Process.Kill()
 	seats[leader].cmd.Wait()
