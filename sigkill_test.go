@@ -241,8 +241,11 @@ func TestSigkillMidMembershipChange(t *testing.T) {
 					if p == 2 && st.World.Left(2) {
 						continue // removed: ruins
 					}
-					if hp := st.World.HP(p); hp != world.StartHP-world.Damage*acked[p] {
-						t.Errorf("replica %d: HP of %d is %d; %d acknowledged hits", st.ID, p, hp, acked[p])
+					// Every acknowledged hit is there; a hit committed just
+					// before the kill may not have been read as acknowledged.
+					most, least := world.StartHP-world.Damage*acked[p], world.StartHP-world.Damage*2
+					if hp := st.World.HP(p); hp > most || hp < least {
+						t.Errorf("replica %d: HP of %d is %d; %d acknowledged hits of 2 sent", st.ID, p, hp, acked[p])
 					}
 				}
 			}

@@ -100,10 +100,10 @@ func (s *seats) sendRaw(t *testing.T, dial func(net.Conn) (net.Conn, error), b p
 	if err != nil {
 		t.Fatal(err)
 	}
+	before := len(s.taken()) // before the write: the batch may be taken at once
 	if _, err := nc.Write(BatchFrame(payload)); err != nil {
 		return true
 	}
-	before := len(s.taken())
 	nc.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
 		if len(s.taken()) > before {
