@@ -239,6 +239,17 @@ func (c tally) hit(p *seatProcess, n, to int) {
 	}
 }
 
+// ring has every seat but skip attack the next one's city, each through
+// its own process: no city falls in a round, so every committed attack
+// takes effect.
+func (c tally) ring(seats []*seatProcess, skip int) {
+	for n := 1; n < len(seats); n++ {
+		if n != skip {
+			c.hit(seats[n], n, n%(len(seats)-1)+1)
+		}
+	}
+}
+
 // check checks one seat's own world against the attacks: every
 // acknowledged hit is there, and nothing that was never sent (a city
 // falls at 0: hits past that are refused, not acknowledged).
@@ -282,13 +293,7 @@ func TestClassOfFiveProcessesSurvivesSigkill(t *testing.T) {
 	// Attacks in a ring, each from its own seat: no city falls, so every
 	// committed attack takes effect.
 	hits := newTally()
-	play := func(skip int) {
-		for n := 1; n <= 5; n++ {
-			if n != skip {
-				hits.hit(seats[n], n, n%5+1)
-			}
-		}
-	}
+	play := func(skip int) { hits.ring(seats, skip) }
 	play(0)
 
 	me, all := seats[1].status(1)

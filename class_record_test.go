@@ -41,13 +41,7 @@ func TestTheClassRecordIsMergedOnOneClock(t *testing.T) {
 		seats[n].waitLine(0, fmt.Sprintf("seat %d (S%d): a voter", n, n), 60*time.Second)
 	}
 	hits := newTally()
-	play := func(skip int) {
-		for n := 1; n <= 5; n++ {
-			if n != skip {
-				hits.hit(seats[n], n, n%5+1)
-			}
-		}
-	}
+	play := func(skip int) { hits.ring(seats, skip) }
 	play(0)
 	leader, _ := seats[2].leaderOther(2, 0, time.Minute)
 	from := seats[leader].next()

@@ -14,13 +14,7 @@ import (
 func TestClassSurvivesSleepingLaptops(t *testing.T) {
 	seats := startClass(t, 5)
 	hits := newTally()
-	play := func(skip int) {
-		for n := 1; n <= 5; n++ {
-			if n != skip {
-				hits.hit(seats[n], n, n%5+1)
-			}
-		}
-	}
+	play := func(skip int) { hits.ring(seats, skip) }
 	play(0)
 	me, _ := seats[2].status(2)
 	sleeping := []int{me.Leader, 0}

@@ -83,6 +83,15 @@ func (p *proc) await(prefix string, d time.Duration) (string, error) {
 	}
 }
 
+// stopAll stops every process that started (nil: one that did not).
+func stopAll(procs []*proc) {
+	for _, p := range procs {
+		if p != nil {
+			p.stop()
+		}
+	}
+}
+
 func (p *proc) stop() {
 	p.in.Close()
 	done := make(chan struct{})
@@ -150,13 +159,7 @@ func (b *bench) class() error {
 	}
 
 	teacher, students, joins, err := b.startClass(dir, 5)
-	defer func() {
-		for _, p := range append([]*proc{teacher}, students...) {
-			if p != nil {
-				p.stop()
-			}
-		}
-	}()
+	defer stopAll(append([]*proc{teacher}, students...))
 	if err != nil {
 		return fmt.Errorf("class: %v", err)
 	}
@@ -364,13 +367,7 @@ func (b *bench) largeClass() error {
 	defer os.RemoveAll(dir)
 	teacher, students, joins, err := b.startClass(dir, size)
 	seats := append([]*proc{teacher}, students...)
-	defer func() {
-		for _, p := range seats {
-			if p != nil {
-				p.stop()
-			}
-		}
-	}()
+	defer stopAll(seats)
 	if err != nil {
 		return fmt.Errorf("class of %d: %v", size, err)
 	}

@@ -60,13 +60,7 @@ func (b *bench) wifi(rtt int, links string, d time.Duration) (wifiResult, error)
 	defer os.RemoveAll(dir)
 	teacher, students, _, err := b.startClass(dir, 5)
 	seats := append([]*proc{teacher}, students...)
-	defer func() {
-		for _, p := range seats {
-			if p != nil {
-				p.stop()
-			}
-		}
-	}()
+	defer stopAll(seats)
 	if err != nil {
 		return w, err
 	}
