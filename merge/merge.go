@@ -50,6 +50,10 @@ type seat struct {
 	// added by the teacher's record). A student's replica starts before
 	// the teacher adds it: what it did until then waits.
 	member bool
+	// lost counts what its stream lost since the last gap marker; while
+	// it is more than 0 the seat's observations are left out until its
+	// next checkpoint, from which the picture of its replica starts again.
+	lost uint64
 }
 
 // New starts a merged record whose header (time 0, players, timing) is h:
@@ -130,6 +134,18 @@ func (r *Record) add(n int, s *seat, obs []record.Obs) {
 		wall := s.started.Add(time.Duration(o.At) * time.Microsecond)
 		o.At = max(wall.Add(-offset).Sub(r.start).Microseconds(), s.heard, 0) // a re-estimate never turns a seat's time back
 		s.heard = o.At
+		if tooLate := o.At < r.last-late.Microseconds(); tooLate || (s.lost > 0 && o.Kind != record.Checkpoint) {
+			// Too late to be put where it happened (the stream was cut
+			// for a while), or after such a loss and before the seat's
+			// next checkpoint: lost.
+			s.lost++
+			r.stats.Lost++
+			continue
+		}
+		if s.lost > 0 { // its checkpoint: the gap is marked just before it
+			s.queue = append(s.queue, record.Obs{At: o.At, Kind: record.Gap, Node: uint8(n), Index: s.lost})
+			s.lost = 0
+		}
 		s.queue = append(s.queue, o)
 		if o.Kind == record.Send {
 			r.msgs.expect(key{n, o.ID}, o.At)
@@ -137,13 +153,17 @@ func (r *Record) add(n int, s *seat, obs []record.Obs) {
 	}
 }
 
-// Gap marks that seat n's stream lost lost observations before what it
-// brings next.
+// late is how far behind what is written already an observation may
+// come and still be put in, a little later than it happened.
+const late = Holdback
+
+// Gap says that seat n's stream lost lost observations before what it
+// brings next. What it brings is left out until the seat's next
+// checkpoint, where the gap is marked with all it lost.
 func (r *Record) Gap(n int, lost uint64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	s := r.seat(n)
-	s.queue = append(s.queue, record.Obs{At: max(s.heard, 0), Kind: record.Gap, Node: uint8(n), Index: lost})
+	r.seat(n).lost += lost
 	r.stats.Lost += lost
 }
 

@@ -114,7 +114,8 @@ func TestMergedRecordIsCausal(t *testing.T) {
 
 // A delivery whose send never comes (its sender's stream lost it) waits,
 // then is written with an id of its own, after a gap marker of its
-// sender, and counted; a gap the stream reported is marked where it was.
+// sender, and counted. A gap the stream reported is marked, with all it
+// lost, at the seat's next checkpoint: what came between is left out.
 func TestADeliveryWithoutItsSend(t *testing.T) {
 	base := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
 	m := New(record.Header{Started: base, RTTMs: 100, ElectionRTT: 10, Players: make([]record.Player, 2)})
@@ -123,18 +124,75 @@ func TestADeliveryWithoutItsSend(t *testing.T) {
 		m.Round(n, base, base, base, base)
 	}
 	m.Gap(1, 40)
+	m.Add(1, []record.Obs{{At: 4000, Kind: record.State, Node: 1, Term: 3, Role: record.RoleFollower}})
 	m.Add(2, []record.Obs{{At: 5000, Kind: record.Deliver, Msg: record.MsgHeartbeat, ID: 77, Node: 1, Peer: 2}})
 	m.Flush(base.Add(Holdback + 10*time.Millisecond))
-	if got := written(m); len(got) != 1 || got[0].Kind != record.Gap || got[0].Index != 40 {
+	if got := written(m); len(got) != 0 {
 		t.Fatalf("before its sender's stream came that far, the delivery was written: %+v", got)
 	}
 	m.Flush(base.Add(Holdback + maxWait + time.Second))
 	got := written(m)
-	if len(got) != 3 || got[1].Kind != record.Gap || got[1].Node != 1 || got[2].Kind != record.Deliver || got[2].ID == 0 {
+	if len(got) != 2 || got[0].Kind != record.Gap || got[0].Node != 1 || got[1].Kind != record.Deliver || got[1].ID == 0 {
 		t.Fatalf("after the wait, want a gap marker of seat 1, then the delivery; merged %+v", got)
 	}
-	if st := m.Stats(); st.Orphans != 1 || st.Lost != 40 {
-		t.Errorf("stats %+v: want one orphan, 40 lost", st)
+	m.Add(1, []record.Obs{{At: 3_400_000, Kind: record.Checkpoint, Node: 1, Term: 3, Role: record.RoleFollower}})
+	m.Flush(base.Add(10 * time.Second))
+	got = written(m)
+	if len(got) != 4 || got[2].Kind != record.Gap || got[2].Index != 41 || got[3].Kind != record.Checkpoint {
+		t.Fatalf("want seat 1's gap of 41 marked at its checkpoint; merged %+v", got)
+	}
+	if st := m.Stats(); st.Orphans != 1 || st.Lost != 41 {
+		t.Errorf("stats %+v: want one orphan, 41 lost", st)
+	}
+}
+
+// A seat whose stream was cut for 5 s brings what it saw then too late
+// to be put where it happened: it is left out and counted, up to the
+// seat's first checkpoint that is not late, and a gap marker says how
+// much was lost; what follows is merged as before.
+func TestAStreamCutIsAGap(t *testing.T) {
+	base := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	m := New(record.Header{Started: base, RTTMs: 100, ElectionRTT: 10, Players: make([]record.Player, 2)})
+	for n := 1; n <= 2; n++ {
+		m.Begin(n, base)
+		m.Round(n, base, base, base, base)
+	}
+	sec := int64(time.Second / time.Microsecond)
+	for at := int64(0); at < 6*sec; at += sec / 10 { // seat 1 heard throughout
+		m.Add(1, []record.Obs{{At: at, Kind: record.Apply, Node: 1, Index: uint64(at / 1000)}})
+	}
+	m.Add(2, []record.Obs{{At: sec / 2, Kind: record.Apply, Node: 2, Index: 1}})
+	m.Flush(base.Add(6 * time.Second))
+	// Seat 2's stream comes back: 5 s of its observations, then its
+	// checkpoint, then what it does now.
+	var back []record.Obs
+	for at := sec; at < 6*sec; at += sec / 5 {
+		back = append(back, record.Obs{At: at, Kind: record.Apply, Node: 2, Index: uint64(at / 1000)})
+	}
+	back = append(back, record.Obs{At: 6*sec - sec/5, Kind: record.Checkpoint, Node: 2, Index: 9},
+		record.Obs{At: 6 * sec, Kind: record.Apply, Node: 2, Index: 10})
+	m.Add(2, back)
+	m.Flush(base.Add(8 * time.Second))
+	var marker, after int
+	for _, o := range written(m) {
+		switch {
+		case o.Kind == record.Gap && o.Node == 2:
+			marker++
+			if o.Index != 25 {
+				t.Errorf("the gap marker says %d lost, want 25", o.Index)
+			}
+		case o.Node == 2 && o.At > sec:
+			after++
+			if marker == 0 {
+				t.Errorf("seat 2's %v at %d µs written before its gap marker", o.Kind, o.At)
+			}
+		}
+	}
+	if marker != 1 || after != 2 {
+		t.Errorf("%d gap markers and %d of seat 2's observations after it; want 1 and its checkpoint and apply", marker, after)
+	}
+	if st := m.Stats(); st.Lost != 25 {
+		t.Errorf("stats %+v: want 25 lost", st)
 	}
 }
 

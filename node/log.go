@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"fmt"
+	stdlog "log"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -66,7 +67,21 @@ func installLogger() {
 			l.SetLevel(level)
 			return l
 		})
+		// pebble, dragonboat's storage, writes through the standard log
+		// package: a note after every flush on memory storage ("background
+		// error: vfs: not supported"), hundreds of lines that buried a
+		// test's report. They are debug lines here.
+		stdlog.SetFlags(0)
+		stdlog.SetPrefix("")
+		stdlog.SetOutput(pebbleLines{})
 	})
+}
+
+type pebbleLines struct{}
+
+func (pebbleLines) Write(p []byte) (int, error) {
+	log().Debug(strings.TrimSpace(string(p)), "pkg", "pebble")
+	return len(p), nil
 }
 
 type slogger struct {

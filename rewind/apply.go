@@ -98,8 +98,16 @@ func (m *Model) apply(s *State, o *record.Obs) {
 				r.Believes |= 1 << (v - 1)
 			}
 		}
+	case record.Gap:
+		if r != nil {
+			r.Gapped = true
+		}
 	case record.Checkpoint:
-		// Used only to start a model whose record lost its beginning.
+		// Used to start a model whose record lost its beginning, and to
+		// pick up a replica whose observations a gap lost.
+		if r != nil && r.Gapped {
+			m.restore(s, r, o)
+		}
 	default:
 		faulted(&s.Net, o, len(s.Replicas))
 	}

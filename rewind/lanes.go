@@ -85,6 +85,11 @@ func (l *lanes) mark(o *record.Obs) {
 	case record.Member:
 		as, _, _ := strings.Cut(string(o.Data), " ")
 		m.Label = fmt.Sprintf("%d %s", o.Node, as)
+	case record.Gap:
+		m.Label = "stream gap"
+		if o.Index > 0 {
+			m.Label = fmt.Sprintf("stream gap: %d lost", o.Index)
+		}
 	case record.Link:
 		if n := len(l.markers); n > 0 && l.markers[n-1].Kind == record.Link && o.At-l.markers[n-1].At < 1000 {
 			l.markers[n-1].Label = "links" // one command changed many links (link all …)

@@ -152,23 +152,26 @@ func (m *Model) fromCheckpoint() {
 			s.Net = decodeNet(o.Data, m.n)
 			continue
 		}
-		r := s.replica(o.Node)
-		if r == nil {
-			continue
+		if r := s.replica(o.Node); r != nil {
+			m.restore(s, r, o)
+			m.lanes.started[r.ID-1] = true // its next start is a restart
 		}
-		*r = Replica{ID: r.ID, Up: o.Role != record.RoleDown, Role: o.Role, Term: o.Term, Leader: int(o.Peer),
-			Vote: int(o.Via), Commit: o.Commit, Contact: o.At, AppliedAt: -1, Failed: Failure{At: -1},
-			Log: tailLog(o.Index, o.Ents), World: r.World}
-		if w, err := m.decodeWorld(o.Data); err == nil {
-			r.World, r.Applied = w, w.AppliedIndex()
-		}
-		if r.Role == record.RoleLeader {
-			becomes(s, r, &record.Obs{Role: record.RoleLeader, Term: r.Term, Peer: uint8(r.ID)})
-		}
-		m.lanes.started[r.ID-1] = true // its next start is a restart
 	}
 	m.start = s.At
 	m.lanes.observe(s.At, s)
+}
+
+// restore sets replica r to what its checkpoint o says.
+func (m *Model) restore(s *State, r *Replica, o *record.Obs) {
+	*r = Replica{ID: r.ID, Up: o.Role != record.RoleDown, Role: o.Role, Term: o.Term, Leader: int(o.Peer),
+		Vote: int(o.Via), Commit: o.Commit, Contact: o.At, AppliedAt: -1, Failed: Failure{At: -1},
+		Log: tailLog(o.Index, o.Ents), World: r.World, NonVoting: r.NonVoting, Removed: r.Removed, Believes: r.Believes}
+	if w, err := m.decodeWorld(o.Data); err == nil {
+		r.World, r.Applied = w, w.AppliedIndex()
+	}
+	if r.Role == record.RoleLeader {
+		becomes(s, r, &record.Obs{Role: record.RoleLeader, Term: r.Term, Peer: uint8(r.ID)})
+	}
 }
 
 // forget drops keyframes, flights and lanes older than what the source

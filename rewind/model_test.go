@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/raftian/raftian/record"
+	"github.com/raftian/raftian/world"
 )
 
 // §5.2: a candidate's votes are the grants delivered to it in its current
@@ -353,5 +354,42 @@ func TestEachReplicaBelievesItsOwnMembership(t *testing.T) {
 	}
 	if b := m.At(down).Replicas[0].Believes; b != 0b111111 {
 		t.Errorf("after a restart replica 1 believes %b; want what it believed", b)
+	}
+}
+
+// A class's merged record that lost some of a replica's observations (a
+// gap marker) shows that replica as stale, and its next checkpoint
+// restores it: role, term, log and world as the replica had them.
+func TestAGapIsMendedByTheNextCheckpoint(t *testing.T) {
+	s := newScript(t, 3)
+	s.elect(1, 3, 1)
+	gap := s.add(record.Obs{Kind: record.Gap, Node: 3, Index: 120})
+	w := world.New(3)
+	for i := uint64(2); i <= 4; i++ {
+		w.Apply(i, attackCmd(1, 2, i-1))
+	}
+	var b bytes.Buffer
+	w.Save(&b)
+	ents := []record.Ent{{Index: 3, Term: 2}, {Index: 4, Term: 2}}
+	cp := s.add(record.Obs{Kind: record.Checkpoint, Node: 3, Role: record.RoleFollower, Term: 2, Peer: 2,
+		Commit: 4, Index: 4, Ents: ents, Data: b.Bytes()})
+	m := s.model()
+	if r := m.At(gap).Replicas[2]; !r.Gapped || r.Term != 1 {
+		t.Errorf("after the gap: %+v; want stale, still in term 1", r)
+	}
+	r := m.At(cp).Replicas[2]
+	if r.Gapped || r.Term != 2 || r.Leader != 2 || r.Commit != 4 || r.Log.Last() != 4 || r.Applied != 4 || r.World.Hash() != w.Hash() {
+		t.Errorf("after its checkpoint: %+v; want term 2 under leader 2, 4 entries applied", r)
+	}
+	if r := m.At(cp).Replicas[1]; r.Term != 1 {
+		t.Errorf("another replica's checkpoint after no gap of its own changed replica 2: %+v", r)
+	}
+	var marked bool
+	_, markers := m.Lanes()
+	for _, mk := range markers {
+		marked = marked || mk.Kind == record.Gap && mk.Node == 3 && mk.Label == "stream gap: 120 lost"
+	}
+	if !marked {
+		t.Errorf("no gap marker on replica 3's lane: %+v", markers)
 	}
 }

@@ -57,6 +57,10 @@ type Replica struct {
 	// was asked to hand it to (since HandingAt); 0 otherwise.
 	HandingTo int
 	HandingAt int64
+	// Gapped: a class's merged record lost some of its observations (its
+	// laptop's stream was cut or fell behind): what is known of it is
+	// stale until its next checkpoint, which restores it.
+	Gapped bool
 }
 
 // RaftApplied is the last entry the replica has carried out, as Raft counts

@@ -153,6 +153,9 @@ func (w *Window) drawTitle(p PaneParts, i int, r *rewind.Replica, own rl.Color, 
 	if r.NonVoting && !r.Removed {
 		x = w.tag("JOINING…", x, h, timeline.DownRGB, sc) // non-voting, catching up: it does not count yet
 	}
+	if r.Gapped { // a class's record lost some of what it did: stale until its next checkpoint
+		x = w.tag("STREAM GAP", x, h, timeline.DownRGB, sc)
+	}
 	if r.Up && r.Role == record.RoleFollower && r.Contact >= 0 {
 		w.drawTimer(p.Ring, time.Duration(w.t-r.Contact)*time.Microsecond, sc)
 	}
