@@ -109,6 +109,7 @@ func tail(s string, n int) string {
 type classSeat struct {
 	ID        int    `json:"id"`
 	Up        bool   `json:"up"`
+	Isolated  bool   `json:"isolated"`
 	Role      string `json:"role"`
 	Term      uint64 `json:"term"`
 	Leader    int    `json:"leader"`

@@ -42,18 +42,56 @@ func TestTheClassRecordIsMergedOnOneClock(t *testing.T) {
 	}
 	hits := newTally()
 	play := func(skip int) { hits.ring(seats, skip) }
+	// teach has the teacher type line and waits for the line of its
+	// console that starts with want.
+	teach := func(line, want string) string {
+		t.Helper()
+		from := seats[1].next()
+		seats[1].send(line)
+		got, _ := seats[1].waitLine(from, want, 60*time.Second)
+		return got
+	}
 	play(0)
+	// Leadership to a student's laptop, by the teacher: the leader's
+	// laptop hands it over.
 	leader, _ := seats[2].leaderOther(2, 0, time.Minute)
-	from := seats[leader].next()
-	seats[leader].send(fmt.Sprintf("crash %d", leader))
-	seats[leader].waitLine(from, "crashed", 30*time.Second)
-	watcher := leader%5 + 1
-	next, term := seats[watcher].leaderOther(watcher, leader, time.Minute)
-	t.Logf("seat %d's replica crashed; seat %d follows seat %d in term %d", leader, watcher, next, term)
-	play(leader)
-	from = seats[leader].next()
-	seats[leader].send(fmt.Sprintf("restart %d", leader))
-	seats[leader].waitLine(from, "restarted", 30*time.Second)
+	target := 2
+	if leader == 2 {
+		target = 3
+	}
+	handed := fmt.Sprintf("seat %d: replica %d leads term", leader, target)
+	if leader == 1 {
+		handed = fmt.Sprintf("replica %d leads term", target) // the teacher led: it handed leadership over itself
+	}
+	teach(fmt.Sprintf("transfer %d", target), handed)
+	// The teacher crashes the leader: seat target's process carries it
+	// out and stays up.
+	teach("crash leader", fmt.Sprintf("seat %d: crashed replica %d", target, target))
+	watcher := target%5 + 1
+	next, term := seats[watcher].leaderOther(watcher, target, time.Minute)
+	t.Logf("the teacher crashed seat %d's replica; seat %d follows seat %d in term %d", target, watcher, next, term)
+	if me, _ := seats[target].status(target); me.Up {
+		t.Errorf("seat %d's own status says its replica is up after the teacher crashed it", target)
+	}
+	play(target)
+	teach("restart all", fmt.Sprintf("seat %d: restarted replica %d", target, target))
+	// A network fault, carried out by every seat's transport.
+	teach("isolate 4", "isolate 4: done on this laptop")
+	seats[5].leaderOther(5, 4, time.Minute)
+	teach("heal", "heal: done on this laptop")
+	// Seat 3's laptop is off the network for 5 s: its replica's links and
+	// its stream are cut; when it comes back, what it saw meanwhile comes
+	// too late and is a marked gap.
+	teach("offline 3 5s", "seat 3: this laptop is off the network for 5s")
+	play(3)
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(100 * time.Millisecond) { // until it is back
+		if me, _ := seats[3].status(3); !me.Isolated {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("seat 3 is still off the network a minute after it went off for 5 s")
+		}
+	}
 	play(0)
 	own, _ := converged(t, seats)
 	for n := 1; n <= 5; n++ {
@@ -65,8 +103,6 @@ func TestTheClassRecordIsMergedOnOneClock(t *testing.T) {
 	log, err := record.ReadLogFile(path)
 	if err != nil {
 		t.Fatalf("the merged record: %v\n%s", err, tail(seats[1].err.String(), 2000))
-	}
-	{
 	}
 	head, err := recordcheck.Check(log)
 	if err != nil {
@@ -85,7 +121,17 @@ func TestTheClassRecordIsMergedOnOneClock(t *testing.T) {
 	first, end := log.Bounds()
 	sent := map[uint64]int64{}
 	var took []int64
+	var crashed, gap, after, lost int
 	for _, o := range log.Read(first, int(end-first), nil) {
+		switch {
+		case o.Kind == record.Down && int(o.Node) == target:
+			crashed++
+		case o.Kind == record.Gap && o.Node == 3 && o.Index > 0:
+			gap++
+			lost += int(o.Index)
+		case o.Node == 3 && gap > 0:
+			after++
+		}
 		switch o.Kind {
 		case record.Send:
 			sent[o.ID] = o.At
@@ -99,6 +145,13 @@ func TestTheClassRecordIsMergedOnOneClock(t *testing.T) {
 	if len(took) == 0 || took[len(took)-1] > 500_000 {
 		t.Fatalf("%d deliveries; the slowest took %v µs after its send: a clock's skew was not found", len(took), took[len(took)-1:])
 	}
+	if crashed == 0 {
+		t.Errorf("the merged record has no crash of seat %d's replica", target)
+	}
+	if gap == 0 || after == 0 {
+		t.Errorf("seat 3 was off the network 5 s: %d gap markers of it in the merged record, %d of its observations after them", gap, after)
+	}
+	t.Logf("seat 3 off the network 5 s: %d gap markers, %d observations lost, %d of its observations after", gap, lost, after)
 	stats := ""
 	for _, l := range strings.Split(seats[1].err.String(), "\n") {
 		if strings.Contains(l, "the class's record is in") {
@@ -108,3 +161,4 @@ func TestTheClassRecordIsMergedOnOneClock(t *testing.T) {
 	t.Logf("merged: %d observations, %d deliveries: p50 %d µs, p99 %d µs, slowest %d µs after their send; %s",
 		end-first, len(took), took[len(took)/2], took[len(took)*99/100], took[len(took)-1], stats)
 }
+

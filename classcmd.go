@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/raftian/raftian/class"
+	"github.com/raftian/raftian/command"
 	"github.com/raftian/raftian/config"
 	"github.com/raftian/raftian/merge"
 	"github.com/raftian/raftian/node"
@@ -284,9 +285,9 @@ func (c *cli) join(a seatArgs, where, listen, name string, given *ui.Window) int
 		defer followed.Done()
 		st.Follow(cluster, stop, func(why string) { gone <- why })
 	}()
-	go func() { // to the teacher's merged record, if it keeps one
+	go func() { // to the teacher's merged record, if it keeps one, and the teacher's orders back
 		defer followed.Done()
-		st.Stream(cluster.Recorder(), stop)
+		st.Stream(cluster.Recorder(), stop, class.Orders{Obey: obey(cluster), Offline: cluster.Offline})
 	}()
 	defer func() { close(stop); followed.Wait() }()
 	if win != nil {
@@ -294,6 +295,19 @@ func (c *cli) join(a seatArgs, where, listen, name string, given *ui.Window) int
 			fmt.Sprintf("%s · class at %s", what, st.Teacher), "click a rival's city in your pane to attack"}, nil)
 	}
 	return c.seatConsole(cluster, gone, nil)
+}
+
+// obey carries out the teacher's orders on this seat's laptop.
+func obey(cluster *node.Cluster) func(string) (string, error) {
+	s := session.New(cluster, session.Options{FromTeacher: true})
+	return func(line string) (string, error) {
+		cmd, err := command.Parse(line, record.MaxReplicas)
+		if err != nil || cmd == nil {
+			return "", fmt.Errorf("the teacher's order %q: %v", line, err)
+		}
+		r := s.Do(cmd)
+		return r.Text, r.Err
+	}
 }
 
 // seatWindow runs the window on a seat until it is closed, a signal, or

@@ -58,6 +58,11 @@ type message struct {
 	T2      int64             `json:"t2,omitempty"` // the seat hears,
 	T3      int64             `json:"t3,omitempty"` // the seat answers
 	Version string            `json:"version,omitempty"`
+
+	// The teacher's orders to a seat (orders.go).
+	ID   uint64 `json:"id,omitempty"`
+	Cmd  string `json:"cmd,omitempty"`
+	Said string `json:"said,omitempty"`
 }
 
 // joinRequest and joinGrant travel sealed.

@@ -34,23 +34,35 @@ const streamBatch = 48 << 10
 const maxBehind = 20_000
 
 // Stream sends rec, this seat's record, to the teacher's laptop as it is
-// made, from its first observation, until stop closes. When the
-// connection fails it connects again and goes on where it was; it never
-// holds up the replica, which only appends to rec.
-func (s *Student) Stream(rec record.Reader, stop <-chan struct{}) {
+// made, from its first observation, until stop closes, and carries out
+// the teacher's orders that come back on it (orders.go). When the
+// connection fails it connects again and goes on where it was; while the
+// laptop is off the network it does not. It never holds up the replica,
+// which only appends to rec.
+func (s *Student) Stream(rec record.Reader, stop <-chan struct{}, o Orders) {
 	first, _ := rec.Bounds()
 	st := &streamer{rec: rec, next: first}
 	for {
-		if err := s.streamOnce(st, stop); err == nil || errors.Is(err, errNoObserver) {
+		err := s.streamOnce(st, stop, o)
+		if err == nil || errors.Is(err, errNoObserver) {
 			return
 		}
-		select {
-		case <-stop:
-			return
-		case <-time.After(time.Second):
+		wait := time.Second
+		if errors.Is(err, errOffline) {
+			wait = 50 * time.Millisecond
+		}
+		for first := true; first || o.offline(); first = false {
+			select {
+			case <-stop:
+				return
+			case <-time.After(wait):
+			}
 		}
 	}
 }
+
+// errOffline ends a stream when the laptop goes off the network.
+var errOffline = errors.New("this laptop is off the network")
 
 type streamer struct {
 	rec  record.Reader
@@ -59,7 +71,10 @@ type streamer struct {
 }
 
 // streamOnce streams on one connection; nil when stop closed it.
-func (s *Student) streamOnce(st *streamer, stop <-chan struct{}) error {
+func (s *Student) streamOnce(st *streamer, stop <-chan struct{}, o Orders) error {
+	if o.offline() {
+		return errOffline
+	}
 	l, done, err := s.seatConn()
 	if err != nil {
 		return err
@@ -67,7 +82,7 @@ func (s *Student) streamOnce(st *streamer, stop <-chan struct{}) error {
 	var reader sync.WaitGroup
 	defer reader.Wait()
 	defer done()      // first: ends the reader
-	var mu sync.Mutex // one writer at a time: the stream and the pongs
+	var mu sync.Mutex // one writer at a time: the stream, the pongs, the answers
 	send := func(m message) error {
 		mu.Lock()
 		defer mu.Unlock()
@@ -86,8 +101,12 @@ func (s *Student) streamOnce(st *streamer, stop <-chan struct{}) error {
 		return errNoObserver
 	}
 	failed := make(chan error, 1)
-	reader.Add(1)
-	go func() { // the teacher's clock readings
+	ob := &obeyer{o: o, queue: make(chan message, 8), send: send}
+	quit := make(chan struct{})
+	defer close(quit) // before reader.Wait: the obeyer ends
+	reader.Add(2)
+	go func() { defer reader.Done(); ob.run(quit) }()
+	go func() { // the teacher's clock readings and orders
 		defer reader.Done()
 		for m := first; ; m = (message{}) {
 			if m.Op == "" {
@@ -96,13 +115,15 @@ func (s *Student) streamOnce(st *streamer, stop <-chan struct{}) error {
 					return
 				}
 			}
-			if m.Op != "ping" {
-				continue
-			}
-			t2 := record.WallClock().UnixMicro()
-			if err := send(message{Op: "pong", T1: m.T1, T2: t2, T3: record.WallClock().UnixMicro()}); err != nil {
-				failed <- err
-				return
+			switch m.Op {
+			case "ping":
+				t2 := record.WallClock().UnixMicro()
+				if err := send(message{Op: "pong", T1: m.T1, T2: t2, T3: record.WallClock().UnixMicro()}); err != nil {
+					failed <- err
+					return
+				}
+			case "order":
+				ob.take(m)
 			}
 		}
 	}()
@@ -115,6 +136,9 @@ func (s *Student) streamOnce(st *streamer, stop <-chan struct{}) error {
 		case err := <-failed:
 			return err
 		case <-tick.C:
+		}
+		if o.offline() && ob.busy.Load() == 0 { // the order that took it off is answered
+			return errOffline
 		}
 		if err := st.sendNew(send); err != nil {
 			return err
@@ -169,7 +193,8 @@ func (t *Teacher) Observe(m *merge.Record) {
 var errNoObserver = errors.New("this class keeps no merged record (raftian class --observe FILE)")
 
 // stream takes seat n's stream into the merged record until it ends,
-// reading the seat's clock every pingEvery.
+// reading the seat's clock every pingEvery; while it lasts, the teacher's
+// orders to the seat go on it.
 func (t *Teacher) stream(l *lines, n int, started time.Time) error {
 	t.mu.Lock()
 	m := t.merged
@@ -179,13 +204,26 @@ func (t *Teacher) stream(l *lines, n int, started time.Time) error {
 		return errNoObserver
 	}
 	m.Begin(n, started)
+	t.log.Info("class: a seat's stream began", "seat", n)
+	sl := &seatLink{l: l}
+	t.mu.Lock()
+	if t.links == nil {
+		t.links = map[int]*seatLink{}
+	}
+	t.links[n] = sl
+	t.mu.Unlock()
 	quit := make(chan struct{})
-	var mu sync.Mutex
 	var pinger sync.WaitGroup
 	defer func() {
+		t.mu.Lock()
+		if t.links[n] == sl {
+			delete(t.links, n)
+		}
+		t.mu.Unlock()
 		close(quit)
 		l.c.SetWriteDeadline(time.Now()) // a ping being written ends now
 		pinger.Wait()
+		sl.end()
 	}()
 	pinger.Add(1)
 	go func() {
@@ -193,10 +231,7 @@ func (t *Teacher) stream(l *lines, n int, started time.Time) error {
 		tick := time.NewTicker(pingEvery)
 		defer tick.Stop()
 		for {
-			mu.Lock()
-			err := l.write(message{Op: "ping", T1: record.WallClock().UnixMicro()})
-			mu.Unlock()
-			if err != nil {
+			if sl.write(message{Op: "ping", T1: record.WallClock().UnixMicro()}) != nil {
 				return
 			}
 			select {
@@ -217,6 +252,8 @@ func (t *Teacher) stream(l *lines, n int, started time.Time) error {
 			m.Round(n, time.UnixMicro(msg.T1), time.UnixMicro(msg.T2), time.UnixMicro(msg.T3), record.WallClock())
 		case "gap":
 			m.Gap(n, msg.Lost)
+		case "done":
+			sl.done(msg)
 		case "obs":
 			obs = obs[:0]
 			for _, b := range msg.Obs {

@@ -38,6 +38,7 @@ type Teacher struct {
 	heard  map[int]time.Time // when each seat last read the roster
 	merged *merge.Record     // the class's merged record, if kept (Observe)
 	conns  map[net.Conn]bool // open on the class port
+	links  map[int]*seatLink // each seat's stream, while it is connected
 
 	reopened bool  // the class existed: this is its teacher coming back
 	held     bool  // the game waits for the teacher: seats get no city yet

@@ -144,6 +144,13 @@ type (
 	// StartGame gives every seat waiting for it a city: the teacher's
 	// window holds the game until the class has joined.
 	StartGame struct{}
+	// Offline: in a class, seat Replica's laptop loses its network For a
+	// while, as when its Wi-Fi drops: its replica's links and its stream
+	// to the teacher's merged record.
+	Offline struct {
+		Replica int
+		For     time.Duration
+	}
 )
 
 func (Help) isCommand()            {}
@@ -177,6 +184,7 @@ func (Promote) isCommand()         {}
 func (Enrolment) isCommand()       {}
 func (EndClass) isCommand()        {}
 func (StartGame) isCommand()       {}
+func (Offline) isCommand()         {}
 
 func (Help) String() string { return "help" }
 func (Quit) String() string { return "quit" }
@@ -267,6 +275,7 @@ func (c Promote) String() string        { return "promote " + strconv.Itoa(c.Rep
 func (c Enrolment) String() string      { return "enrolment " + onOff(c.On) }
 func (EndClass) String() string         { return "end class" }
 func (StartGame) String() string        { return "start game" }
+func (c Offline) String() string        { return "offline " + strconv.Itoa(c.Replica) + " " + c.For.String() }
 
 func onOff(on bool) string {
 	if on {

@@ -209,11 +209,13 @@ func randomCommand(rng *rand.Rand, kind, n int) Command {
 		return EndClass{}
 	case 30:
 		return StartGame{}
+	case 31:
+		return Offline{Replica: r(), For: time.Duration(rng.IntN(60_000)) * time.Millisecond}
 	}
 	return nil
 }
 
-const kinds = 31
+const kinds = 32
 
 // Every kind of command, written and read back, is the same command.
 func TestStringParsesBackToTheSameCommand(t *testing.T) {

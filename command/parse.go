@@ -53,6 +53,8 @@ const HelpText = `commands (one a line; # starts a comment):
   enrolment on|off         in a class: let students join, or not (the teacher)
   end class                in a class: every seat is told, and stops (the teacher)
   start game               in a class: seats waiting for it get their cities (the teacher)
+  offline N DURATION       in a class: seat N's laptop loses its network for a while: its
+                           replica's links and its stream to the teacher's record
   help                     this text
   quit                     stop every replica and exit`
 
@@ -175,6 +177,16 @@ func Parse(line string, n int) (Command, error) {
 		return p.link()
 	case "wait":
 		return p.wait()
+	case "offline":
+		if len(p.args) != 2 {
+			return nil, errors.New("usage: offline N DURATION (e.g. offline 3 5s)")
+		}
+		r, err := p.replica(p.args[0])
+		if err != nil {
+			return nil, err
+		}
+		d, err := duration(p.args[1], MaxDuration)
+		return Offline{Replica: r, For: d}, err
 	case "sleep":
 		if len(p.args) != 1 {
 			return nil, errors.New("usage: sleep DURATION (e.g. 500ms)")

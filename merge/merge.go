@@ -303,8 +303,10 @@ func about(n int, o *record.Obs) bool {
 		return int(o.Via) == n
 	case record.Checkpoint:
 		return me || (o.Node == 0 && n == 1)
-	case record.Partition, record.Heal, record.Slow, record.Timing, record.Member:
-		return n == 1
+	case record.Partition, record.Isolate, record.Rejoin, record.Heal, record.Slow, record.Timing, record.Member:
+		return n == 1 // every seat records the teacher's network faults: the teacher's are kept
+	case record.Transfer:
+		return int(o.Peer) == n // the leader that hands over
 	case record.Gap:
 		return false // only the merge marks gaps
 	}

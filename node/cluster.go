@@ -94,6 +94,10 @@ type Cluster struct {
 	closeOnce sync.Once
 	seatSync  *every.Loop  // in a class: the other seats' roles
 	onRemoved func(id int) // in a class: told each seat removed
+	// In a class: while this laptop is off the network (GoOffline).
+	offlineMu    sync.Mutex
+	offline      *time.Timer
+	offlineUntil atomic.Int64 // unix nanoseconds; 0: online
 
 	addMu         sync.Mutex // one membership change at a time
 	addingMu      sync.Mutex // guards adding
@@ -317,6 +321,7 @@ func (c *Cluster) Close() {
 			c.leaderMu.Unlock()
 		}()
 		c.proposals.Wait()
+		c.stopOffline()
 		c.observer.stop()
 		if c.seatSync != nil {
 			c.seatSync.Stop()

@@ -26,11 +26,11 @@ func (e *TransferError) Error() string {
 // old leader and the term the target leads in, once it does; or, within
 // timeout, why it did not.
 func (c *Cluster) Transfer(target int, timeout time.Duration) (from int, term uint64, err error) {
-	if err := c.notInClass(); err != nil {
-		return 0, 0, err
-	}
 	if _, err := c.replica(target); err != nil {
 		return 0, 0, err
+	}
+	if c.opts.seat != 0 {
+		return c.transferFromSeat(target, timeout)
 	}
 	fail := func(why string, args ...any) (int, uint64, error) {
 		return from, 0, &TransferError{Target: target, Why: fmt.Sprintf(why, args...)}
@@ -88,4 +88,51 @@ func (c *Cluster) Transfer(target int, timeout time.Duration) (from int, term ui
 		}
 	}
 	return fail("it did not take over within %v (leader now: %d)", timeout, c.Leader())
+}
+
+// transferFromSeat hands leadership to target from this seat's replica,
+// which must lead (in a class the teacher asks the leader's laptop). It
+// answers once this replica follows target in a higher term.
+func (c *Cluster) transferFromSeat(target int, timeout time.Duration) (from int, term uint64, err error) {
+	me := c.opts.seat
+	fail := func(why string, args ...any) (int, uint64, error) {
+		return me, 0, &TransferError{Target: target, Why: fmt.Sprintf(why, args...)}
+	}
+	leader, before, ok := c.localLeader()
+	switch {
+	case !ok || leader != me:
+		return fail("seat %d does not lead (it follows %d): ask the leader's laptop", me, leader)
+	case target == me:
+		return fail("it leads already (term %d)", before)
+	case !slices.Contains(c.net.Reachable(me), target):
+		return fail("the leader, seat %d, cannot reach it (isolated or partitioned)", me)
+	}
+	c.Recorder().Add(record.Obs{Kind: record.Transfer, Node: uint8(target), Peer: uint8(me)})
+	// As in Transfer: a target that skipped the campaign is asked again,
+	// while this replica still leads.
+	ctx, cancel := context.WithTimeout(c.ctx, timeout)
+	defer cancel()
+	for ctx.Err() == nil {
+		nh := c.nodeHost(me)
+		if nh == nil {
+			return fail("the leader went down")
+		}
+		if l, _, ok := c.localLeader(); ok && l == me {
+			if err := nh.RequestLeaderTransfer(shardID, uint64(target)); err != nil {
+				return fail("the leader refused: %v", err)
+			}
+		}
+		attempt, stop := context.WithTimeout(ctx, c.ElectionTimeout()+c.ElectionTimeout()/2)
+		led := until(attempt, func() bool {
+			l, t, ok := c.localLeader()
+			term = t
+			return ok && l == target && t > before
+		})
+		stop()
+		if led {
+			return me, term, nil
+		}
+	}
+	l, _, _ := c.localLeader()
+	return fail("it did not take over within %v (seat %d follows %d)", timeout, me, l)
 }

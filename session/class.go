@@ -2,6 +2,7 @@ package session
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/raftian/raftian/command"
 )
@@ -12,6 +13,9 @@ type Class interface {
 	End() error          // every seat is told, then the class stops
 	StartGame() error    // seats waiting for the game get their cities
 	SetRTT(ms int) error // every seat's replica runs with Raft's round trip ms
+	// Order has seat n's laptop carry cmd out (n 0: every seat's but the
+	// teacher's) and says what each did.
+	Order(n int, cmd command.Command) (string, error)
 }
 
 // errNotTeacher answers a class's commands where there is no class to
@@ -56,4 +60,160 @@ func (s *Session) classCommand(cmd command.Command) Result {
 		return s.done(cmd, s.opts.Class.End(), "the class has ended: every seat was told")
 	}
 	return s.done(cmd, s.opts.Class.StartGame(), "the game has started: every seat has its city")
+}
+
+// classFault carries out a fault in a class, where each replica runs on
+// its own laptop. The teacher's session has each seat's laptop carry it
+// out: a crash, restart or offline on that seat's, a network fault on
+// every seat's (each cuts what its replica sends and takes in), a
+// transfer on the leader's. The session carrying out the teacher's
+// orders on a seat, and a student's own, do what they are asked here
+// (node refuses what is not this laptop's); a student may not cut the
+// class's network. ok is false when the command is no fault.
+func (s *Session) classFault(cmd command.Command) (r Result, ok bool) {
+	switch cmd.(type) {
+	case command.Crash, command.Restart, command.Offline, command.Isolate, command.Rejoin,
+		command.Partition, command.PartitionLeader, command.Transfer:
+	case command.Heal, command.Slow:
+		if s.opts.Class == nil {
+			return Result{}, false // a seat's own links: its own to heal or slow
+		}
+	default:
+		return Result{}, false
+	}
+	switch {
+	case s.opts.FromTeacher:
+		me := s.c.Seat()
+		switch cmd := cmd.(type) {
+		case command.Offline:
+			return s.done(cmd, s.c.GoOffline(cmd.Replica, cmd.For), "this laptop is off the network for %v", cmd.For), true
+		case command.Crash:
+			if cmd.Replica.Role == command.All { // every laptop crashes its own
+				return s.done(cmd, s.c.Crash(me), "crashed replica %d", me), true
+			}
+		case command.Restart:
+			if cmd.Replica == 0 {
+				if isUp(s.c, me) {
+					return Result{Command: cmd, Text: fmt.Sprintf("replica %d is up", me)}, true
+				}
+				return s.done(cmd, s.c.Restart(me), "restarted replica %d", me), true
+			}
+		}
+		return Result{}, false
+	case s.opts.Class == nil:
+		switch cmd := cmd.(type) {
+		case command.Crash, command.Restart: // its own replica; node refuses another's
+			return Result{}, false
+		case command.Offline:
+			return s.done(cmd, s.c.GoOffline(cmd.Replica, cmd.For), "this laptop is off the network for %v", cmd.For), true
+		}
+		return Result{Err: fmt.Errorf("%s: the teacher's laptop cuts the class's network and hands leadership over; here, link sets what this seat sends", cmd)}, true
+	}
+	return s.teacherFault(cmd), true
+}
+
+// teacherFault orders the seats' laptops to carry out a fault, carrying
+// out the teacher's own part here.
+func (s *Session) teacherFault(cmd command.Command) Result {
+	me, class := s.c.Seat(), s.opts.Class
+	one := func(n int, cmd command.Command) Result {
+		if n == me {
+			return s.do(cmd)
+		}
+		said, err := class.Order(n, cmd)
+		return s.done(cmd, err, "%s", said)
+	}
+	every := func(cmd command.Command, local func() error) Result {
+		if err := local(); err != nil {
+			return Result{Command: cmd, Err: err}
+		}
+		said, err := class.Order(0, cmd)
+		text := fmt.Sprintf("%s: done on this laptop", cmd)
+		if said != "" {
+			text += "\n" + said
+		}
+		if err == nil {
+			s.opts.Journal.Note(cmd)
+		}
+		return Result{Command: cmd, Err: err, Text: text}
+	}
+	switch cmd := cmd.(type) {
+	case command.Crash:
+		if cmd.Replica.Role == command.All {
+			return every(cmd, func() error { return s.c.Crash(me) })
+		}
+		n, err := s.resolve(cmd.Replica)
+		if err != nil {
+			return Result{Err: err}
+		}
+		return one(n, command.Crash{Replica: command.Replica(n)})
+	case command.Restart:
+		if cmd.Replica == 0 {
+			return every(cmd, func() error {
+				if err := s.c.Restart(me); err != nil && !isUp(s.c, me) {
+					return err
+				}
+				return nil
+			})
+		}
+		return one(cmd.Replica, cmd)
+	case command.Offline:
+		if cmd.Replica == me {
+			return Result{Err: errors.New("the teacher's laptop stays on the network: it keeps the class's record")}
+		}
+		return one(cmd.Replica, cmd)
+	case command.Isolate:
+		n, err := s.resolve(cmd.Replica)
+		if err != nil {
+			return Result{Err: err}
+		}
+		cmd.Replica = command.Replica(n)
+		return every(cmd, func() error { return s.c.Isolate(n) })
+	case command.Rejoin:
+		n, err := s.resolve(cmd.Replica)
+		if err != nil {
+			return Result{Err: err}
+		}
+		cmd.Replica = command.Replica(n)
+		return every(cmd, func() error { return s.c.Rejoin(n) })
+	case command.PartitionLeader:
+		l, err := s.resolve(command.Ref{Role: command.Leader})
+		if err != nil {
+			return Result{Err: err}
+		}
+		s.mu.Lock()
+		s.oldLeader = l
+		s.mu.Unlock()
+		return s.teacherFault(command.Partition{Groups: leaderGroups(l, s.c.Size())})
+	case command.Partition:
+		return every(cmd, func() error { return s.c.Partition(cmd.Groups) })
+	case command.Heal:
+		return every(cmd, func() error { s.c.Heal(); return nil })
+	case command.Slow:
+		return every(cmd, func() error { s.c.SetSlow(cmd.On); return nil })
+	case command.Transfer:
+		n, err := s.resolve(cmd.Replica)
+		if err != nil {
+			return Result{Err: err}
+		}
+		l := s.c.Leader()
+		if l == 0 {
+			return Result{Err: errors.New("no leader to hand leadership over")}
+		}
+		t := command.Transfer{Replica: command.Replica(n)}
+		if l == me {
+			return s.do(t)
+		}
+		return one(l, t)
+	}
+	return Result{Err: fmt.Errorf("%q: unknown command", cmd)}
+}
+
+func isUp(c Cluster, n int) bool {
+	for _, st := range c.Status() {
+		if st.ID == n {
+			return st.Up
+		}
+	}
+	return false
 }

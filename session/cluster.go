@@ -38,6 +38,7 @@ type Cluster interface {
 	Promote(id int) error // in a class: a non-voting seat becomes a voter
 	CancelAdd(id int) <-chan struct{}
 	Reconfigure(raft config.Raft) error
-	SetRTT(ms int) error // restarts this process's replicas in place with Raft's round trip ms
+	SetRTT(ms int) error                       // restarts this process's replicas in place with Raft's round trip ms
+	GoOffline(seat int, d time.Duration) error // in a class: this laptop leaves the network for d
 	Mend(timeout time.Duration, stop <-chan struct{}) int
 }

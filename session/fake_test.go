@@ -81,6 +81,7 @@ func (f *fake) Promote(id int) error                        { return f.note("pro
 func (f *fake) CancelAdd(int) <-chan struct{}               { return nil }
 func (f *fake) Reconfigure(config.Raft) error               { return f.note("reconfigure") }
 func (f *fake) SetRTT(ms int) error                         { return f.note("rtt %d", ms) }
+func (f *fake) GoOffline(seat int, d time.Duration) error   { return f.note("offline %d %v", seat, d) }
 func (f *fake) Mend(time.Duration, <-chan struct{}) int     { f.note("mend"); return 2 }
 func (f *fake) Seat() int                                   { return 0 }
 func (f *fake) SetLink(a, b int, _ cluster.Link) error {

@@ -31,8 +31,11 @@ type Options struct {
 	// (autoplay, messages).
 	Window func(command.Command)
 	// Class, when not nil, is the class the session's teacher runs
-	// (enrolment, end class).
+	// (enrolment, end class, faults on the seats' laptops).
 	Class Class
+	// FromTeacher: the session carries out the teacher's orders on a
+	// seat's laptop (class.go).
+	FromTeacher bool
 }
 
 // Session runs commands on one cluster. It is safe for concurrent use:
@@ -100,6 +103,16 @@ func (s *Session) Record() *record.Recorder { return s.c.Recorder() }
 
 // Do carries out cmd and says what happened.
 func (s *Session) Do(cmd command.Command) Result {
+	if s.c.Seat() != 0 {
+		if r, ok := s.classFault(cmd); ok {
+			return r
+		}
+	}
+	return s.do(cmd)
+}
+
+// do carries out cmd on this process's replicas.
+func (s *Session) do(cmd command.Command) Result {
 	c := s.c
 	switch cmd := cmd.(type) {
 	case command.Help:
@@ -175,6 +188,8 @@ func (s *Session) Do(cmd command.Command) Result {
 		return Result{Text: fmt.Sprintf("slept %v", cmd.For)}
 	case command.Promote, command.Enrolment, command.EndClass, command.StartGame:
 		return s.classCommand(cmd)
+	case command.Offline:
+		return Result{Err: fmt.Errorf("offline is for a class, where each replica runs on its own laptop: here, isolate %d", cmd.Replica)}
 	case command.Autoplay, command.Messages:
 		if s.opts.Window == nil {
 			return Result{Text: cmd.String() + ": only the window has it"}
@@ -212,13 +227,17 @@ func (s *Session) resolve(r command.Ref) (int, error) {
 	case "":
 		return n, nil
 	case command.Leader:
-		n = s.c.Leader()
+		n = s.leader()
 	case command.OldLeader:
 		s.mu.Lock()
 		n = s.oldLeader
 		s.mu.Unlock()
 	case command.Follower:
-		leader := s.c.Leader()
+		// Without a leader known, any replica might be the leader.
+		leader := s.leader()
+		if leader == 0 {
+			return 0, errors.New("no leader right now, so no follower of one")
+		}
 		for _, st := range s.c.Status() {
 			if st.Up && st.ID != leader {
 				n = st.ID
@@ -230,6 +249,17 @@ func (s *Session) resolve(r command.Ref) (int, error) {
 		return 0, fmt.Errorf("no replica is %s right now", r.Role)
 	}
 	return n, nil
+}
+
+// leader is the replica that leads; while none is known (a moment after
+// a crash or a change), it waits up to two election timeouts for one.
+func (s *Session) leader() int {
+	for end := time.Now().Add(2 * s.c.ElectionTimeout()); ; {
+		if l := s.c.Leader(); l != 0 || time.Now().After(end) {
+			return l
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // crashAll crashes every replica that is up.
@@ -278,15 +308,19 @@ func (s *Session) partitionLeader() Result {
 	s.mu.Lock()
 	s.oldLeader = l
 	s.mu.Unlock()
-	n := s.c.Size()
+	groups := leaderGroups(l, s.c.Size())
+	return s.done(command.Partition{Groups: groups}, s.c.Partition(groups), "partitioned %s", spaced(groups))
+}
+
+// leaderGroups cuts leader l and the next replica off from the other n-2.
+func leaderGroups(l, n int) [][]int {
 	var rest []int
 	for i := 1; i <= n; i++ {
 		if i != l && i != l%n+1 {
 			rest = append(rest, i)
 		}
 	}
-	groups := [][]int{{l, l%n + 1}, rest}
-	return s.done(command.Partition{Groups: groups}, s.c.Partition(groups), "partitioned %s", spaced(groups))
+	return [][]int{{l, l%n + 1}, rest}
 }
 
 func (s *Session) link(cmd command.Link) Result {
