@@ -25,6 +25,7 @@ type fake struct {
 	w    *world.World
 	did  []string
 	fail map[int]error // target → why an attack on it fails
+	seat int           // in a class: this laptop's seat
 }
 
 func newFake() *fake {
@@ -83,7 +84,7 @@ func (f *fake) Reconfigure(config.Raft) error               { return f.note("rec
 func (f *fake) SetRTT(ms int) error                         { return f.note("rtt %d", ms) }
 func (f *fake) GoOffline(seat int, d time.Duration) error   { return f.note("offline %d %v", seat, d) }
 func (f *fake) Mend(time.Duration, <-chan struct{}) int     { f.note("mend"); return 2 }
-func (f *fake) Seat() int                                   { return 0 }
+func (f *fake) Seat() int                                   { return f.seat }
 func (f *fake) SetLink(a, b int, _ cluster.Link) error {
 	return f.note("link %d %d", a, b)
 }
