@@ -191,8 +191,18 @@ func (c *cli) observeClass(t *class.Teacher, cluster *node.Cluster, path string)
 		}
 		f.Close()
 		st := m.Stats()
-		fmt.Fprintf(c.stderr, "raftian class: the class's record is in %s (%d observations, %d deliveries moved after their send, %d without one, %d lost on the way, %d never written; watch it: raftian view %s)\n",
-			path, st.Written, st.Clamped, st.Orphans, st.Lost, st.Held, path)
+		fmt.Fprintf(c.stderr, "raftian class: the class's record is in %s (%d observations, %d deliveries moved after their send, %d without one, %d lost on the way, %d never written; written %v after they happened, p99 %v; watch it: raftian view %s)\n",
+			path, st.Written, st.Clamped, st.Orphans, st.Lost, st.Held, st.LagP50.Round(time.Millisecond), st.LagP99.Round(time.Millisecond), path)
+		streams := t.Streams()
+		for n := 2; n <= len(t.Roster()); n++ {
+			offset, within, ok := m.Offset(n)
+			s, streamed := streams[n]
+			if !ok || !streamed || s.For <= 0 {
+				continue
+			}
+			fmt.Fprintf(c.stderr, "raftian class: seat %d: clock %+.6fs ± %.3fms; stream %d bytes in %.1fs, %.0f B/s\n",
+				n, offset.Seconds(), float64(within.Microseconds())/1000, s.Bytes, s.For.Seconds(), float64(s.Bytes)/s.For.Seconds())
+		}
 	}, nil
 }
 

@@ -58,7 +58,7 @@ func Run(cfg config.Config, opts Options) ([]Row, error) {
 	b := &bench{cfg: cfg, opts: opts}
 	steps := []func() error{
 		// Memory first: the other figures leave this process's heap large.
-		b.memory, b.latency, b.throughput, b.transport, b.failover, b.heal, b.catchUp, b.startup, b.class, b.classOnWiFi, b.largeClass, b.frames,
+		b.memory, b.latency, b.throughput, b.transport, b.failover, b.heal, b.catchUp, b.startup, b.class, b.classOnWiFi, b.classRecord, b.largeClass, b.frames,
 		b.recording, b.record,
 	}
 	for _, step := range steps {

@@ -31,13 +31,18 @@ import (
 
 // proc is a headless raftian process whose answers the bench reads.
 type proc struct {
-	cmd   *exec.Cmd
-	in    io.WriteCloser
-	lines chan string
-	start time.Time
+	cmd    *exec.Cmd
+	in     io.WriteCloser
+	lines  chan string
+	start  time.Time
+	stderr *lockedBuffer // what it logged, when asked for (spawnEnv)
 }
 
-func (b *bench) spawn(args ...string) (*proc, error) {
+func (b *bench) spawn(args ...string) (*proc, error) { return b.spawnEnv(nil, args...) }
+
+// spawnEnv starts the program with env added to this one's environment;
+// with env not nil, its stderr is kept too.
+func (b *bench) spawnEnv(env []string, args ...string) (*proc, error) {
 	if b.opts.Config != "" {
 		args = append(args, "--config", b.opts.Config)
 	}
@@ -51,6 +56,11 @@ func (b *bench) spawn(args ...string) (*proc, error) {
 		return nil, err
 	}
 	p.cmd.Stderr = io.Discard
+	if env != nil {
+		p.cmd.Env = append(os.Environ(), env...)
+		p.stderr = &lockedBuffer{}
+		p.cmd.Stderr = p.stderr
+	}
 	p.start = time.Now()
 	if err := p.cmd.Start(); err != nil {
 		return nil, err
@@ -192,12 +202,18 @@ func (b *bench) class() error {
 // returns them (what started, on an error too) with how long each
 // student took from its process's start to a caught-up voter (or seat).
 func (b *bench) startClass(dir string, n int) (teacher *proc, students []*proc, joins []time.Duration, err error) {
+	return b.startClassWith(dir, n, nil, nil)
+}
+
+// startClassWith is startClass with more arguments for the teacher and,
+// for seat k, env[k] added to its environment (then its stderr is kept).
+func (b *bench) startClassWith(dir string, n int, teacherArgs []string, env map[int][]string) (teacher *proc, students []*proc, joins []time.Duration, err error) {
 	port, err := freePair()
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	classAddr := fmt.Sprintf("127.0.0.1:%d", port)
-	teacher, err = b.spawn("class", "--headless", "--storage", "memory", "--listen", classAddr, "--data", dir+"/1")
+	teacher, err = b.spawnEnv(env[1], append([]string{"class", "--headless", "--storage", "memory", "--listen", classAddr, "--data", dir + "/1"}, teacherArgs...)...)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -207,7 +223,7 @@ func (b *bench) startClass(dir string, n int) (teacher *proc, students []*proc, 
 	}
 	code := strings.TrimPrefix(l, "join code: ")
 	for k := 2; k <= n; k++ {
-		s, err := b.spawn("join", code+"@"+classAddr, "--headless", "--storage", "memory", "--name", fmt.Sprintf("S%d", k),
+		s, err := b.spawnEnv(env[k], "join", code+"@"+classAddr, "--headless", "--storage", "memory", "--name", fmt.Sprintf("S%d", k),
 			"--listen", fmt.Sprintf("127.0.0.%d:%d", k, port+2), "--data", fmt.Sprintf("%s/%d", dir, k))
 		if err != nil {
 			return teacher, students, joins, err

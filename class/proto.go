@@ -59,6 +59,8 @@ type message struct {
 	T3      int64             `json:"t3,omitempty"` // the seat answers
 	Version string            `json:"version,omitempty"`
 
+	Now int64 `json:"now,omitempty"` // a stream's line: when the seat sent it (µs since 1970, its clock)
+
 	// The teacher's orders to a seat (orders.go).
 	ID   uint64 `json:"id,omitempty"`
 	Cmd  string `json:"cmd,omitempty"`
@@ -80,8 +82,9 @@ type joinGrant struct {
 
 // lines reads and writes one connection's JSON lines.
 type lines struct {
-	c net.Conn
-	r *bufio.Reader
+	c     net.Conn
+	r     *bufio.Reader
+	bytes int64 // read so far, newlines included
 }
 
 func newLines(c net.Conn) *lines { return &lines{c: c, r: bufio.NewReaderSize(c, 4096)} }
@@ -97,6 +100,10 @@ func (l *lines) read(v any) error {
 			return err
 		}
 		line = append(line, part...)
+		l.bytes += int64(len(part))
+		if !more {
+			l.bytes++
+		}
 		if len(line) > maxLine {
 			return errLineTooLong
 		}

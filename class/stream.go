@@ -21,7 +21,7 @@ import (
 // streamEvery is how often a seat sends what its record gained; pingEvery
 // how often the teacher reads a seat's clock.
 const (
-	streamEvery = 50 * time.Millisecond
+	streamEvery = 25 * time.Millisecond
 	pingEvery   = 500 * time.Millisecond
 )
 
@@ -147,9 +147,16 @@ func (s *Student) streamOnce(st *streamer, stop <-chan struct{}, o Orders) error
 }
 
 // sendNew sends what the record gained since the last time, in lines of
-// at most streamBatch bytes, after a gap if it fell too far behind.
+// at most streamBatch bytes, after a gap if it fell too far behind. Each
+// line says when it was sent: the seat's record holds everything before
+// then, which lets the merge write without waiting out its holdback. With
+// nothing new, a line says only that.
 func (st *streamer) sendNew(send func(message) error) error {
+	now := record.WallClock().UnixMicro() // before the bounds: all before it is in them
 	first, next := st.rec.Bounds()
+	if st.next >= next {
+		return send(message{Op: "obs", Now: now})
+	}
 	if start := max(first, next-min(next, maxBehind)); st.next < start {
 		if err := send(message{Op: "gap", Lost: start - st.next}); err != nil {
 			return err
@@ -173,7 +180,7 @@ func (st *streamer) sendNew(send func(message) error) error {
 			}
 			lines, size = append(lines, b), size+len(b)+1
 		}
-		if err := send(message{Op: "obs", Obs: lines}); err != nil {
+		if err := send(message{Op: "obs", Obs: lines, Now: now}); err != nil {
 			return err
 		}
 		st.next += uint64(len(lines))
@@ -215,6 +222,8 @@ func (t *Teacher) stream(l *lines, n int, started time.Time) error {
 	quit := make(chan struct{})
 	var pinger sync.WaitGroup
 	defer func() {
+		m.End(n)
+		t.counted(n, l)
 		t.mu.Lock()
 		if t.links[n] == sl {
 			delete(t.links, n)
@@ -264,8 +273,55 @@ func (t *Teacher) stream(l *lines, n int, started time.Time) error {
 				obs = append(obs, o)
 			}
 			m.Add(n, obs)
+			if msg.Now != 0 {
+				m.Heard(n, time.UnixMicro(msg.Now))
+			}
+			t.counted(n, l)
 		default:
 			return errors.New("unknown stream message " + msg.Op)
 		}
 	}
+}
+
+// StreamStats is what one seat's stream brought.
+type StreamStats struct {
+	Bytes int64         // read from it, all its connections
+	For   time.Duration // from its first line to its last
+}
+
+// counted adds what seat n's stream on l brought since the last count.
+func (t *Teacher) counted(n int, l *lines) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.streamed == nil {
+		t.streamed = map[int]*streamCount{}
+	}
+	c := t.streamed[n]
+	if c == nil {
+		c = &streamCount{first: time.Now()}
+		t.streamed[n] = c
+	}
+	if c.l != l {
+		c.l, c.base = l, 0
+	}
+	c.bytes += l.bytes - c.base
+	c.base = l.bytes
+	c.last = time.Now()
+}
+
+type streamCount struct {
+	l           *lines
+	base, bytes int64
+	first, last time.Time
+}
+
+// Streams says what each seat's stream brought so far.
+func (t *Teacher) Streams() map[int]StreamStats {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := map[int]StreamStats{}
+	for n, c := range t.streamed {
+		out[n] = StreamStats{Bytes: c.bytes, For: c.last.Sub(c.first)}
+	}
+	return out
 }

@@ -32,13 +32,14 @@ type Teacher struct {
 	code  string
 	log   *slog.Logger
 
-	mu     sync.Mutex
-	roster rosterData
-	closed bool              // enrolment closed by the teacher
-	heard  map[int]time.Time // when each seat last read the roster
-	merged *merge.Record     // the class's merged record, if kept (Observe)
-	conns  map[net.Conn]bool // open on the class port
-	links  map[int]*seatLink // each seat's stream, while it is connected
+	mu       sync.Mutex
+	roster   rosterData
+	closed   bool              // enrolment closed by the teacher
+	heard    map[int]time.Time // when each seat last read the roster
+	merged   *merge.Record     // the class's merged record, if kept (Observe)
+	conns    map[net.Conn]bool // open on the class port
+	links    map[int]*seatLink // each seat's stream, while it is connected
+	streamed map[int]*streamCount
 
 	reopened bool  // the class existed: this is its teacher coming back
 	held     bool  // the game waits for the teacher: seats get no city yet

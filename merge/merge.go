@@ -1,6 +1,7 @@
 package merge
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -8,10 +9,11 @@ import (
 	"github.com/raftian/raftian/record"
 )
 
-// Holdback is how long the merge waits, past an observation's time on the
-// teacher's clock, before it writes the observation: time for the other
-// seats' streams to bring what happened before it, and for the clocks'
-// uncertainty.
+// Holdback is the longest the merge waits, past an observation's time on
+// the teacher's clock, before it writes the observation: time for the
+// other seats' streams to bring what happened before it, and for the
+// clocks' uncertainty. It writes sooner once every connected seat's
+// stream has said it holds nothing earlier (Heard).
 const Holdback = 300 * time.Millisecond
 
 // maxWait bounds how much longer a delivery waits for its send: a send
@@ -28,7 +30,14 @@ type Record struct {
 	msgs  ids       // each seat's messages: their merged ids, when sent
 	props ids       // each seat's proposals: their merged ids
 	stats Stats
+	lags  []int64 // µs from observations' times to their writing, the last lagKept
+	lagAt int
+	now   int64         // the Flush under way: its time
+	wake  chan struct{} // a stream said it is clear: Run flushes
 }
+
+// lagKept bounds the lags kept for Stats.
+const lagKept = 1 << 16
 
 // Stats count what the merge had to do.
 type Stats struct {
@@ -37,6 +46,9 @@ type Stats struct {
 	Orphans int    // deliveries whose send never came (lost in a gap)
 	Lost    uint64 // observations that seats' streams lost (gap markers' sum)
 	Held    int    // observations waiting to be written
+	// Lag: from an observation's time to its writing in the merged
+	// record, p50 and p99 of the last 65536.
+	LagP50, LagP99 time.Duration
 }
 
 type seat struct {
@@ -46,6 +58,10 @@ type seat struct {
 	early   []record.Obs // on its own clock: come before its clock was read
 	floor   int64        // when its last observation written happened
 	heard   int64        // the latest time its stream has brought
+	// streaming: its stream is connected (Begin to End), and until
+	// clear it holds nothing that happened before clear (Heard).
+	streaming bool
+	clear     int64
 	// member: the merged record knows its replica (the header's, or
 	// added by the teacher's record). A student's replica starts before
 	// the teacher adds it: what it did until then waits.
@@ -59,7 +75,8 @@ type seat struct {
 // New starts a merged record whose header (time 0, players, timing) is h:
 // the teacher's own record's.
 func New(h record.Header) *Record {
-	r := &Record{log: record.NewLog(h, record.Keep, record.Budget), start: h.Started, msgs: newIDs(), props: newIDs()}
+	r := &Record{log: record.NewLog(h, record.Keep, record.Budget), start: h.Started, msgs: newIDs(), props: newIDs(),
+		wake: make(chan struct{}, 1)}
 	for n := 1; n <= len(h.Players); n++ {
 		r.seat(n).member = true
 	}
@@ -81,7 +98,46 @@ func (r *Record) seat(n int) *seat {
 func (r *Record) Begin(n int, started time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.seat(n).started = started
+	s := r.seat(n)
+	s.started, s.streaming, s.clear = started, true, -1
+}
+
+// End says that seat n's stream ended (it may begin again).
+func (r *Record) End(n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.seat(n).streaming = false
+}
+
+// Heard says that seat n's stream has brought everything its record held
+// at now, on its clock.
+func (r *Record) Heard(n int, now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := r.seat(n)
+	if offset, _, ok := s.clock.Offset(); ok && len(s.early) == 0 {
+		s.clear = max(s.clear, now.Add(-offset).Sub(r.start).Microseconds())
+	}
+	select {
+	case r.wake <- struct{}{}:
+	default: // Run is told already
+	}
+}
+
+// clearUntil is the time before which no connected seat's stream will
+// bring anything more: what happened before it can be written now.
+func (r *Record) clearUntil() (int64, bool) {
+	at, any := int64(0), false
+	for _, s := range r.seats {
+		if s == nil || !s.streaming {
+			continue
+		}
+		if !any || s.clear < at {
+			at = s.clear
+		}
+		any = true
+	}
+	return at, any
 }
 
 // Round counts one round trip to seat n's clock (see Clock).
@@ -173,6 +229,10 @@ func (r *Record) Flush(now time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	horizon := now.Add(-Holdback).Sub(r.start).Microseconds()
+	if clear, ok := r.clearUntil(); ok {
+		horizon = max(horizon, min(clear, now.Sub(r.start).Microseconds()))
+	}
+	r.now = now.Sub(r.start).Microseconds()
 	for guard := 0; guard < 1<<20; guard++ {
 		n := r.earliest()
 		if n == 0 {
@@ -283,6 +343,12 @@ func (r *Record) write(n int, s *seat) {
 		r.seat(int(o.Node)).member = true
 	}
 	s.floor, r.last = o.At, o.At
+	if len(r.lags) < lagKept {
+		r.lags = append(r.lags, r.now-o.At)
+	} else {
+		r.lags[r.lagAt] = r.now - o.At
+		r.lagAt = (r.lagAt + 1) % lagKept
+	}
 	r.msgs.age(o.At)
 	r.props.age(o.At)
 	r.log.Add(o)
@@ -318,6 +384,12 @@ func (r *Record) Stats() Stats {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	st := r.stats
+	if len(r.lags) > 0 {
+		lags := slices.Clone(r.lags)
+		slices.Sort(lags)
+		st.LagP50 = time.Duration(lags[len(lags)/2]) * time.Microsecond
+		st.LagP99 = time.Duration(lags[len(lags)*99/100]) * time.Microsecond
+	}
 	for _, s := range r.seats {
 		if s != nil {
 			st.Held += len(s.queue) + len(s.early)
@@ -357,8 +429,10 @@ func (r *Record) Search(t int64) uint64 {
 	return r.log.Search(t)
 }
 
-// flushEvery is how often Run writes what the holdback let through.
-const flushEvery = 50 * time.Millisecond
+// flushEvery is how often Run writes what the holdback let through, and
+// how often Local feeds the teacher's own record in; a stream that says
+// it is clear (Heard) has Run write at once.
+const flushEvery = 25 * time.Millisecond
 
 // Local feeds rec, the record of seat n run by this very process (the
 // teacher's own), into the merged record until stop closes: the same
@@ -371,7 +445,9 @@ func (r *Record) Local(n int, rec record.Reader, stop <-chan struct{}) {
 	var buf []record.Obs
 	tick := time.NewTicker(flushEvery)
 	defer tick.Stop()
+	defer r.End(n)
 	for {
+		now := record.WallClock() // before the bounds: all before it is in them
 		first, end := rec.Bounds()
 		if next < first {
 			r.Gap(n, first-next)
@@ -384,6 +460,9 @@ func (r *Record) Local(n int, rec record.Reader, stop <-chan struct{}) {
 			}
 			r.Add(n, buf)
 			next += uint64(len(buf))
+		}
+		if next >= end {
+			r.Heard(n, now)
 		}
 		select {
 		case <-stop:
@@ -404,6 +483,8 @@ func (r *Record) Run(stop <-chan struct{}) {
 			r.Flush(record.WallClock().Add(time.Hour)) // the streams have ended: nothing more will come
 			return
 		case <-tick.C:
+			r.Flush(record.WallClock())
+		case <-r.wake:
 			r.Flush(record.WallClock())
 		}
 	}

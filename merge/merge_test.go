@@ -201,3 +201,44 @@ func written(m *Record) []record.Obs {
 	first, next := m.Bounds()
 	return m.Read(first, int(next-first), nil)
 }
+
+// Once every connected seat's stream has said it holds nothing earlier,
+// what happened before that is written without waiting out the holdback;
+// a seat whose stream says nothing more holds the rest back until the
+// holdback has passed; a seat whose stream ended is not waited for.
+func TestHeardStreamsAreWrittenAtOnce(t *testing.T) {
+	base := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	m := New(record.Header{Started: base, RTTMs: 100, ElectionRTT: 10, Players: make([]record.Player, 3)})
+	for n := 1; n <= 3; n++ {
+		m.Begin(n, base)
+		m.Round(n, base, base, base, base)
+	}
+	ms := func(d int64) time.Time { return base.Add(time.Duration(d) * time.Millisecond) }
+	m.Add(1, []record.Obs{{At: 10_000, Kind: record.Apply, Node: 1, Index: 1}})
+	m.Add(2, []record.Obs{{At: 20_000, Kind: record.Apply, Node: 2, Index: 1}})
+	m.Add(3, []record.Obs{{At: 30_000, Kind: record.Apply, Node: 3, Index: 1}})
+	m.Heard(1, ms(40))
+	m.Heard(2, ms(40))
+	m.Heard(3, ms(25))
+	m.Flush(ms(45))
+	if got := written(m); len(got) != 2 {
+		t.Fatalf("heard to 25 ms by every seat, 45 ms in: %d written, want the two before 25 ms: %+v", len(got), got)
+	}
+	m.End(3) // seat 3's stream ended: not waited for
+	m.Flush(ms(46))
+	if got := written(m); len(got) != 3 {
+		t.Fatalf("after seat 3's stream ended: %d written, want 3", len(got))
+	}
+	m.Add(2, []record.Obs{{At: 50_000, Kind: record.Apply, Node: 2, Index: 2}})
+	m.Flush(ms(60)) // seat 1 has said nothing past 40 ms
+	if got := written(m); len(got) != 3 {
+		t.Fatalf("seat 1 heard to 40 ms only: %d written, want 3", len(got))
+	}
+	m.Flush(ms(50).Add(Holdback + time.Millisecond))
+	if got := written(m); len(got) != 4 {
+		t.Fatalf("past the holdback: %d written, want 4", len(got))
+	}
+	if st := m.Stats(); st.LagP50 < 10*time.Millisecond || st.LagP99 < Holdback {
+		t.Errorf("lags p50 %v p99 %v: want the last one's holdback seen", st.LagP50, st.LagP99)
+	}
+}
