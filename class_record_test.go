@@ -10,6 +10,7 @@ import (
 
 	"github.com/raftian/raftian/internal/recordcheck"
 	"github.com/raftian/raftian/record"
+	"github.com/raftian/raftian/rewind"
 )
 
 // Issue 26, what must be shown 1: five processes on loopback, seat 3's
@@ -160,5 +161,58 @@ func TestTheClassRecordIsMergedOnOneClock(t *testing.T) {
 	}
 	t.Logf("merged: %d observations, %d deliveries: p50 %d µs, p99 %d µs, slowest %d µs after their send; %s",
 		end-first, len(took), took[len(took)/2], took[len(took)*99/100], took[len(took)-1], stats)
+
+	// Issue 26, what must be shown 4: raftian view replays the class on
+	// one laptop; the election after the teacher's crash is stepped
+	// message by message, across the seats' laptops, each moment drawn
+	// as the merged record's model has it.
+	m := rewind.New(log)
+	m.Update()
+	crash := find(t, log, "the crash of the leader", func(o *record.Obs) bool { return o.Kind == record.Down && int(o.Node) == target })
+	won := find(t, log, "the next leader's win", func(o *record.Obs) bool {
+		return o.Kind == record.State && o.Role == record.RoleLeader && o.At > crash.At && int(o.Node) != target
+	})
+	cand := int(won.Node)
+	delivered := map[uint64]bool{}
+	for _, o := range log.Read(first, int(end-first), nil) {
+		if o.Kind == record.Deliver {
+			delivered[o.ID] = true
+		}
+	}
+	req := find(t, log, "the winner's vote request that arrived", func(o *record.Obs) bool {
+		return o.Kind == record.Send && o.Msg == record.MsgVote && int(o.Node) == cand && o.Term == won.Term && o.At > crash.At && delivered[o.ID]
+	})
+	del := find(t, log, "its delivery", func(o *record.Obs) bool { return o.Kind == record.Deliver && o.ID == req.ID })
+	grant := find(t, log, "the vote it brought", func(o *record.Obs) bool {
+		return o.Kind == record.Send && o.Msg == record.MsgVoteResp && o.Node == req.Peer && int(o.Peer) == cand && o.Term == won.Term && o.At > del.At
+	})
+	back := find(t, log, "the vote's delivery", func(o *record.Obs) bool { return o.Kind == record.Deliver && o.ID == grant.ID })
+	if !(crash.At < req.At && req.At < del.At && del.At < grant.At && grant.At < back.At && back.At <= won.At) {
+		t.Fatalf("the election's messages out of order: crash %d, request %d, delivered %d, vote %d, delivered %d, won %d µs",
+			crash.At, req.At, del.At, grant.At, back.At, won.At)
+	}
+	t.Logf("the election, across laptops: seat %d asks seat %d for its vote in term %d (message %d, on its way %d µs); the vote on its way %d µs; seat %d leads %d µs after the crash",
+		cand, req.Peer, won.Term, req.ID, del.At-req.At, back.At-grant.At, cand, won.At-crash.At)
+	v := startView(t, "1280x720", path, crash.At, "--config", cfg)
+	at := crash.At
+	for _, c := range []struct {
+		name string
+		o    record.Obs
+	}{{"the vote request sent", req}, {"delivered", del}, {"the vote sent", grant}, {"delivered", back}, {"the win", won}} {
+		n := steps(t, m, at, c.o.At)
+		pressN(t, v.display, "Right", n)
+		_, got, state := v.shot(t)
+		if got != c.o.At {
+			t.Fatalf("%s: after %d × Right the view shows %d µs; want %d µs", c.name, n, got, c.o.At)
+		}
+		if want := m.At(c.o.At).Digest(); state != want {
+			t.Errorf("%s at %d µs: the view shows state %s; the merged record's model says %s", c.name, c.o.At, state, want)
+		}
+		at = c.o.At
+	}
+	if f := flight(m, req.At, req.ID); f == nil || f.Over(req.At) {
+		t.Errorf("the vote request %d is not drawn on its way when sent: %+v", req.ID, f)
+	}
+	v.quit(t)
 }
 
