@@ -20,6 +20,11 @@ const Holdback = 300 * time.Millisecond
 // that has not come by then was lost with its sender's stream (a gap).
 const maxWait = 2 * time.Second
 
+// unknownSlack is how far past a delivery its sender's stream must have
+// come before its send counts as lost: a send may look later than its
+// delivery by the clocks' error, most of all on a seat's first estimate.
+const unknownSlack = int64(50 * time.Millisecond / time.Microsecond)
+
 // Record is a class's merged record as it is made.
 type Record struct {
 	mu    sync.Mutex
@@ -258,8 +263,8 @@ func (r *Record) Flush(now time.Time) {
 					r.stats.Clamped++
 				}
 				continue
-			case state == unknown && r.heardOf(int(o.Node)) < o.At && o.At > horizon-maxWait.Microseconds():
-				return // its sender's stream has not come this far: wait
+			case state == unknown && r.heardOf(int(o.Node)) < o.At+unknownSlack && o.At > horizon-maxWait.Microseconds():
+				return // its sender's stream has not come this far (give or take the clocks): wait
 			case state == unknown:
 				// Its send never came: its sender's stream lost it. A
 				// gap marker says so, where the delivery shows it.
