@@ -76,10 +76,28 @@ func TestTheClassRecordIsMergedOnOneClock(t *testing.T) {
 	}
 	play(target)
 	teach("restart all", fmt.Sprintf("seat %d: restarted replica %d", target, target))
-	// A network fault, carried out by every seat's transport.
+	// A network fault, carried out by every seat's transport. Seat 5 is
+	// off the network when it is ordered, and when it is healed: the
+	// class's state in the roster it reads when it is back repairs it.
+	teach("offline 5 2s", "seat 5: this laptop is off the network for 2s")
 	teach("isolate 4", "isolate 4: done on this laptop")
-	seats[5].leaderOther(5, 4, time.Minute)
+	seats[1].waitLine(0, "error: seat 5 is not connected", time.Second)
+	seesIsolated := func(want bool) {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			if _, all := seats[5].status(5); all[3].Isolated == want {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("seat 5 missed the teacher's order; 30 s later it does not see seat 4 isolated %v", want)
+			}
+		}
+	}
+	seesIsolated(true)
+	seats[2].leaderOther(2, 4, time.Minute)
+	teach("offline 5 2s", "seat 5: this laptop is off the network for 2s")
 	teach("heal", "heal: done on this laptop")
+	seesIsolated(false)
 	// Seat 3's laptop is off the network for 5 s: its replica's links and
 	// its stream are cut; when it comes back, what it saw meanwhile comes
 	// too late and is a marked gap.
@@ -173,19 +191,22 @@ func TestTheClassRecordIsMergedOnOneClock(t *testing.T) {
 		return o.Kind == record.State && o.Role == record.RoleLeader && o.At > crash.At && int(o.Node) != target
 	})
 	cand := int(won.Node)
-	delivered := map[uint64]bool{}
+	deliveredAt := map[uint64]int64{}
 	for _, o := range log.Read(first, int(end-first), nil) {
 		if o.Kind == record.Deliver {
-			delivered[o.ID] = true
+			deliveredAt[o.ID] = o.At
 		}
 	}
-	req := find(t, log, "the winner's vote request that arrived", func(o *record.Obs) bool {
-		return o.Kind == record.Send && o.Msg == record.MsgVote && int(o.Node) == cand && o.Term == won.Term && o.At > crash.At && delivered[o.ID]
+	// A vote that counted: granted, and delivered before the win.
+	grant := find(t, log, "a vote the winner counted", func(o *record.Obs) bool {
+		at, ok := deliveredAt[o.ID]
+		return o.Kind == record.Send && o.Msg == record.MsgVoteResp && int(o.Peer) == cand && o.Term == won.Term && !o.Reject && ok && at <= won.At
+	})
+	req := find(t, log, "the request it answered", func(o *record.Obs) bool {
+		_, ok := deliveredAt[o.ID]
+		return o.Kind == record.Send && o.Msg == record.MsgVote && int(o.Node) == cand && o.Peer == grant.Node && o.Term == won.Term && ok
 	})
 	del := find(t, log, "its delivery", func(o *record.Obs) bool { return o.Kind == record.Deliver && o.ID == req.ID })
-	grant := find(t, log, "the vote it brought", func(o *record.Obs) bool {
-		return o.Kind == record.Send && o.Msg == record.MsgVoteResp && o.Node == req.Peer && int(o.Peer) == cand && o.Term == won.Term && o.At > del.At
-	})
 	back := find(t, log, "the vote's delivery", func(o *record.Obs) bool { return o.Kind == record.Deliver && o.ID == grant.ID })
 	if !(crash.At < req.At && req.At < del.At && del.At < grant.At && grant.At < back.At && back.At <= won.At) {
 		t.Fatalf("the election's messages out of order: crash %d, request %d, delivered %d, vote %d, delivered %d, won %d µs",
@@ -215,4 +236,3 @@ func TestTheClassRecordIsMergedOnOneClock(t *testing.T) {
 	}
 	v.quit(t)
 }
-

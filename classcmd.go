@@ -145,6 +145,7 @@ func (c *cli) teach(a seatArgs, listen, name string, voters int, observe string,
 		}
 		defer stop()
 	}
+	t.SetNetwork(func() class.Network { return networkOf(cluster) })
 	if win != nil { // in the window, the game starts when the teacher says so
 		t.HoldGame()
 	}
@@ -271,6 +272,14 @@ func (c *cli) join(a seatArgs, where, listen, name string, given *ui.Window) int
 		return c.fail(title, err)
 	}
 	defer cluster.Close()
+	stop := make(chan struct{})
+	var followed sync.WaitGroup
+	defer func() { close(stop); followed.Wait() }()
+	followed.Add(1)
+	go func() { // to the teacher's merged record, from the replica's start, and the teacher's orders back
+		defer followed.Done()
+		st.Stream(cluster.Recorder(), stop, class.Orders{Obey: obey(cluster), Offline: cluster.Offline})
+	}()
 	voter, waiting, err := st.Take(listen, cluster.Applied)
 	what := "non-voting"
 	if voter {
@@ -287,19 +296,12 @@ func (c *cli) join(a seatArgs, where, listen, name string, given *ui.Window) int
 	default:
 		fmt.Fprintf(c.stdout, "seat %d (%s): %s, caught up %v after joining\n", st.Seat, st.Name, what, time.Since(begun).Round(time.Millisecond))
 	}
-	stop := make(chan struct{})
 	gone := make(chan string, 1)
-	var followed sync.WaitGroup
-	followed.Add(2)
+	followed.Add(1)
 	go func() {
 		defer followed.Done()
 		st.Follow(cluster, stop, func(why string) { gone <- why })
 	}()
-	go func() { // to the teacher's merged record, if it keeps one, and the teacher's orders back
-		defer followed.Done()
-		st.Stream(cluster.Recorder(), stop, class.Orders{Obey: obey(cluster), Offline: cluster.Offline})
-	}()
-	defer func() { close(stop); followed.Wait() }()
 	if win != nil {
 		return c.seatWindow(win, cluster, st.Seat, gone, []string{fmt.Sprintf("Seat %d · %s", st.Seat, st.Name),
 			fmt.Sprintf("%s · class at %s", what, st.Teacher), "click a rival's city in your pane to attack"}, nil)
@@ -345,6 +347,30 @@ func (c *cli) seatConsole(cluster *node.Cluster, gone <-chan string, teacher ses
 // discoverFor is how long a student's laptop listens for the class's
 // beacon: a few of them, one a second.
 const discoverFor = 4 * time.Second
+
+// networkOf is the class's network faults as the teacher's cluster has
+// them, for the seats to follow.
+func networkOf(c *node.Cluster) class.Network {
+	var n class.Network
+	groups := map[int][]int{}
+	var order []int
+	for _, st := range c.Status() {
+		if st.Isolated {
+			n.Isolated = append(n.Isolated, st.ID)
+		}
+		if _, ok := groups[st.Group]; !ok {
+			order = append(order, st.Group)
+		}
+		groups[st.Group] = append(groups[st.Group], st.ID)
+	}
+	if len(order) > 1 {
+		for _, g := range order {
+			n.Groups = append(n.Groups, groups[g])
+		}
+	}
+	n.SlowMs = int(c.Slow().Milliseconds())
+	return n
+}
 
 // seatsOf turns the class's roster into the seats a replica knows.
 func seatsOf(r []class.Entry) []node.Seat {

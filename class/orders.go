@@ -58,7 +58,7 @@ func (sl *seatLink) end() {
 }
 
 // order sends cmd and waits for the seat's answer.
-func (sl *seatLink) order(cmd command.Command) (string, error) {
+func (sl *seatLink) order(cmd command.Command, netSet int64) (string, error) {
 	ch := make(chan message, 1)
 	sl.mu.Lock()
 	sl.next++
@@ -67,7 +67,7 @@ func (sl *seatLink) order(cmd command.Command) (string, error) {
 		sl.pending = map[uint64]chan message{}
 	}
 	sl.pending[id] = ch
-	err := sl.l.write(message{Op: "order", ID: id, Cmd: cmd.String()})
+	err := sl.l.write(message{Op: "order", ID: id, Cmd: cmd.String(), NetSet: netSet})
 	sl.mu.Unlock()
 	if err != nil {
 		return "", err
@@ -102,6 +102,10 @@ func (t *Teacher) Order(n int, cmd command.Command) (string, error) {
 	if n != 0 && len(seats) == 0 {
 		return "", fmt.Errorf("there is no seat %d in this class", n)
 	}
+	var netSet int64
+	if isNetwork(cmd) {
+		netSet = t.netChanged()
+	}
 	said := make([]string, len(seats))
 	errs := make([]error, len(seats))
 	var wg sync.WaitGroup
@@ -114,7 +118,7 @@ func (t *Teacher) Order(n int, cmd command.Command) (string, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			text, err := sl.order(cmd)
+			text, err := sl.order(cmd, netSet)
 			if err != nil {
 				errs[i] = fmt.Errorf("seat %d: %v", s, err)
 				return
@@ -135,6 +139,9 @@ type Orders struct {
 	// Offline reports whether this laptop is off the network now: then
 	// it does not stream.
 	Offline func() bool
+	// Applied, when not nil, says whether a network order set when it
+	// says is newer than what the seat has, and keeps it (Student).
+	applied func(set int64) bool
 }
 
 func (o Orders) offline() bool { return o.Offline != nil && o.Offline() }
@@ -145,6 +152,7 @@ type obeyer struct {
 	queue chan message
 	busy  atomic.Int32 // orders taken and not yet answered
 	send  func(message) error
+	cut   func() // closes the stream: the laptop went off the network
 }
 
 func (ob *obeyer) take(m message) {
@@ -165,7 +173,9 @@ func (ob *obeyer) run(quit <-chan struct{}) {
 			return
 		case m := <-ob.queue:
 			reply := message{Op: "done", ID: m.ID}
-			if ob.o.Obey == nil {
+			if m.NetSet != 0 && ob.o.applied != nil && !ob.o.applied(m.NetSet) {
+				reply.Said = "a newer state of the class's network is in force here already"
+			} else if ob.o.Obey == nil {
 				reply.Error = "this seat takes no orders"
 			} else if said, err := ob.o.Obey(m.Cmd); err != nil {
 				reply.Error = err.Error()
@@ -174,6 +184,9 @@ func (ob *obeyer) run(quit <-chan struct{}) {
 			}
 			ob.send(reply)
 			ob.busy.Add(-1)
+			if ob.o.offline() { // off the network: it hears nothing more
+				ob.cut()
+			}
 		}
 	}
 }

@@ -65,6 +65,9 @@ type message struct {
 	ID   uint64 `json:"id,omitempty"`
 	Cmd  string `json:"cmd,omitempty"`
 	Said string `json:"said,omitempty"`
+	// The class's network: a roster's state, an order's time (network.go).
+	Net    *Network `json:"net,omitempty"`
+	NetSet int64    `json:"net_set,omitempty"`
 }
 
 // joinRequest and joinGrant travel sealed.

@@ -40,6 +40,7 @@ const maxBehind = 20_000
 // laptop is off the network it does not. It never holds up the replica,
 // which only appends to rec.
 func (s *Student) Stream(rec record.Reader, stop <-chan struct{}, o Orders) {
+	o.applied = s.netApplied
 	first, _ := rec.Bounds()
 	st := &streamer{rec: rec, next: first}
 	for {
@@ -101,7 +102,7 @@ func (s *Student) streamOnce(st *streamer, stop <-chan struct{}, o Orders) error
 		return errNoObserver
 	}
 	failed := make(chan error, 1)
-	ob := &obeyer{o: o, queue: make(chan message, 8), send: send}
+	ob := &obeyer{o: o, queue: make(chan message, 8), send: send, cut: done}
 	quit := make(chan struct{})
 	defer close(quit) // before reader.Wait: the obeyer ends
 	reader.Add(2)

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 )
 
@@ -22,6 +23,9 @@ type Student struct {
 	// First: the seat was just given: its replica has never run and joins
 	// the cluster.
 	First bool
+
+	netMu  sync.Mutex
+	netSet int64 // the newest state of the class's network applied here (network.go)
 }
 
 // studentFile keeps what a seat needs to come back: the class port and
@@ -230,16 +234,17 @@ func (s *Student) Take(addr string, applied func() uint64) (voter, waiting bool,
 
 // Roster is the class as a seat reads it from the teacher.
 type Roster struct {
-	Seats []Entry `json:"seats"`
-	RTTMs int     `json:"rtt_ms"` // the class's Raft round trip
-	Ended bool    `json:"-"`
+	Seats []Entry  `json:"seats"`
+	RTTMs int      `json:"rtt_ms"` // the class's Raft round trip
+	Ended bool     `json:"-"`
+	Net   *Network `json:"-"` // the class's network faults, if the teacher said
 }
 
 // Roster asks the teacher for every seat, the class's round trip, and
 // whether the class ended.
 func (s *Student) Roster() (Roster, error) {
 	m, err := s.request(message{Op: "roster"})
-	return Roster{Seats: m.Roster, RTTMs: rttOf(m.RTTMs), Ended: m.Ended}, err
+	return Roster{Seats: m.Roster, RTTMs: rttOf(m.RTTMs), Ended: m.Ended, Net: m.Net}, err
 }
 
 // Ask asks the teacher for a membership change (op on seat n): the teacher
@@ -292,6 +297,10 @@ func (s *Student) relocate() {
 type Cluster interface {
 	SetSeat(id int, name, addr string, removed bool)
 	SetRTT(ms int) error // restarts the seat's replica in place if it changed
+	// FollowNetwork sets the class's network faults on this laptop's
+	// transport: isolated seats, partition groups, slow motion.
+	FollowNetwork(isolated []int, groups [][]int, slow time.Duration)
+	Offline() bool // this laptop is off the network: it reads no roster
 }
 
 // rosterCache keeps the last roster a student's laptop read, for a start
@@ -334,6 +343,9 @@ func (s *Student) Follow(c Cluster, stop <-chan struct{}, gone func(why string))
 			return
 		case <-t.C:
 		}
+		if c.Offline() {
+			continue
+		}
 		r, err := s.Roster()
 		if err != nil {
 			// The teacher's laptop is away (the class plays on), or it
@@ -345,6 +357,9 @@ func (s *Student) Follow(c Cluster, stop <-chan struct{}, gone func(why string))
 		}
 		missed = 0
 		c.SetRTT(r.RTTMs) // an error (impossible timing) leaves it as it was
+		if r.Net != nil && s.netApplied(r.Net.Set) {
+			c.FollowNetwork(r.Net.Isolated, r.Net.Groups, time.Duration(r.Net.SlowMs)*time.Millisecond)
+		}
 		for _, e := range r.Seats {
 			c.SetSeat(e.Seat, e.Name, e.Addr, e.Removed)
 			if e.Removed {

@@ -40,6 +40,8 @@ type Teacher struct {
 	conns    map[net.Conn]bool // open on the class port
 	links    map[int]*seatLink // each seat's stream, while it is connected
 	streamed map[int]*streamCount
+	network  func() Network // the class's network faults (network.go)
+	netSet   int64          // when they were last set, unix µs
 
 	reopened bool  // the class existed: this is its teacher coming back
 	held     bool  // the game waits for the teacher: seats get no city yet
@@ -385,7 +387,8 @@ func (t *Teacher) serveSeat(l *lines, n int) {
 				t.heard = map[int]time.Time{}
 			}
 			t.heard[n] = time.Now()
-			reply := message{Roster: append([]Entry(nil), t.roster.Seats...), Ended: t.roster.Ended, RTTMs: rttOf(t.roster.RTTMs)}
+			reply := message{Roster: append([]Entry(nil), t.roster.Seats...), Ended: t.roster.Ended, RTTMs: rttOf(t.roster.RTTMs),
+				Net: t.networkLocked()}
 			t.mu.Unlock()
 			if l.write(reply) != nil {
 				return

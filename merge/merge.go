@@ -1,6 +1,7 @@
 package merge
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -230,10 +231,16 @@ func (r *Record) Gap(n int, lost uint64) {
 
 // Flush writes every observation that happened more than Holdback before
 // now (the teacher's clock), in order.
-func (r *Record) Flush(now time.Time) {
+func (r *Record) Flush(now time.Time) { r.flush(now, false) }
+
+// flush is Flush; all: write everything held (the streams have ended).
+func (r *Record) flush(now time.Time, all bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	horizon := now.Add(-Holdback).Sub(r.start).Microseconds()
+	if all {
+		horizon = math.MaxInt64
+	}
 	if clear, ok := r.clearUntil(); ok {
 		horizon = max(horizon, min(clear, now.Sub(r.start).Microseconds()))
 	}
@@ -485,7 +492,7 @@ func (r *Record) Run(stop <-chan struct{}) {
 	for {
 		select {
 		case <-stop:
-			r.Flush(record.WallClock().Add(time.Hour)) // the streams have ended: nothing more will come
+			r.flush(record.WallClock(), true) // the streams have ended: nothing more will come
 			return
 		case <-tick.C:
 			r.Flush(record.WallClock())

@@ -26,7 +26,7 @@ func (c *Cluster) Status() []cluster.Status {
 		}
 		if r.remote {
 			st := cluster.Status{ID: r.id, Remote: true, Address: c.net.Where(r.id), Removed: r.removed.Load(),
-				NonVoting: r.nonVoting.Load(), Role: record.RoleDown}
+				NonVoting: r.nonVoting.Load(), Role: record.RoleDown, Isolated: isolated[r.id], Group: group[r.id]}
 			if believed == r.id {
 				st.Role, st.Term, st.Leader = record.RoleLeader, believedTerm, r.id
 			}
