@@ -138,13 +138,11 @@ func (c *cli) teach(a seatArgs, listen, name string, voters int, observe string,
 		return c.fail(title, err)
 	}
 	defer cluster.Close()
-	if observe != "" {
-		stop, err := c.observeClass(t, cluster, observe)
-		if err != nil {
-			return c.fail(title, err)
-		}
-		defer stop()
+	merged, stop, err := c.mergeClass(t, cluster, observe)
+	if err != nil {
+		return c.fail(title, err)
 	}
+	defer stop()
 	t.SetNetwork(func() class.Network { return networkOf(cluster) })
 	if win != nil { // in the window, the game starts when the teacher says so
 		t.HoldGame()
@@ -158,53 +156,68 @@ func (c *cli) teach(a seatArgs, listen, name string, voters int, observe string,
 	fmt.Fprintf(c.stderr, "%s: students join with: raftian join %s@%s --name NAME --headless\n", title, t.Code(), listen)
 	ended := make(chan string, 1)
 	if win != nil {
-		return c.seatWindow(win, cluster, 1, ended, []string{t.Code(), "join code · class at " + listen,
-			"raftian join " + t.Code() + "@" + listen + " --name NAME", ui.HeldLine}, ending{t, ended})
+		return c.seatWindow(win, cluster, ui.RunOptions{Seat: 1, Card: []string{t.Code(), "join code · class at " + listen,
+			"raftian join " + t.Code() + "@" + listen + " --name NAME", ui.HeldLine}, Class: ending{t, ended}, Record: merged}, ended)
 	}
 	return c.seatConsole(cluster, ended, ending{t, ended})
 }
 
-// observeClass keeps the class's merged record in the file path: every
-// seat's stream and the teacher's own record, merged on this laptop's
-// clock. stop ends it, writing what is still held.
-func (c *cli) observeClass(t *class.Teacher, cluster *node.Cluster, path string) (stop func(), err error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, fmt.Errorf("--observe: %w", err)
+// mergeClass keeps the class's merged record: every seat's stream and
+// the teacher's own record, merged on this laptop's clock, which the
+// teacher's window draws; with path, written to that file as it is made
+// (--observe). stop ends it, writing what is still held.
+func (c *cli) mergeClass(t *class.Teacher, cluster *node.Cluster, path string) (m *merge.Record, stop func(), err error) {
+	var f *os.File
+	if path != "" {
+		if f, err = os.Create(path); err != nil {
+			return nil, nil, fmt.Errorf("--observe: %w", err)
+		}
 	}
-	m := merge.New(cluster.Recorder().Header())
+	m = merge.New(cluster.Recorder().Header())
 	t.Observe(m)
 	quit, fed, ran := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	go func() { defer close(fed); m.Local(1, cluster.Recorder(), quit) }()
 	go func() { defer close(ran); m.Run(quit) }()
-	s, err := record.StartStream(f, m, f.Sync)
-	if err != nil {
-		close(quit)
-		f.Close()
-		return nil, fmt.Errorf("--observe: %w", err)
+	var s *record.Stream
+	if f != nil {
+		if s, err = record.StartStream(f, m, f.Sync); err != nil {
+			close(quit)
+			<-fed
+			<-ran
+			f.Close()
+			return nil, nil, fmt.Errorf("--observe: %w", err)
+		}
 	}
-	return func() {
+	return m, func() {
 		close(quit)
 		<-fed
 		<-ran
+		if f == nil {
+			return
+		}
 		if err := s.Close(); err != nil {
 			fmt.Fprintf(c.stderr, "raftian class: writing %s: %v\n", path, err)
 		}
 		f.Close()
-		st := m.Stats()
-		fmt.Fprintf(c.stderr, "raftian class: the class's record is in %s (%d observations, %d deliveries moved after their send, %d without one, %d lost on the way, %d never written; written %v after they happened, p99 %v; watch it: raftian view %s)\n",
-			path, st.Written, st.Clamped, st.Orphans, st.Lost, st.Held, st.LagP50.Round(time.Millisecond), st.LagP99.Round(time.Millisecond), path)
-		streams := t.Streams()
-		for n := 2; n <= len(t.Roster()); n++ {
-			offset, within, ok := m.Offset(n)
-			s, streamed := streams[n]
-			if !ok || !streamed || s.For <= 0 {
-				continue
-			}
-			fmt.Fprintf(c.stderr, "raftian class: seat %d: clock %+.6fs ± %.3fms; stream %d bytes in %.1fs, %.0f B/s\n",
-				n, offset.Seconds(), float64(within.Microseconds())/1000, s.Bytes, s.For.Seconds(), float64(s.Bytes)/s.For.Seconds())
-		}
+		c.mergeStats(t, m, path)
 	}, nil
+}
+
+// mergeStats says what the merge did, and each seat's clock and stream.
+func (c *cli) mergeStats(t *class.Teacher, m *merge.Record, path string) {
+	st := m.Stats()
+	fmt.Fprintf(c.stderr, "raftian class: the class's record is in %s (%d observations, %d deliveries moved after their send, %d without one, %d lost on the way, %d never written; written %v after they happened, p99 %v; watch it: raftian view %s)\n",
+		path, st.Written, st.Clamped, st.Orphans, st.Lost, st.Held, st.LagP50.Round(time.Millisecond), st.LagP99.Round(time.Millisecond), path)
+	streams := t.Streams()
+	for n := 2; n <= len(t.Roster()); n++ {
+		offset, within, ok := m.Offset(n)
+		s, streamed := streams[n]
+		if !ok || !streamed || s.For <= 0 {
+			continue
+		}
+		fmt.Fprintf(c.stderr, "raftian class: seat %d: clock %+.6fs +/- %.3fms; stream %d bytes in %.1fs, %.0f B/s\n",
+			n, offset.Seconds(), float64(within.Microseconds())/1000, s.Bytes, s.For.Seconds(), float64(s.Bytes)/s.For.Seconds())
+	}
 }
 
 // ending is the teacher's class as the session commands it: once the
@@ -278,7 +291,7 @@ func (c *cli) join(a seatArgs, where, listen, name string, given *ui.Window) int
 	followed.Add(1)
 	go func() { // to the teacher's merged record, from the replica's start, and the teacher's orders back
 		defer followed.Done()
-		st.Stream(cluster.Recorder(), stop, class.Orders{Obey: obey(cluster), Offline: cluster.Offline})
+		st.Stream(cluster.Recorder(), stop, class.Orders{Obey: obey(cluster), Offline: cluster.Offline, Checkpoint: cluster.CheckpointSoon})
 	}()
 	voter, waiting, err := st.Take(listen, cluster.Applied)
 	what := "non-voting"
@@ -303,8 +316,8 @@ func (c *cli) join(a seatArgs, where, listen, name string, given *ui.Window) int
 		st.Follow(cluster, stop, func(why string) { gone <- why })
 	}()
 	if win != nil {
-		return c.seatWindow(win, cluster, st.Seat, gone, []string{fmt.Sprintf("Seat %d · %s", st.Seat, st.Name),
-			fmt.Sprintf("%s · class at %s", what, st.Teacher), "click a rival's city in your pane to attack"}, nil)
+		return c.seatWindow(win, cluster, ui.RunOptions{Seat: st.Seat, Card: []string{fmt.Sprintf("Seat %d · %s", st.Seat, st.Name),
+			fmt.Sprintf("%s · class at %s", what, st.Teacher), "click a rival's city in your pane to attack"}}, gone)
 	}
 	return c.seatConsole(cluster, gone, nil)
 }
@@ -324,10 +337,11 @@ func obey(cluster *node.Cluster) func(string) (string, error) {
 
 // seatWindow runs the window on a seat until it is closed, a signal, or
 // the class going away (gone).
-func (c *cli) seatWindow(win *ui.Window, cluster *node.Cluster, seat int, gone <-chan string, card []string, teacher session.Class) int {
+func (c *cli) seatWindow(win *ui.Window, cluster *node.Cluster, opts ui.RunOptions, gone <-chan string) int {
 	stop, release := c.untilStopped(gone)
 	defer release()
-	win.Run(cluster, ui.RunOptions{Stop: stop, Seat: seat, Card: card, Class: teacher})
+	opts.Stop = stop
+	win.Run(cluster, opts)
 	return 0
 }
 

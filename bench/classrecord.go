@@ -83,12 +83,12 @@ func (b *bench) classRecord() error {
 		var off, within float64
 		var bytes int64
 		var secs, rate float64
-		if _, err := fmt.Sscanf(l, "raftian class: seat %d: clock %fs ± %fms; stream %d bytes in %fs, %f B/s", &n, &off, &within, &bytes, &secs, &rate); err == nil {
+		if _, err := fmt.Sscanf(l, "raftian class: seat %d: clock %fs +/- %fms; stream %d bytes in %fs, %f B/s", &n, &off, &within, &bytes, &secs, &rate); err == nil {
 			rates = append(rates, rate)
 			if d, ok := skews[n]; ok {
 				e := (time.Duration(off*float64(time.Second)) - d).Abs()
 				worst = max(worst, e)
-				offsetErr = append(offsetErr, fmt.Sprintf("seat %d %+v: %v off (± %.2f ms)", n, d, e.Round(time.Microsecond), within))
+				offsetErr = append(offsetErr, fmt.Sprintf("seat %d %+v: %v off (+/- %.2f ms)", n, d, e.Round(time.Microsecond), within))
 			}
 		}
 		if i := strings.Index(l, "written "); i >= 0 && strings.Contains(l, "the class's record is in") {

@@ -139,6 +139,10 @@ type Orders struct {
 	// Offline reports whether this laptop is off the network now: then
 	// it does not stream.
 	Offline func() bool
+	// Checkpoint, when not nil, has the seat's record take a checkpoint
+	// soon: after its stream lost observations (a cut, a slow link), the
+	// merged record takes its replica up again from there.
+	Checkpoint func()
 	// Applied, when not nil, says whether a network order set when it
 	// says is newer than what the seat has, and keeps it (Student).
 	applied func(set int64) bool

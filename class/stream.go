@@ -101,6 +101,9 @@ func (s *Student) streamOnce(st *streamer, stop <-chan struct{}, o Orders) error
 	if first.Error != "" {
 		return errNoObserver
 	}
+	if o.Checkpoint != nil { // what was lost while it was away is taken up again from here
+		o.Checkpoint()
+	}
 	failed := make(chan error, 1)
 	ob := &obeyer{o: o, queue: make(chan message, 8), send: send, cut: done}
 	quit := make(chan struct{})

@@ -270,7 +270,7 @@ func (r *Record) flush(now time.Time, all bool) {
 					r.stats.Clamped++
 				}
 				continue
-			case state == unknown && r.heardOf(int(o.Node)) < o.At+unknownSlack && o.At > horizon-maxWait.Microseconds():
+			case state == unknown && r.heardOf(int(o.Node)) < o.At+unknownSlack && o.At > horizon-r.waitFor(int(o.Node)):
 				return // its sender's stream has not come this far (give or take the clocks): wait
 			case state == unknown:
 				// Its send never came: its sender's stream lost it. A
@@ -319,6 +319,17 @@ func (s *seat) next() int64 {
 		return s.floor + 1
 	}
 	return max(s.queue[0].At, s.floor+1)
+}
+
+// waitFor is how long (µs) a delivery waits for a send of seat n that
+// has not come: maxWait while n's stream goes on; not at all once it has
+// said nothing for Holdback (a laptop asleep or gone: its last sends are
+// lost with it, and the record must not stall for every seat).
+func (r *Record) waitFor(n int) int64 {
+	if n < len(r.seats) && r.seats[n] != nil && r.seats[n].streaming && r.seats[n].clear >= r.now-Holdback.Microseconds() {
+		return maxWait.Microseconds()
+	}
+	return 0
 }
 
 func (r *Record) heardOf(n int) int64 {

@@ -126,6 +126,7 @@ func TestADeliveryWithoutItsSend(t *testing.T) {
 	m.Gap(1, 40)
 	m.Add(1, []record.Obs{{At: 4000, Kind: record.State, Node: 1, Term: 3, Role: record.RoleFollower}})
 	m.Add(2, []record.Obs{{At: 5000, Kind: record.Deliver, Msg: record.MsgHeartbeat, ID: 77, Node: 1, Peer: 2}})
+	m.Heard(1, base.Add(Holdback)) // seat 1's stream goes on, slowly
 	m.Flush(base.Add(Holdback + 10*time.Millisecond))
 	if got := written(m); len(got) != 0 {
 		t.Fatalf("before its sender's stream came that far, the delivery was written: %+v", got)

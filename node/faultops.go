@@ -19,8 +19,20 @@ func (c *Cluster) Crash(i int) error {
 	return c.halt(i)
 }
 
+// CrashOrdered is Crash on the teacher's order, in a class: recorded as
+// the teacher's doing, for the seat's own window to say so.
+func (c *Cluster) CrashOrdered(i int) error {
+	if err := c.here(i); err != nil {
+		return err
+	}
+	return c.haltBy(i, 1)
+}
+
 // halt stops replica i's NodeHost: a crash, or a removed replica stopped.
-func (c *Cluster) halt(i int) error {
+func (c *Cluster) halt(i int) error { return c.haltBy(i, 0) }
+
+// haltBy is halt, recording that seat by ordered it (0: no one).
+func (c *Cluster) haltBy(i, by int) error {
 	r, err := c.replica(i)
 	if err != nil {
 		return err
@@ -37,7 +49,7 @@ func (c *Cluster) halt(i int) error {
 	c.noteProgress(r, s)
 	nh.Close()
 	c.net.Forget(i)
-	c.Recorder().Down(i)
+	c.Recorder().DownBy(i, by)
 	return nil
 }
 

@@ -47,7 +47,17 @@ type observer struct {
 	polled []atomic.Uint64              // per replica: the last index recorded
 	voters [wire.MaxReplicas + 1]string // per replica: the voters last recorded (sample's goroutine only)
 	loop   *every.Loop
-	next   time.Time // the next checkpoint
+	next   time.Time   // the next checkpoint
+	soon   atomic.Bool // take one at the next sample (CheckpointSoon)
+}
+
+// CheckpointSoon has the record take a checkpoint within a sample (50 ms):
+// a class's seat whose stream lost observations is taken up again from it
+// (package merge).
+func (c *Cluster) CheckpointSoon() {
+	if c.observer != nil {
+		c.observer.soon.Store(true)
+	}
 }
 
 func (c *Cluster) startObserver() {
@@ -71,7 +81,7 @@ func (o *observer) sample() {
 		o.pollLog(i)
 		o.pollVoters(i)
 	}
-	if time.Now().After(o.next) {
+	if o.soon.Swap(false) || time.Now().After(o.next) {
 		o.checkpoint()
 	}
 }

@@ -27,7 +27,7 @@ const (
 	Apply   // Node applied the entry at Index (Data: the command) to its world
 	Restore // Node's world was restored from a snapshot at Index (Data: the world)
 	Snap    // Node took a snapshot at Index
-	Down    // Node crashed
+	Down    // Node crashed (in a class, on the order of seat Peer: the teacher's)
 	Up      // Node started: Term, vote (Peer), Commit, its log's last Index and tail (Ents)
 	// Faults.
 	Isolate   // Node's every link cut

@@ -101,13 +101,17 @@ func (r *Recorder) Up(o Obs) {
 }
 
 // Down records that replica id crashed.
-func (r *Recorder) Down(id int) {
+func (r *Recorder) Down(id int) { r.DownBy(id, 0) }
+
+// DownBy records that replica id crashed on the order of seat by (in a
+// class, the teacher's laptop; 0: no one's order).
+func (r *Recorder) DownBy(id, by int) {
 	if r == nil {
 		return
 	}
 	r.mu.Lock()
 	r.known[id].Crashed()
-	r.addLocked(Obs{Kind: Down, Node: uint8(id)})
+	r.addLocked(Obs{Kind: Down, Node: uint8(id), Peer: uint8(by)})
 	r.mu.Unlock()
 }
 

@@ -17,6 +17,11 @@ import (
 func (m *Model) apply(s *State, o *record.Obs) {
 	s.At, s.Next = o.At, s.Next+1
 	r := s.replica(o.Node)
+	defer func() { // after the replica is rebuilt by a crash, a start or a checkpoint
+		if t := s.replica(teller(o)); t != nil {
+			t.Heard = o.At
+		}
+	}()
 	switch o.Kind {
 	case record.Send:
 		if r != nil {
@@ -61,7 +66,8 @@ func (m *Model) apply(s *State, o *record.Obs) {
 		if r != nil {
 			*r = Replica{ID: r.ID, Role: record.RoleDown, Term: r.Term, Vote: r.Vote, Commit: r.Commit,
 				Applied: r.Applied, World: r.World, Log: r.Log, Contact: -1, AppliedAt: r.AppliedAt,
-				Failed: r.Failed, Snapshot: r.Snapshot, NonVoting: r.NonVoting, Removed: r.Removed, Believes: r.Believes}
+				Failed: r.Failed, Snapshot: r.Snapshot, NonVoting: r.NonVoting, Removed: r.Removed, Believes: r.Believes,
+				CrashedBy: int(o.Peer)}
 		}
 	case record.Up:
 		if r != nil {
@@ -403,4 +409,23 @@ func decodeNet(b []byte, n int) record.Net {
 
 func emptyNet(n int) record.Net {
 	return record.Net{Isolated: make([]bool, n), Group: make([]int, n)}
+}
+
+// teller is the replica whose laptop told o, as a class's merged record
+// takes each observation from one seat (package merge): a replica's own
+// doings from it, a delivery from its receiver, the network's faults and
+// the membership from the teacher's laptop (0 here: no replica's news).
+func teller(o *record.Obs) uint8 {
+	switch o.Kind {
+	case record.Deliver:
+		return o.Peer
+	case record.Propose:
+		return o.Via
+	case record.Transfer:
+		return o.Peer
+	case record.Partition, record.Isolate, record.Rejoin, record.Heal, record.Slow, record.Timing, record.Member,
+		record.Link, record.Gap:
+		return 0
+	}
+	return o.Node
 }

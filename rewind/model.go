@@ -172,6 +172,7 @@ func (m *Model) restore(s *State, r *Replica, o *record.Obs) {
 	if r.Role == record.RoleLeader {
 		becomes(s, r, &record.Obs{Role: record.RoleLeader, Term: r.Term, Peer: uint8(r.ID)})
 	}
+	r.Heard = o.At
 }
 
 // forget drops keyframes, flights and lanes older than what the source

@@ -61,6 +61,14 @@ type Replica struct {
 	// laptop's stream was cut or fell behind): what is known of it is
 	// stale until its next checkpoint, which restores it.
 	Gapped bool
+	// Heard is when the record last heard from the replica's own laptop:
+	// its latest observation told by it (in a class's merged record, by
+	// that seat's stream; one laptop's record hears every replica all
+	// the time, with a checkpoint every second).
+	Heard int64
+	// CrashedBy: while down, the seat whose order crashed it (in a class,
+	// the teacher's, 1); 0 otherwise.
+	CrashedBy int
 }
 
 // RaftApplied is the last entry the replica has carried out, as Raft counts

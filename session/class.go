@@ -88,9 +88,11 @@ func (s *Session) classFault(cmd command.Command) (r Result, ok bool) {
 		case command.Offline:
 			return s.done(cmd, s.c.GoOffline(cmd.Replica, cmd.For), "this laptop is off the network for %v", cmd.For), true
 		case command.Crash:
+			n := cmd.Replica.N
 			if cmd.Replica.Role == command.All { // every laptop crashes its own
-				return s.done(cmd, s.c.Crash(me), "crashed replica %d", me), true
+				n = me
 			}
+			return s.done(cmd, s.c.CrashOrdered(n), "crashed replica %d", n), true
 		case command.Restart:
 			if cmd.Replica == 0 {
 				if isUp(s.c, me) {

@@ -24,6 +24,7 @@ type Cluster interface {
 	NewClient() cluster.Proposer
 
 	Crash(i int) error
+	CrashOrdered(i int) error // in a class: a crash on the teacher's order, recorded so
 	Restart(i int) error
 	Isolate(i int) error
 	Rejoin(i int) error

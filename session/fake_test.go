@@ -68,6 +68,7 @@ func (f *fake) LogTail(i, n int) []record.Ent { return nil }
 func (f *fake) Recorder() *record.Recorder    { return nil }
 func (f *fake) NewClient() cluster.Proposer   { return &fakeClient{f: f} }
 func (f *fake) Crash(i int) error             { f.st[i-1].Up = false; return f.note("crash %d", i) }
+func (f *fake) CrashOrdered(i int) error      { f.st[i-1].Up = false; return f.note("crash %d", i) }
 func (f *fake) Restart(i int) error           { f.st[i-1].Up = true; return f.note("restart %d", i) }
 func (f *fake) Isolate(i int) error           { return f.note("isolate %d", i) }
 func (f *fake) Rejoin(i int) error            { return f.note("rejoin %d", i) }

@@ -68,6 +68,9 @@ func (w *Window) drawPane(s Screen, rr Rect, i int, now time.Time) {
 	if !r.Up {
 		w.drawCrashed(box, i+1, sc)
 	}
+	if stale := w.t - r.Heard; stale > staleAfter.Microseconds() && !r.Removed {
+		w.drawStale(box, stale, sc)
+	}
 }
 
 // drawNote writes the pane's message line: the newest result in the
@@ -395,6 +398,25 @@ func matchText(r *rewind.Replica) string {
 	return "match" + lag
 }
 
+// staleAfter is how long a replica's laptop may say nothing before its
+// pane says when it was last heard: a live one says something every
+// heartbeat, and a checkpoint every second.
+const staleAfter = 1500 * time.Millisecond
+
+// drawStale greys a pane whose laptop has not been heard from for stale
+// µs (its stream to the teacher's laptop stopped): it shows what the
+// replica last said, and says how old that is.
+func (w *Window) drawStale(r Rect, stale int64, sc Scale) {
+	rl.DrawRectangleRec(rect(r), rl.NewColor(30, 30, 36, 200)) // what it last said shows through
+	big := sc.Text(TextCaption)
+	msg := fmt.Sprintf("last heard %s ago", seconds(stale))
+	band := Rect{r.X, r.Y + r.H/2 - big*1.4, r.W, big*1.4 + sc.line(TextMessage) + sc.Px(8)}
+	rl.DrawRectangleRec(rect(band), rl.NewColor(10, 10, 12, 235))
+	w.fonts.text(msg, r.X+(r.W-textWidth(msg, big))/2, band.Y+sc.Px(4), big, textColor)
+	w.fonts.inBox("its laptop is silent: asleep, or off the network",
+		Rect{r.X, band.Y + big*1.4, r.W, sc.line(TextMessage)}, sc.Text(TextMessage), 0.5, dimText)
+}
+
 func (w *Window) drawCrashed(r Rect, id int, sc Scale) {
 	rl.DrawRectangleRec(rect(r), rl.NewColor(10, 10, 12, 235)) // its words must not mix with the pane's
 	big := sc.Text(TextCaption)
@@ -402,6 +424,9 @@ func (w *Window) drawCrashed(r Rect, id int, sc Scale) {
 	hint := fmt.Sprintf("press %d then R to restart", id)
 	if id == w.selected {
 		hint = "press R to restart"
+	}
+	if w.st.Replicas[id-1].CrashedBy != 0 && id == w.seat {
+		msg, hint = "THE TEACHER CRASHED YOUR REPLICA", "press R to restart it"
 	}
 	if w.lesson != nil {
 		hint = "" // the lesson restarts it when it means to: no key for the class to press

@@ -81,7 +81,7 @@ func (w *Window) playLesson(l lesson.Lesson, intro bool) {
 	run := &lessonRun{l: l, intro: intro, inputs: make(chan lesson.Input, 4), stop: make(chan struct{}), done: make(chan struct{})}
 	w.lesson, w.caption = run, lesson.Caption{Title: l.Title, Of: len(l.Steps)}
 	w.endReplay()
-	env := &lessonEnv{run: run, rec: w.rec, session: w.session, captions: w.captions,
+	env := &lessonEnv{run: run, src: w.src, rec: w.rec, session: w.session, captions: w.captions,
 		replays: w.replays, results: w.results}
 	go func() {
 		defer close(run.done)
@@ -320,7 +320,8 @@ func abs(x int64) int64 {
 // the lesson's goroutine: it touches nothing of the window's but channels.
 type lessonEnv struct {
 	run      *lessonRun
-	rec      *record.Recorder
+	src      rewind.Source    // the record the window draws
+	rec      *record.Recorder // this laptop's: its clock
 	session  *session.Session
 	captions chan captionMsg
 	replays  chan replayMsg
@@ -345,7 +346,7 @@ func (e *lessonEnv) Show(c lesson.Caption) {
 	}
 }
 
-func (e *lessonEnv) Record() rewind.Source { return e.rec }
+func (e *lessonEnv) Record() rewind.Source { return e.src }
 func (e *lessonEnv) Now() int64            { return e.rec.Now() }
 
 func (e *lessonEnv) Play(from, to int64, speed int) {

@@ -218,8 +218,14 @@ type RunOptions struct {
 	// what it is given to join.
 	ValidateJoin func(where, name string) error
 	// Class, on the teacher's laptop, is the class the teacher's keys
-	// command (G, V, O).
+	// command (G, V, O, and the faults, carried out on the seats'
+	// laptops).
 	Class session.Class
+	// Record, on the teacher's laptop, is the class's merged record:
+	// every seat's own observations on the teacher's clock. The window
+	// draws it, every seat a full pane (the projector), instead of this
+	// laptop's own record.
+	Record rewind.Source
 }
 
 // HeldLine is the class card's line while the teacher's window holds the
@@ -233,7 +239,11 @@ const HeldLine = "G starts the game when everyone has joined"
 //
 // It returns what the class form asked for, if the run ended for it.
 func (w *Window) Run(c session.Cluster, opts RunOptions) ClassChoice {
-	w.start(c, c.Recorder(), opts)
+	var src rewind.Source = c.Recorder()
+	if opts.Record != nil {
+		src, opts.Seat = opts.Record, 0 // every seat's pane, from its own laptop
+	}
+	w.start(c, src, opts)
 	defer w.saving.Wait()
 	defer w.work.close()
 	defer w.stopLesson()
