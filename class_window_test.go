@@ -5,9 +5,12 @@ package main
 import (
 	"fmt"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/raftian/raftian/record"
+	"github.com/raftian/raftian/rewind"
 	"github.com/raftian/raftian/ui"
 )
 
@@ -61,6 +64,79 @@ func TestClassWindowAttacksThroughItsOwnSeat(t *testing.T) {
 		if try == 3 {
 			t.Fatalf("three clicks on the teacher's city in seat 2's pane: its HP is still 100\n%s", w.stderr.String())
 		}
+	}
+
+	// Issue 27, shown 2: the teacher's crash of seat 2 is carried out by
+	// seat 2's own process, whose window says the teacher did it; the
+	// teacher's restart brings it back.
+	from := teacher.next()
+	teacher.send("crash 2")
+	teacher.waitLine(from, "seat 2: crashed replica 2", 30*time.Second)
+	path, at, _ := w.shot(t)
+	m, log := w.saveAndLoad(t)
+	down := find(t, log, "seat 2's crash", func(o *record.Obs) bool { return o.Kind == record.Down && o.Node == 2 })
+	if down.Peer != 1 {
+		t.Errorf("seat 2's record has its crash as seat %d's doing, want the teacher's (1)", down.Peer)
+	}
+	if r := m.At(at).Replicas[1]; r.Up || r.CrashedBy != 1 {
+		t.Errorf("seat 2's window at %d µs shows its replica up %v, crashed by %d; want down, by the teacher", at, r.Up, r.CrashedBy)
+	}
+	t.Logf("seat 2's window after the teacher's crash: %s", path)
+	from = teacher.next()
+	teacher.send("restart 2")
+	teacher.waitLine(from, "seat 2: restarted replica 2", 30*time.Second)
+	w.quit(t)
+}
+
+// Issue 27, shown 2: the teacher's window is the projector, drawn from
+// the class's merged record; a student's laptop that stops (SIGSTOP, a
+// closed lid) is shown as last heard seconds ago within 2 s, the others
+// fresh; woken, it is fresh again.
+func TestTheProjectorGreysASilentSeat(t *testing.T) {
+	bin := buildRaftian(t)
+	cfg := testConfigFile(t, "")
+	port := freePortPair(t)
+	classAddr := fmt.Sprintf("127.0.0.1:%d", port)
+	w := &window{dir: t.TempDir()}
+	w.launch(t, "1280x720", []string{"class", "--listen", classAddr, "--data", w.dir, "--config", cfg})
+	var code string
+	waitUntil(t, "the join code", func() bool {
+		_, rest, ok := strings.Cut(w.stdout.String(), "join code: ")
+		code, _, _ = strings.Cut(rest, "\n")
+		return ok && strings.Contains(rest, "\n")
+	})
+	seats := []*seatProcess{nil, nil}
+	for n := 2; n <= 4; n++ {
+		p := startSeatProcess(t, bin, "join", code+"@"+classAddr, "--headless", "--name", fmt.Sprintf("S%d", n),
+			"--listen", fmt.Sprintf("127.0.0.%d:%d", n, port+2), "--data", t.TempDir(), "--config", cfg)
+		p.waitLine(0, fmt.Sprintf("seat %d (S%d): a voter", n, n), 60*time.Second)
+		seats = append(seats, p)
+	}
+	heard := func(at int64, m *rewind.Model) []int64 {
+		var ago []int64
+		for _, r := range m.At(at).Replicas {
+			ago = append(ago, at-r.Heard)
+		}
+		return ago
+	}
+	seats[3].cmd.Process.Signal(syscall.SIGSTOP)
+	stopped := time.Now()
+	waitUntil(t, "2 s since seat 3 stopped", func() bool { return time.Since(stopped) >= 2*time.Second })
+	path, at, _ := w.shot(t)
+	m, _ := w.saveAndLoad(t)
+	ago := heard(at, m)
+	t.Logf("2 s after seat 3 stopped, the projector (%s) last heard each seat %v µs ago", path, ago)
+	for i, a := range ago {
+		if stale := a > 1_500_000; stale != (i == 2) {
+			t.Errorf("the projector at %d µs: seat %d last heard %d µs ago: shown stale %v", at, i+1, a, stale)
+		}
+	}
+	seats[3].cmd.Process.Signal(syscall.SIGCONT)
+	waitUntil(t, "2 s since seat 3 woke", func() bool { return time.Since(stopped) >= 4*time.Second })
+	_, at, _ = w.shot(t)
+	m, _ = w.saveAndLoad(t)
+	if a := heard(at, m)[2]; a > 1_500_000 {
+		t.Errorf("2 s after seat 3 woke, the projector last heard it %d µs ago", a)
 	}
 	w.quit(t)
 }

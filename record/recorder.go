@@ -220,15 +220,19 @@ func (r *Recorder) Now() int64 { return time.Since(r.start).Microseconds() }
 
 // Save writes the record to w as a record file. The cluster goes on
 // meanwhile: what is recorded while it writes is left out.
-func (r *Recorder) Save(w io.Writer) error {
-	fw, err := NewWriter(w, r.Header())
+func (r *Recorder) Save(w io.Writer) error { return Save(w, r) }
+
+// Save writes what src holds now to w as a record file: a recorder's
+// record, or a class's merged one.
+func Save(w io.Writer, src Reader) error {
+	fw, err := NewWriter(w, src.Header())
 	if err != nil {
 		return err
 	}
-	first, next := r.Bounds()
+	first, next := src.Bounds()
 	var buf []Obs
 	for seq := first; seq < next; seq += uint64(len(buf)) {
-		buf = r.Read(seq, 4096, buf[:0])
+		buf = src.Read(seq, 4096, buf[:0])
 		if len(buf) == 0 {
 			break
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/raftian/raftian/command"
+	"github.com/raftian/raftian/record"
 	"github.com/raftian/raftian/session"
 	"github.com/raftian/raftian/world"
 )
@@ -117,7 +118,7 @@ func (w *Window) saveRecord() {
 		w.banner = note{text: "save: " + err.Error(), at: time.Now(), alarm: true}
 		return
 	}
-	rec, results := w.rec, w.results
+	src, results := w.src, w.results // what the window draws: on a projector, the class's merged record
 	w.banner = note{text: "saving the record…", at: time.Now()}
 	w.saving.Add(1)
 	go func() {
@@ -125,7 +126,7 @@ func (w *Window) saveRecord() {
 		r := session.Result{Text: "record saved: " + path + " (open it with raftian view)"}
 		f, err := os.Create(path)
 		if err == nil {
-			err = rec.Save(f)
+			err = record.Save(f, src)
 			if cerr := f.Close(); err == nil {
 				err = cerr
 			}
