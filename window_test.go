@@ -29,6 +29,7 @@ type window struct {
 	id                           string // the X window's id
 	stdout, stderr               testenv.Buffer
 	exited                       chan error
+	lastN                        time.Time // when a lesson's caption was last moved on (moveOn)
 }
 
 // startWindow starts raftian (race-built) under a private Xvfb of the
