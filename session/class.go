@@ -179,14 +179,11 @@ func (s *Session) teacherFault(cmd command.Command) Result {
 		cmd.Replica = command.Replica(n)
 		return every(cmd, func() error { return s.c.Rejoin(n) })
 	case command.PartitionLeader:
-		l, err := s.resolve(command.Ref{Role: command.Leader})
+		groups, err := s.leaderCut()
 		if err != nil {
 			return Result{Err: err}
 		}
-		s.mu.Lock()
-		s.oldLeader = l
-		s.mu.Unlock()
-		return s.teacherFault(command.Partition{Groups: leaderGroups(l, s.c.Size())})
+		return s.teacherFault(command.Partition{Groups: groups})
 	case command.Partition:
 		return every(cmd, func() error { return s.c.Partition(cmd.Groups) })
 	case command.Heal:

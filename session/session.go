@@ -301,15 +301,24 @@ func (s *Session) everyReplica(up bool, all command.Command, verb, none string, 
 }
 
 func (s *Session) partitionLeader() Result {
-	l, err := s.resolve(command.Ref{Role: command.Leader})
+	groups, err := s.leaderCut()
 	if err != nil {
 		return Result{Err: err}
+	}
+	return s.done(command.Partition{Groups: groups}, s.c.Partition(groups), "partitioned %s", spaced(groups))
+}
+
+// leaderCut is "partition leader" resolved: the groups that cut the
+// leader and the next replica off, the leader kept as the old leader.
+func (s *Session) leaderCut() ([][]int, error) {
+	l, err := s.resolve(command.Ref{Role: command.Leader})
+	if err != nil {
+		return nil, err
 	}
 	s.mu.Lock()
 	s.oldLeader = l
 	s.mu.Unlock()
-	groups := leaderGroups(l, s.c.Size())
-	return s.done(command.Partition{Groups: groups}, s.c.Partition(groups), "partitioned %s", spaced(groups))
+	return leaderGroups(l, s.c.Size()), nil
 }
 
 // leaderGroups cuts leader l and the next replica off from the other n-2.
