@@ -377,3 +377,21 @@ func TestClassOfFiveProcessesSurvivesSigkill(t *testing.T) {
 		}
 	}
 }
+
+// joinSeats joins seats 2 to size (headless processes of bin, student k
+// on 127.0.0.k) to the class at where (CODE@HOST:PORT) one after another,
+// each waited for: the first up to voters as voters, the others
+// non-voting. seats[k] is seat k's process.
+func joinSeats(t *testing.T, bin, cfg, where string, port, size, voters int) []*seatProcess {
+	seats := make([]*seatProcess, size+1)
+	for n := 2; n <= size; n++ {
+		seats[n] = startSeatProcess(t, bin, "join", where, "--headless", "--name", fmt.Sprintf("S%d", n),
+			"--listen", fmt.Sprintf("127.0.0.%d:%d", n, port+2), "--data", t.TempDir(), "--config", cfg)
+		want := "non-voting"
+		if n <= voters {
+			want = "a voter"
+		}
+		seats[n].waitLine(0, fmt.Sprintf("seat %d (S%d): %s", n, n, want), 2*time.Minute)
+	}
+	return seats
+}

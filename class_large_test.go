@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"testing"
 	"time"
 )
@@ -19,20 +18,11 @@ func TestAClassOfThirtyTwoSeats(t *testing.T) {
 	// tests run the race-built program.
 	bin := plainBin.build(t)
 	cfg := testConfigFile(t, "")
-	seats := make([]*seatProcess, size+1)
-	var classAddr, code string
-	var port int
-	seats[1], classAddr, code, port = startTeacher(t, bin, cfg)
+	var seats []*seatProcess
+	teacher, classAddr, code, port := startTeacher(t, bin, cfg)
 	begun := time.Now()
-	for n := 2; n <= size; n++ {
-		seats[n] = startSeatProcess(t, bin, "join", code+"@"+classAddr, "--headless", "--name", fmt.Sprintf("S%d", n),
-			"--listen", fmt.Sprintf("127.0.0.%d:%d", n, port+2), "--data", t.TempDir(), "--config", cfg)
-		want := "non-voting"
-		if n <= voters {
-			want = "a voter"
-		}
-		seats[n].waitLine(0, fmt.Sprintf("seat %d (S%d): %s", n, n, want), 2*time.Minute)
-	}
+	seats = joinSeats(t, bin, cfg, code+"@"+classAddr, port, size, voters)
+	seats[1] = teacher
 	t.Logf("%d seats joined in %v", size, time.Since(begun).Round(time.Millisecond))
 	// Its city's entry commits as it joins: its own replica applies it
 	// soon after.

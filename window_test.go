@@ -30,6 +30,7 @@ type window struct {
 	stdout, stderr               testenv.Buffer
 	exited                       chan error
 	lastN                        time.Time // when a lesson's caption was last moved on (moveOn)
+	bin                          string    // the program to run; the race-built one if ""
 }
 
 // startWindow starts raftian (race-built) under a private Xvfb of the
@@ -88,7 +89,10 @@ func (w *window) launch(t *testing.T, size string, args []string) {
 	t.Helper()
 	needTools(t, "Xvfb", "xdotool")
 	w.display, w.exited = startXvfb(t, size), make(chan error, 1)
-	cmd := exec.Command(buildRaftian(t), args...)
+	if w.bin == "" {
+		w.bin = buildRaftian(t)
+	}
+	cmd := exec.Command(w.bin, args...)
 	cmd.Dir = w.dir
 	cmd.Env = append(os.Environ(), "DISPLAY="+w.display, "GORACE=halt_on_error=1")
 	cmd.Stdout, cmd.Stderr = &w.stdout, &w.stderr
@@ -337,4 +341,15 @@ func press(t *testing.T, display, key string) {
 	xdo(t, display, "keydown", key)
 	time.Sleep(150 * time.Millisecond)
 	xdo(t, display, "keyup", key)
+}
+
+// keepShot moves a screenshot into the directory RAFTIAN_SHOTS names, as
+// name, to look at after the test; without it the test's own directory
+// keeps it until the test ends.
+func keepShot(t *testing.T, path, name string) {
+	if dir := os.Getenv("RAFTIAN_SHOTS"); dir != "" {
+		if err := os.Rename(path, filepath.Join(dir, name)); err != nil {
+			t.Log(err)
+		}
+	}
 }

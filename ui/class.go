@@ -16,12 +16,29 @@ import (
 // believes them, and the teacher's keys.
 
 // focusLayout lays out a class's window: this laptop's pane (focus) large
-// at the left; at the right the class's card, and the other seats' panes
-// under it, as many columns as they need.
-func focusLayout(area Rect, n, focus int, sc Scale) (panes []Rect, card Rect) {
+// at the left; at the right the class's card, and under it the other
+// seats: rows of the seats' table where rows marks them (as the
+// teacher's laptop relays them), else panes, as many columns as they
+// need.
+func focusLayout(area Rect, n, focus int, rows []bool, nameW float32, sc Scale) (panes []Rect, card Rect, seats SeatTable) {
 	big := Rect{area.X, area.Y, area.W * 0.62, area.H}
 	right := Rect{big.X + big.W, area.Y, area.W - big.W, area.H}
 	card, right = right.cut(sc.line(TextCaption)*1.6 + 3*sc.line(TextInfo) + sc.Px(32))
+	if len(rows) > 0 {
+		panes = make([]Rect, n)
+		panes[focus-1] = big
+		title, right := right.cut(sc.line(TextInfo) + sc.Px(6))
+		rest, t := layoutSeats(right, n, rows, nameW, sc, right.H)
+		t.Title = Rect{title.X + sc.Px(6), title.Y + sc.Px(6), title.W - sc.Px(12), sc.line(TextInfo)}
+		up := rest.H // the table under the card, not at the bottom
+		t.Box.Y -= up
+		for i := range t.Rows {
+			if !t.Rows[i].Empty() {
+				t.Rows[i].Y -= up
+			}
+		}
+		return panes, card, t
+	}
 	cols := 1
 	if n-1 > 3 {
 		cols = 2
@@ -36,7 +53,7 @@ func focusLayout(area Rect, n, focus int, sc Scale) (panes []Rect, card Rect) {
 		panes = append(panes, others[k])
 		k++
 	}
-	return panes, card
+	return panes, card, SeatTable{}
 }
 
 // drawRemote draws, in a class, another laptop's seat: this laptop knows

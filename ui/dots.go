@@ -33,6 +33,9 @@ func (w *Window) drawDots(s Screen) {
 		if f.From < 1 || f.To < 1 || f.From > len(s.Panes) || f.To > len(s.Panes) || f.Msg == record.MsgOther {
 			continue
 		}
+		if s.Panes[f.From-1].Empty() || s.Panes[f.To-1].Empty() {
+			continue // a seat of the table: its row says what it has, not its messages
+		}
 		route := MessageRoute(s, w.badges, f.From, f.To)
 		c := msgColor(f.Msg)
 		at := func(p float32) rl.Vector2 { q := route.At(p); return rl.Vector2{X: q.X, Y: q.Y} }

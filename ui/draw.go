@@ -127,8 +127,11 @@ func (w *Window) draw(s Screen, now time.Time) {
 	w.hits.reset()
 	w.badges = append(w.badges[:0], make([]Point, len(s.Panes))...)
 	for i, p := range s.Panes {
-		w.drawPane(s, p, i, now)
+		if !p.Empty() { // a seat of the table has a row instead
+			w.drawPane(s, p, i, now)
+		}
 	}
+	w.drawSeats(s)
 	w.drawWalls(s)
 	if w.showMsgs {
 		w.drawDots(s)
@@ -186,7 +189,7 @@ func (w *Window) drawWalls(s Screen) {
 	th := max(s.Scale.Px(5), 3)
 	for i, a := range s.Panes {
 		for j := i + 1; j < len(s.Panes); j++ {
-			if group[i] == group[j] || net.Isolated[i] || net.Isolated[j] {
+			if group[i] == group[j] || net.Isolated[i] || net.Isolated[j] || a.Empty() || s.Panes[j].Empty() {
 				continue // isolation has its own brick wall
 			}
 			if e, ok := sharedEdge(a, s.Panes[j]); ok {

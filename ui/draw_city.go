@@ -2,9 +2,11 @@ package ui
 
 import (
 	"fmt"
+	"strconv"
 
 	rl "github.com/gen2brain/raylib-go/raylib"
 
+	"github.com/raftian/raftian/timeline"
 	"github.com/raftian/raftian/world"
 )
 
@@ -17,6 +19,10 @@ func (w *Window) drawCity(c CityParts, p, hp int, you bool, sc Scale) {
 	health := float32(hp) / world.StartHP
 	grey := rl.NewColor(72, 74, 82, 255)
 	col := lerpColor(grey, own, 0.25+0.75*health)
+	if c.Bar.Empty() { // a chip
+		w.drawChip(c, p, col, you, sc)
+		return
+	}
 	if c.Town.Empty() { // a list: the name in the city's colour, fading with its HP
 		w.drawListedCity(c, p, hp, col, you, sc)
 		return
@@ -61,6 +67,17 @@ func (w *Window) drawListedCity(c CityParts, p, hp int, col rl.Color, you bool, 
 	if you {
 		box := Rect{c.Label.X, c.Label.Y, textWidth(text, size) + sc.Px(4), c.Label.H + c.Bar.H}
 		rl.DrawRectangleLinesEx(rect(box.Inset(-1)), max(sc.Px(1.5), 1.5), textColor)
+	}
+}
+
+// drawChip draws a city as a chip: a square in the city's colour, which
+// fades with its HP and is dark when destroyed, with its number in it; the
+// pane owner's framed.
+func (w *Window) drawChip(c CityParts, p int, col rl.Color, you bool, sc Scale) {
+	rl.DrawRectangleRec(rect(c.Label), col)
+	w.fonts.inBox(strconv.Itoa(p), c.Label, sc.Text(TextCity), 0.5, onColor(timeline.RGB{R: col.R, G: col.G, B: col.B}))
+	if you {
+		rl.DrawRectangleLinesEx(rect(c.Label.Inset(-1)), max(sc.Px(2), 2), textColor)
 	}
 }
 
@@ -115,6 +132,11 @@ func drawRubble(b Rect) {
 // drawLot draws the empty lot where player p's city will stand: the
 // replica has not applied p's joining yet.
 func (w *Window) drawLot(c CityParts, p int, sc Scale) {
+	if c.Bar.Empty() { // a chip: its outline and number, dim
+		rl.DrawRectangleLinesEx(rect(c.Label), 1, dimText)
+		w.fonts.inBox(strconv.Itoa(p), c.Label, sc.Text(TextCity), 0.5, dimText)
+		return
+	}
 	if c.Town.Empty() { // a list: the name alone, dim, over an empty bar
 		w.fonts.inBox(w.playerOf(p).Name, Rect{c.Label.X + sc.Px(2), c.Label.Y, c.Label.W - sc.Px(4), c.Label.H}, sc.Text(TextCity), 0, dimText)
 		rl.DrawRectangleLinesEx(rect(c.Bar), 1, dimText)

@@ -153,7 +153,10 @@ func (w *Window) drawTitle(p PaneParts, i int, r *rewind.Replica, own rl.Color, 
 	if r.Up && w.st.Net.Isolated[i] {
 		x = w.tag("ISOLATED", x, h, timeline.IsolatedRGB, sc)
 	}
-	if r.NonVoting && !r.Removed {
+	switch {
+	case r.NonVoting && !r.Removed && (w.projector || w.seat != 0):
+		x = w.tag("NON-VOTING", x, h, timeline.DownRGB, sc) // a class's seat, voting or not for good
+	case r.NonVoting && !r.Removed:
 		x = w.tag("JOINING…", x, h, timeline.DownRGB, sc) // non-voting, catching up: it does not count yet
 	}
 	if r.Gapped { // a class's record lost some of what it did: stale until its next checkpoint

@@ -120,6 +120,9 @@ type Screen struct {
 	Card Rect
 	// CityLabel is how wide the widest city label ("Emeka 100") is.
 	CityLabel float32
+	// Seats is the table of the seats drawn as rows, not panes (a
+	// class's non-voting seats on the projector); empty when none.
+	Seats SeatTable
 }
 
 // View is how the window is shown: zoomed (1 = not), with a lesson's
@@ -133,6 +136,11 @@ type View struct {
 	// Focus, in a class, is this laptop's seat: its pane is drawn large,
 	// the others in a column beside it under the class's card.
 	Focus int
+	// Rows marks the replicas drawn as a row of the seats' table, not a
+	// pane ([i-1]: replica i); nil when every replica is a pane. Open is a
+	// replica drawn as a pane too, though it has a row (clicked); 0 if none.
+	Rows []bool
+	Open int
 }
 
 // LayoutScreen lays out a w×h window for n replicas.
@@ -152,7 +160,7 @@ func LayoutScreen(w, h float32, n int, v View) Screen {
 	if sc.Presenter {
 		most = area.H * 0.18 // the panes first: lanes too thin for names show none
 	}
-	if sc.Presenter && n > 5 { // thin lanes told apart by colour, no names
+	if sc.Presenter && n > 5 || n > 9 { // thin lanes told apart by colour, no names
 		lanes = sc.line(TextMarker) + float32(min(n, 6))*sc.Px(9) + sc.Px(8) // nine share six lanes' room
 	}
 	area, s.Timeline = area.cutBottom(min(lanes, most))
@@ -165,14 +173,29 @@ func LayoutScreen(w, h float32, n int, v View) Screen {
 		area, s.Caption = area.cutBottom(min(band, area.H*0.35))
 	}
 	if v.Focus >= 1 && v.Focus <= n {
-		s.Panes, s.Card = focusLayout(area, n, v.Focus, sc)
+		s.Panes, s.Card, s.Seats = focusLayout(area, n, v.Focus, v.Rows, nameWidth(v.Names, sc), sc)
 		return s
 	}
 	cols := 0
 	if sc.Presenter {
 		cols = 3 // panes wide enough for a whole info line
 	}
-	s.Panes, s.Side = Grid(area, n, cols)
+	var full []int // the replicas drawn as panes
+	for i := range n {
+		if i >= len(v.Rows) || !v.Rows[i] || v.Open == i+1 {
+			full = append(full, i)
+		}
+	}
+	if len(full) < n {
+		cols = 3 // a class's voters: panes wide enough for their titles
+		most := area.H - float32((len(full)+cols-1)/cols)*paneLeast(sc)
+		area, s.Seats = layoutSeats(area, n, v.Rows, nameWidth(v.Names, sc), sc, most)
+	}
+	panes, side := Grid(area, len(full), cols)
+	s.Panes, s.Side = make([]Rect, n), side
+	for k, i := range full {
+		s.Panes[i] = panes[k]
+	}
 	return s
 }
 
@@ -269,6 +292,20 @@ func LayoutPane(r Rect, sc Scale) PaneParts {
 	return p
 }
 
+// paneLeast is the least height of a pane with every part: its title,
+// info and message lines and a log of two entries (four in the full view).
+func paneLeast(sc Scale) float32 {
+	h := 2*sc.margin() + sc.line(TextTitle) + sc.line(TextInfo) + sc.Px(4) + sc.line(TextLog)
+	if !sc.Lean {
+		h += sc.line(TextMessage)
+	}
+	entries := float32(4)
+	if sc.Presenter {
+		entries = 2
+	}
+	return h + entries*(sc.line(TextLog)+sc.Px(2)) + 1
+}
+
 // logWidest is the widest log entry a pane plans for: the usual entries of
 // a run of a few hundred are as wide or narrower, whole, and longer runs'
 // in shorter words (a test checks them).
@@ -308,7 +345,10 @@ func LayoutCities(area Rect, n int, sc Scale, label float32) []CityParts {
 	if out, ok := townGrid(area, n, sc, label); ok {
 		return out
 	}
-	return cityList(area, n, sc, label)
+	if out, ok := cityList(area, n, sc, label); ok {
+		return out
+	}
+	return cityChips(area, n, sc)
 }
 
 // townGrid lays the cities out as towns, if they fit: in the number of
@@ -355,13 +395,17 @@ func townGrid(area Rect, n int, sc Scale, label float32) ([]CityParts, bool) {
 }
 
 // cityList lays the cities out as a list, row by row: a name over its HP
-// bar, the bar under the letters, never through them.
-func cityList(area Rect, n int, sc Scale, label float32) []CityParts {
+// bar, the bar under the letters, never through them; not if the rows
+// would squeeze the names into each other.
+func cityList(area Rect, n int, sc Scale, label float32) ([]CityParts, bool) {
 	bar := max(sc.Px(4), 3)
 	lh := sc.line(TextCity)
 	cols := min(max(int(area.W/(label+sc.Px(6))), 1), n)
 	rows := (n + cols - 1) / cols
 	cw, ch := area.W/float32(cols), min(area.H/float32(rows), lh+bar)
+	if ch < sc.Text(TextCity)+bar {
+		return nil, false
+	}
 	out := make([]CityParts, n)
 	for i := range out {
 		r, c := i/cols, i%cols
@@ -371,6 +415,39 @@ func cityList(area Rect, n int, sc Scale, label float32) []CityParts {
 			Label: Rect{cell.X, cell.Y, cell.W, ch - bar - 1},
 			Bar:   Rect{cell.X + sc.Px(2), cell.Y + ch - bar, min(label, cell.W-sc.Px(4)), bar},
 		}
+	}
+	return out, true
+}
+
+// cityChips lays the cities out as chips, where a list of names would not
+// fit (a class of 32 in a voter's pane): a square per city, its number in
+// it, its colour fading with its HP. Label is the chip; Town and Bar are
+// empty.
+func cityChips(area Rect, n int, sc Scale) []CityParts {
+	size := sc.Text(TextCity)
+	in := sc.Px(2)
+	wide := textWidth("32", size) + 2*in + sc.Px(4)
+	// The shape with the largest chips that hold their numbers; if none
+	// does, the one whose chips come closest.
+	cols, best := 1, float32(-1e9)
+	for c := 1; c <= n; c++ {
+		r := (n + c - 1) / c
+		cw, ch := area.W/float32(c), area.H/float32(r)
+		score := min(cw/1.3, ch)
+		if short := min(cw-wide, ch-size-2*in); short < 0 {
+			score = short - 1000
+		}
+		if score > best {
+			cols, best = c, score
+		}
+	}
+	rows := (n + cols - 1) / cols
+	cw, ch := area.W/float32(cols), area.H/float32(rows)
+	out := make([]CityParts, n)
+	for i := range out {
+		r, c := i/cols, i%cols
+		cell := Rect{area.X + float32(c)*cw, area.Y + float32(r)*ch, cw, ch}
+		out[i] = CityParts{Cell: cell, Label: cell.Inset(min(in, cw/8, ch/8))}
 	}
 	return out
 }

@@ -185,6 +185,13 @@ func checkPane(t *testing.T, where string, s Screen, i, n int) {
 		if !inside(c.Cell, p.Cities) {
 			t.Errorf("%s: cell %v outside the cities %v", cw, c.Cell, p.Cities)
 		}
+		if c.Bar.Empty() { // a chip: its number in it, every chip one size
+			fits(t, cw, fmt.Sprint(n), sc.Text(TextCity), c.Label)
+			if c.Label.atOf(cities[0].Label) != cities[0].Label {
+				t.Errorf("%s: chip %v is not the size of the first %v", cw, c.Label, cities[0].Label)
+			}
+			continue
+		}
 		if c.Town.Empty() { // a list: the bar is under the letters of the name
 			noOverlaps(t, cw, c.Cell, map[string]Rect{"bar": c.Bar, "name": ink(c.Label, sc.Text(TextCity))})
 		} else {

@@ -23,6 +23,9 @@ func (w *Window) update(now time.Time) {
 		select {
 		case r := <-w.results:
 			w.banner = resultNote(r, now)
+			if w.teaching { // the teacher's log says what the keys did on the class
+				fmt.Println(w.banner.text)
+			}
 		case cmd := <-w.commands:
 			w.windowCommand(cmd)
 		default:

@@ -67,6 +67,7 @@ type screen struct {
 	card          []string       // in a class: the card's lines, the first large
 	form          *classForm     // the class form, while it is open
 	teaching      bool           // the teacher's window of a class: G, V and O work
+	projector     bool           // the teacher's window drawing the class's merged record
 	enrolmentShut bool           // the teacher closed enrolment (O)
 	formCheck     func(where, name string) error
 	chosen        ClassChoice // what the class form asked for: the run ends
@@ -82,8 +83,11 @@ type link struct {
 	rec      *record.Recorder // the live record; nil when viewing a file
 	session  *session.Session // nil when viewing a file
 	work     *worker
-	results  chan session.Result  // the worker's and lessons' results, for the banner
-	commands chan command.Command // window commands from the session (autoplay, messages)
+	results  chan session.Result   // the worker's and lessons' results, for the banner
+	commands chan command.Command  // window commands from the session (autoplay, messages)
+	relay    func() rewind.Relayed // on a student's laptop: the teacher's relays
+	relayed  rewind.Relayed        // the last of them
+	unheard  bool                  // the teacher's relays stopped (said once)
 }
 
 // settings are what the user switched on or chose.
@@ -94,6 +98,7 @@ type settings struct {
 	showHelp  bool
 	showStats bool     // F3: frame times in the key bar
 	preset    int      // index of the next partition preset
+	open      int      // a seat of the seats' table whose pane is open (clicked); 0 if none
 	menu      []string // the lesson menu's titles, while it is open
 	menuRows  []Rect   // where each title was drawn: a click picks it
 	player    Player
@@ -221,6 +226,9 @@ type RunOptions struct {
 	// command (G, V, O, and the faults, carried out on the seats'
 	// laptops).
 	Class session.Class
+	// Relayed, on a student's laptop, is what the teacher's laptop last
+	// relayed of the class: the other seats are drawn from it.
+	Relayed func() rewind.Relayed
 	// Record, on the teacher's laptop, is the class's merged record:
 	// every seat's own observations on the teacher's clock. The window
 	// draws it, every seat a full pane (the projector), instead of this
@@ -300,7 +308,7 @@ func (w *Window) loop(stop <-chan struct{}) {
 func (w *Window) start(c session.Cluster, src rewind.Source, opts RunOptions) {
 	h := src.Header()
 	w.link = link{live: c != nil, n: len(h.Players), header: h, src: src, model: rewind.New(src), work: startWorker(),
-		results: make(chan session.Result, 16), commands: make(chan command.Command, 16)}
+		results: make(chan session.Result, 16), commands: make(chan command.Command, 16), relay: opts.Relayed, unheard: true}
 	if c != nil {
 		w.rec = c.Recorder()
 		w.session = session.New(c, session.Options{Journal: opts.Journal, PerPlayer: true,
@@ -315,7 +323,7 @@ func (w *Window) start(c session.Cluster, src rewind.Source, opts RunOptions) {
 	w.lessonState = lessonState{captions: make(chan captionMsg, 16), replays: make(chan replayMsg, 1)}
 	w.frameAt, w.onFrame = time.Now(), opts.OnFrame
 	w.seat, w.card, w.formCheck, w.form, w.chosen = opts.Seat, opts.Card, opts.ValidateJoin, nil, ClassChoice{}
-	w.teaching, w.enrolmentShut = opts.Class != nil, false
+	w.teaching, w.enrolmentShut, w.projector = opts.Class != nil, false, opts.Record != nil
 	if w.seat != 0 {
 		w.selected = w.seat // C and R act on this laptop's replica
 	}
@@ -343,6 +351,8 @@ func (w *Window) frame() bool {
 			w.showHelp = false
 		case in.Kind == Quit && w.picked.open():
 			w.picked = picked{}
+		case in.Kind == Quit && w.open != 0:
+			w.openSeat(w.open) // closes it
 		case in.Kind == Quit && w.lesson != nil:
 			fmt.Printf("%s stopped\n", w.lesson.what())
 			if !w.lesson.intro {
@@ -377,6 +387,7 @@ func (w *Window) frame() bool {
 	w.n = len(w.st.Replicas) // replicas are added, live or in the record
 	w.flights = w.model.Flights(w.t, w.trail(), w.flights[:0])
 	w.logIntro()
+	w.takeRelay()
 
 	if w.chosen.Chosen() {
 		return false
@@ -432,7 +443,48 @@ func (w *Window) layout() Screen {
 	}
 	return LayoutScreen(float32(rl.GetScreenWidth()), float32(rl.GetScreenHeight()), w.n, View{Zoom: w.zoom,
 		Lesson: w.lesson != nil && (w.caption.Text != "" || w.caption.Question != ""), Presenter: w.presenter, Names: names,
-		Focus: w.seat})
+		Focus: w.seat, Rows: w.seatRows(), Open: w.open})
+}
+
+// seatRows marks the replicas drawn as rows of the seats' table: on the
+// projector, or where there are more replicas than nine panes (a class's
+// record), the seats that do not vote.
+func (w *Window) seatRows() []bool {
+	switch {
+	case w.st == nil:
+		return nil
+	case w.seat != 0 && w.relay != nil: // a student's: every other seat, as the teacher relays
+		rows := make([]bool, len(w.st.Replicas))
+		for i := range rows {
+			rows[i] = i+1 != w.seat
+		}
+		return rows
+	case w.seat != 0 || !w.projector && w.n <= 9:
+		return nil
+	}
+	rows := make([]bool, len(w.st.Replicas))
+	for i, r := range w.st.Replicas {
+		rows[i] = r.NonVoting || r.Removed
+	}
+	return rows
+}
+
+// takeRelay takes the teacher's newest relay, on a student's laptop, and
+// says when they stop coming and when they come again.
+func (w *Window) takeRelay() {
+	if w.relay == nil {
+		return
+	}
+	w.relayed = w.relay()
+	unheard := w.relayed.At.IsZero() || time.Since(w.relayed.At) > relayLost
+	switch {
+	case unheard == w.unheard:
+	case unheard:
+		fmt.Println("the teacher's laptop: not heard; the other seats are not shown")
+	default:
+		fmt.Printf("the teacher's laptop: heard, relaying %d seats\n", len(w.relayed.Seats))
+	}
+	w.unheard = unheard
 }
 
 // input reads this frame's intents. Keys come from raylib's queue, which
@@ -474,6 +526,8 @@ func (w *Window) input(s Screen) []Intent {
 		switch {
 		case s.Timeline.Contains(m.X, m.Y):
 			w.drag, w.dragWin = true, w.stripWindow()
+		case HitSeat(s, m.X, m.Y) != 0:
+			w.openSeat(HitSeat(s, m.X, m.Y))
 		case w.click(m.X, m.Y):
 		default:
 			if in := ClickIntent(s, w.n, m.X, m.Y); in.Kind != NoIntent {
