@@ -3,12 +3,14 @@ package main
 import (
 	"fmt"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/raftian/raftian/class"
 	"github.com/raftian/raftian/merge"
 	"github.com/raftian/raftian/node"
 	"github.com/raftian/raftian/record"
+	"github.com/raftian/raftian/rewind"
 )
 
 // mergeClass keeps the class's merged record: every seat's stream and
@@ -24,6 +26,7 @@ func (c *cli) mergeClass(t *class.Teacher, cluster *node.Cluster, path string) (
 	}
 	m = merge.New(cluster.Recorder().Header())
 	t.Observe(m)
+	t.Relay(summaryOf(m, cluster.Recorder()))
 	quit, fed, ran := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	go func() { defer close(fed); m.Local(1, cluster.Recorder(), quit) }()
 	go func() { defer close(ran); m.Run(quit) }()
@@ -64,7 +67,34 @@ func (c *cli) mergeStats(t *class.Teacher, m *merge.Record, path string) {
 		if !ok || !streamed || s.For <= 0 {
 			continue
 		}
-		fmt.Fprintf(c.stderr, "raftian class: seat %d: clock %+.6fs +/- %.3fms; stream %d bytes in %.1fs, %.0f B/s\n",
-			n, offset.Seconds(), float64(within.Microseconds())/1000, s.Bytes, s.For.Seconds(), float64(s.Bytes)/s.For.Seconds())
+		fmt.Fprintf(c.stderr, "raftian class: seat %d: clock %+.6fs +/- %.3fms; stream %d bytes in %.1fs, %.0f B/s; relayed to it %.0f B/s\n",
+			n, offset.Seconds(), float64(within.Microseconds())/1000, s.Bytes, s.For.Seconds(), float64(s.Bytes)/s.For.Seconds(), float64(s.Relay)/s.For.Seconds())
+	}
+}
+
+// summaryOf is the class's summary the teacher relays to the students:
+// every seat as the merged record shows it now.
+func summaryOf(m *merge.Record, rec *record.Recorder) func() (string, []string) {
+	model := rewind.New(m)
+	var mu sync.Mutex // the class port's connections ask from their own goroutines
+	return func() (string, []string) {
+		mu.Lock()
+		defer mu.Unlock()
+		model.Update()
+		now := rec.Now()
+		return rewind.Summarize(model.At(now), now)
+	}
+}
+
+// relayedOf is what the teacher last relayed to this seat, read again
+// only when a new relay came.
+func relayedOf(st *class.Student) func() rewind.Relayed {
+	var last rewind.Relayed
+	return func() rewind.Relayed {
+		leader, seats, at := st.Relayed()
+		if !at.Equal(last.At) {
+			last = rewind.DecodeRelay(leader, seats, at)
+		}
+		return last
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -56,9 +57,15 @@ func Run(cfg config.Config, opts Options) ([]Row, error) {
 		opts.Log = io.Discard
 	}
 	b := &bench{cfg: cfg, opts: opts}
+	keep, err := os.MkdirTemp("", "raftian-bench-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(keep)
+	b.keep = keep
 	steps := []func() error{
 		// Memory first: the other figures leave this process's heap large.
-		b.memory, b.latency, b.throughput, b.transport, b.failover, b.heal, b.catchUp, b.startup, b.class, b.classOnWiFi, b.classRecord, b.largeClass, b.frames,
+		b.memory, b.latency, b.throughput, b.transport, b.failover, b.heal, b.catchUp, b.startup, b.class, b.classOnWiFi, b.classRecord, b.largeClass, b.projector, b.frames,
 		b.recording, b.record,
 	}
 	for _, step := range steps {
@@ -73,6 +80,12 @@ type bench struct {
 	cfg  config.Config
 	opts Options
 	rows []Row
+	keep string // a directory for what one step leaves another: the classes' merged records
+}
+
+// classRecordFile is where the class of n seats leaves its merged record.
+func (b *bench) classRecordFile(n int) string {
+	return filepath.Join(b.keep, fmt.Sprintf("class%d.jsonl.gz", n))
 }
 
 func (b *bench) logf(format string, args ...any) {

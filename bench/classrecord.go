@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -40,39 +39,13 @@ func (b *bench) classRecord() error {
 	for n, d := range skews {
 		env[n] = []string{record.ClockOffsetVar + "=" + d.String()}
 	}
-	teacher, students, _, err := b.startClassWith(dir, 5, []string{"--observe", filepath.Join(dir, "class.jsonl.gz")}, env)
+	teacher, students, _, err := b.startClassWith(dir, 5, []string{"--observe", b.classRecordFile(5)}, env)
 	seats := append([]*proc{teacher}, students...)
 	defer stopAll(seats)
 	if err != nil {
 		return fmt.Errorf("class record: %v", err)
 	}
-	// Auto-play: each seat attacks the next city once a second without
-	// waiting for its answer; the teacher rebuilds the cities now and then.
-	var wg sync.WaitGroup
-	end := time.Now().Add(play)
-	for k, p := range seats {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; time.Now().Before(end); i++ {
-				cmd := fmt.Sprintf("attack %d %d nowait", k+1, (k+1+i%4)%5+1)
-				if k == 0 && i%5 == 4 {
-					cmd = "newgame"
-				}
-				io.WriteString(p.in, cmd+"\n")
-				time.Sleep(time.Second)
-			}
-		}()
-	}
-	go func() { // the answers are not read: keep the pipes flowing
-		for _, p := range seats {
-			go func() {
-				for range p.lines {
-				}
-			}()
-		}
-	}()
-	wg.Wait()
+	autoplayClass(seats, play)
 	teacher.stop()
 	log := teacher.stderr.String()
 	var offsetErr []string
@@ -111,6 +84,33 @@ func (b *bench) classRecord() error {
 	b.add(Row{Figure: "class record: lag to the merged record", P50: f(ms(p50)), P99: f(ms(p99)), Unit: "ms", Target: "≤ 100", Met: t(p99 <= 100*time.Millisecond),
 		Note: "from an observation's time (the teacher's clock) to its writing in the merged record"})
 	return nil
+}
+
+// autoplayClass plays as the window's auto-play does, for d: each seat
+// attacks a rival once a second without waiting for its answer; the
+// teacher rebuilds the cities now and then. The answers are not read.
+func autoplayClass(seats []*proc, d time.Duration) {
+	var wg sync.WaitGroup
+	end := time.Now().Add(d)
+	for k, p := range seats {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; time.Now().Before(end); i++ {
+				cmd := fmt.Sprintf("attack %d %d nowait", k+1, (k+1+i%4)%len(seats)+1)
+				if k == 0 && i%5 == 4 {
+					cmd = "newgame"
+				}
+				io.WriteString(p.in, cmd+"\n")
+				time.Sleep(time.Second)
+			}
+		}()
+		go func() { // keep the pipe flowing
+			for range p.lines {
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // lagsOf reads "written 40ms after they happened, p99 90ms;".

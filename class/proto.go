@@ -68,6 +68,12 @@ type message struct {
 	// The class's network: a roster's state, an order's time (network.go).
 	Net    *Network `json:"net,omitempty"`
 	NetSet int64    `json:"net_set,omitempty"`
+	// The class's summary, relayed to a seat (relay.go).
+	Lead  string   `json:"lead,omitempty"`
+	Relay []string `json:"relay,omitempty"`
+	// A lesson's question, relayed; a seat's answer (poll.go).
+	Ask    *Asked `json:"ask,omitempty"`
+	Answer int    `json:"answer,omitempty"`
 }
 
 // joinRequest and joinGrant travel sealed.

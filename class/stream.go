@@ -128,6 +128,8 @@ func (s *Student) streamOnce(st *streamer, stop <-chan struct{}, o Orders) error
 				}
 			case "order":
 				ob.take(m)
+			case "relay":
+				s.takeRelay(m)
 			}
 		}
 	}()
@@ -139,6 +141,11 @@ func (s *Student) streamOnce(st *streamer, stop <-chan struct{}, o Orders) error
 			return nil
 		case err := <-failed:
 			return err
+		case m := <-s.outbox:
+			if err := send(m); err != nil {
+				return err
+			}
+			continue
 		case <-tick.C:
 		}
 		if o.offline() && ob.busy.Load() == 0 { // the order that took it off is answered
@@ -243,9 +250,22 @@ func (t *Teacher) stream(l *lines, n int, started time.Time) error {
 		defer pinger.Done()
 		tick := time.NewTicker(pingEvery)
 		defer tick.Stop()
+		var relay relayTo
+		var relayed time.Time
 		for {
 			if sl.write(message{Op: "ping", T1: record.WallClock().UnixMicro()}) != nil {
 				return
+			}
+			if time.Since(relayed) >= relayEvery*9/10 {
+				if leader, seats, ok := t.currentSummary(); ok {
+					m := relay.next(leader, seats)
+					m.Ask = t.question()
+					if sl.write(m) != nil {
+						return
+					}
+					relayed = time.Now()
+					t.countRelay(n, m)
+				}
 			}
 			select {
 			case <-quit:
@@ -267,6 +287,8 @@ func (t *Teacher) stream(l *lines, n int, started time.Time) error {
 			m.Gap(n, msg.Lost)
 		case "done":
 			sl.done(msg)
+		case "answer":
+			t.answer(n, msg.ID, msg.Answer)
 		case "obs":
 			obs = obs[:0]
 			for _, b := range msg.Obs {
@@ -287,10 +309,12 @@ func (t *Teacher) stream(l *lines, n int, started time.Time) error {
 	}
 }
 
-// StreamStats is what one seat's stream brought.
+// StreamStats is what one seat's stream brought, and what the relays to
+// it took.
 type StreamStats struct {
 	Bytes int64         // read from it, all its connections
 	For   time.Duration // from its first line to its last
+	Relay int64         // bytes of the relays sent on it
 }
 
 // counted adds what seat n's stream on l brought since the last count.
@@ -316,7 +340,18 @@ func (t *Teacher) counted(n int, l *lines) {
 type streamCount struct {
 	l           *lines
 	base, bytes int64
+	relay       int64
 	first, last time.Time
+}
+
+// countRelay counts the relay m sent to seat n.
+func (t *Teacher) countRelay(n int, m message) {
+	b, _ := json.Marshal(m)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if c := t.streamed[n]; c != nil {
+		c.relay += int64(len(b)) + 1 // its newline
+	}
 }
 
 // Streams says what each seat's stream brought so far.
@@ -325,7 +360,7 @@ func (t *Teacher) Streams() map[int]StreamStats {
 	defer t.mu.Unlock()
 	out := map[int]StreamStats{}
 	for n, c := range t.streamed {
-		out[n] = StreamStats{Bytes: c.bytes, For: c.last.Sub(c.first)}
+		out[n] = StreamStats{Bytes: c.bytes, For: c.last.Sub(c.first), Relay: c.relay}
 	}
 	return out
 }

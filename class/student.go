@@ -26,6 +26,13 @@ type Student struct {
 
 	netMu  sync.Mutex
 	netSet int64 // the newest state of the class's network applied here (network.go)
+
+	relayMu    sync.Mutex // what the teacher last relayed of the class (relay.go)
+	relayLead  string
+	relaySeats []string
+	relayAt    time.Time
+	asked      Asked        // the teacher's open question (poll.go)
+	outbox     chan message // answers for the teacher, sent on the stream
 }
 
 // studentFile keeps what a seat needs to come back: the class port and
@@ -60,7 +67,7 @@ func Join(code, addr, name, dir string) (*Student, error) {
 		if err != nil {
 			return nil, fmt.Errorf("the seat in %s is damaged (%v): join again with another data directory", dir, err)
 		}
-		return &Student{Seat: g.Seat(), Name: d.Name, Teacher: d.Teacher, Guard: g}, nil
+		return &Student{Seat: g.Seat(), Name: d.Name, Teacher: d.Teacher, Guard: g, outbox: make(chan message, 4)}, nil
 	}
 	if err := CheckName(name); err != nil {
 		return nil, err
@@ -77,7 +84,7 @@ func Join(code, addr, name, dir string) (*Student, error) {
 	if err := os.WriteFile(filepath.Join(dir, studentFile), b, 0o600); err != nil {
 		return nil, fmt.Errorf("class directory: %w", err)
 	}
-	return &Student{Seat: g.Seat(), Name: name, Teacher: addr, Guard: g, First: true}, nil
+	return &Student{Seat: g.Seat(), Name: name, Teacher: addr, Guard: g, First: true, outbox: make(chan message, 4)}, nil
 }
 
 // dialTeacher opens the class port and says hello.

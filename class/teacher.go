@@ -39,8 +39,12 @@ type Teacher struct {
 	conns    map[net.Conn]bool // open on the class port
 	links    map[int]*seatLink // each seat's stream, while it is connected
 	streamed map[int]*streamCount
-	network  func() Network // the class's network faults (network.go)
-	netSet   int64          // when they were last set, unix µs
+	network  func() Network                         // the class's network faults (network.go)
+	summary  func() (leader string, seats []string) // the class's summary, relayed to the seats (relay.go)
+	relaySum relaySum
+	asked    Asked       // the open question (poll.go)
+	answers  map[int]int // each seat's answer to it
+	netSet   int64       // when they were last set, unix µs
 
 	reopened bool  // the class existed: this is its teacher coming back
 	held     bool  // the game waits for the teacher: seats get no city yet
