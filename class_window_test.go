@@ -85,33 +85,43 @@ func TestClassWindowAttacksThroughItsOwnSeat(t *testing.T) {
 	from = teacher.next()
 	teacher.send("restart 2")
 	teacher.waitLine(from, "seat 2: restarted replica 2", 30*time.Second)
+
+	// Issue 27: the other seats on the student's screen are the teacher's
+	// relays; when the teacher's laptop is gone they say "not heard",
+	// and the student's own pane goes on from its own replica.
+	waitUntil(t, "the teacher's relays on seat 2's screen", func() bool {
+		return strings.Contains(w.stdout.String(), "the teacher's laptop: heard, relaying")
+	})
+	path, before, _ := w.shot(t)
+	t.Logf("seat 2's screen with the teacher's relays: %s", path)
+	keepShot(t, path, "student-relayed.png")
+	teacher.cmd.Process.Kill()
+	teacher.cmd.Wait()
+	killed := time.Now()
+	waitUntil(t, "seat 2's screen to say the teacher is not heard", func() bool {
+		return strings.Contains(w.stdout.String(), "the teacher's laptop: not heard")
+	})
+	t.Logf("seat 2's screen said the teacher's laptop was not heard %v after it was killed", time.Since(killed).Round(time.Millisecond))
+	path, after, _ := w.shot(t)
+	m, _ = w.saveAndLoad(t)
+	if r := m.At(after).Replicas[1]; after <= before || !r.Up {
+		t.Errorf("with the teacher gone, seat 2's window shows %d µs (before: %d), its replica up %v", after, before, r.Up)
+	}
+	t.Logf("seat 2's screen with the teacher gone: %s", path)
+	keepShot(t, path, "student-teacher-gone.png")
 	w.quit(t)
 }
 
 // Issue 27, shown 2: the teacher's window is the projector, drawn from
 // the class's merged record; a student's laptop that stops (SIGSTOP, a
 // closed lid) is shown as last heard seconds ago within 2 s, the others
-// fresh; woken, it is fresh again.
+// fresh; woken, it is fresh again. Then the teacher's keys act on the
+// seats' laptops.
 func TestTheProjectorGreysASilentSeat(t *testing.T) {
 	bin := buildRaftian(t)
 	cfg := testConfigFile(t, "")
-	port := freePortPair(t)
-	classAddr := fmt.Sprintf("127.0.0.1:%d", port)
-	w := &window{dir: t.TempDir()}
-	w.launch(t, "1280x720", []string{"class", "--listen", classAddr, "--data", w.dir, "--config", cfg})
-	var code string
-	waitUntil(t, "the join code", func() bool {
-		_, rest, ok := strings.Cut(w.stdout.String(), "join code: ")
-		code, _, _ = strings.Cut(rest, "\n")
-		return ok && strings.Contains(rest, "\n")
-	})
-	seats := []*seatProcess{nil, nil}
-	for n := 2; n <= 4; n++ {
-		p := startSeatProcess(t, bin, "join", code+"@"+classAddr, "--headless", "--name", fmt.Sprintf("S%d", n),
-			"--listen", fmt.Sprintf("127.0.0.%d:%d", n, port+2), "--data", t.TempDir(), "--config", cfg)
-		p.waitLine(0, fmt.Sprintf("seat %d (S%d): a voter", n, n), 60*time.Second)
-		seats = append(seats, p)
-	}
+	w, classAddr, code, port := startProjector(t, bin, cfg)
+	seats := joinSeats(t, bin, cfg, code+"@"+classAddr, port, 4, 4)
 	heard := func(at int64, m *rewind.Model) []int64 {
 		var ago []int64
 		for _, r := range m.At(at).Replicas {
@@ -138,6 +148,39 @@ func TestTheProjectorGreysASilentSeat(t *testing.T) {
 	if a := heard(at, m)[2]; a > 1_500_000 {
 		t.Errorf("2 s after seat 3 woke, the projector last heard it %d µs ago", a)
 	}
+
+	// The teacher's keys on the projector act on the seats' laptops: 3 C
+	// crashes seat 3's replica in seat 3's process, R restarts it; 4 I
+	// isolates seat 4 on every laptop, H heals; 2 T hands leadership to
+	// seat 2.
+	key := func(keys ...string) {
+		for _, k := range keys {
+			press(t, w.display, k)
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	seatSays := func(n, of int, what string, holds func(classSeat) bool) {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			if _, all := seats[n].status(n); len(all) >= of && holds(all[of-1]) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("seat %d's process never said seat %d %s", n, of, what)
+			}
+		}
+	}
+	key("3", "c")
+	seatSays(3, 3, "is down", func(s classSeat) bool { return !s.Up })
+	key("r")
+	seatSays(3, 3, "is up again", func(s classSeat) bool { return s.Up })
+	key("4", "i")
+	seatSays(2, 4, "is isolated", func(s classSeat) bool { return s.Isolated })
+	seatSays(4, 4, "is isolated", func(s classSeat) bool { return s.Isolated })
+	key("h")
+	seatSays(2, 4, "is healed", func(s classSeat) bool { return !s.Isolated })
+	key("2", "t")
+	seatSays(2, 2, "leads", func(s classSeat) bool { return s.Role == "leader" })
 	w.quit(t)
 }
 

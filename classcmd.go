@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -158,7 +159,7 @@ func (c *cli) teach(a seatArgs, listen, name string, voters int, observe string,
 		return c.seatWindow(win, cluster, ui.RunOptions{Seat: 1, Card: []string{t.Code(), "join code · class at " + listen,
 			"raftian join " + t.Code() + "@" + listen + " --name NAME", ui.HeldLine}, Class: ending{t, ended}, Record: merged}, ended)
 	}
-	return c.seatConsole(cluster, ended, ending{t, ended})
+	return c.seatConsole(cluster, ended, session.Options{Class: ending{t, ended}}, nil)
 }
 
 // ending is the teacher's class as the session commands it: once the
@@ -258,9 +259,10 @@ func (c *cli) join(a seatArgs, where, listen, name string, given *ui.Window) int
 	}()
 	if win != nil {
 		return c.seatWindow(win, cluster, ui.RunOptions{Seat: st.Seat, Card: []string{fmt.Sprintf("Seat %d · %s", st.Seat, st.Name),
-			fmt.Sprintf("%s · class at %s", what, st.Teacher), "click a rival's city in your pane to attack"}}, gone)
+			fmt.Sprintf("%s · class at %s", what, st.Teacher), "click a rival's city in your pane to attack"}, Relayed: relayedOf(st),
+			Question: questionOf(st), Answer: st.Answer}, gone)
 	}
-	return c.seatConsole(cluster, gone, nil)
+	return c.seatConsole(cluster, gone, session.Options{Student: st}, questionOf(st))
 }
 
 // obey carries out the teacher's orders on this seat's laptop.
@@ -287,16 +289,55 @@ func (c *cli) seatWindow(win *ui.Window, cluster *node.Cluster, opts ui.RunOptio
 }
 
 // seatConsole runs the headless console on a seat until quit, end of
-// input, a signal, or the class going away (gone).
-func (c *cli) seatConsole(cluster *node.Cluster, gone <-chan string, teacher session.Class) int {
+// input, a signal, or the class going away (gone); on a student's laptop
+// it says each question the teacher asks (question), which "answer N"
+// answers.
+func (c *cli) seatConsole(cluster *node.Cluster, gone <-chan string, opts session.Options, question func() (ui.Asked, bool)) int {
 	stop, release := c.untilStopped(gone)
 	defer release()
-	s := session.New(cluster, session.Options{Class: teacher})
+	s := session.New(cluster, opts)
 	prompt := ""
 	if isTerminal(c.stdin) {
 		prompt = "raftian> "
 	}
+	if question != nil {
+		quit := make(chan struct{})
+		var said sync.WaitGroup
+		said.Add(1)
+		go func() { defer said.Done(); c.sayQuestions(question, quit) }()
+		defer func() { close(quit); said.Wait() }()
+	}
 	return c.headless(s, "", prompt, stop)
+}
+
+// sayQuestions writes each question the teacher asks until quit.
+func (c *cli) sayQuestions(question func() (ui.Asked, bool), quit <-chan struct{}) {
+	var last uint64
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-quit:
+			return
+		case <-tick.C:
+		}
+		if q, ok := question(); ok && q.ID != last {
+			last = q.ID
+			var keys []string
+			for i, ch := range q.Choices {
+				keys = append(keys, fmt.Sprintf("%d: %s", i+1, ch))
+			}
+			fmt.Fprintf(c.stdout, "the teacher asks: %s (%s; type answer N)\n", q.Text, strings.Join(keys, " · "))
+		}
+	}
+}
+
+// questionOf is the teacher's open question, as this seat has it.
+func questionOf(st *class.Student) func() (ui.Asked, bool) {
+	return func() (ui.Asked, bool) {
+		q, ok := st.Question()
+		return ui.Asked{ID: q.ID, Text: q.Text, Choices: q.Choices}, ok
+	}
 }
 
 // discoverFor is how long a student's laptop listens for the class's

@@ -45,59 +45,14 @@ func driveLesson(t *testing.T, name string) {
 	cfg := testConfigRaftDefault(t)
 	observe := filepath.Join(t.TempDir(), "run.jsonl.gz")
 	w := startWindow(t, "1280x720", "--lesson", name, "--config", cfg, "--observe", observe)
-	shots := os.Getenv("RAFTIAN_LESSON_SHOTS") // keep a screenshot of each paused caption there
-	seen := 0
-	answered := map[int]string{}
-	shotsOf := map[int]int{}
-	deadline := time.Now().Add(8 * time.Minute)
-	for !strings.Contains(w.stdout.String(), "the lesson is over") {
-		if time.Now().After(deadline) {
-			t.Fatalf("the lesson did not end within 8 minutes:\n%s", w.stdout.String())
+	out, answered := w.playLesson(t, l, name, func(step int, prefix, choices string) string {
+		press(t, w.display, "n") // moves nothing on, answers nothing
+		if strings.Contains(w.stdout.String(), prefix+"your answer") {
+			t.Fatalf("step %d: N answered the question:\n%s", step, w.stdout.String())
 		}
-		lines := strings.Split(w.stdout.String(), "\n")
-		if seen >= len(lines)-1 {
-			time.Sleep(50 * time.Millisecond)
-			continue
-		}
-		line := lines[seen]
-		seen++
-		m := stepRE.FindStringSubmatch(line)
-		if m == nil {
-			continue
-		}
-		step, _ := strconv.Atoi(m[1])
-		prefix := fmt.Sprintf("lesson: step %d of %s: ", step, m[2])
-		switch what := m[3]; {
-		case strings.HasPrefix(what, "question: "):
-			press(t, w.display, "n") // moves nothing on, answers nothing
-			if strings.Contains(w.stdout.String(), prefix+"your answer") {
-				t.Fatalf("step %d: N answered the question:\n%s", step, w.stdout.String())
-			}
-			choices := strings.TrimSuffix(what[strings.LastIndex(what, " [choices: ")+len(" [choices: "):], "]")
-			w.answer(t, prefix, "1", "")
-			answered[step] = strings.Split(choices, " | ")[0]
-		case strings.HasPrefix(what, "picture: paused"):
-			if shots != "" {
-				path, _, _ := w.shot(t)
-				if !filepath.IsAbs(path) {
-					path = filepath.Join(w.dir, path)
-				}
-				// Each picture the step pauses at, in order: a question's, its
-				// moment's, where its play ended.
-				shotsOf[step]++
-				file := fmt.Sprintf("%s-step%d-%d.png", name, step, shotsOf[step])
-				if err := os.Rename(path, filepath.Join(shots, file)); err != nil {
-					t.Log(err)
-				}
-			}
-		case strings.HasPrefix(what, "N: next step"):
-			w.moveOn(t, l, step)
-			press(t, w.display, "n") // twice: the second must not skip a question
-		case strings.HasPrefix(what, "caption: ") && !l.Steps[step-1].Pause:
-			w.moveOn(t, l, step) // an impatient teacher: the reading time is skipped
-		}
-	}
-	out := w.stdout.String()
+		w.answer(t, prefix, "1", "")
+		return strings.Split(choices, " | ")[0]
+	})
 	for step, first := range answered {
 		got := regexp.MustCompile(fmt.Sprintf(`step %d of \d+: your answer: (.*)`, step)).FindAllStringSubmatch(out, -1)
 		if len(got) != 1 || got[0][1] != first {
@@ -106,6 +61,15 @@ func driveLesson(t *testing.T, name string) {
 	}
 	w.nextLine(t, "Escape", "lesson stopped") // its band stays until Esc
 	w.quit(t)
+	checkMoments(t, l, out, observe)
+}
+
+// checkMoments checks, through the model of the record in the file
+// observe, that every caption the lesson l showed paused (out, the
+// window's output) was shown at a moment where its claim holds, and that
+// every moment of the lesson was shown.
+func checkMoments(t *testing.T, l lesson.Lesson, out, observe string) {
+	t.Helper()
 	log, err := record.ReadLogFile(observe)
 	if err != nil {
 		t.Fatal(err)
@@ -136,6 +100,62 @@ func driveLesson(t *testing.T, name string) {
 	if checked < want {
 		t.Errorf("%d captions shown paused at their moment; the lesson has %d moments:\n%s", checked, want, out)
 	}
+}
+
+// playLesson drives the lesson l playing in w to its end as a class
+// drives it: N pressed at every caption (the reading time skipped), twice
+// at a pause; at a question, answer (given the step, its lines' prefix and
+// its choices) answers it and returns the choice taken. It returns the
+// window's output and each step's answer.
+func (w *window) playLesson(t *testing.T, l lesson.Lesson, name string, answer func(step int, prefix, choices string) string) (string, map[int]string) {
+	shots := os.Getenv("RAFTIAN_LESSON_SHOTS") // keep a screenshot of each paused caption there
+	seen := 0
+	answered := map[int]string{}
+	shotsOf := map[int]int{}
+	deadline := time.Now().Add(8 * time.Minute)
+	for !strings.Contains(w.stdout.String(), "the lesson is over") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the lesson did not end within 8 minutes:\n%s", w.stdout.String())
+		}
+		lines := strings.Split(w.stdout.String(), "\n")
+		if seen >= len(lines)-1 {
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		line := lines[seen]
+		seen++
+		m := stepRE.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		step, _ := strconv.Atoi(m[1])
+		prefix := fmt.Sprintf("lesson: step %d of %s: ", step, m[2])
+		switch what := m[3]; {
+		case strings.HasPrefix(what, "question: "):
+			choices := strings.TrimSuffix(what[strings.LastIndex(what, " [choices: ")+len(" [choices: "):], "]")
+			answered[step] = answer(step, prefix, choices)
+		case strings.HasPrefix(what, "picture: paused"):
+			if shots != "" {
+				path, _, _ := w.shot(t)
+				if !filepath.IsAbs(path) {
+					path = filepath.Join(w.dir, path)
+				}
+				// Each picture the step pauses at, in order: a question's, its
+				// moment's, where its play ended.
+				shotsOf[step]++
+				file := fmt.Sprintf("%s-step%d-%d.png", name, step, shotsOf[step])
+				if err := os.Rename(path, filepath.Join(shots, file)); err != nil {
+					t.Log(err)
+				}
+			}
+		case strings.HasPrefix(what, "N: next step"):
+			w.moveOn(t, l, step)
+			press(t, w.display, "n") // twice: the second must not skip a question
+		case strings.HasPrefix(what, "caption: ") && !l.Steps[step-1].Pause:
+			w.moveOn(t, l, step) // an impatient teacher: the reading time is skipped
+		}
+	}
+	return w.stdout.String(), answered
 }
 
 // testConfigRaftDefault is testConfigFile with the built-in Raft timing

@@ -144,6 +144,9 @@ type (
 	// StartGame gives every seat waiting for it a city: the teacher's
 	// window holds the game until the class has joined.
 	StartGame struct{}
+	// Answer answers the question a lesson on the teacher's projector
+	// asks the class, with choice Choice (from 1): a student's.
+	Answer struct{ Choice int }
 	// Offline: in a class, seat Replica's laptop loses its network For a
 	// while, as when its Wi-Fi drops: its replica's links and its stream
 	// to the teacher's merged record.
@@ -184,6 +187,7 @@ func (Promote) isCommand()         {}
 func (Enrolment) isCommand()       {}
 func (EndClass) isCommand()        {}
 func (StartGame) isCommand()       {}
+func (Answer) isCommand()          {}
 func (Offline) isCommand()         {}
 
 func (Help) String() string { return "help" }
@@ -272,6 +276,7 @@ func (c Lesson) String() string         { return "lesson " + c.Name }
 func (c Autoplay) String() string       { return "autoplay " + onOff(c.On) }
 func (c Messages) String() string       { return "messages " + onOff(c.On) }
 func (c Promote) String() string        { return "promote " + strconv.Itoa(c.Replica) }
+func (c Answer) String() string         { return "answer " + strconv.Itoa(c.Choice) }
 func (c Enrolment) String() string      { return "enrolment " + onOff(c.On) }
 func (EndClass) String() string         { return "end class" }
 func (StartGame) String() string        { return "start game" }

@@ -211,11 +211,13 @@ func randomCommand(rng *rand.Rand, kind, n int) Command {
 		return StartGame{}
 	case 31:
 		return Offline{Replica: r(), For: time.Duration(rng.IntN(60_000)) * time.Millisecond}
+	case 32:
+		return Answer{Choice: rng.IntN(10) + 1}
 	}
 	return nil
 }
 
-const kinds = 32
+const kinds = 33
 
 // Every kind of command, written and read back, is the same command.
 func TestStringParsesBackToTheSameCommand(t *testing.T) {

@@ -97,6 +97,12 @@ func Parse(line string, n int) (Command, error) {
 			return nil, errors.New("usage: start game")
 		}
 		return StartGame{}, nil
+	case "answer":
+		k, err := strconv.Atoi(strings.Join(p.args, " "))
+		if err != nil || k < 1 || k > 10 {
+			return nil, errors.New("usage: answer N (the number of your choice, as the teacher's question shows it)")
+		}
+		return Answer{Choice: k}, nil
 	case "status":
 		switch {
 		case len(p.args) == 0:

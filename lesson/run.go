@@ -90,8 +90,9 @@ func (r *runner) step(i int) error {
 	if err := r.reach(s.Until, before, start); err != nil {
 		return err
 	}
+	end := r.env.Now() // first: a class's merged record may take a moment to hold all before it
 	r.model.Update()
-	shot := r.shoot(s, i+1, start, r.env.Now())
+	shot := r.shoot(s, i+1, start, end)
 	r.shots = append(r.shots, shot)
 	r.cap.Text, r.cap.At, r.cap.Moment, r.cap.Found = shot.Text, shot.At, shot.Moment, shot.Found
 	r.cap.Question, r.cap.Choices, r.cap.Waiting = "", nil, ""
@@ -299,6 +300,13 @@ func (r *runner) reach(state string, before leader, start int64) error {
 	switch state {
 	case "":
 		return nil
+	case "leader":
+		// A leader a majority follows, as the record has it: in a class the
+		// teacher's own replica may be the one cut off.
+		return r.poll(func(s *rewind.State) bool {
+			l := leaderOf(s)
+			return l.id != 0 && rewind.Settled(s, l.id)
+		})
 	case "new-leader":
 		// A leader agreed on in a term above the one before the step.
 		return r.poll(func(s *rewind.State) bool {

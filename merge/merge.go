@@ -37,8 +37,10 @@ type Record struct {
 	stats Stats
 	lags  []int64 // µs from observations' times to their writing, the last lagKept
 	lagAt int
-	now   int64         // the Flush under way: its time
-	wake  chan struct{} // a stream said it is clear: Run flushes
+	now   int64 // the Flush under way: its time
+	// through: everything that happened before it is written (Through).
+	through int64
+	wake    chan struct{} // a stream said it is clear: Run flushes
 }
 
 // lagKept bounds the lags kept for Stats.
@@ -247,13 +249,16 @@ func (r *Record) flush(now time.Time, all bool) {
 	for guard := 0; guard < 1<<20; guard++ {
 		n := r.earliest()
 		if n == 0 {
+			r.through = max(r.through, horizon)
 			return
 		}
 		s := r.seats[n]
 		o := &s.queue[0]
 		if s.next() > horizon {
+			r.through = max(r.through, horizon)
 			return
 		}
+		r.through = max(r.through, min(horizon, o.At-1)) // all before this one is written
 		if o.Kind == record.Deliver || (o.Kind == record.Drop && int(o.Peer) == n) {
 			k := key{int(o.Node), o.ID}
 			id, sent, state := r.msgs.find(k)

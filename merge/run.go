@@ -117,3 +117,12 @@ func (r *Record) Stats() Stats {
 	}
 	return st
 }
+
+// Through is the time (µs, the teacher's clock) before which the merged
+// record holds everything the class's laptops observed: what a reader
+// that looks for a moment up to now waits for.
+func (r *Record) Through() int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.through
+}

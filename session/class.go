@@ -16,6 +16,10 @@ type Class interface {
 	// Order has seat n's laptop carry cmd out (n 0: every seat's but the
 	// teacher's) and says what each did.
 	Order(n int, cmd command.Command) (string, error)
+	// Ask asks every seat a lesson's question, answered on the students'
+	// laptops ("" closes it); Poll counts their answers to it.
+	Ask(text string, choices []string)
+	Poll() (counts []int, answered int)
 }
 
 // errNotTeacher answers a class's commands where there is no class to
@@ -112,6 +116,16 @@ func (s *Session) classFault(cmd command.Command) (r Result, ok bool) {
 		return Result{Err: fmt.Errorf("%s: the teacher's laptop cuts the class's network and hands leadership over; here, link sets what this seat sends", cmd)}, true
 	}
 	return s.teacherFault(cmd), true
+}
+
+// classAttack has the attacker's own laptop make an attack that the
+// teacher's session is asked for on another player's behalf (a lesson's
+// "attack 3 4", auto-play on the projector): in a class only a seat's
+// replica proposes as its player.
+func (s *Session) classAttack(cmd command.Attack) Result {
+	cmd.Via = command.Replica(cmd.From)
+	said, err := s.opts.Class.Order(cmd.From, cmd)
+	return Result{Command: cmd, Err: err, Text: said}
 }
 
 // teacherFault orders the seats' laptops to carry out a fault, carrying

@@ -13,10 +13,12 @@ import (
 // seats' laptops answer (seat 5's is not connected).
 type fakeClass struct{ orders []string }
 
-func (c *fakeClass) SetEnrolment(bool) {}
-func (c *fakeClass) End() error        { return nil }
-func (c *fakeClass) StartGame() error  { return nil }
-func (c *fakeClass) SetRTT(int) error  { return nil }
+func (c *fakeClass) SetEnrolment(bool)    {}
+func (c *fakeClass) End() error           { return nil }
+func (c *fakeClass) StartGame() error     { return nil }
+func (c *fakeClass) SetRTT(int) error     { return nil }
+func (c *fakeClass) Ask(string, []string) {}
+func (c *fakeClass) Poll() ([]int, int)   { return nil, 0 }
 func (c *fakeClass) Order(n int, cmd command.Command) (string, error) {
 	c.orders = append(c.orders, fmt.Sprintf("%d: %s", n, cmd))
 	if n == 5 {

@@ -36,6 +36,8 @@ type Options struct {
 	// FromTeacher: the session carries out the teacher's orders on a
 	// seat's laptop (class.go).
 	FromTeacher bool
+	// Student, on a student's laptop, answers the teacher's questions.
+	Student interface{ Answer(choice int) error }
 }
 
 // Session runs commands on one cluster. It is safe for concurrent use:
@@ -106,6 +108,9 @@ func (s *Session) Do(cmd command.Command) Result {
 	if s.c.Seat() != 0 {
 		if r, ok := s.classFault(cmd); ok {
 			return r
+		}
+		if a, ok := cmd.(command.Attack); ok && s.opts.Class != nil && a.From != s.c.Seat() {
+			return s.classAttack(a)
 		}
 	}
 	return s.do(cmd)
@@ -188,6 +193,11 @@ func (s *Session) do(cmd command.Command) Result {
 		return Result{Text: fmt.Sprintf("slept %v", cmd.For)}
 	case command.Promote, command.Enrolment, command.EndClass, command.StartGame:
 		return s.classCommand(cmd)
+	case command.Answer:
+		if s.opts.Student == nil {
+			return Result{Err: errors.New("only a student's laptop, in a class, answers the teacher's questions")}
+		}
+		return s.done(cmd, s.opts.Student.Answer(cmd.Choice), "answered %d: the teacher's projector counts it", cmd.Choice)
 	case command.Offline:
 		return Result{Err: fmt.Errorf("offline is for a class, where each replica runs on its own laptop: here, isolate %d", cmd.Replica)}
 	case command.Autoplay, command.Messages:

@@ -52,6 +52,9 @@ func (w *Window) drawCaption(s Screen) {
 	switch {
 	case c.Question != "":
 		paras = append(paras, para{"Predict: " + c.Question, accent}, para{choicesText(c), textColor})
+		if w.poll != "" { // the students' answers, on the projector
+			paras = append(paras, para{"the class, on their laptops: " + w.poll, dimText})
+		}
 	default:
 		if c.Reveal != "" {
 			col := accent

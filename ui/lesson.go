@@ -82,7 +82,7 @@ func (w *Window) playLesson(l lesson.Lesson, intro bool) {
 	w.lesson, w.caption = run, lesson.Caption{Title: l.Title, Of: len(l.Steps)}
 	w.endReplay()
 	env := &lessonEnv{run: run, src: w.src, rec: w.rec, session: w.session, captions: w.captions,
-		replays: w.replays, results: w.results}
+		replays: w.replays, results: w.results, class: w.class}
 	go func() {
 		defer close(run.done)
 		for _, e := range ended { // stopped with Esc: let its last command end
@@ -326,6 +326,8 @@ type lessonEnv struct {
 	captions chan captionMsg
 	replays  chan replayMsg
 	results  chan session.Result
+	class    session.Class // on the teacher's projector: its questions go to every seat
+	asked    []string      // the choices of the question the class was asked, if open
 }
 
 func (e *lessonEnv) Do(cmd command.Command) {
@@ -340,6 +342,10 @@ func (e *lessonEnv) Do(cmd command.Command) {
 }
 
 func (e *lessonEnv) Show(c lesson.Caption) {
+	if e.class != nil && c.Question != "" && e.asked == nil {
+		e.class.Ask(c.Question, c.Choices)
+		e.asked = c.Choices
+	}
 	select {
 	case e.captions <- captionMsg{run: e.run, c: c}:
 	case <-e.run.stop:
@@ -347,7 +353,20 @@ func (e *lessonEnv) Show(c lesson.Caption) {
 }
 
 func (e *lessonEnv) Record() rewind.Source { return e.src }
-func (e *lessonEnv) Now() int64            { return e.rec.Now() }
+
+// Now is the record's time now. On the teacher's projector it returns once
+// the class's merged record holds all that happened before it (the seats'
+// streams bring it within some tens of milliseconds; at most 2 s), so that
+// a moment that has happened is found in it.
+func (e *lessonEnv) Now() int64 {
+	now := e.rec.Now()
+	if m, ok := e.src.(interface{ Through() int64 }); ok {
+		for deadline := time.Now().Add(2 * time.Second); m.Through() < now && time.Now().Before(deadline); {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	return now
+}
 
 func (e *lessonEnv) Play(from, to int64, speed int) {
 	r := replayMsg{run: e.run, from: from, to: to, speed: speed, done: make(chan struct{})}
@@ -366,6 +385,7 @@ func (e *lessonEnv) Play(from, to int64, speed int) {
 // before it showed (N, B) is dropped, and N or B meanwhile do nothing.
 func (e *lessonEnv) Answer(n int) lesson.Input {
 	start := time.Now()
+	defer e.closePoll()
 	for {
 		select {
 		case in := <-e.run.inputs:
@@ -377,6 +397,18 @@ func (e *lessonEnv) Answer(n int) lesson.Input {
 			return lesson.Input{Kind: lesson.Stop, Waited: time.Since(start)}
 		}
 	}
+}
+
+// closePoll closes the class's poll on the question answered, saying how
+// the class answered.
+func (e *lessonEnv) closePoll() {
+	if e.class == nil || e.asked == nil {
+		return
+	}
+	counts, answered := e.class.Poll()
+	fmt.Println("poll closed: " + pollText(e.asked, counts, answered))
+	e.class.Ask("", nil)
+	e.asked = nil
 }
 
 func (e *lessonEnv) Wait(d time.Duration) lesson.Input {

@@ -83,8 +83,14 @@ type link struct {
 	rec      *record.Recorder // the live record; nil when viewing a file
 	session  *session.Session // nil when viewing a file
 	work     *worker
-	results  chan session.Result   // the worker's and lessons' results, for the banner
-	commands chan command.Command  // window commands from the session (autoplay, messages)
+	results  chan session.Result  // the worker's and lessons' results, for the banner
+	commands chan command.Command // window commands from the session (autoplay, messages)
+	class    session.Class        // on the teacher's laptop: the class
+	poll     string               // how the class answered the question on screen, as last said
+	question func() (Asked, bool) // on a student's laptop: the teacher's open question
+	answer   func(choice int) error
+	asked    Asked                 // the question shown, if any
+	answers  chan answered         // what became of the student's answers
 	relay    func() rewind.Relayed // on a student's laptop: the teacher's relays
 	relayed  rewind.Relayed        // the last of them
 	unheard  bool                  // the teacher's relays stopped (said once)
@@ -226,6 +232,10 @@ type RunOptions struct {
 	// command (G, V, O, and the faults, carried out on the seats'
 	// laptops).
 	Class session.Class
+	// Question and Answer, on a student's laptop, are the teacher's open
+	// question (a lesson's, on the projector) and the way to answer it.
+	Question func() (Asked, bool)
+	Answer   func(choice int) error
 	// Relayed, on a student's laptop, is what the teacher's laptop last
 	// relayed of the class: the other seats are drawn from it.
 	Relayed func() rewind.Relayed
@@ -308,7 +318,8 @@ func (w *Window) loop(stop <-chan struct{}) {
 func (w *Window) start(c session.Cluster, src rewind.Source, opts RunOptions) {
 	h := src.Header()
 	w.link = link{live: c != nil, n: len(h.Players), header: h, src: src, model: rewind.New(src), work: startWorker(),
-		results: make(chan session.Result, 16), commands: make(chan command.Command, 16), relay: opts.Relayed, unheard: true}
+		results: make(chan session.Result, 16), commands: make(chan command.Command, 16), relay: opts.Relayed, unheard: true,
+		class: opts.Class, question: opts.Question, answer: opts.Answer, answers: make(chan answered, 4)}
 	if c != nil {
 		w.rec = c.Recorder()
 		w.session = session.New(c, session.Options{Journal: opts.Journal, PerPlayer: true,
@@ -388,6 +399,9 @@ func (w *Window) frame() bool {
 	w.flights = w.model.Flights(w.t, w.trail(), w.flights[:0])
 	w.logIntro()
 	w.takeRelay()
+	w.takeQuestion()
+	w.takeAnswers()
+	w.takePoll()
 
 	if w.chosen.Chosen() {
 		return false
@@ -442,7 +456,7 @@ func (w *Window) layout() Screen {
 		}
 	}
 	return LayoutScreen(float32(rl.GetScreenWidth()), float32(rl.GetScreenHeight()), w.n, View{Zoom: w.zoom,
-		Lesson: w.lesson != nil && (w.caption.Text != "" || w.caption.Question != ""), Presenter: w.presenter, Names: names,
+		Lesson: (w.lesson != nil || w.asked.ID != 0) && (w.caption.Text != "" || w.caption.Question != ""), Presenter: w.presenter, Names: names,
 		Focus: w.seat, Rows: w.seatRows(), Open: w.open})
 }
 
@@ -508,6 +522,9 @@ func (w *Window) input(s Screen) []Intent {
 	for k := rl.GetKeyPressed(); k != 0; k = rl.GetKeyPressed() {
 		if w.menu != nil && k == rl.KeyZero && len(w.menu) >= 10 {
 			out = append(out, Intent{Kind: Select, N: 10})
+			continue
+		}
+		if w.studentDigit(k) {
 			continue
 		}
 		keys = append(keys, k)
