@@ -27,6 +27,9 @@ import (
 // just lesson-test (go test -tags lessontest): they take minutes.
 func TestWindowLessons(t *testing.T) {
 	for _, name := range lesson.Names() {
+		if l, err := lesson.Load(name); err == nil && l.Class {
+			continue // a class's lessons play on a class's projector (class_lesson_test.go)
+		}
 		t.Run(name, func(t *testing.T) { driveLesson(t, name) })
 	}
 }
@@ -52,7 +55,7 @@ func driveLesson(t *testing.T, name string) {
 		}
 		w.answer(t, prefix, "1", "")
 		return strings.Split(choices, " | ")[0]
-	})
+	}, nil)
 	for step, first := range answered {
 		got := regexp.MustCompile(fmt.Sprintf(`step %d of \d+: your answer: (.*)`, step)).FindAllStringSubmatch(out, -1)
 		if len(got) != 1 || got[0][1] != first {
@@ -105,9 +108,10 @@ func checkMoments(t *testing.T, l lesson.Lesson, out, observe string) {
 // playLesson drives the lesson l playing in w to its end as a class
 // drives it: N pressed at every caption (the reading time skipped), twice
 // at a pause; at a question, answer (given the step, its lines' prefix and
-// its choices) answers it and returns the choice taken. It returns the
-// window's output and each step's answer.
-func (w *window) playLesson(t *testing.T, l lesson.Lesson, name string, answer func(step int, prefix, choices string) string) (string, map[int]string) {
+// its choices) answers it and returns the choice taken; caption, if not
+// nil, is told each caption shown. It returns the window's output and
+// each step's answer.
+func (w *window) playLesson(t *testing.T, l lesson.Lesson, name string, answer func(step int, prefix, choices string) string, caption func(text string)) (string, map[int]string) {
 	shots := os.Getenv("RAFTIAN_LESSON_SHOTS") // keep a screenshot of each paused caption there
 	seen := 0
 	answered := map[int]string{}
@@ -116,6 +120,11 @@ func (w *window) playLesson(t *testing.T, l lesson.Lesson, name string, answer f
 	for !strings.Contains(w.stdout.String(), "the lesson is over") {
 		if time.Now().After(deadline) {
 			t.Fatalf("the lesson did not end within 8 minutes:\n%s", w.stdout.String())
+		}
+		select {
+		case err := <-w.exited:
+			t.Fatalf("the window exited (%v) before the lesson ended:\n%s\n%s", err, w.stdout.String(), tail(w.stderr.String(), 20000))
+		default:
 		}
 		lines := strings.Split(w.stdout.String(), "\n")
 		if seen >= len(lines)-1 {
@@ -152,7 +161,12 @@ func (w *window) playLesson(t *testing.T, l lesson.Lesson, name string, answer f
 			w.moveOn(t, l, step)
 			press(t, w.display, "n") // twice: the second must not skip a question
 		case strings.HasPrefix(what, "caption: ") && !l.Steps[step-1].Pause:
+			if caption != nil {
+				caption(strings.TrimPrefix(what, "caption: "))
+			}
 			w.moveOn(t, l, step) // an impatient teacher: the reading time is skipped
+		case strings.HasPrefix(what, "caption: ") && caption != nil:
+			caption(strings.TrimPrefix(what, "caption: "))
 		}
 	}
 	return w.stdout.String(), answered

@@ -31,7 +31,7 @@ func (t *Teacher) Ask(text string, choices []string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if text == "" {
-		t.asked = Asked{ID: t.asked.ID}
+		t.asked, t.answers = Asked{ID: t.asked.ID}, nil
 		return
 	}
 	t.asked = Asked{ID: t.asked.ID + 1, Text: text, Choices: append([]string(nil), choices...)}
@@ -45,8 +45,10 @@ func (t *Teacher) Poll() (counts []int, answered int) {
 	defer t.mu.Unlock()
 	counts = make([]int, len(t.asked.Choices))
 	for _, k := range t.answers {
-		counts[k-1]++
-		answered++
+		if k >= 1 && k <= len(counts) { // answers to the question open now only
+			counts[k-1]++
+			answered++
+		}
 	}
 	return counts, answered
 }

@@ -27,3 +27,25 @@ func TestARelayCarriesWhatChanged(t *testing.T) {
 		t.Errorf("the student keeps leader %q, seats %q, at %v", leader, seats, at)
 	}
 }
+
+// The teacher's poll counts the seats' last answers to the open question
+// only: an answer to a closed question, or out of range, is not counted,
+// and a closed poll counts nothing.
+func TestThePollCountsTheOpenQuestion(t *testing.T) {
+	var tc Teacher
+	tc.Ask("Will it commit?", []string{"yes", "no"})
+	id := tc.asked.ID
+	tc.answer(2, id, 1)
+	tc.answer(3, id, 2)
+	tc.answer(3, id, 1) // a change of mind: the last counts
+	tc.answer(4, id, 3) // no such choice
+	tc.answer(5, id-1, 1)
+	if counts, n := tc.Poll(); n != 2 || counts[0] != 2 || counts[1] != 0 {
+		t.Errorf("poll %v, %d answered; want [2 0], 2", counts, n)
+	}
+	tc.Ask("", nil)
+	tc.answer(2, id, 2)
+	if counts, n := tc.Poll(); n != 0 || len(counts) != 0 {
+		t.Errorf("a closed poll counts %v, %d", counts, n)
+	}
+}

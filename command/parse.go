@@ -55,6 +55,7 @@ const HelpText = `commands (one a line; # starts a comment):
   start game               in a class: seats waiting for it get their cities (the teacher)
   offline N DURATION       in a class: seat N's laptop loses its network for a while: its
                            replica's links and its stream to the teacher's record
+  answer N                 in a class: answer the question of the teacher's lesson (a student)
   help                     this text
   quit                     stop every replica and exit`
 

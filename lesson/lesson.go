@@ -33,8 +33,11 @@ type Lesson struct {
 	Title string `toml:"title"`
 	// Replicas is how many voting replicas the lesson is written for
 	// (its captions count them); 0: any number.
-	Replicas int    `toml:"replicas"`
-	Steps    []Step `toml:"step"`
+	Replicas int `toml:"replicas"`
+	// Class: written for a class of laptops (raftian class): it plays on
+	// the teacher's projector only.
+	Class bool   `toml:"class"`
+	Steps []Step `toml:"step"`
 	// fromStart: the first step's moment is looked for from the record's
 	// beginning (the intro: the first election may be over before a slow
 	// machine has opened the window).

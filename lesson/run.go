@@ -29,10 +29,18 @@ func Run(l Lesson, env Env) ([]Shot, error) {
 	r := &runner{l: l, env: env, model: rewind.New(env.Record()),
 		cap: Caption{Title: l.Title, Of: len(l.Steps), At: Live}, begin: env.Now()}
 	r.model.Update()
-	if v := r.model.Head().Voters(); l.Replicas != 0 && v != l.Replicas {
+	var err error
+	switch v := r.model.Head().Voters(); {
+	case l.Replicas != 0 && v != l.Replicas:
 		// Its captions count replicas: on another cluster they would lie.
-		err := fmt.Errorf("%q is written for %d replicas and this cluster has %d voters: play it with a configuration of %d players",
+		err = fmt.Errorf("%q is written for %d replicas and this cluster has %d voters: play it with a configuration of %d players",
 			l.Title, l.Replicas, v, l.Replicas)
+	case l.Class && !InClass(env):
+		err = fmt.Errorf("%q is written for a class of laptops: play it on the teacher's projector (raftian class)", l.Title)
+	case InClass(env):
+		err = classRefuses(l)
+	}
+	if err != nil {
 		r.cap.Done, r.cap.Text, r.cap.Waiting = true, err.Error(), "Esc: close"
 		r.env.Show(r.cap)
 		return nil, err
@@ -53,6 +61,29 @@ func Run(l Lesson, env Env) ([]Shot, error) {
 	}
 	r.env.Show(r.cap)
 	return r.shots, nil
+}
+
+// InClass reports whether env plays on a class's projector, each replica
+// on its own laptop (an Env that has InClass says so).
+func InClass(env Env) bool {
+	c, ok := env.(interface{ InClass() bool })
+	return ok && c.InClass()
+}
+
+// classRefuses says why a lesson cannot play on a class, if it cannot: a
+// class keeps PreVote and CheckQuorum on (a laptop that wakes must not
+// disrupt the others), a link's delays belong to its own laptop, and a
+// seat joins from its laptop, not by a command.
+func classRefuses(l Lesson) error {
+	for _, s := range l.Steps {
+		for _, c := range s.Commands {
+			switch c.(type) {
+			case command.SetPreVote, command.SetCheckQuorum, command.Link, command.Add:
+				return fmt.Errorf("%q cannot play on a class: it runs %q, which a class does not do (PreVote and CheckQuorum stay on, a link belongs to its laptop, a seat joins from its own): play it on one laptop", l.Title, c)
+			}
+		}
+	}
+	return nil
 }
 
 // step plays step i.
@@ -301,8 +332,11 @@ func (r *runner) reach(state string, before leader, start int64) error {
 	case "":
 		return nil
 	case "leader":
-		// A leader a majority follows, as the record has it: in a class the
-		// teacher's own replica may be the one cut off.
+		if !InClass(r.env) {
+			break // the cluster's own word, which its commands (transfer) go by
+		}
+		// A leader a majority follows, as the record has it: the teacher's
+		// own replica may be the one cut off.
 		return r.poll(func(s *rewind.State) bool {
 			l := leaderOf(s)
 			return l.id != 0 && rewind.Settled(s, l.id)

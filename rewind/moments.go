@@ -98,6 +98,10 @@ func init() {
 		{Name: "failed", Says: "a proposal made after the step began has failed, and its replica's pane says so",
 			Gives: []string{"replica"}, holds: failed},
 		{Name: "voters-changed", Says: "the number of voters differs from when the step began", holds: votersChanged},
+		{Name: "silent", Says: "a laptop has not been heard for 1.5 s (asleep, or off the network) that was heard when the step began",
+			Gives: []string{"replica"}, holds: silent},
+		{Name: "heard-again", Says: "every laptop silent when the step began has been heard again",
+			Gives: []string{"replica"}, holds: heardAgain},
 		{Name: "joining", Says: "a replica added since the step began is up and catching up as a non-voting member (JOINING), not counted for a quorum",
 			Gives: []string{"replica"}, holds: joining},
 	} {

@@ -1,6 +1,10 @@
 package rewind
 
-import "github.com/raftian/raftian/record"
+import (
+	"time"
+
+	"github.com/raftian/raftian/record"
+)
 
 // The moments about logs, faults and membership: what is appended,
 // committed, overwritten or restored; who is down, cut off or joining.
@@ -227,4 +231,39 @@ func joining(s, before *State) (int, Ent, bool) {
 
 func votersChanged(s, before *State) (int, Ent, bool) {
 	return 0, Ent{}, s.Voters() != before.Voters()
+}
+
+// Silence is how long a replica's laptop may say nothing before it counts
+// as silent: a live one says something every heartbeat, and a checkpoint
+// every second.
+const Silence = 1500 * time.Millisecond
+
+// Silent reports whether replica i's laptop ([i-1]) has said nothing for
+// Silence at the moment of s.
+func (s *State) Silent(i int) bool {
+	r := &s.Replicas[i]
+	return !r.Removed && s.At-r.Heard > Silence.Microseconds()
+}
+
+func silent(s, before *State) (int, Ent, bool) {
+	for i := range s.Replicas {
+		if s.Silent(i) && (i >= len(before.Replicas) || !before.Silent(i)) {
+			return i + 1, Ent{}, true
+		}
+	}
+	return 0, Ent{}, false
+}
+
+func heardAgain(s, before *State) (int, Ent, bool) {
+	woke := 0
+	for i := range before.Replicas {
+		if !before.Silent(i) {
+			continue
+		}
+		if s.Silent(i) {
+			return 0, Ent{}, false
+		}
+		woke = i + 1
+	}
+	return woke, Ent{}, woke != 0
 }

@@ -144,22 +144,32 @@ func (w *Window) drawMenu(s Screen) {
 	sc := s.Scale
 	width, height := float32(rl.GetScreenWidth()), float32(rl.GetScreenHeight())
 	size := sc.Text(TextBar)
-	row := size * 1.8
-	bw := min(width*0.9, sc.Px(760))
-	bh := row*float32(len(w.menu)+1) + sc.Px(40)
-	box := Rect{(width - bw) / 2, (height - bh) / 2, bw, bh}
+	box, head, rows := MenuLayout(s, width, height, len(w.menu))
 	rl.DrawRectangleRec(rect(Rect{0, 0, width, height}), rl.NewColor(0, 0, 0, 170))
 	rl.DrawRectangleRounded(rect(box), 0.05, 8, rl.NewColor(34, 38, 50, 250))
-	in := box.Inset(sc.Px(20))
-	w.fonts.inBox("Lessons: press its number (0 for 10) or click it; Esc closes", Rect{in.X, in.Y, in.W, row}, size, 0, textColor)
-	w.menuRows = w.menuRows[:0]
+	w.fonts.inBox("Lessons: press its number (0 for 10) or click it; Esc closes", head, size, 0, textColor)
+	w.menuRows = append(w.menuRows[:0], rows...)
 	for i, title := range w.menu {
 		key := "    "
 		if i < 10 {
 			key = strconv.Itoa((i+1)%10) + "   "
 		}
-		r := Rect{in.X, in.Y + row*float32(i+1), in.W, row}
-		w.menuRows = append(w.menuRows, r)
-		w.fonts.inBox(key+title, r, size, 0, accent)
+		w.fonts.inBox(key+title, rows[i], size, 0, accent)
 	}
+}
+
+// MenuLayout lays out the lesson menu of n lessons on a width×height
+// window: its box, its heading and a row for each lesson (a click on one
+// picks it).
+func MenuLayout(s Screen, width, height float32, n int) (box, head Rect, rows []Rect) {
+	sc := s.Scale
+	row := sc.Text(TextBar) * 1.8
+	bw := min(width*0.9, sc.Px(760))
+	bh := row*float32(n+1) + sc.Px(40)
+	box = Rect{(width - bw) / 2, (height - bh) / 2, bw, bh}
+	in := box.Inset(sc.Px(20))
+	for i := range n {
+		rows = append(rows, Rect{in.X, in.Y + row*float32(i+1), in.W, row})
+	}
+	return box, Rect{in.X, in.Y, in.W, row}, rows
 }

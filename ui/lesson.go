@@ -328,6 +328,13 @@ type lessonEnv struct {
 	results  chan session.Result
 	class    session.Class // on the teacher's projector: its questions go to every seat
 	asked    []string      // the choices of the question the class was asked, if open
+	askedAt  askedKey      // the question last asked: shown again, it is not asked again
+}
+
+// askedKey is a question as the lesson asks it: at a step.
+type askedKey struct {
+	step     int
+	question string
 }
 
 func (e *lessonEnv) Do(cmd command.Command) {
@@ -342,9 +349,12 @@ func (e *lessonEnv) Do(cmd command.Command) {
 }
 
 func (e *lessonEnv) Show(c lesson.Caption) {
-	if e.class != nil && c.Question != "" && e.asked == nil {
+	if key := (askedKey{c.Step, c.Question}); e.class != nil && c.Question != "" && key != e.askedAt {
 		e.class.Ask(c.Question, c.Choices)
-		e.asked = c.Choices
+		e.asked, e.askedAt = c.Choices, key
+	}
+	if c.Step != e.askedAt.step {
+		e.askedAt = askedKey{} // another step: its question, asked again (B), goes to the class again
 	}
 	select {
 	case e.captions <- captionMsg{run: e.run, c: c}:
@@ -398,6 +408,9 @@ func (e *lessonEnv) Answer(n int) lesson.Input {
 		}
 	}
 }
+
+// InClass reports whether the lesson plays on a class's projector.
+func (e *lessonEnv) InClass() bool { return e.class != nil }
 
 // closePoll closes the class's poll on the question answered, saying how
 // the class answered.
