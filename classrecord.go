@@ -81,8 +81,9 @@ func summaryOf(m *merge.Record, rec *record.Recorder) func() (string, []string) 
 		mu.Lock()
 		defer mu.Unlock()
 		model.Update()
-		now := rec.Now()
-		return rewind.Summarize(model.At(now), now)
+		// The newest state, kept up to date by Update: no state is
+		// rebuilt for the relay.
+		return rewind.Summarize(model.Head(), rec.Now())
 	}
 }
 
