@@ -335,3 +335,44 @@ func (w *Window) sumSeats(rows []bool) string {
 	}
 	return out
 }
+
+// seatRows marks the replicas drawn as rows of the seats' table: on the
+// projector, or where there are more replicas than nine panes (a class's
+// record), the seats that do not vote.
+func (w *Window) seatRows() []bool {
+	switch {
+	case w.st == nil:
+		return nil
+	case w.seat != 0 && w.relay != nil: // a student's: every other seat, as the teacher relays
+		rows := make([]bool, len(w.st.Replicas))
+		for i := range rows {
+			rows[i] = i+1 != w.seat
+		}
+		return rows
+	case w.seat != 0 || !w.projector && w.n <= 9:
+		return nil
+	}
+	rows := make([]bool, len(w.st.Replicas))
+	for i, r := range w.st.Replicas {
+		rows[i] = r.NonVoting || r.Removed
+	}
+	return rows
+}
+
+// takeRelay takes the teacher's newest relay, on a student's laptop, and
+// says when they stop coming and when they come again.
+func (w *Window) takeRelay() {
+	if w.relay == nil {
+		return
+	}
+	w.relayed = w.relay()
+	unheard := w.relayed.At.IsZero() || time.Since(w.relayed.At) > relayLost
+	switch {
+	case unheard == w.unheard:
+	case unheard:
+		fmt.Println("the teacher's laptop: not heard; the other seats are not shown")
+	default:
+		fmt.Printf("the teacher's laptop: heard, relaying %d seats\n", len(w.relayed.Seats))
+	}
+	w.unheard = unheard
+}
