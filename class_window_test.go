@@ -213,3 +213,18 @@ func TestTheWindowJoinsAClass(t *testing.T) {
 		t.Fatalf("the teacher's status after the join: %+v", all)
 	}
 }
+
+// startProjector starts the teacher's window (bin) on a new class at
+// 1280×720, a projector's size, with more args, and reads its join code.
+func startProjector(t *testing.T, bin, cfg string, args ...string) (w *window, classAddr, code string, port int) {
+	port = freePortPair(t)
+	classAddr = fmt.Sprintf("127.0.0.1:%d", port)
+	w = &window{dir: t.TempDir(), bin: bin}
+	w.launch(t, "1280x720", append([]string{"class", "--listen", classAddr, "--data", w.dir, "--config", cfg}, args...))
+	waitUntil(t, "the join code", func() bool {
+		_, rest, ok := strings.Cut(w.stdout.String(), "join code: ")
+		code, _, _ = strings.Cut(rest, "\n")
+		return ok && strings.Contains(rest, "\n")
+	})
+	return w, classAddr, code, port
+}
